@@ -1,0 +1,146 @@
+/**
+ * keepalived's command line, parsed into options. The only module that
+ * interprets argv; flags and spellings follow keepalived 2.2.7 (DESIGN.md §1).
+ */
+
+export interface CliOptions {
+  configFile: string;
+  configTest: boolean;
+  configTestLog?: string;
+  dumpConf: boolean;
+  dontFork: boolean;
+  logConsole: boolean;
+  logDetail: boolean;
+  vrrpOnly: boolean;
+  checkOnly: boolean;
+  pidFile: string;
+  vrrpPidFile: string;
+  checkersPidFile: string;
+  configId?: string;
+  dontRespawn: boolean;
+  dontReleaseIpvs: boolean;
+  releaseVips: boolean;
+  metricsListen?: string;
+  version: boolean;
+  help: boolean;
+}
+
+export class CliError extends Error {}
+
+export const DEFAULT_CONFIG = '/etc/keepalived/keepalived.conf';
+
+interface FlagSpec {
+  short?: string;
+  long: string;
+  /** 'none': a flag; 'required': takes the next word or =value; 'optional': only =value (getopt's optional_argument). */
+  arg: 'none' | 'required' | 'optional';
+  apply: (o: CliOptions, value: string | undefined) => void;
+}
+
+const FLAGS: FlagSpec[] = [
+  { short: 'f', long: 'use-file', arg: 'required', apply: (o, v) => (o.configFile = v!) },
+  { short: 't', long: 'config-test', arg: 'optional', apply: (o, v) => ((o.configTest = true), (o.configTestLog = v)) },
+  { short: 'd', long: 'dump-conf', arg: 'none', apply: (o) => (o.dumpConf = true) },
+  { short: 'n', long: 'dont-fork', arg: 'none', apply: (o) => (o.dontFork = true) },
+  { short: 'l', long: 'log-console', arg: 'none', apply: (o) => (o.logConsole = true) },
+  { short: 'D', long: 'log-detail', arg: 'none', apply: (o) => (o.logDetail = true) },
+  { short: 'P', long: 'vrrp', arg: 'none', apply: (o) => (o.vrrpOnly = true) },
+  { short: 'C', long: 'check', arg: 'none', apply: (o) => (o.checkOnly = true) },
+  { short: 'p', long: 'pid', arg: 'required', apply: (o, v) => (o.pidFile = v!) },
+  { short: 'r', long: 'vrrp_pid', arg: 'required', apply: (o, v) => (o.vrrpPidFile = v!) },
+  { short: 'c', long: 'checkers_pid', arg: 'required', apply: (o, v) => (o.checkersPidFile = v!) },
+  { short: 'i', long: 'config-id', arg: 'required', apply: (o, v) => (o.configId = v!) },
+  { short: 'R', long: 'dont-respawn', arg: 'none', apply: (o) => (o.dontRespawn = true) },
+  { short: 'I', long: 'dont-release-ipvs', arg: 'none', apply: (o) => (o.dontReleaseIpvs = true) },
+  { short: 'X', long: 'release-vips', arg: 'none', apply: (o) => (o.releaseVips = true) },
+  { long: 'metrics-listen', arg: 'required', apply: (o, v) => (o.metricsListen = v!) },
+  { short: 'v', long: 'version', arg: 'none', apply: (o) => (o.version = true) },
+  { short: 'h', long: 'help', arg: 'none', apply: (o) => (o.help = true) },
+];
+
+export function defaultOptions(): CliOptions {
+  return {
+    configFile: DEFAULT_CONFIG,
+    configTest: false,
+    dumpConf: false,
+    dontFork: false,
+    logConsole: false,
+    logDetail: false,
+    vrrpOnly: false,
+    checkOnly: false,
+    pidFile: '/run/keepalived.pid',
+    vrrpPidFile: '/run/vrrp.pid',
+    checkersPidFile: '/run/checkers.pid',
+    dontRespawn: false,
+    dontReleaseIpvs: false,
+    releaseVips: false,
+    version: false,
+    help: false,
+  };
+}
+
+/** getopt_long semantics: bundled short flags, `-fFILE`, `-f FILE`, `--long=V`, `--long V`. */
+export function parseArgs(argv: readonly string[]): CliOptions {
+  const o = defaultOptions();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a.startsWith('--')) {
+      const eq = a.indexOf('=');
+      const name = eq < 0 ? a.slice(2) : a.slice(2, eq);
+      const spec = FLAGS.find((f) => f.long === name);
+      if (!spec) throw new CliError(`unrecognized option '${a}'`);
+      let value = eq < 0 ? undefined : a.slice(eq + 1);
+      if (spec.arg === 'none' && value !== undefined) throw new CliError(`option '--${name}' doesn't allow an argument`);
+      if (spec.arg === 'required' && value === undefined) {
+        value = argv[++i];
+        if (value === undefined) throw new CliError(`option '--${name}' requires an argument`);
+      }
+      spec.apply(o, value);
+    } else if (a.startsWith('-') && a.length > 1) {
+      for (let k = 1; k < a.length; k++) {
+        const spec = FLAGS.find((f) => f.short === a[k]);
+        if (!spec) throw new CliError(`invalid option -- '${a[k]}'`);
+        if (spec.arg === 'none') {
+          spec.apply(o, undefined);
+          continue;
+        }
+        let value: string | undefined = a.slice(k + 1);
+        if (spec.arg === 'optional') {
+          spec.apply(o, value === '' ? undefined : value.replace(/^=/, ''));
+        } else {
+          if (value === '') value = argv[++i];
+          if (value === undefined) throw new CliError(`option requires an argument -- '${a[k]}'`);
+          spec.apply(o, value);
+        }
+        break;
+      }
+    } else {
+      throw new CliError(`unexpected argument '${a}'`);
+    }
+  }
+  return o;
+}
+
+export const USAGE = `Usage: keepalived-ts [OPTION...]
+  -f, --use-file=FILE          Use the specified configuration file (default ${DEFAULT_CONFIG})
+  -t, --config-test[=LOG_FILE] Check the configuration for obvious errors, output to
+                                 stderr by default; exit 0 clean, 4, 5 errors/warnings,
+                                 6 script security
+  -d, --dump-conf              Dump the parsed configuration as JSON
+  -i, --config-id ID           Skip any configuration lines beginning '@' that don't match ID
+                                 (default: host name up to the first '.')
+  -P, --vrrp                   Only run with VRRP subsystem
+  -C, --check                  Only run with Health-checker subsystem
+  -l, --log-console            Log messages to local console
+  -D, --log-detail             Detailed log messages
+  -n, --dont-fork              Don't fork the daemon process
+  -R, --dont-respawn           Don't respawn child processes
+  -I, --dont-release-ipvs      Don't remove IPVS topology on daemon stop
+  -X, --release-vips           Drop VIP on transition from signal
+  -p, --pid=FILE               Use specified pidfile for parent process
+  -r, --vrrp_pid=FILE          Use specified pidfile for VRRP child process
+  -c, --checkers_pid=FILE      Use specified pidfile for checkers child process
+      --metrics-listen=HOST:PORT  Serve Prometheus metrics on HOST:PORT
+  -v, --version                Display the version number
+  -h, --help                   Display this help message
+`;

@@ -1,0 +1,52 @@
+/** Entry point: keepalived's command line. */
+import * as fs from 'node:fs';
+import { CliError, parseArgs, USAGE, type CliOptions } from './cli-options.js';
+import { keepalivedText, preciseText, type Diagnostic } from './config/diagnostics.js';
+import { parseConfig } from './config/parse.js';
+import { VERSION } from './version.js';
+
+function formatDiagnostic(d: Diagnostic): string {
+  const line = keepalivedText(d);
+  if (!d.loc && !d.hint) return line;
+  return `${line}\n    at ${preciseText({ ...d, message: '' }).replace(/: $/, '')}${d.hint && !d.loc ? `(${d.hint})` : ''}`;
+}
+
+function configTest(o: CliOptions): number {
+  const result = parseConfig(o.configFile, { configId: o.configId, testMode: true });
+  const text = result.diagnostics.map(formatDiagnostic).join('\n');
+  if (o.configTestLog) fs.writeFileSync(o.configTestLog, text ? text + '\n' : '');
+  else if (text) process.stderr.write(text + '\n');
+  return result.exitCode;
+}
+
+function dumpConf(o: CliOptions): number {
+  const result = parseConfig(o.configFile, { configId: o.configId, testMode: false });
+  process.stdout.write(JSON.stringify(result.config, null, 2) + '\n');
+  for (const d of result.diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
+  return 0;
+}
+
+function main(argv: readonly string[]): number {
+  let o: CliOptions;
+  try {
+    o = parseArgs(argv);
+  } catch (e) {
+    if (!(e instanceof CliError)) throw e;
+    process.stderr.write(`keepalived-ts: ${e.message}\n${USAGE}`);
+    return 1;
+  }
+  if (o.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (o.version) {
+    process.stdout.write(`keepalived-ts v${VERSION} (keepalived 2.2.7 compatible)\n`);
+    return 0;
+  }
+  if (o.configTest) return configTest(o);
+  if (o.dumpConf) return dumpConf(o);
+  process.stderr.write('keepalived-ts: the daemon is not available in this version; use -t to check a configuration or -d to dump it\n');
+  return 1;
+}
+
+process.exitCode = main(process.argv.slice(2));

@@ -1,0 +1,105 @@
+/**
+ * Configuration diagnostics: keepalived's error classes (same order, because
+ * `-t` reports the numerically largest class seen) plus our own precise location.
+ */
+
+export enum ConfigErr {
+  Ok = 0,
+  /* keepalived cannot run the config */
+  FileNotFound,
+  BadIf,
+  Fatal,
+  /* errors, but keepalived still runs */
+  MultipleFiles,
+  UnknownKeyword,
+  UnexpectedBob,
+  MissingBob,
+  UnexpectedEob,
+  MissingEob,
+  UnmatchedQuote,
+  MissingParameter,
+  InvalidNumber,
+  GeneralError,
+  Warning,
+  Deprecated,
+  /* script security not enabled when needed */
+  SecurityError,
+}
+
+export interface Location {
+  readonly file: string;
+  readonly line: number;
+  /** 1-based column of the word the diagnostic is about, when known. */
+  readonly col?: number;
+}
+
+export interface Diagnostic {
+  readonly cls: ConfigErr;
+  /** keepalived's own text, without the location prefix. */
+  readonly message: string;
+  readonly loc?: Location;
+  /** Whether keepalived names the file in its prefix (more than one file involved). */
+  readonly showFile: boolean;
+  /** Our explanation beyond keepalived's text (did-you-mean, recovery notes). */
+  readonly hint?: string;
+}
+
+/** `-t` exit codes, as keepalived's config_test_exit(). */
+export const EXIT_OK = 0;
+export const EXIT_CONFIG = 4;
+export const EXIT_CONFIG_TEST = 5;
+export const EXIT_CONFIG_TEST_SECURITY = 6;
+/** A keyword missing its parameter stops keepalived with KEEPALIVED_EXIT_CONFIG. */
+export const EXIT_MISSING_PARAMETER = 2;
+
+export function exitCodeFor(worst: ConfigErr): number {
+  switch (worst) {
+    case ConfigErr.Ok:
+      return EXIT_OK;
+    case ConfigErr.FileNotFound:
+    case ConfigErr.BadIf:
+    case ConfigErr.Fatal:
+      return EXIT_CONFIG;
+    case ConfigErr.SecurityError:
+      return EXIT_CONFIG_TEST_SECURITY;
+    default:
+      return EXIT_CONFIG_TEST;
+  }
+}
+
+/** keepalived's prefix: `(Line N) ` for one file, `(FILE: Line N) ` once includes are involved. */
+export function keepalivedText(d: Diagnostic): string {
+  if (!d.loc || d.loc.line === 0) return d.message;
+  return d.showFile ? `(${d.loc.file}: Line ${d.loc.line}) ${d.message}` : `(Line ${d.loc.line}) ${d.message}`;
+}
+
+/** Our richer form: `file:line:col: message (hint)`. */
+export function preciseText(d: Diagnostic): string {
+  const where = d.loc ? `${d.loc.file}:${d.loc.line}${d.loc.col ? `:${d.loc.col}` : ''}: ` : '';
+  return `${where}${d.message}${d.hint ? ` (${d.hint})` : ''}`;
+}
+
+/** Raised when keepalived would exit(2) at once: a keyword without its parameter. */
+export class MissingParameterError extends Error {
+  constructor(readonly diagnostic: Diagnostic) {
+    super(keepalivedText(diagnostic));
+  }
+}
+
+export class DiagnosticSink {
+  private readonly list: Diagnostic[] = [];
+  private worstSeen = ConfigErr.Ok;
+
+  add(d: Diagnostic): void {
+    this.list.push(d);
+    if (d.cls > this.worstSeen) this.worstSeen = d.cls;
+  }
+
+  get all(): readonly Diagnostic[] {
+    return this.list;
+  }
+
+  get worst(): ConfigErr {
+    return this.worstSeen;
+  }
+}

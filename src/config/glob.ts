@@ -1,0 +1,150 @@
+/**
+ * glob(3) as keepalived calls it for `include`: GLOB_MARK | GLOB_BRACE, with
+ * counts of missing files and directories (keepalived's GLOB_ALTDIRFUNC hooks
+ * decide its messages from them).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export interface GlobResult {
+  /** Matches in glob order, directories marked with a trailing '/'. Paths as the pattern spelt them. */
+  readonly paths: string[];
+  readonly missingFiles: number;
+  readonly missingDirectories: number;
+  readonly hadWildcards: boolean;
+}
+
+/** csh brace expansion: `a{b,c{d,e}}f` → abf acdf acef. Braces without a top-level comma stay literal. */
+export function expandBraces(pattern: string): string[] {
+  let depth = 0;
+  let open = -1;
+  const commas: number[] = [];
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '\\') {
+      i++;
+      continue;
+    }
+    if (c === '{') {
+      if (depth++ === 0) {
+        open = i;
+        commas.length = 0;
+      }
+    } else if (c === '}' && depth > 0) {
+      if (--depth === 0) {
+        if (commas.length === 0) continue;
+        const head = pattern.slice(0, open);
+        const tail = pattern.slice(i + 1);
+        const bounds = [open, ...commas, i];
+        const out: string[] = [];
+        for (let k = 0; k + 1 < bounds.length; k++) {
+          const alt = pattern.slice(bounds[k]! + 1, bounds[k + 1]);
+          out.push(...expandBraces(head + alt + tail));
+        }
+        return out;
+      }
+    } else if (c === ',' && depth === 1) {
+      commas.push(i);
+    }
+  }
+  return [pattern];
+}
+
+const WILDCARD = /(^|[^\\])[*?[]/;
+
+function hasWildcard(segment: string): boolean {
+  return WILDCARD.test(segment);
+}
+
+/** fnmatch(3) without flags except that a leading '.' must be matched explicitly. */
+export function segmentRegExp(segment: string): RegExp {
+  let re = '';
+  for (let i = 0; i < segment.length; i++) {
+    const c = segment[i]!;
+    if (c === '\\' && i + 1 < segment.length) {
+      re += escapeRe(segment[++i]!);
+    } else if (c === '*') {
+      re += '.*';
+    } else if (c === '?') {
+      re += '.';
+    } else if (c === '[') {
+      const close = segment.indexOf(']', i + 2);
+      if (close < 0) {
+        re += '\\[';
+        continue;
+      }
+      let body = segment.slice(i + 1, close);
+      if (body.startsWith('!') || body.startsWith('^')) body = '^' + body.slice(1);
+      re += '[' + body.replace(/\\/g, '\\\\') + ']';
+      i = close;
+    } else {
+      re += escapeRe(c);
+    }
+  }
+  return new RegExp('^' + re + '$', 's');
+}
+
+function escapeRe(c: string): string {
+  return /[.*+?^${}()|[\]\\/]/.test(c) ? '\\' + c : c;
+}
+
+function unescape(segment: string): string {
+  return segment.replace(/\\(.)/g, '$1');
+}
+
+/** Expand one brace-free pattern relative to `cwd`. */
+function globOne(pattern: string, cwd: string, acc: { missingFiles: number; missingDirectories: number; hadWildcards: boolean }): string[] {
+  const absolute = pattern.startsWith('/');
+  const segments = pattern.split('/').filter((s, i) => s !== '' || i === 0);
+  if (absolute) segments.shift();
+  let prefixes = [absolute ? '/' : ''];
+  for (let i = 0; i < segments.length; i++) {
+    const seg = segments[i]!;
+    const last = i === segments.length - 1;
+    const next: string[] = [];
+    for (const prefix of prefixes) {
+      if (!hasWildcard(seg)) {
+        next.push(prefix + unescape(seg) + (last ? '' : '/'));
+        continue;
+      }
+      acc.hadWildcards = true;
+      const dir = path.resolve(cwd, prefix === '' ? '.' : prefix);
+      let names: string[];
+      try {
+        names = fs.readdirSync(dir);
+      } catch {
+        acc.missingDirectories++;
+        continue;
+      }
+      const re = segmentRegExp(seg);
+      const explicitDot = seg.startsWith('.');
+      for (const name of names.sort()) {
+        if (name.startsWith('.') && !explicitDot) continue;
+        if (re.test(name)) next.push(prefix + name + (last ? '' : '/'));
+      }
+    }
+    prefixes = next;
+  }
+  const found: string[] = [];
+  for (const p of prefixes) {
+    try {
+      const st = fs.statSync(path.resolve(cwd, p));
+      found.push(st.isDirectory() && !p.endsWith('/') ? p + '/' : p);
+    } catch {
+      try {
+        fs.lstatSync(path.resolve(cwd, p));
+        found.push(p);
+      } catch {
+        acc.missingFiles++;
+      }
+    }
+  }
+  return found;
+}
+
+export function glob(pattern: string, cwd: string): GlobResult {
+  const acc = { missingFiles: 0, missingDirectories: 0, hadWildcards: false };
+  const paths: string[] = [];
+  for (const alt of expandBraces(pattern)) paths.push(...globOne(alt, cwd, acc));
+  return { paths, ...acc };
+}

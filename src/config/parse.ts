@@ -1,0 +1,133 @@
+/**
+ * Parse a keepalived.conf into the typed model, with keepalived's
+ * diagnostics. Like keepalived, the file is read once per process: the
+ * parent reads global_defs, the checker, VRRP and BFD processes each read
+ * their own roots and skip the others' blocks. Diagnostics repeated across
+ * passes are reported once.
+ */
+import { ConfigErr, DiagnosticSink, MissingParameterError, exitCodeFor, EXIT_MISSING_PARAMETER, type Diagnostic, type Location } from './diagnostics.js';
+import { Engine, KeywordTable, type Keyword } from './engine.js';
+import { LineReader } from './reader.js';
+import type { Pass, PassEnv } from './subsystem.js';
+import { hostSystem, type SystemPort } from './system.js';
+import { globalRootKeywords, newGlobalDraft, type GlobalDefs } from './global/index.js';
+import { newVrrpDraft, validateVrrp, vrrpRootKeywords, type VrrpConfig } from './vrrp/index.js';
+import { checkRootKeywords, newCheckDraft, validateCheck, type CheckConfig } from './check/index.js';
+import { bfdRootKeywords, newBfdDraft, validateBfd, type BfdConfig } from './bfd/index.js';
+import { newTrackFileDraft, trackFileRootKeywords, type TrackFile } from './track-file.js';
+
+export interface ParseOptions {
+  /** `-i/--config-id`; default: host name up to the first dot. */
+  readonly configId?: string;
+  /** Directory a relative config path starts from. */
+  readonly cwd?: string;
+  readonly system?: SystemPort;
+  /** `-t` semantics (numbers with trailing garbage rejected); the daemon uses false. */
+  readonly testMode?: boolean;
+  readonly randomSeed?: number;
+}
+
+export interface Config {
+  readonly configId: string;
+  readonly files: readonly string[];
+  readonly global: GlobalDefs;
+  readonly vrrp: VrrpConfig;
+  readonly check: CheckConfig;
+  readonly bfd: BfdConfig;
+  readonly trackFiles: readonly TrackFile[];
+}
+
+export interface ParseResult {
+  readonly config: Config;
+  readonly diagnostics: readonly Diagnostic[];
+  readonly worst: ConfigErr;
+  /** keepalived's `-t` exit code for this file. */
+  readonly exitCode: number;
+  /** Plain log lines keepalived prints without an error class. */
+  readonly logs: readonly string[];
+}
+
+export function defaultConfigId(sys: SystemPort): string {
+  return sys.hostname().split('.')[0]!;
+}
+
+function deepFreeze<T>(o: T, seen = new Set<unknown>()): T {
+  if (o && typeof o === 'object' && !seen.has(o)) {
+    seen.add(o);
+    Object.freeze(o);
+    for (const v of Object.values(o)) deepFreeze(v, seen);
+  }
+  return o;
+}
+
+const inactive = (ks: Keyword[]): Keyword[] => ks.map((k) => ({ ...k, inactive: true }));
+
+export function parseConfig(file: string, opts: ParseOptions = {}): ParseResult {
+  const sys = opts.system ?? hostSystem();
+  const configId = opts.configId ?? defaultConfigId(sys);
+  const testMode = opts.testMode ?? true;
+  const sink = new DiagnosticSink();
+  const seen = new Set<string>();
+  const logs: string[] = [];
+  const global = newGlobalDraft();
+  const vrrp = newVrrpDraft();
+  const check = newCheckDraft();
+  const bfd = newBfdDraft();
+  const trackFiles = newTrackFileDraft();
+  let files: string[] = [];
+  let missingParameter = false;
+
+  const runPass = (pass: Pass, validate: (env: PassEnv) => void): void => {
+    let reader: LineReader;
+    const report = (cls: ConfigErr, message: string, hint?: string, loc?: Location): void => {
+      const at = loc ?? (reader.location.line ? reader.location : undefined);
+      const key = `${at?.file}:${at?.line}:${message}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      sink.add({ cls, message, loc: at, showFile: reader.showFile, hint });
+    };
+    const host = { report, log: (m: string) => logs.push(m) };
+    reader = new LineReader(host, { configId, cwd: opts.cwd ?? process.cwd(), randomSeed: opts.randomSeed });
+    const env: PassEnv = { pass, sys, testMode, configId, reader, report, log: host.log };
+    // Throwaway drafts for roots a pass reads but does not own (keepalived parses bfd in three processes).
+    const roots = new KeywordTable();
+    const want = (owner: Pass[], ks: Keyword[]): Keyword[] => (owner.includes(pass) ? ks : inactive(ks));
+    roots.addAll(want(['parent'], globalRootKeywords(pass === 'parent' ? global : newGlobalDraft(), env)));
+    roots.addAll(want(['vrrp'], vrrpRootKeywords(pass === 'vrrp' ? vrrp : newVrrpDraft(), env, global)));
+    roots.addAll(want(['checker'], checkRootKeywords(pass === 'checker' ? check : newCheckDraft(), env, global)));
+    roots.addAll(want(['checker', 'vrrp', 'bfd'], bfdRootKeywords(pass === 'bfd' ? bfd : newBfdDraft(), env, global)));
+    roots.addAll(want(['checker', 'vrrp'], trackFileRootKeywords(pass === 'vrrp' ? trackFiles : newTrackFileDraft(), env)));
+    const engine = new Engine(reader, { report, log: host.log }, testMode);
+    if (!reader.openMain(file)) {
+      return;
+    }
+    try {
+      engine.run(roots, false);
+    } catch (e) {
+      if (!(e instanceof MissingParameterError)) throw e;
+      missingParameter = true;
+      return;
+    }
+    if (reader.blockDepth > 0) report(ConfigErr.MissingEob, `There are ${reader.blockDepth} missing '}'s or extra '{'s`, 'blocks still open at the end of the configuration');
+    if (pass === 'parent') files = reader.filesRead;
+    validate(env);
+  };
+
+  runPass('parent', () => undefined);
+  if (!missingParameter) runPass('checker', (env) => validateCheck(check, env, global));
+  if (!missingParameter) runPass('vrrp', (env) => validateVrrp(vrrp, env, global));
+  if (!missingParameter) runPass('bfd', (env) => validateBfd(bfd, env, global));
+
+  const config: Config = deepFreeze({
+    configId,
+    files,
+    global,
+    vrrp: vrrp as unknown as VrrpConfig,
+    check: check as unknown as CheckConfig,
+    bfd: bfd as unknown as BfdConfig,
+    trackFiles: trackFiles.files,
+  });
+  const exitCode = missingParameter ? EXIT_MISSING_PARAMETER : exitCodeFor(sink.worst);
+  return { config, diagnostics: sink.all, worst: sink.worst, exitCode, logs };
+}
+

@@ -1,0 +1,521 @@
+/**
+ * The logical-line reader: keepalived's read_line(). Files and includes,
+ * comments, `@id` conditionals, `$NAME` definitions, `~SEQ`/`~LST`, and brace
+ * splitting, producing one logical line at a time with its location.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ConfigErr, type Location } from './diagnostics.js';
+import { DEF_LINE_END, Definitions, parseDefinitionLine, type Definition } from './definitions.js';
+import { glob } from './glob.js';
+import { parseLst, parseSeq } from './replicators.js';
+
+export const MAXBUF = 1024;
+/** Substitution rounds on one line before we call it recursive (keepalived loops forever). */
+export const MAX_SUBSTITUTION_ROUNDS = 64;
+
+export const INCLUDE_R = 0x01;
+export const INCLUDE_M = 0x02;
+export const INCLUDE_W = 0x04;
+export const INCLUDE_B = 0x08;
+
+export interface ReaderHost {
+  report(cls: ConfigErr, message: string, hint?: string): void;
+  /** Plain log lines that keepalived prints without an error class. */
+  log(message: string): void;
+}
+
+export interface ReaderOptions {
+  readonly configId: string;
+  /** Directory relative paths start from (keepalived's cwd). */
+  readonly cwd: string;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly randomSeed?: number;
+}
+
+interface OpenFile {
+  readonly pattern: string;
+  readonly includeType: number;
+  readonly savedIncludeCheck: number;
+  /** cwd when the include was read: glob paths are relative to it. */
+  readonly baseDir: string;
+  readonly paths: string[];
+  next: number;
+  numMatches: number;
+  /** Set once the file is nested or the glob matched more than one: keepalived then names it. */
+  displayName?: string;
+  /** Directory of the file being read: includes inside it resolve from here. */
+  dir: string;
+  lines: string[];
+  idx: number;
+  lineNo: number;
+}
+
+interface Seq {
+  readonly text: string;
+  readonly assignments: ReadonlyArray<ReadonlyArray<readonly [string, string]>>;
+  next: number;
+}
+
+export class LineReader {
+  readonly definitions = new Definitions();
+  /** Every file read, in order, for the dump and for tests. */
+  readonly filesRead: string[] = [];
+  includeCheck = 0;
+  blockDepth = 0;
+
+  private readonly stack: OpenFile[] = [];
+  private residue: string | undefined;
+  private seqs: Seq[] = [];
+  private multilineSeqDepth = 0;
+  private nextPtr: string | undefined;
+  private readonly multilineStack: Array<{ ptr: string; seqDepth: number }> = [];
+  private multilineDef: Definition | undefined;
+  private rng: () => number;
+  private lastLoc: Location = { file: '', line: 0 };
+  private lastShowFile = false;
+
+  constructor(
+    private readonly host: ReaderHost,
+    private readonly opts: ReaderOptions,
+  ) {
+    this.rng = seededRandom(opts.randomSeed ?? Date.now() >>> 0);
+    this.definitions.addBuiltin('_PWD', () => this.currentDir());
+    this.definitions.addBuiltin('_INSTANCE', () => opts.configId);
+    this.definitions.addBuiltin('_RANDOM', (params) => this.random(params), 2);
+    this.definitions.addBuiltin('_HASH', undefined, 0, '#');
+    this.definitions.addBuiltin('_BANG', undefined, 0, '!');
+  }
+
+  /** `random_seed` makes `${_RANDOM}` repeatable. */
+  seedRandom(seed: number): void {
+    this.rng = seededRandom(seed);
+  }
+
+  /** Open the main configuration file (keepalived opens it as includew). */
+  openMain(file: string): boolean {
+    const ok = this.openGlob(file, INCLUDE_R | INCLUDE_M | INCLUDE_W, this.opts.cwd);
+    if (!ok) this.fileError(INCLUDE_R, 'Failed to open configuration file');
+    return ok;
+  }
+
+  /** Location of the line last returned. */
+  get location(): Location {
+    return this.lastLoc;
+  }
+
+  get showFile(): boolean {
+    return this.lastShowFile;
+  }
+
+  /** The next logical line, or undefined at the end of all files. */
+  readLine(): string | undefined {
+    let buf: string;
+    do {
+      const raw = this.nextRaw();
+      if (raw === undefined) return undefined;
+      buf = this.process(raw);
+    } while (buf === '' || this.checkInclude(buf));
+    return this.splitBraces(buf);
+  }
+
+  private currentDir(): string {
+    return this.stack[0]?.dir ?? this.opts.cwd;
+  }
+
+  private random(params: string | undefined): string {
+    let min = 0;
+    let max = 32767;
+    if (params !== undefined) {
+      const nums = params.trim().split(/ +/).map(Number);
+      min = nums[0] ?? 0;
+      if (nums.length > 1) max = nums[1]!;
+      if (nums.length > 2) this.host.log(`Too many parameters or extra text for \${_RANDOM ${params}}`);
+    }
+    return String(Math.floor(this.rng() * (max - min + 1)) + min);
+  }
+
+  /** One raw line from the highest-priority source, decommented if it came from a file. */
+  private nextRaw(): string | undefined {
+    if (this.residue !== undefined) {
+      const r = this.residue;
+      this.residue = undefined;
+      return r;
+    }
+    if (this.seqs.length > this.multilineSeqDepth) {
+      const seq = this.seqs[this.seqs.length - 1]!;
+      for (const [name, value] of seq.assignments[seq.next]!) this.definitions.set(name, value);
+      if (++seq.next >= seq.assignments.length) this.seqs.pop();
+      return seq.text;
+    }
+    if (this.nextPtr !== undefined) {
+      const end = this.nextPtr.indexOf(DEF_LINE_END);
+      if (end < 0) {
+        const line = this.nextPtr;
+        const popped = this.multilineStack.pop();
+        if (popped) {
+          this.nextPtr = popped.ptr;
+          this.multilineSeqDepth = popped.seqDepth;
+        } else {
+          this.nextPtr = undefined;
+          this.multilineSeqDepth = 0;
+        }
+        return line;
+      }
+      const line = this.nextPtr.slice(0, end);
+      this.nextPtr = this.nextPtr.slice(end + 1);
+      return line;
+    }
+    return this.nextFileLine();
+  }
+
+  private nextFileLine(): string | undefined {
+    while (true) {
+      const file = this.stack[0];
+      if (!file) return undefined;
+      if (file.idx >= file.lines.length) {
+        if (!this.nextFile()) return undefined;
+        continue;
+      }
+      let text = file.lines[file.idx++]!;
+      file.lineNo++;
+      this.setLocation(file);
+      if (text.includes('\0')) {
+        this.host.report(ConfigErr.GeneralError, 'configuration appears to have embedded NULs - ignoring line');
+        continue;
+      }
+      text = text.replace(/[\r\n]+$/, '');
+      if (text === '') {
+        if (this.multilineDef) this.endMultilineDef();
+        continue;
+      }
+      text = this.decomment(text);
+      if (text !== '') return text;
+    }
+  }
+
+  private setLocation(file: OpenFile): void {
+    this.lastLoc = { file: file.displayName ?? file.paths[file.next - 1] ?? file.pattern, line: file.lineNo };
+    this.lastShowFile = file.displayName !== undefined;
+  }
+
+  /** Definitions, conditionals and replicators for one raw line; '' when it produced nothing. */
+  private process(raw: string): string {
+    let buf = raw;
+    if (this.multilineDef) {
+      this.appendMultilineDef(buf);
+      return '';
+    }
+    let rounds = 0;
+    while (true) {
+      if (buf[0] === '@') {
+        const rev = buf[1] === '^';
+        const ofs = rev ? 2 : 1;
+        const m = /[ \t]/.exec(buf.slice(ofs));
+        if (!m) return '';
+        const id = buf.slice(ofs, ofs + m.index);
+        if ((id === this.opts.configId) === rev) return '';
+        buf = buf.slice(ofs + m.index).replace(/^[ \t]+/, '');
+      }
+      if (buf[0] === '$') {
+        const def = parseDefinitionLine(buf);
+        if (def) {
+          if (def.multiline) {
+            this.multilineDef = this.definitions.set(def.name, def.value === '' ? '' : def.value + DEF_LINE_END, true);
+          } else {
+            this.definitions.set(def.name, def.value);
+          }
+          return '';
+        }
+      }
+      if (buf.startsWith('~SEQ') || buf.startsWith('~LST')) {
+        const parsed = buf[1] === 'S' ? parseSeq(buf, (s) => this.substitute(s).text) : parseLst(buf);
+        if (parsed.ok) {
+          this.seqs.push({ text: parsed.value.text, assignments: parsed.value.assignments, next: 0 });
+          if (parsed.value.assignments.length === 0) this.seqs.pop();
+        } else {
+          this.host.report(ConfigErr.GeneralError, parsed.error);
+        }
+        return '';
+      }
+      if (buf[0] === '~') return buf;
+      if (!buf.includes('$')) return buf;
+      const sub = this.substitute(buf);
+      if (!sub.changed) return buf;
+      buf = this.decomment(sub.text);
+      if (sub.tooLong) return buf;
+      if (buf[0] !== '@' && !buf.includes('$')) return buf;
+      if (++rounds >= MAX_SUBSTITUTION_ROUNDS) {
+        this.host.report(
+          ConfigErr.GeneralError,
+          `Definition expansion still unresolved after ${MAX_SUBSTITUTION_ROUNDS} rounds - ignoring line '${buf}'`,
+          'a definition refers to itself (keepalived 2.2.7 loops forever here)',
+        );
+        return '';
+      }
+      if (buf === '') return '';
+    }
+  }
+
+  private appendMultilineDef(line: string): void {
+    const def = this.multilineDef!;
+    let text = line;
+    let more = false;
+    if (text.endsWith('\\')) {
+      text = text.slice(0, -1).replace(/[ \t]+$/, '') + DEF_LINE_END;
+      more = true;
+    }
+    if (text.length >= 2 || (text.length > 0 && !more)) def.value += text;
+    if (!more) this.endMultilineDef();
+  }
+
+  private endMultilineDef(): void {
+    const def = this.multilineDef!;
+    if (def.value === '') def.multiline = false;
+    this.multilineDef = undefined;
+  }
+
+  /** One pass of keepalived's replace_param over the line. */
+  private substitute(text: string): { text: string; changed: boolean; tooLong: boolean } {
+    let out = text;
+    let pos = 0;
+    let changed = false;
+    let nextPtr = this.nextPtr;
+    while (true) {
+      const dollar = out.indexOf('$', pos);
+      if (dollar < 0 || dollar + 1 >= out.length) break;
+      const found = this.definitions.findUse(out, dollar + 1);
+      if (!found) {
+        pos = dollar + 1;
+        continue;
+      }
+      changed = true;
+      const { def } = found;
+      let value = def.fn ? def.fn(found.params) : def.value;
+      if (def.multiline) {
+        if (nextPtr !== undefined) this.multilineStack.push({ ptr: nextPtr, seqDepth: this.multilineSeqDepth });
+        this.multilineSeqDepth = this.seqs.length;
+        const end = value.indexOf(DEF_LINE_END);
+        nextPtr = end < 0 ? undefined : value.slice(end + 1);
+        value = end < 0 ? value : value.slice(0, end);
+      }
+      const replaced = out.slice(0, dollar) + value + out.slice(dollar + found.length);
+      if (replaced.length >= MAXBUF) {
+        this.host.log(`Parameter substitution on line '${out}' would exceed maximum line length`);
+        this.nextPtr = nextPtr;
+        return { text: out, changed, tooLong: true };
+      }
+      out = replaced;
+      if (value.trimStart().startsWith('~')) break;
+      pos = dollar + value.length;
+    }
+    if (changed) this.nextPtr = nextPtr;
+    return { text: out, changed, tooLong: false };
+  }
+
+  /** Comments start at '#' or '!' outside quotes; `\#` and `\!` are literal. */
+  decomment(line: string): string {
+    let s = line.replace(/^[ \t]+/, '');
+    let quote = false;
+    let cont = false;
+    let cut = -1;
+    for (let i = 0; i < s.length; i++) {
+      const c = s[i];
+      if (c === '"') {
+        if (cut < 0) quote = !quote;
+      } else if (c === '\\') {
+        if (i + 1 < s.length) {
+          if (!quote && (s[i + 1] === '#' || s[i + 1] === '!')) s = s.slice(0, i) + s.slice(i + 1);
+          else i++;
+          continue;
+        }
+        s = s.slice(0, i);
+        cont = true;
+        break;
+      } else if (!quote && cut < 0 && (c === '!' || c === '#')) {
+        cut = i;
+      }
+    }
+    if (quote) this.host.report(ConfigErr.GeneralError, `Unterminated quote '${s}'`);
+    if (cut >= 0) s = s.slice(0, cut);
+    s = s.replace(/[ \t]+$/, '');
+    return cont ? s + '\\' : s;
+  }
+
+  private checkInclude(buf: string): boolean {
+    if (!buf.startsWith('include') || buf.length <= 7) return false;
+    let type: number;
+    let rest: string;
+    if (isSpace(buf[7])) {
+      type = 0;
+      rest = buf.slice(8);
+    } else if (isSpace(buf[8]) && 'rmwba'.includes(buf[7]!)) {
+      type = { r: INCLUDE_R, a: INCLUDE_R | INCLUDE_M | INCLUDE_B | INCLUDE_W, w: INCLUDE_R | INCLUDE_M | INCLUDE_W, m: INCLUDE_R | INCLUDE_M, b: INCLUDE_R | INCLUDE_B }[buf[7] as 'r'];
+      rest = buf.slice(9);
+    } else {
+      return false;
+    }
+    this.openGlob(rest.replace(/^[ \t]+/, ''), type, this.currentDir());
+    return true;
+  }
+
+  private fileError(errorType: number, message: string): void {
+    const top = this.stack[0];
+    const fatal = ((this.includeCheck | (top?.includeType ?? 0)) & errorType) !== 0;
+    this.host.report(fatal ? ConfigErr.FileNotFound : ConfigErr.Ok, message);
+    if (fatal) this.fatalIncludeError = true;
+  }
+
+  /** Set when an include failed under include_check (keepalived then exits 6 in -t). */
+  fatalIncludeError = false;
+
+  private openGlob(pattern: string, includeType: number, baseDir: string): boolean {
+    const file: OpenFile = {
+      pattern,
+      includeType,
+      savedIncludeCheck: this.includeCheck,
+      baseDir,
+      paths: [],
+      next: 0,
+      numMatches: 0,
+      dir: baseDir,
+      lines: [],
+      idx: 0,
+      lineNo: 0,
+    };
+    this.stack.unshift(file);
+    const g = glob(pattern, baseDir);
+    const typeOrCheck = this.includeCheck | includeType;
+    if (g.paths.length === 0) {
+      if (g.missingFiles || g.missingDirectories) this.fileError(/\{/.test(pattern) ? INCLUDE_B : INCLUDE_M, `Config files missing '${pattern}'.`);
+      else if (g.hadWildcards && typeOrCheck & INCLUDE_W) this.fileError(INCLUDE_W, `No config files matched '${pattern}'.`);
+      this.stack.shift();
+      return false;
+    }
+    if (g.missingDirectories || g.missingFiles) {
+      this.fileError(INCLUDE_B, `Some config files missing: "${pattern}".`);
+      if (typeOrCheck & INCLUDE_B) {
+        this.stack.shift();
+        return false;
+      }
+    }
+    file.paths.push(...g.paths);
+    if (!this.openNextMatch(file)) {
+      this.stack.shift();
+      return false;
+    }
+    return true;
+  }
+
+  private openNextMatch(file: OpenFile): boolean {
+    while (file.next < file.paths.length) {
+      const p = file.paths[file.next++]!;
+      if (p.endsWith('/')) {
+        this.fileError(INCLUDE_R, `Configuration file '${p}' is a directory - skipping`);
+        continue;
+      }
+      const abs = path.resolve(file.baseDir, p);
+      let content: string;
+      try {
+        const st = fs.statSync(abs);
+        if (!st.isFile() || st.mode & 0o111) {
+          this.fileError(INCLUDE_R, `Configuration file '${p}' is not a regular non-executable file - skipping`);
+          continue;
+        }
+        content = fs.readFileSync(abs, 'latin1');
+      } catch (e) {
+        this.fileError(INCLUDE_R, `Configuration file '${p}' open problem (${(e as Error).message}) - skipping`);
+        continue;
+      }
+      file.numMatches++;
+      this.filesRead.push(abs);
+      if (this.stack.length > 1 || file.paths.length > 1) file.displayName = p;
+      file.dir = path.dirname(abs);
+      file.lines = splitLines(content);
+      file.idx = 0;
+      file.lineNo = 0;
+      return true;
+    }
+    return false;
+  }
+
+  private nextFile(): boolean {
+    const file = this.stack[0]!;
+    this.includeCheck = file.savedIncludeCheck;
+    if (this.openNextMatch(file)) return true;
+    if (!file.numMatches) this.host.log(`No config files matched '${file.pattern}'.`);
+    this.stack.shift();
+    return this.stack.length > 0;
+  }
+
+  /** The first '{' or '}' outside quotes ends the logical line; the rest is read next. */
+  private splitBraces(line: string): string {
+    let buf = line;
+    let p = -1;
+    if (buf[0] === '{' || buf[0] === '}') {
+      p = 0;
+    } else {
+      for (let i = 0; i < buf.length; i++) {
+        const c = buf[i];
+        if (c === '"') {
+          const close = buf.indexOf('"', i + 1);
+          if (close < 0) break;
+          i = close;
+        } else if (c === '{' || c === '}') {
+          p = i;
+          break;
+        }
+      }
+    }
+    if (p >= 0) {
+      let skip = 0;
+      if (p === 0) {
+        skip = 1;
+        while (buf[skip] === ' ' || buf[skip] === '\t') skip++;
+      }
+      const rest = buf.slice(p + skip).replace(/[ \t]+$/, '');
+      if (rest !== '') {
+        this.residue = rest;
+        buf = buf.slice(0, p + skip);
+      }
+    }
+    buf = buf.replace(/[ \t]+$/, '');
+    if (buf === '{') this.blockDepth++;
+    else if (buf === '}') {
+      if (this.blockDepth-- < 1) {
+        this.host.report(ConfigErr.UnexpectedEob, "Extra '}' found");
+        this.blockDepth = 0;
+      }
+    }
+    return buf;
+  }
+}
+
+function isSpace(c: string | undefined): boolean {
+  return c !== undefined && ' \t\n\r\f\v'.includes(c);
+}
+
+/** Lines as fgets() with a MAXBUF buffer returns them: longer lines arrive in pieces. */
+function splitLines(content: string): string[] {
+  const lines = content.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  if (!lines.some((l) => l.length >= MAXBUF - 1)) return lines;
+  const out: string[] = [];
+  for (const l of lines) {
+    for (let i = 0; i < l.length; i += MAXBUF - 1) out.push(l.slice(i, i + MAXBUF - 1));
+    if (l.length === 0) out.push('');
+  }
+  return out;
+}
+
+/** mulberry32: small, seedable, good enough for `${_RANDOM}`. */
+function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

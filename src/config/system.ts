@@ -1,0 +1,132 @@
+/**
+ * What the config checks need to know about the host: interfaces, users,
+ * files and host names. A port, so tests can describe any host; the real
+ * implementation reads /proc/net/dev (per network namespace), /etc/passwd,
+ * /etc/group and /etc/hosts. Nothing here changes the system.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export interface FileInfo {
+  readonly mode: number;
+  readonly uid: number;
+  readonly gid: number;
+  readonly isFile: boolean;
+  readonly isDirectory: boolean;
+}
+
+export interface UserInfo {
+  readonly name: string;
+  readonly uid: number;
+  readonly gid: number;
+}
+
+export interface SystemPort {
+  interfaceExists(name: string): boolean;
+  /** A user by name (or numeric uid), as getpwnam. */
+  user(name: string): UserInfo | undefined;
+  /** A group by name (or numeric gid), as getgrnam; returns the gid. */
+  group(name: string): number | undefined;
+  stat(file: string): FileInfo | undefined;
+  /** First line of a file (for `#!` detection), or undefined. */
+  head(file: string): string | undefined;
+  /** Our own identity, for default script users. */
+  readonly uid: number;
+  readonly gid: number;
+  hostname(): string;
+  /** Addresses for a host name from the hosts file; no DNS, the test runs offline. */
+  resolveHost(name: string): string[];
+  readonly pathEnv: string;
+}
+
+function readTable(file: string): string[][] {
+  try {
+    return fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'))
+      .map((l) => l.split(':'));
+  } catch {
+    return [];
+  }
+}
+
+export function hostSystem(): SystemPort {
+  let interfaces: Set<string> | undefined;
+  let passwd: string[][] | undefined;
+  let groups: string[][] | undefined;
+  return {
+    interfaceExists(name) {
+      if (!interfaces) {
+        interfaces = new Set();
+        try {
+          for (const line of fs.readFileSync('/proc/net/dev', 'utf8').split('\n').slice(2)) {
+            const m = /^\s*([^:\s]+):/.exec(line);
+            if (m) interfaces.add(m[1]!);
+          }
+        } catch {
+          for (const n of Object.keys(os.networkInterfaces())) interfaces.add(n);
+        }
+      }
+      return interfaces.has(name);
+    },
+    user(name) {
+      passwd ??= readTable('/etc/passwd');
+      const byNumber = /^\d+$/.test(name);
+      const row = passwd.find((r) => (byNumber ? r[2] === name : r[0] === name));
+      return row ? { name: row[0]!, uid: Number(row[2]), gid: Number(row[3]) } : undefined;
+    },
+    group(name) {
+      groups ??= readTable('/etc/group');
+      const byNumber = /^\d+$/.test(name);
+      const row = groups.find((r) => (byNumber ? r[2] === name : r[0] === name));
+      return row ? Number(row[2]) : undefined;
+    },
+    stat(file) {
+      try {
+        const st = fs.statSync(file);
+        return { mode: st.mode, uid: st.uid, gid: st.gid, isFile: st.isFile(), isDirectory: st.isDirectory() };
+      } catch {
+        return undefined;
+      }
+    },
+    head(file) {
+      try {
+        const fd = fs.openSync(file, 'r');
+        try {
+          const buf = Buffer.alloc(256);
+          const n = fs.readSync(fd, buf, 0, buf.length, 0);
+          return buf.subarray(0, n).toString('latin1').split('\n')[0];
+        } finally {
+          fs.closeSync(fd);
+        }
+      } catch {
+        return undefined;
+      }
+    },
+    uid: process.getuid?.() ?? 0,
+    gid: process.getgid?.() ?? 0,
+    hostname: () => os.hostname(),
+    resolveHost(name) {
+      const out: string[] = [];
+      for (const line of fs.existsSync('/etc/hosts') ? fs.readFileSync('/etc/hosts', 'utf8').split('\n') : []) {
+        const [addr, ...names] = line.replace(/#.*/, '').trim().split(/\s+/);
+        if (addr && names.includes(name)) out.push(addr);
+      }
+      return out;
+    },
+    pathEnv: process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+  };
+}
+
+/** A PATH search as execvp would do it; returns the absolute file or undefined. */
+export function findInPath(sys: SystemPort, cmd: string): string | undefined {
+  if (cmd.includes('/')) return sys.stat(cmd) ? cmd : undefined;
+  for (const dir of sys.pathEnv.split(':')) {
+    const candidate = path.join(dir || '.', cmd);
+    const st = sys.stat(candidate);
+    if (st?.isFile) return candidate;
+  }
+  return undefined;
+}

@@ -1,0 +1,152 @@
+/**
+ * Splitting a logical line into words, keepalived's two ways:
+ * - splitWords: whitespace separated, `"…"` groups (no escapes), as alloc_strvec_r;
+ * - splitScriptWords: both quote kinds group and backslash escapes apply, as
+ *   alloc_strvec_quoted_escaped (the second level of script keywords).
+ */
+
+const WHITE = ' \t\f\n\r\v';
+
+export interface SplitResult {
+  readonly words: string[];
+  /** 0-based offset in the line where each word starts. */
+  readonly offsets: number[];
+  /** Set when a `"` was left open: keepalived logs it and keeps the words before it. */
+  readonly unmatchedQuote: boolean;
+}
+
+function isWhite(c: string | undefined): boolean {
+  return c !== undefined && WHITE.includes(c);
+}
+
+export function splitWords(line: string): SplitResult {
+  const words: string[] = [];
+  const offsets: number[] = [];
+  let i = 0;
+  const n = line.length;
+  while (true) {
+    while (i < n && isWhite(line[i])) i++;
+    if (i >= n) break;
+    if (line[i] === '"') {
+      const close = line.indexOf('"', i + 1);
+      if (close < 0) return { words, offsets, unmatchedQuote: true };
+      words.push(line.slice(i + 1, close));
+      offsets.push(i);
+      i = close + 1;
+    } else {
+      const start = i;
+      while (i < n && !isWhite(line[i]) && line[i] !== '"') i++;
+      words.push(line.slice(start, i));
+      offsets.push(start);
+    }
+  }
+  return { words, offsets, unmatchedQuote: false };
+}
+
+export type ScriptSplit = { readonly ok: true; readonly words: string[] } | { readonly ok: false; readonly error: string };
+
+const SIMPLE_ESCAPES: Record<string, string> = {
+  a: '\x07',
+  b: '\b',
+  E: '\x1b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
+};
+
+/** Second-level split of a script command: quotes of both kinds group, escapes are decoded. */
+export function splitScriptWords(src: string): ScriptSplit {
+  const words: string[] = [];
+  let i = 0;
+  const n = src.length;
+  while (i < n) {
+    while (i < n && isWhite(src[i])) i++;
+    if (i >= n) break;
+    let out = '';
+    let quote = '';
+    while (i < n) {
+      const c = src[i]!;
+      if (c === '\\') {
+        i++;
+        if (i >= n) return { ok: false, error: `Missing escape char at end: '${src}'` };
+        const e = src[i]!;
+        if (e === 'x' && /[0-9a-fA-F]/.test(src[i + 1] ?? '')) {
+          let v = 0;
+          i++;
+          while (i < n && /[0-9a-fA-F]/.test(src[i]!)) v = ((v << 4) | parseInt(src[i++]!, 16)) & 0xff;
+          out += String.fromCharCode(v);
+        } else if (e === 'c' && i + 1 < n) {
+          out += String.fromCharCode(src.charCodeAt(i + 1) & 0x1f);
+          i += 2;
+        } else if (e >= '0' && e <= '7') {
+          let v = 0;
+          for (let k = 0; k < 3 && i < n && src[i]! >= '0' && src[i]! <= '7'; k++) v = ((v << 3) + (src.charCodeAt(i++) - 48)) & 0xff;
+          out += String.fromCharCode(v);
+        } else {
+          out += SIMPLE_ESCAPES[e] ?? e;
+          i++;
+        }
+        continue;
+      }
+      if (quote) {
+        if (c === quote) quote = '';
+        else out += c;
+        i++;
+        continue;
+      }
+      if (c === '"' || c === "'") {
+        quote = c;
+        i++;
+        continue;
+      }
+      if (isWhite(c)) break;
+      out += c;
+      i++;
+    }
+    if (quote) return { ok: false, error: `String '${src}': missing terminating ${quote}` };
+    words.push(out);
+  }
+  return { ok: true, words };
+}
+
+/**
+ * First level of a script keyword (alloc_strvec_quoted): both quote kinds group,
+ * backslashes are kept verbatim so the second level can decode them.
+ */
+export function splitQuotedKeepEscapes(line: string): string[] {
+  const words: string[] = [];
+  let i = 0;
+  const n = line.length;
+  while (i < n) {
+    while (i < n && isWhite(line[i])) i++;
+    if (i >= n) break;
+    let out = '';
+    let quote = '';
+    while (i < n) {
+      const c = line[i]!;
+      if (c === '\\' && i + 1 < n) {
+        out += c + line[i + 1];
+        i += 2;
+        continue;
+      }
+      if (quote) {
+        if (c === quote) quote = '';
+        else out += c;
+        i++;
+        continue;
+      }
+      if (c === '"' || c === "'") {
+        quote = c;
+        i++;
+        continue;
+      }
+      if (isWhite(c)) break;
+      out += c;
+      i++;
+    }
+    words.push(out);
+  }
+  return words;
+}
