@@ -1,0 +1,85 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigErr, MissingParameterError, type Location } from '../../../src/config/diagnostics.js';
+import { Engine, KeywordTable, type Ctx } from '../../../src/config/engine.js';
+import { LineReader } from '../../../src/config/reader.js';
+
+interface Seen {
+  cls: ConfigErr;
+  message: string;
+  hint?: string;
+  line?: number;
+}
+
+function walk(text: string, build: (seen: string[]) => KeywordTable) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kats-engine-'));
+  fs.writeFileSync(path.join(dir, 'k.conf'), text);
+  const reports: Seen[] = [];
+  const host = {
+    report: (cls: ConfigErr, message: string, hint?: string, loc?: Location) => reports.push({ cls, message, hint, line: loc?.line }),
+    log: () => undefined,
+  };
+  const reader = new LineReader(host, { configId: 'x', cwd: dir });
+  reader.openMain('k.conf');
+  const seen: string[] = [];
+  new Engine(reader, host, true).run(build(seen), false);
+  return { seen, reports };
+}
+
+const record = (seen: string[]) => (ctx: Ctx) => seen.push(ctx.words.join(' '));
+
+function tables(seen: string[]) {
+  const inner = new KeywordTable([
+    { name: 'state', handler: record(seen) },
+    { name: 'virtual_ipaddress', handler: (ctx) => seen.push('vips:' + ctx.readValueBlock().join(',')) },
+  ]);
+  return new KeywordTable([
+    { name: 'vrrp_instance', handler: record(seen), sub: inner, close: () => seen.push('close') },
+    { name: 'virtual_server', sub: new KeywordTable(), inactive: true },
+    { name: 'top', handler: record(seen) },
+  ]);
+}
+
+describe('block walking', () => {
+  it('opens blocks, reads value blocks and runs close handlers', () => {
+    const { seen, reports } = walk('vrrp_instance VI_1 {\n state MASTER\n virtual_ipaddress {\n 10.0.0.1/24\n 10.0.0.2 }\n}\ntop 1\n', tables);
+    expect(seen).toEqual(['vrrp_instance VI_1', 'state MASTER', 'vips:10.0.0.1/24,10.0.0.2', 'close', 'top 1']);
+    expect(reports).toEqual([]);
+  });
+
+  it('skips inactive blocks by counting braces', () => {
+    const { seen, reports } = walk('virtual_server 1.1.1.1 80 {\n real_server 2.2.2.2 80 {\n weight 1\n }\n}\ntop 2\n', tables);
+    expect(seen).toEqual(['top 2']);
+    expect(reports).toEqual([]);
+  });
+
+  it("reproduces keepalived's recovery: an unknown block's '}' closes the enclosing block", () => {
+    const { seen, reports } = walk('vrrp_instance VI_1 {\n foo {\n state BACKUP\n }\n state MASTER\n}\n', tables);
+    // 'state BACKUP' is read inside the instance; the unknown block's '}' closes it; what follows is at top level
+    expect(seen).toEqual(['vrrp_instance VI_1', 'state BACKUP', 'close']);
+    expect(reports.map((r) => [r.cls, r.message, r.line])).toEqual([
+      [ConfigErr.UnknownKeyword, "Unknown keyword 'foo'", 2],
+      [ConfigErr.UnexpectedBob, "Unexpected '{' - ignoring", 2],
+      [ConfigErr.UnknownKeyword, "Unknown keyword 'state'", 5],
+      [ConfigErr.UnknownKeyword, "Unknown keyword '}'", 6],
+    ]);
+    expect(reports[1]?.hint).toMatch(/closes 'vrrp_instance VI_1'/);
+  });
+
+  it('suggests the closest keyword for a misspelling', () => {
+    const { reports } = walk('vrrp_instance VI_1 {\n stat MASTER\n}\n', tables);
+    expect(reports[0]).toMatchObject({ message: "Unknown keyword 'stat'", hint: "did you mean 'state'?" });
+  });
+
+  it('reports a block without its opening brace', () => {
+    const { reports } = walk('vrrp_instance VI_1\nstate MASTER\n}\n', tables);
+    expect(reports[0]).toMatchObject({ cls: ConfigErr.MissingBob, message: "Missing '{' at beginning of configuration block" });
+  });
+
+  it("stops with keepalived's exit-2 error when a parameter is missing", () => {
+    const build = (seen: string[]) => new KeywordTable([{ name: 'priority', handler: (ctx) => seen.push(ctx.word(1)) }]);
+    expect(() => walk('priority\n', build)).toThrow(MissingParameterError);
+  });
+});

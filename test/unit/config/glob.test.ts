@@ -1,0 +1,25 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { expandBraces, glob } from '../../../src/config/glob.js';
+
+describe('brace expansion', () => {
+  it('expands nested alternatives in order and keeps comma-less braces', () => {
+    expect(expandBraces('a{b,c{d,e}}f')).toEqual(['abf', 'acdf', 'acef']);
+    expect(expandBraces('x{y}z')).toEqual(['x{y}z']);
+  });
+});
+
+describe('glob', () => {
+  it('matches wildcards in sorted order, skips dot files, marks directories and counts missing files', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kats-glob-'));
+    for (const f of ['b.conf', 'a.conf', '.hidden.conf']) fs.writeFileSync(path.join(dir, f), '');
+    fs.mkdirSync(path.join(dir, 'd.conf'));
+    expect(glob('*.conf', dir).paths).toEqual(['a.conf', 'b.conf', 'd.conf/']);
+    const missing = glob('{a,z}.conf', dir);
+    expect(missing.paths).toEqual(['a.conf']);
+    expect(missing.missingFiles).toBe(1);
+    expect(glob('nodir/*.conf', dir)).toMatchObject({ paths: [], missingDirectories: 1, hadWildcards: true });
+  });
+});
