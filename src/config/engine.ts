@@ -6,7 +6,7 @@
  * the operator what happened.
  */
 import { ConfigErr, MissingParameterError, type Location } from './diagnostics.js';
-import type { LineReader } from './reader.js';
+import type { LineSource } from './reader.js';
 import { splitScriptWords, splitWords } from './words.js';
 import { didYouMean } from './suggest.js';
 import { NumberReader, checkTrueFalse } from './numbers.js';
@@ -26,6 +26,8 @@ export interface Keyword {
 
 export class KeywordTable {
   readonly byName = new Map<string, Keyword>();
+  /** Suggestions already computed for unknown words (configs repeat their mistakes). */
+  private readonly suggestions = new Map<string, string | undefined>();
   constructor(keywords: readonly Keyword[] = []) {
     for (const k of keywords) this.add(k);
   }
@@ -40,8 +42,10 @@ export class KeywordTable {
   get(name: string): Keyword | undefined {
     return this.byName.get(name);
   }
-  get names(): string[] {
-    return [...this.byName.keys()];
+  /** The closest keyword to a misspelt word, if any is close. */
+  suggest(word: string): string | undefined {
+    if (!this.suggestions.has(word)) this.suggestions.set(word, didYouMean(word, [...this.byName.keys()]));
+    return this.suggestions.get(word);
   }
 }
 
@@ -154,7 +158,7 @@ export class Engine {
   private lastUnknown: { name: string; loc: Location } | undefined;
 
   constructor(
-    readonly reader: LineReader,
+    readonly reader: LineSource,
     readonly reporter: Reporter,
     /** `-t` semantics for numbers that the daemon would still accept. */
     readonly testMode: boolean,
@@ -219,7 +223,7 @@ export class Engine {
 
       const kw = table.get(str);
       if (!kw) {
-        const suggestion = didYouMean(str, table.names);
+        const suggestion = table.suggest(str);
         this.reporter.report(
           ConfigErr.UnknownKeyword,
           `Unknown keyword '${str}'`,

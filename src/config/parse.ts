@@ -7,7 +7,7 @@
  */
 import { ConfigErr, DiagnosticSink, MissingParameterError, exitCodeFor, EXIT_MISSING_PARAMETER, type Diagnostic, type Location } from './diagnostics.js';
 import { Engine, KeywordTable, type Keyword } from './engine.js';
-import { LineReader } from './reader.js';
+import { LineReader, LineRecording, type LineSource } from './reader.js';
 import type { Pass, PassEnv } from './subsystem.js';
 import { hostSystem, type SystemPort } from './system.js';
 import { globalRootKeywords, newGlobalDraft, type GlobalDefs } from './global/index.js';
@@ -77,17 +77,28 @@ export function parseConfig(file: string, opts: ParseOptions = {}): ParseResult 
   let files: string[] = [];
   let missingParameter = false;
 
+  const recording = new LineRecording();
+  let reader: LineReader | undefined;
+  let opened = false;
+  let source: LineSource | undefined;
+
   const runPass = (pass: Pass, validate: (env: PassEnv) => void): void => {
-    let reader: LineReader;
     const report = (cls: ConfigErr, message: string, hint?: string, loc?: Location): void => {
-      const at = loc ?? (reader.location.line ? reader.location : undefined);
+      const at = loc ?? (source && source.location.line ? source.location : undefined);
       const key = `${at?.file}:${at?.line}:${message}`;
       if (seen.has(key)) return;
       seen.add(key);
-      sink.add({ cls, message, loc: at, showFile: reader.showFile, hint });
+      sink.add({ cls, message, loc: at, showFile: source?.showFile ?? false, hint });
     };
     const host = { report, log: (m: string) => logs.push(m) };
-    reader = new LineReader(host, { configId, cwd: opts.cwd ?? process.cwd(), randomSeed: opts.randomSeed });
+    if (!reader) {
+      reader = new LineReader(host, { configId, cwd: opts.cwd ?? process.cwd(), randomSeed: opts.randomSeed });
+      opened = reader.openMain(file);
+      source = recording.record(reader);
+    } else {
+      source = recording.rewind();
+    }
+    if (!opened) return;
     const env: PassEnv = { pass, sys, testMode, configId, reader, report, log: host.log };
     // Throwaway drafts for roots a pass reads but does not own (keepalived parses bfd in three processes).
     const roots = new KeywordTable();
@@ -97,10 +108,7 @@ export function parseConfig(file: string, opts: ParseOptions = {}): ParseResult 
     roots.addAll(want(['checker'], checkRootKeywords(pass === 'checker' ? check : newCheckDraft(), env, global)));
     roots.addAll(want(['checker', 'vrrp', 'bfd'], bfdRootKeywords(pass === 'bfd' ? bfd : newBfdDraft(), env, global)));
     roots.addAll(want(['checker', 'vrrp'], trackFileRootKeywords(pass === 'vrrp' ? trackFiles : newTrackFileDraft(), env)));
-    const engine = new Engine(reader, { report, log: host.log }, testMode);
-    if (!reader.openMain(file)) {
-      return;
-    }
+    const engine = new Engine(source, { report, log: host.log }, testMode);
     try {
       engine.run(roots, false);
     } catch (e) {
@@ -108,8 +116,10 @@ export function parseConfig(file: string, opts: ParseOptions = {}): ParseResult 
       missingParameter = true;
       return;
     }
-    if (reader.blockDepth > 0) report(ConfigErr.MissingEob, `There are ${reader.blockDepth} missing '}'s or extra '{'s`, 'blocks still open at the end of the configuration');
-    if (pass === 'parent') files = reader.filesRead;
+    if (pass === 'parent') {
+      if (reader.blockDepth > 0) report(ConfigErr.MissingEob, `There are ${reader.blockDepth} missing '}'s or extra '{'s`, 'blocks still open at the end of the configuration');
+      files = reader.filesRead;
+    }
     validate(env);
   };
 

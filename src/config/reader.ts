@@ -57,7 +57,66 @@ interface Seq {
   next: number;
 }
 
-export class LineReader {
+/** What the block walker reads from: the live reader, or a recording of it. */
+export interface LineSource {
+  readLine(): string | undefined;
+  readonly location: Location;
+  readonly showFile: boolean;
+}
+
+/**
+ * Replays the lines a LineReader produced. keepalived's children re-read the
+ * parent's consolidated copy of the configuration; the logical lines are the
+ * same, so later passes replay the first pass's lines instead of re-reading.
+ */
+export class LineRecording implements LineSource {
+  private readonly lines: string[] = [];
+  private readonly locs: Location[] = [];
+  private readonly shows: boolean[] = [];
+  private pos = -1;
+
+  /** Wrap a live reader so every line it returns is recorded. */
+  record(reader: LineReader): LineSource {
+    return {
+      readLine: () => {
+        const line = reader.readLine();
+        if (line !== undefined) {
+          this.lines.push(line);
+          this.locs.push(reader.location);
+          this.shows.push(reader.showFile);
+        }
+        return line;
+      },
+      get location() {
+        return reader.location;
+      },
+      get showFile() {
+        return reader.showFile;
+      },
+    };
+  }
+
+  /** Start a replay from the first line. */
+  rewind(): this {
+    this.pos = -1;
+    return this;
+  }
+
+  readLine(): string | undefined {
+    if (this.pos + 1 >= this.lines.length) return undefined;
+    return this.lines[++this.pos];
+  }
+
+  get location(): Location {
+    return this.locs[this.pos] ?? { file: '', line: 0 };
+  }
+
+  get showFile(): boolean {
+    return this.shows[this.pos] ?? false;
+  }
+}
+
+export class LineReader implements LineSource {
   readonly definitions = new Definitions();
   /** Every file read, in order, for the dump and for tests. */
   readonly filesRead: string[] = [];

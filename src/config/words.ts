@@ -16,7 +16,7 @@ export interface SplitResult {
 }
 
 function isWhite(c: string | undefined): boolean {
-  return c !== undefined && WHITE.includes(c);
+  return c === ' ' || c === '\t' || (c !== undefined && c !== '' && WHITE.includes(c));
 }
 
 export function splitWords(line: string): SplitResult {
