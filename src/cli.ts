@@ -1,19 +1,13 @@
 /** Entry point: keepalived's command line. */
 import * as fs from 'node:fs';
 import { CliError, parseArgs, USAGE, type CliOptions } from './cli-options.js';
-import { keepalivedText, preciseText, type Diagnostic } from './config/diagnostics.js';
+import { operatorText } from './config/diagnostics.js';
 import { parseConfig } from './config/parse.js';
 import { VERSION } from './version.js';
 
-function formatDiagnostic(d: Diagnostic): string {
-  const line = keepalivedText(d);
-  if (!d.loc && !d.hint) return line;
-  return `${line}\n    at ${preciseText({ ...d, message: '' }).replace(/: $/, '')}${d.hint && !d.loc ? `(${d.hint})` : ''}`;
-}
-
 function configTest(o: CliOptions): number {
   const result = parseConfig(o.configFile, { configId: o.configId, testMode: true });
-  const text = result.diagnostics.map(formatDiagnostic).join('\n');
+  const text = result.diagnostics.map(operatorText).join('\n');
   if (o.configTestLog) fs.writeFileSync(o.configTestLog, text ? text + '\n' : '');
   else if (text) process.stderr.write(text + '\n');
   return result.exitCode;
@@ -22,7 +16,7 @@ function configTest(o: CliOptions): number {
 function dumpConf(o: CliOptions): number {
   const result = parseConfig(o.configFile, { configId: o.configId, testMode: false });
   process.stdout.write(JSON.stringify(result.config, null, 2) + '\n');
-  for (const d of result.diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
+  for (const d of result.diagnostics) process.stderr.write(operatorText(d) + '\n');
   return 0;
 }
 

@@ -73,10 +73,12 @@ export function keepalivedText(d: Diagnostic): string {
   return d.showFile ? `(${d.loc.file}: Line ${d.loc.line}) ${d.message}` : `(Line ${d.loc.line}) ${d.message}`;
 }
 
-/** Our richer form: `file:line:col: message (hint)`. */
-export function preciseText(d: Diagnostic): string {
-  const where = d.loc ? `${d.loc.file}:${d.loc.line}${d.loc.col ? `:${d.loc.col}` : ''}: ` : '';
-  return `${where}${d.message}${d.hint ? ` (${d.hint})` : ''}`;
+/** keepalived's line, then where exactly and why, indented so greps for keepalived's text still match. */
+export function operatorText(d: Diagnostic): string {
+  const detail: string[] = [];
+  if (d.loc?.line) detail.push(`at ${d.loc.file}:${d.loc.line}${d.loc.col ? `:${d.loc.col}` : ''}`);
+  if (d.hint) detail.push(d.hint);
+  return detail.length ? `${keepalivedText(d)}\n    ${detail.join(' - ')}` : keepalivedText(d);
 }
 
 /** Raised when keepalived would exit(2) at once: a keyword without its parameter. */

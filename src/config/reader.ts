@@ -122,6 +122,8 @@ export class LineReader implements LineSource {
   readonly filesRead: string[] = [];
   includeCheck = 0;
   blockDepth = 0;
+  /** Steps taken (raw lines, substitution rounds, substitutions): tests bound it to prove linear work. */
+  work = 0;
 
   private readonly stack: OpenFile[] = [];
   private residue: string | undefined;
@@ -196,6 +198,7 @@ export class LineReader implements LineSource {
 
   /** One raw line from the highest-priority source, decommented if it came from a file. */
   private nextRaw(): string | undefined {
+    this.work++;
     if (this.residue !== undefined) {
       const r = this.residue;
       this.residue = undefined;
@@ -267,6 +270,7 @@ export class LineReader implements LineSource {
     }
     let rounds = 0;
     while (true) {
+      this.work++;
       if (buf[0] === '@') {
         const rev = buf[1] === '^';
         const ofs = rev ? 2 : 1;
@@ -343,6 +347,7 @@ export class LineReader implements LineSource {
     while (true) {
       const dollar = out.indexOf('$', pos);
       if (dollar < 0 || dollar + 1 >= out.length) break;
+      this.work++;
       const found = this.definitions.findUse(out, dollar + 1);
       if (!found) {
         pos = dollar + 1;
