@@ -76,6 +76,13 @@ export class Ctx {
     return w!;
   }
 
+  /** Word `i` of another word list on this line (a value-block item), with the same exit(2) when missing. */
+  wordOf(words: readonly string[], i: number): string {
+    const w = words[i];
+    if (w === undefined) this.engine.missingParameter(words, i);
+    return w!;
+  }
+
   has(i: number): boolean {
     return i < this.words.length;
   }
@@ -133,8 +140,8 @@ export class Ctx {
   }
 
   /** Read a value block (`kw { a b \n c }`), calling `each` with the words of every line. */
-  valueBlock(each: (words: string[], ctx: Ctx) => void): void {
-    this.engine.valueBlock(this, each);
+  valueBlock(each: (words: string[], ctx: Ctx) => void, skipWords = 0): void {
+    this.engine.valueBlock(this, each, skipWords);
   }
 
   /** All words of a value block, flattened. */
@@ -174,9 +181,12 @@ export class Engine {
     throw new MissingParameterError({ cls: ConfigErr.MissingParameter, message, loc, showFile: this.reader.showFile });
   }
 
-  private split(line: string, quoted: boolean): { words: string[]; offsets: number[] } | undefined {
+  /** Words of a line; an open quote is reported unless the keyword is a script keyword (which splits its own way). */
+  private split(line: string, table?: KeywordTable): { words: string[]; offsets: number[] } | undefined {
     const r = splitWords(line);
-    if (r.unmatchedQuote && !quoted) this.reporter.report(ConfigErr.UnmatchedQuote, `Unmatched quote: '${line}'`, undefined, this.reader.location);
+    if (r.unmatchedQuote && !(r.words[0] !== undefined && table?.get(r.words[0])?.quoted)) {
+      this.reporter.report(ConfigErr.UnmatchedQuote, `Unmatched quote: '${line}'`, undefined, this.reader.location);
+    }
     return r.words.length ? r : undefined;
   }
 
@@ -184,9 +194,7 @@ export class Engine {
   run(table: KeywordTable, needBob: boolean): boolean {
     let line: string | undefined;
     while ((line = this.reader.readLine()) !== undefined) {
-      const firstWord = splitWords(line).words[0];
-      const quoted = firstWord !== undefined && table.get(firstWord)?.quoted === true;
-      const split = this.split(line, quoted);
+      const split = this.split(line, table);
       if (!split) continue;
       const { words, offsets } = split;
       let str = words[0]!;
@@ -268,8 +276,9 @@ export class Engine {
   }
 
   /** keepalived's alloc_value_block. */
-  valueBlock(ctx: Ctx, each: (words: string[], ctx: Ctx) => void): void {
-    const words = ctx.words;
+  /** `skipWords`: words after the keyword that are not block content (`virtual_server_group NAME {`). */
+  valueBlock(ctx: Ctx, each: (words: string[], ctx: Ctx) => void, skipWords = 0): void {
+    const words = skipWords ? [ctx.words[0]!, ...ctx.words.slice(1 + skipWords)] : ctx.words;
     let needBob = true;
     let hadEob = false;
     let first: string[] | undefined;
@@ -296,7 +305,7 @@ export class Engine {
       } else {
         const line = this.reader.readLine();
         if (line === undefined) break;
-        const split = this.split(line, false);
+        const split = this.split(line);
         if (!split) continue;
         vec = split.words;
         lineCtx = new Ctx(vec, line, this.reader.location, split.offsets, this);

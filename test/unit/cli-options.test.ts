@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { CliError, parseArgs } from '../../src/cli-options.js';
+
+describe("keepalived's command line", () => {
+  it('has keepalived defaults', () => {
+    expect(parseArgs([])).toMatchObject({ configFile: '/etc/keepalived/keepalived.conf', pidFile: '/run/keepalived.pid', vrrpPidFile: '/run/vrrp.pid', checkersPidFile: '/run/checkers.pid' });
+  });
+  it('reads short, bundled and long forms', () => {
+    expect(parseArgs(['-nlD', '-f', 'a.conf', '-ilb1', '--vrrp_pid=/x', '--checkers_pid', '/y'])).toMatchObject({
+      dontFork: true,
+      logConsole: true,
+      logDetail: true,
+      configFile: 'a.conf',
+      configId: 'lb1',
+      vrrpPidFile: '/x',
+      checkersPidFile: '/y',
+    });
+  });
+  it('takes -t with an optional log file only when attached', () => {
+    expect(parseArgs(['-t'])).toMatchObject({ configTest: true, configTestLog: undefined });
+    expect(parseArgs(['-t/tmp/log'])).toMatchObject({ configTest: true, configTestLog: '/tmp/log' });
+    expect(parseArgs(['--config-test=/tmp/log'])).toMatchObject({ configTest: true, configTestLog: '/tmp/log' });
+    expect(parseArgs(['-t', '-f', 'x'])).toMatchObject({ configTest: true, configTestLog: undefined, configFile: 'x' });
+  });
+  it('rejects unknown options and missing arguments', () => {
+    expect(() => parseArgs(['-Z'])).toThrow(CliError);
+    expect(() => parseArgs(['-f'])).toThrow(CliError);
+    expect(() => parseArgs(['--metrics-listen'])).toThrow(CliError);
+  });
+});
