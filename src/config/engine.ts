@@ -243,24 +243,26 @@ export class Engine {
       }
       this.lastUnknown = undefined;
 
+      if (kw.inactive) {
+        // Another process's root: keepalived installs no sub-keywords for it and skips its block at this level.
+        this.skipSublevel = words[words.length - 1] === '{' ? 1 : -1;
+        continue;
+      }
       let bobNeeded = false;
       let handlerWords = words;
-      if (kw.inactive) {
-        this.skipSublevel = words[words.length - 1] === '{' ? 1 : -1;
-      }
       if (kw.sub) {
         if (words[words.length - 1] === '{') handlerWords = words.slice(0, -1);
         else bobNeeded = true;
       }
       const ctx = new Ctx(handlerWords, line, loc, offsets, this);
-      if (!kw.inactive && kw.handler) kw.handler(ctx);
+      kw.handler?.(ctx);
       if (kw.sub) {
         this.kwLevel++;
         this.openBlocks.push(handlerWords.join(' '));
         const skipped = this.run(kw.sub, bobNeeded);
         this.openBlocks.pop();
         this.kwLevel--;
-        if (!skipped && !kw.inactive && kw.close) kw.close(ctx);
+        if (!skipped) kw.close?.(ctx);
       }
     }
     return false;

@@ -135,8 +135,9 @@ export class NumberReader {
   }
 }
 
+/** keepalived prints `%lu.%*.*lu`: with no decimal places that leaves a bare trailing '.'. */
 function fixed(v: number, shift: number): string {
-  if (shift === 0) return String(v);
+  if (shift === 0) return `${v}.`;
   const scale = 10 ** shift;
   const whole = Math.floor(v / scale);
   return `${whole}.${String(v - whole * scale).padStart(shift, '0')}`;

@@ -5,12 +5,12 @@
  * their own roots and skip the others' blocks. Diagnostics repeated across
  * passes are reported once.
  */
-import { ConfigErr, DiagnosticSink, MissingParameterError, exitCodeFor, EXIT_MISSING_PARAMETER, type Diagnostic, type Location } from './diagnostics.js';
+import { ConfigErr, DiagnosticSink, MissingParameterError, exitCodeFor, EXIT_MISSING_PARAMETER, EXIT_OK, type Diagnostic, type Location } from './diagnostics.js';
 import { Engine, KeywordTable, type Keyword } from './engine.js';
 import { LineReader, LineRecording, type LineSource } from './reader.js';
 import type { Pass, PassEnv } from './subsystem.js';
 import { hostSystem, type SystemPort } from './system.js';
-import { globalRootKeywords, newGlobalDraft, type GlobalDefs } from './global/index.js';
+import { globalRootKeywords, newGlobalDraft, validateGlobal, type GlobalDefs } from './global/index.js';
 import { newVrrpDraft, validateVrrp, vrrpRootKeywords, type VrrpConfig } from './vrrp/index.js';
 import { checkRootKeywords, newCheckDraft, validateCheck, type CheckConfig } from './check/index.js';
 import { bfdRootKeywords, newBfdDraft, validateBfd, type BfdConfig } from './bfd/index.js';
@@ -60,7 +60,8 @@ function deepFreeze<T>(o: T, seen = new Set<unknown>()): T {
   return o;
 }
 
-const inactive = (ks: Keyword[]): Keyword[] => ks.map((k) => ({ ...k, inactive: true }));
+// keepalived installs no sub-keywords under an inactive root, so a block without '{' is not entered
+const inactive = (ks: Keyword[]): Keyword[] => ks.map((k) => ({ ...k, sub: undefined, inactive: true }));
 
 export function parseConfig(file: string, opts: ParseOptions = {}): ParseResult {
   const sys = opts.system ?? hostSystem();
@@ -83,8 +84,10 @@ export function parseConfig(file: string, opts: ParseOptions = {}): ParseResult 
   let source: LineSource | undefined;
 
   const runPass = (pass: Pass, validate: (env: PassEnv) => void): void => {
+    // Once the file is read, keepalived's messages carry no line unless given one.
+    let reading = false;
     const report = (cls: ConfigErr, message: string, hint?: string, loc?: Location): void => {
-      const at = loc ?? (source && source.location.line ? source.location : undefined);
+      const at = loc ?? (reading && source && source.location.line ? source.location : undefined);
       const key = `${at?.file}:${at?.line}:${message}`;
       if (seen.has(key)) return;
       seen.add(key);
@@ -106,15 +109,18 @@ export function parseConfig(file: string, opts: ParseOptions = {}): ParseResult 
     roots.addAll(want(['parent'], globalRootKeywords(pass === 'parent' ? global : newGlobalDraft(), env)));
     roots.addAll(want(['vrrp'], vrrpRootKeywords(pass === 'vrrp' ? vrrp : newVrrpDraft(), env, global)));
     roots.addAll(want(['checker'], checkRootKeywords(pass === 'checker' ? check : newCheckDraft(), env, global)));
-    roots.addAll(want(['checker', 'vrrp', 'bfd'], bfdRootKeywords(pass === 'bfd' ? bfd : newBfdDraft(), env, global)));
+    roots.addAll(want(['checker', 'vrrp', 'bfd'], bfdRootKeywords(bfd, env, global)));
     roots.addAll(want(['checker', 'vrrp'], trackFileRootKeywords(pass === 'vrrp' ? trackFiles : newTrackFileDraft(), env)));
     const engine = new Engine(source, { report, log: host.log }, testMode);
     try {
+      reading = true;
       engine.run(roots, false);
     } catch (e) {
       if (!(e instanceof MissingParameterError)) throw e;
       missingParameter = true;
       return;
+    } finally {
+      reading = false;
     }
     if (pass === 'parent') {
       if (reader.blockDepth > 0) report(ConfigErr.MissingEob, `There are ${reader.blockDepth} missing '}'s or extra '{'s`, 'blocks still open at the end of the configuration');
@@ -123,10 +129,13 @@ export function parseConfig(file: string, opts: ParseOptions = {}): ParseResult 
     validate(env);
   };
 
-  runPass('parent', () => undefined);
-  if (!missingParameter) runPass('checker', (env) => validateCheck(check, env, global));
-  if (!missingParameter) runPass('vrrp', (env) => validateVrrp(vrrp, env, global));
-  if (!missingParameter) runPass('bfd', (env) => validateBfd(bfd, env, global));
+  // keepalived's parent may stop before the children's checks (a missing net_namespace): it then exits 0.
+  let parentStopped = false;
+  runPass('parent', (env) => void (parentStopped = validateGlobal(global, env) === 'stop'));
+  const goOn = (): boolean => !missingParameter && !parentStopped;
+  if (goOn()) runPass('checker', (env) => validateCheck(check, env, global));
+  if (goOn()) runPass('vrrp', (env) => validateVrrp(vrrp, env, global));
+  if (goOn()) runPass('bfd', (env) => validateBfd(bfd, env, global));
 
   const config: Config = deepFreeze({
     configId,
@@ -137,7 +146,7 @@ export function parseConfig(file: string, opts: ParseOptions = {}): ParseResult 
     bfd: bfd as unknown as BfdConfig,
     trackFiles: trackFiles.files,
   });
-  const exitCode = missingParameter ? EXIT_MISSING_PARAMETER : exitCodeFor(sink.worst);
+  const exitCode = missingParameter ? EXIT_MISSING_PARAMETER : parentStopped ? EXIT_OK : exitCodeFor(sink.worst);
   return { config, diagnostics: sink.all, worst: sink.worst, exitCode, logs };
 }
 

@@ -14,6 +14,11 @@ export interface FileInfo {
   readonly gid: number;
   readonly isFile: boolean;
   readonly isDirectory: boolean;
+  /** Only from lstat. */
+  readonly isSymbolicLink?: boolean;
+  /** Device and inode, to tell whether two paths are the same file. */
+  readonly dev?: number;
+  readonly ino?: number;
 }
 
 export interface UserInfo {
@@ -29,6 +34,10 @@ export interface SystemPort {
   /** A group by name (or numeric gid), as getgrnam; returns the gid. */
   group(name: string): number | undefined;
   stat(file: string): FileInfo | undefined;
+  /** As stat, without following a final symbolic link (script security walks paths with it). */
+  lstat?(file: string): FileInfo | undefined;
+  /** The canonical absolute path (symbolic links, `.`, `..` resolved), or the errno code (ENOENT, …). */
+  realpath?(file: string): { readonly path: string } | { readonly error: string };
   /** First line of a file (for `#!` detection), or undefined. */
   head(file: string): string | undefined;
   /** Our own identity, for default script users. */
@@ -50,6 +59,11 @@ function readTable(file: string): string[][] {
   } catch {
     return [];
   }
+}
+
+function fileInfo(st: fs.Stats): FileInfo {
+  const { mode, uid, gid, dev, ino } = st;
+  return { mode, uid, gid, dev, ino, isFile: st.isFile(), isDirectory: st.isDirectory(), isSymbolicLink: st.isSymbolicLink() };
 }
 
 export function hostSystem(): SystemPort {
@@ -85,10 +99,23 @@ export function hostSystem(): SystemPort {
     },
     stat(file) {
       try {
-        const st = fs.statSync(file);
-        return { mode: st.mode, uid: st.uid, gid: st.gid, isFile: st.isFile(), isDirectory: st.isDirectory() };
+        return fileInfo(fs.statSync(file));
       } catch {
         return undefined;
+      }
+    },
+    lstat(file) {
+      try {
+        return fileInfo(fs.lstatSync(file));
+      } catch {
+        return undefined;
+      }
+    },
+    realpath(file) {
+      try {
+        return { path: fs.realpathSync.native(file) };
+      } catch (e) {
+        return { error: (e as NodeJS.ErrnoException).code ?? 'ENOENT' };
       }
     },
     head(file) {

@@ -1,20 +1,10 @@
 /** bfd_instance blocks (read by the checker, VRRP and BFD processes). */
-import type { Keyword } from '../engine.js';
 import type { GlobalDefs } from '../global/index.js';
 import type { PassEnv } from '../subsystem.js';
+import type { BfdDraft } from './model.js';
 
-export interface BfdConfig {
-  readonly instances: readonly unknown[];
-}
+export * from './model.js';
+export { bfdRootKeywords } from './keywords.js';
 
-export type BfdDraft = { instances: unknown[] };
-
-export function newBfdDraft(): BfdDraft {
-  return { instances: [] };
-}
-
-export function bfdRootKeywords(_d: BfdDraft, _env: PassEnv, _g: GlobalDefs): Keyword[] {
-  return [];
-}
-
+/** Each instance is checked as its block closes (keepalived's end handler); nothing is left for afterwards. */
 export function validateBfd(_d: BfdDraft, _env: PassEnv, _g: GlobalDefs): void {}

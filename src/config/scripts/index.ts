@@ -1,26 +1,17 @@
 /**
- * Scripts named in the configuration (notify_*, vrrp_script, misc_path,
- * quorum_up/down, …): their argv and run-as user, parsed the way keepalived's
- * notify_script_init does, and checked later by the script-security rules.
+ * Scripts named in the configuration, shared by every subsystem: parsing a
+ * script line with its run-as identity, the default script user, and the
+ * script-security checks keepalived runs once the configuration is read.
  */
-import type { Ctx } from '../engine.js';
-import type { Location } from '../diagnostics.js';
-import type { PassEnv } from '../subsystem.js';
-
-export interface Script {
-  readonly argv: readonly string[];
-  /** The run-as user/group as written (`user [[:]group]`); undefined → the default script user. */
-  readonly user?: string;
-  readonly group?: string;
-  readonly loc: Location;
-}
-
-/**
- * The script of a quoted keyword line (`notify_master "/path arg" [user [group]]`).
- * `kind` names it in keepalived's messages (e.g. "notify", "misc").
- */
-export function parseScript(ctx: Ctx, _env: PassEnv, _kind: string): Script | undefined {
-  const s = ctx.scriptWords();
-  if (!s || s.argv.length === 0) return undefined;
-  return { argv: s.argv, user: s.user, group: s.group, loc: ctx.loc };
-}
+export type { Script } from './model.js';
+export { parseScript, commandText } from './parse.js';
+export { DEFAULT_SCRIPT_USER, defaultScriptIdentity, lookupIdentity, setGlobalScriptUser } from './identity.js';
+export {
+  checkScriptSecure,
+  checkScripts,
+  type ScriptRole,
+  type ScriptSecurity,
+  type ScriptSubsystem,
+  type ScriptToCheck,
+  type ScriptVerdict,
+} from './security.js';

@@ -1,0 +1,134 @@
+/** use_vmac and use_ipvlan arguments of a vrrp_instance (keepalived's vrrp_vmac_handler / vrrp_ipvlan_handler). */
+import { ConfigErr } from '../diagnostics.js';
+import type { Ctx } from '../engine.js';
+import type { VrrpContext } from './context.js';
+import { parseAddress, formatAddress } from './inet.js';
+import type { InstanceDraft } from './model.js';
+
+const IFNAMSIZ = 16;
+
+/** The kernel's dev_name_valid. */
+export function devNameValid(name: string): boolean {
+  return name !== '' && name.length < IFNAMSIZ && name !== '.' && name !== '..' && !/[/:\s]/.test(name);
+}
+
+/**
+ * A VMAC address: 6 octets, or 5 (the VRID is then the 6th).
+ * Returns the octets and whether the VRID completes it, or undefined when malformed.
+ */
+export function parseVmacAddress(text: string): { octets: number[]; useVrid: boolean } | undefined {
+  const octets: number[] = [];
+  let p = text;
+  for (let j = 0; j < 6; j++) {
+    const m = /^[0-9a-fA-F]+/.exec(p);
+    if (!m || m[0].length > 2) return undefined;
+    const rest = p.slice(m[0].length);
+    if (rest[0] !== ':' && (rest !== '' || j < 4)) return undefined;
+    octets.push(parseInt(m[0], 16));
+    if (j === 4 && (rest === '' || rest === ':')) return { octets, useVrid: true };
+    p = rest.slice(1);
+    if (p === '' && j < 5) return undefined;
+  }
+  return { octets, useVrid: false };
+}
+
+export function useVmac(c: VrrpContext, ctx: Ctx, v: InstanceDraft): void {
+  const vmac = (v.vmac ??= {});
+  const err = (m: string): void => ctx.report(ConfigErr.GeneralError, m);
+  for (let i = 1; i < ctx.length && i <= 2; i++) {
+    const word = ctx.word(i);
+    if (word.includes(':')) {
+      if (vmac.mac !== undefined) {
+        err('VMAC interface address already specified');
+        continue;
+      }
+      if (/[^0-9A-Fa-f:]/.test(word)) {
+        err(`VMAC invalid MAC address ${word}`);
+        continue;
+      }
+      const mac = parseVmacAddress(word);
+      if (!mac) err(`VMAC invalid MAC address ${word} - ignored`);
+      else if (mac.octets[0]! & 1) err(`VMAC MAC address is multicast ${word} - ignoring`);
+      else if (mac.octets.slice(0, 4).join() === '0,0,94,0' && (mac.octets[4] === 1 || mac.octets[4] === 2))
+        err(`VMAC MAC address not allowed to be RFC5798 address (${word}) - ignoring`);
+      else vmac.mac = mac.octets.map((o) => o.toString(16).padStart(2, '0')).join(':') + (mac.useVrid ? ':VRID' : '');
+      continue;
+    }
+    if (vmac.ifname !== undefined) {
+      err('VMAC interface name already specified');
+      continue;
+    }
+    if (!devNameValid(word)) {
+      err(`VMAC interface name '${word}' too long or invalid characters - ignoring`);
+      continue;
+    }
+    const other = c.d.instances.find((o) => o !== v && (o.vmac?.ifname === word || o.ipvlan?.ifname === word));
+    if (other) {
+      err(`(${v.name}) VRRP instance ${other.name} is already using ${word} - ignoring name`);
+      continue;
+    }
+    // An existing interface of that name cannot be our private macvlan (the host port knows no link types).
+    if (c.interfaceExists(word)) {
+      err(`(${v.name}) interface ${word} already exists and is not a private macvlan; ignoring vmac if_name`);
+      continue;
+    }
+    vmac.ifname = word;
+  }
+}
+
+export function useIpvlan(c: VrrpContext, ctx: Ctx, v: InstanceDraft): void {
+  const err = (m: string): void => ctx.report(ConfigErr.GeneralError, m);
+  if (v.ipvlan) {
+    err(`(${v.name}) use_ipvlan already specified`);
+    return;
+  }
+  const ipvlan: NonNullable<InstanceDraft['ipvlan']> = { mode: 'bridge' };
+  v.ipvlan = ipvlan;
+  let hadMode = false;
+  for (let i = 1; i < ctx.length; i++) {
+    const word = ctx.word(i);
+    if (word === 'bridge' || word === 'private' || word === 'vepa') {
+      if (hadMode) err(`(${v.name}) ipvlan type already specified - ignoring '${word}'`);
+      else {
+        ipvlan.mode = word;
+        hadMode = true;
+      }
+      continue;
+    }
+    const slash = word.indexOf('/');
+    const addr = parseAddress(slash >= 0 ? word.slice(0, slash) : word);
+    if (addr) {
+      if (ipvlan.address !== undefined) {
+        err(`(${v.name}) ipvlan address already specified - ignoring '${word}'`);
+        continue;
+      }
+      if (v.familyGiven === undefined) v.familyGiven = addr.family;
+      else if (addr.family !== v.familyGiven) {
+        err(`(${v.name}) ipvlan address[${word}] MUST match vrrp instance family !!! Skipping...`);
+        continue;
+      }
+      ipvlan.address = formatAddress(addr);
+      // The ipvlan address is also the advert source unless one was configured.
+      v.srcIp ??= ipvlan.address;
+      continue;
+    }
+    if (ipvlan.ifname !== undefined || v.vmac?.ifname !== undefined) {
+      err(`(${v.name}) IPVLAN interface already specified - ignoring '${word}'`);
+      continue;
+    }
+    if (word.length >= IFNAMSIZ) {
+      err(`(${v.name}) IPVLAN interface name '${word}' too long - ignoring`);
+      continue;
+    }
+    const other = c.d.instances.find((o) => o !== v && (o.vmac?.ifname === word || o.ipvlan?.ifname === word));
+    if (other) {
+      err(`(${v.name}) VRRP instance ${other.name} is already using ${word} - ignoring name`);
+      continue;
+    }
+    if (c.interfaceExists(word)) {
+      err(`(${v.name}) interface ${word} already exists and is not an l2 ipvlan; ignoring ipvlan if_name`);
+      continue;
+    }
+    ipvlan.ifname = word;
+  }
+}

@@ -1,0 +1,181 @@
+/**
+ * vrrp_sync_group: members move together (keepalived vrrp_sync.c and the
+ * transition table of vrrp_scheduler.c). One member's own fault takes every
+ * member to FAULT; a member becoming master takes the others to MASTER, one
+ * falling back to BACKUP takes them to BACKUP. A member only goes master when
+ * all the others want to as well. Group notifies carry priority 0.
+ */
+import { step } from './fsm.js';
+import { vrrpLog } from './fsm-log.js';
+import { stateNotifies, type NotifiedState } from './fsm-notify.js';
+import type { NotifyScripts } from './fsm-settings.js';
+import { trackingVerdict } from './fsm-tracking.js';
+import type { FsmAction, FsmEvent, GroupContext, InstanceState, VrrpStateName, WantedState } from './fsm-types.js';
+import { PRIORITY_OWNER } from './priority.js';
+import type { TrackStatus } from './track.js';
+
+export interface SyncGroupSettings {
+  name: string;
+  notify: NotifyScripts;
+}
+
+export interface SyncGroupState {
+  settings: SyncGroupSettings;
+  state: VrrpStateName;
+  /** In the group's declaration order (keepalived walks members in that order). */
+  members: readonly InstanceState[];
+}
+
+/** An action and whose it is: a member's (by instance name) or the group's own (`instance` absent). */
+export interface GroupAction {
+  instance?: string;
+  action: FsmAction;
+}
+
+export type GroupEvent =
+  | { kind: 'startup'; tracking: TrackStatus }
+  | { kind: 'shutdown' }
+  | { kind: 'member'; instance: string; event: FsmEvent };
+
+export interface GroupStepResult {
+  group: SyncGroupState;
+  actions: GroupAction[];
+}
+
+/**
+ * A group of not-yet-started members. keepalived refuses a mixed start: if
+ * any member would start as master and any is not an owner, none starts as master.
+ */
+export function initialGroupState(settings: SyncGroupSettings, members: readonly InstanceState[]): SyncGroupState {
+  const anyMaster = members.some((m) => m.wantState === 'MASTER');
+  const anyBackup = members.some((m) => m.wantState === 'BACKUP' || m.basePriority !== PRIORITY_OWNER);
+  const demoted = anyMaster && anyBackup ? members.map((m) => (m.wantState === 'MASTER' ? { ...m, wantState: 'BACKUP' as const } : m)) : members;
+  return { settings, state: 'INIT', members: demoted };
+}
+
+/** Mutable working copy of one group step. */
+interface GroupDraft {
+  g: SyncGroupState;
+  actions: GroupAction[];
+  now: number;
+}
+
+export function groupStep(group: SyncGroupState, event: GroupEvent, nowUs: number): GroupStepResult {
+  if (group.state === 'STOP') return { group, actions: [] };
+  const d: GroupDraft = { g: { ...group }, actions: [], now: nowUs };
+  if (event.kind === 'startup') startGroup(d, event.tracking);
+  else if (event.kind === 'shutdown') stopGroup(d);
+  else memberEvent(d, event.instance, event.event);
+  return { group: d.g, actions: d.actions };
+}
+
+function member(d: GroupDraft, instance: string): InstanceState | undefined {
+  return d.g.members.find((m) => m.settings.name === instance);
+}
+
+/** A fault of the member's own (not one the group imposed). */
+function ownFault(m: InstanceState): boolean {
+  return running(m) && trackingVerdict(m).faults.length > 0;
+}
+
+/** Own fault, or weight-0 scripts not reported yet: either holds the whole group down. */
+function ownDown(m: InstanceState): boolean {
+  return ownFault(m) || (running(m) && trackingVerdict(m).awaitingScripts.length > 0);
+}
+
+const running = (m: InstanceState): boolean => m.state !== 'INIT' && m.state !== 'STOP';
+
+function contextFor(d: GroupDraft, instance: string): GroupContext {
+  const others = d.g.members.filter((m) => m.settings.name !== instance);
+  return {
+    groupState: d.g.state,
+    othersWantMaster: others.every((m) => m.wantState === 'MASTER'),
+    otherMemberDown: others.some(ownDown),
+  };
+}
+
+/** Step one member with the group's current view, keeping its new state and tagging its actions. */
+function stepMember(d: GroupDraft, instance: string, event: FsmEvent): { before: InstanceState; after: InstanceState } | undefined {
+  const before = member(d, instance);
+  if (!before) return undefined;
+  const { state: after, actions } = step(before, event, d.now, contextFor(d, instance));
+  d.g = { ...d.g, members: d.g.members.map((m) => (m === before ? after : m)) };
+  d.actions.push(...actions.map((action) => ({ instance, action })));
+  return { before, after };
+}
+
+function groupNotifies(d: GroupDraft, state: NotifiedState): void {
+  const { name, notify } = d.g.settings;
+  d.actions.push(...stateNotifies('GROUP', name, notify, state, 0).map((action) => ({ action })));
+}
+
+function groupLog(d: GroupDraft, message: string): void {
+  d.actions.push({ action: { kind: 'log', message } });
+}
+
+function startGroup(d: GroupDraft, tracking: TrackStatus): void {
+  const verdicts = d.g.members.map((m) => trackingVerdict({ ...m, tracking }));
+  const faulty = d.g.members.find((_, i) => verdicts[i]!.faults.length > 0);
+  const allOwnersWantingMaster = d.g.members.every((m) => m.wantState === 'MASTER' && m.basePriority === PRIORITY_OWNER);
+  if (faulty) d.g.state = 'FAULT';
+  else if (verdicts.some((v) => v.awaitingScripts.length > 0)) d.g.state = 'INIT';
+  else d.g.state = allOwnersWantingMaster ? 'MASTER' : 'BACKUP';
+  // keepalived notifies a BACKUP group before its members enter BACKUP, a FAULT group after its members' FAULT
+  if (d.g.state === 'BACKUP') groupNotifies(d, 'BACKUP');
+  for (const m of d.g.members) stepMember(d, m.settings.name, { kind: 'startup', tracking });
+  if (faulty) {
+    groupLog(d, `VRRP_Group(${d.g.settings.name}): Syncing ${faulty.settings.name} to FAULT state`);
+    groupNotifies(d, 'FAULT');
+  }
+}
+
+function stopGroup(d: GroupDraft): void {
+  for (const m of d.g.members) stepMember(d, m.settings.name, { kind: 'shutdown' });
+  d.g.state = 'STOP';
+  groupNotifies(d, 'STOP');
+}
+
+function memberEvent(d: GroupDraft, instance: string, event: FsmEvent): void {
+  const stepped = stepMember(d, instance, event);
+  if (!stepped) return;
+  const { before, after } = stepped;
+  if (event.kind === 'advert' && heardLowerPriority(d, instance)) {
+    for (const other of d.g.members) {
+      if (other.settings.name !== instance) stepMember(d, other.settings.name, { kind: 'group-lower-priority' });
+    }
+  }
+  if (event.kind === 'track' || event.kind === 'reload') {
+    // the member's own fault came or went (down_instance / try_up_instance)
+    if (!ownFault(before) && ownFault(after)) syncOthers(d, instance, 'FAULT');
+    else if (before.state === 'FAULT' && after.state !== 'FAULT') syncOthers(d, instance, after.state === 'MASTER' ? 'MASTER' : 'BACKUP');
+    return;
+  }
+  // transitions seen after an advert or a timer (keepalived's VRRP_TSM table)
+  if (after.state === 'MASTER') syncOthers(d, instance, 'MASTER');
+  else if (before.state === 'MASTER' && after.state === 'BACKUP') syncOthers(d, instance, 'BACKUP');
+}
+
+function heardLowerPriority(d: GroupDraft, instance: string): boolean {
+  const prefix = `INSTANCE "${instance}" MASTER_RX_LOWER_PRI `;
+  return d.actions.some((a) => a.instance === instance && a.action.kind === 'fifo' && a.action.line.startsWith(prefix));
+}
+
+/** vrrp_sync_master / _backup / _fault: bring every other member to `to`, then notify for the group. */
+function syncOthers(d: GroupDraft, initiator: string, to: WantedState): void {
+  if (d.g.state === to) return;
+  if (to === 'MASTER' && !canGoMaster(d, initiator)) return;
+  groupLog(d, vrrpLog.syncGroup(d.g.settings.name, to));
+  for (const m of d.g.members) {
+    const current = member(d, m.settings.name)!;
+    if (current.settings.name === initiator || current.state === to) continue;
+    stepMember(d, current.settings.name, { kind: 'sync', to });
+  }
+  d.g.state = to;
+  groupNotifies(d, to);
+}
+
+/** vrrp_sync_can_goto_master: the group is master already, or every other member wants to be. */
+function canGoMaster(d: GroupDraft, instance: string): boolean {
+  const ctx = contextFor(d, instance);
+  return ctx.groupState === 'MASTER' || ctx.othersWantMaster;
+}
