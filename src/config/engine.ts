@@ -7,7 +7,7 @@
  */
 import { ConfigErr, MissingParameterError, type Location } from './diagnostics.js';
 import type { LineSource } from './reader.js';
-import { splitScriptWords, splitWords } from './words.js';
+import { splitScriptWords } from './words.js';
 import { didYouMean } from './suggest.js';
 import { NumberReader, checkTrueFalse } from './numbers.js';
 
@@ -181,9 +181,9 @@ export class Engine {
     throw new MissingParameterError({ cls: ConfigErr.MissingParameter, message, loc, showFile: this.reader.showFile });
   }
 
-  /** Words of a line; an open quote is reported unless the keyword is a script keyword (which splits its own way). */
+  /** Words of the current line; an open quote is reported unless the keyword is a script keyword (which splits its own way). */
   private split(line: string, table?: KeywordTable): { words: string[]; offsets: number[] } | undefined {
-    const r = splitWords(line);
+    const r = this.reader.words();
     if (r.unmatchedQuote && !(r.words[0] !== undefined && table?.get(r.words[0])?.quoted)) {
       this.reporter.report(ConfigErr.UnmatchedQuote, `Unmatched quote: '${line}'`, undefined, this.reader.location);
     }
@@ -194,6 +194,8 @@ export class Engine {
   run(table: KeywordTable, needBob: boolean): boolean {
     let line: string | undefined;
     while ((line = this.reader.readLine()) !== undefined) {
+      // Inside a skipped block only brace words matter; most lines have none.
+      if (this.skipSublevel > 0 && !line.includes('{') && !line.includes('}')) continue;
       const split = this.split(line, table);
       if (!split) continue;
       const { words, offsets } = split;

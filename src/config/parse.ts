@@ -51,11 +51,11 @@ export function defaultConfigId(sys: SystemPort): string {
   return sys.hostname().split('.')[0]!;
 }
 
-function deepFreeze<T>(o: T, seen = new Set<unknown>()): T {
-  if (o && typeof o === 'object' && !seen.has(o)) {
-    seen.add(o);
+/** Freeze the model; an already frozen object has been visited (shared or cyclic). */
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
     Object.freeze(o);
-    for (const v of Object.values(o)) deepFreeze(v, seen);
+    for (const v of Object.values(o)) deepFreeze(v);
   }
   return o;
 }

@@ -9,6 +9,7 @@ import { ConfigErr, type Location } from './diagnostics.js';
 import { DEF_LINE_END, Definitions, parseDefinitionLine, type Definition } from './definitions.js';
 import { glob } from './glob.js';
 import { parseLst, parseSeq } from './replicators.js';
+import { splitWords, type SplitResult } from './words.js';
 
 export const MAXBUF = 1024;
 /** Substitution rounds on one line before we call it recursive (keepalived loops forever). */
@@ -60,6 +61,8 @@ interface Seq {
 /** What the block walker reads from: the live reader, or a recording of it. */
 export interface LineSource {
   readLine(): string | undefined;
+  /** The words of the line last returned (split once, however often a pass asks). */
+  words(): SplitResult;
   readonly location: Location;
   readonly showFile: boolean;
 }
@@ -73,17 +76,20 @@ export class LineRecording implements LineSource {
   private readonly lines: string[] = [];
   private readonly locs: Location[] = [];
   private readonly shows: boolean[] = [];
+  private readonly splits: Array<SplitResult | undefined> = [];
   private pos = -1;
 
   /** Wrap a live reader so every line it returns is recorded. */
   record(reader: LineReader): LineSource {
     return {
+      words: () => this.words(),
       readLine: () => {
         const line = reader.readLine();
         if (line !== undefined) {
           this.lines.push(line);
           this.locs.push(reader.location);
           this.shows.push(reader.showFile);
+          this.pos = this.lines.length - 1;
         }
         return line;
       },
@@ -107,6 +113,10 @@ export class LineRecording implements LineSource {
     return this.lines[++this.pos];
   }
 
+  words(): SplitResult {
+    return (this.splits[this.pos] ??= splitWords(this.lines[this.pos] ?? ''));
+  }
+
   get location(): Location {
     return this.locs[this.pos] ?? { file: '', line: 0 };
   }
@@ -117,6 +127,9 @@ export class LineRecording implements LineSource {
 }
 
 export class LineReader implements LineSource {
+  private lastLine = '';
+  private lastSplit: SplitResult | undefined;
+
   readonly definitions = new Definitions();
   /** Every file read, in order, for the dump and for tests. */
   readonly filesRead: string[] = [];
@@ -160,6 +173,10 @@ export class LineReader implements LineSource {
     return ok;
   }
 
+  words(): SplitResult {
+    return (this.lastSplit ??= splitWords(this.lastLine));
+  }
+
   /** Location of the line last returned. */
   get location(): Location {
     return this.lastLoc;
@@ -177,7 +194,9 @@ export class LineReader implements LineSource {
       if (raw === undefined) return undefined;
       buf = this.process(raw);
     } while (buf === '' || this.checkInclude(buf));
-    return this.splitBraces(buf);
+    this.lastLine = this.splitBraces(buf);
+    this.lastSplit = undefined;
+    return this.lastLine;
   }
 
   private currentDir(): string {

@@ -33,21 +33,26 @@ export function initialInstanceState(settings: InstanceSettings): InstanceState 
 
 /** `ctx` is given by the sync group for its members, absent otherwise. */
 export function step(state: InstanceState, event: FsmEvent, nowUs: number, ctx?: GroupContext): StepResult {
-  // once stopped nothing moves; before startup only startup does
-  if (state.state === 'STOP' || (state.state === 'INIT' && event.kind !== 'startup')) return { state, actions: [] };
+  if (ignored(state, event)) return { state, actions: [] };
   const d = newDraft(state, nowUs, ctx);
   dispatch(d, event);
   return { state: d.s, actions: [...d.actions, ...timerActions(state.timers, d.s.timers)] };
 }
 
+function ignored(state: InstanceState, event: FsmEvent): boolean {
+  // once stopped nothing moves; before startup only startup does
+  if (state.state === 'STOP' || (state.state === 'INIT') !== (event.kind === 'startup')) return true;
+  // refused adverts were already counted and logged by the receive check
+  return event.kind === 'advert' && !event.valid;
+}
+
 function dispatch(d: Draft, event: FsmEvent): void {
   switch (event.kind) {
     case 'startup':
-      if (d.s.state === 'INIT') startup(d, event.tracking);
+      startup(d, event.tracking);
       return;
     case 'advert':
-      // keepalived drops adverts in FAULT; refused ones were already counted and logged by the check
-      if (!event.valid) return;
+      // keepalived drops adverts in FAULT
       if (d.s.state === 'BACKUP') backupReceive(d, event.advert, event.src);
       else if (d.s.state === 'MASTER') masterReceive(d, event.advert, event.src);
       return;

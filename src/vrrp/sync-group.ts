@@ -120,13 +120,11 @@ function startGroup(d: GroupDraft, tracking: TrackStatus): void {
   if (faulty) d.g.state = 'FAULT';
   else if (verdicts.some((v) => v.awaitingScripts.length > 0)) d.g.state = 'INIT';
   else d.g.state = allOwnersWantingMaster ? 'MASTER' : 'BACKUP';
+  if (faulty) groupLog(d, `VRRP_Group(${d.g.settings.name}): Syncing ${faulty.settings.name} to FAULT state`);
   // keepalived notifies a BACKUP group before its members enter BACKUP, a FAULT group after its members' FAULT
   if (d.g.state === 'BACKUP') groupNotifies(d, 'BACKUP');
   for (const m of d.g.members) stepMember(d, m.settings.name, { kind: 'startup', tracking });
-  if (faulty) {
-    groupLog(d, `VRRP_Group(${d.g.settings.name}): Syncing ${faulty.settings.name} to FAULT state`);
-    groupNotifies(d, 'FAULT');
-  }
+  if (faulty) groupNotifies(d, 'FAULT');
 }
 
 function stopGroup(d: GroupDraft): void {

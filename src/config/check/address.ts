@@ -143,11 +143,6 @@ export function formatTrio(a: SockAddr, proto: ServiceProtocol | undefined): str
   return `[${a.address}]:${proto ?? 'none'}:${a.port}`;
 }
 
-/** inet_sockaddrtopair: `[ip]:80`. */
-export function formatPair(a: SockAddr): string {
-  return `[${a.address}]:${a.port}`;
-}
-
 export function sameSockAddr(a: SockAddr, b: SockAddr): boolean {
   return a.family === b.family && a.address === b.address && a.port === b.port;
 }

@@ -3,30 +3,12 @@
  * configurations. Every disagreement must be listed, with its reason, in
  * test/config/known-diffs.tsv; a listed file that now agrees must be removed.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CORPUS_DIR, corpusAvailable, loadVerdicts, runCorpusFile } from '../../config/corpus.js';
+import { loadKnownDiffs } from '../../config/known-diffs.js';
 
-const KNOWN_DIFFS = path.resolve(import.meta.dirname, '../../config/known-diffs.tsv');
 /** No file may take longer: a hang cap (keepalived itself hangs on some), not a speed target. */
 const HANG_CAP_MS = 2000;
-
-interface KnownDiff {
-  file: string;
-  keepalived: number;
-  ours: number;
-  reason: string;
-}
-
-function loadKnownDiffs(): Map<string, KnownDiff> {
-  const rows = fs
-    .readFileSync(KNOWN_DIFFS, 'utf8')
-    .split('\n')
-    .filter((l) => l && !l.startsWith('#'))
-    .map((l) => l.split('\t'));
-  return new Map(rows.map(([file, k, o, reason]) => [file!, { file: file!, keepalived: Number(k), ours: Number(o), reason: reason ?? '' }]));
-}
 
 describe.skipIf(!corpusAvailable())('keepalived corpus', () => {
   const verdicts = corpusAvailable() ? loadVerdicts() : [];

@@ -1,12 +1,11 @@
 /** HTTP_GET and SSL_GET (check_http.c): urls with path, digest, status codes and regex. */
 import { ConfigErr, type Location } from '../../diagnostics.js';
 import { KeywordTable, type Ctx, type Keyword } from '../../engine.js';
-import { checkTrueFalse } from '../../numbers.js';
+import { TIMER_HZ, checkTrueFalse } from '../../numbers.js';
 import { splitScriptWords } from '../../words.js';
 import type { CheckCtx } from '../context.js';
 import type { CheckerDraft } from '../draft.js';
 import type { HttpUrl } from '../model.js';
-import { TIMER_HZ } from '../../numbers.js';
 import { commonCheckerKeywords, connectionUsable, queueChecker, setRetry } from './common.js';
 
 const STATUS_MIN = 100;
@@ -215,10 +214,13 @@ export function httpCheckKeyword(c: CheckCtx, type: 'HTTP_GET' | 'SSL_GET'): Key
 
   const checkerKeywords: Keyword[] = [
     ...commonCheckerKeywords(c, true),
-    { name: 'nb_get_retry', handler: (ctx) => {
-      err(ctx, "nb_get_retry is deprecated - please use 'retry'");
-      setRetry(c, ctx, `Invalid nb_get_retry value '${ctx.word(1)}'`);
-    } },
+    {
+      name: 'nb_get_retry',
+      handler: (ctx) => {
+        err(ctx, "nb_get_retry is deprecated - please use 'retry'");
+        setRetry(c, ctx, `Invalid nb_get_retry value '${ctx.word(1)}'`);
+      },
+    },
     {
       name: 'virtualhost',
       handler: (ctx) => {
