@@ -140,6 +140,9 @@ export class LineReader implements LineSource {
 
   private readonly stack: OpenFile[] = [];
   private residue: string | undefined;
+  /** Substitutions made in the pieces of one line after a brace split: a self-reference there never ends. */
+  private residueSubstitutions = 0;
+  private fromResidue = false;
   private seqs: Seq[] = [];
   private multilineSeqDepth = 0;
   private nextPtr: string | undefined;
@@ -218,9 +221,11 @@ export class LineReader implements LineSource {
   /** One raw line from the highest-priority source, decommented if it came from a file. */
   private nextRaw(): string | undefined {
     this.work++;
+    this.fromResidue = false;
     if (this.residue !== undefined) {
       const r = this.residue;
       this.residue = undefined;
+      this.fromResidue = true;
       return r;
     }
     if (this.seqs.length > this.multilineSeqDepth) {
@@ -324,6 +329,11 @@ export class LineReader implements LineSource {
       if (!buf.includes('$')) return buf;
       const sub = this.substitute(buf);
       if (!sub.changed) return buf;
+      if (!this.fromResidue) this.residueSubstitutions = 0;
+      else if (++this.residueSubstitutions > MAXBUF) {
+        this.host.report(ConfigErr.GeneralError, `Definition expansion does not end - ignoring '${buf}'`, 'a definition refers to itself through a brace on its line');
+        return '';
+      }
       buf = this.decomment(sub.text);
       if (sub.tooLong) return buf;
       if (buf[0] !== '@' && !buf.includes('$')) return buf;
