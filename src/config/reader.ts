@@ -328,6 +328,10 @@ export class LineReader implements LineSource {
       if (buf[0] === '~') return buf;
       if (!buf.includes('$')) return buf;
       const sub = this.substitute(buf);
+      if (sub.endless) {
+        this.host.report(ConfigErr.GeneralError, `Definition expansion does not end - ignoring line '${buf}'`, 'a definition refers to itself (keepalived 2.2.7 loops forever here)');
+        return '';
+      }
       if (!sub.changed) return buf;
       if (!this.fromResidue) this.residueSubstitutions = 0;
       else if (++this.residueSubstitutions > MAXBUF) {
@@ -338,11 +342,7 @@ export class LineReader implements LineSource {
       if (sub.tooLong) return buf;
       if (buf[0] !== '@' && !buf.includes('$')) return buf;
       if (++rounds >= MAX_SUBSTITUTION_ROUNDS) {
-        this.host.report(
-          ConfigErr.GeneralError,
-          `Definition expansion still unresolved after ${MAX_SUBSTITUTION_ROUNDS} rounds - ignoring line '${buf}'`,
-          'a definition refers to itself (keepalived 2.2.7 loops forever here)',
-        );
+        this.host.report(ConfigErr.GeneralError, `Definition expansion does not end - ignoring line '${buf}'`, 'a definition refers to itself (keepalived 2.2.7 loops forever here)');
         return '';
       }
       if (buf === '') return '';
@@ -368,21 +368,25 @@ export class LineReader implements LineSource {
   }
 
   /** One pass of keepalived's replace_param over the line. */
-  private substitute(text: string): { text: string; changed: boolean; tooLong: boolean } {
+  private substitute(text: string): { text: string; changed: boolean; tooLong: boolean; endless?: boolean } {
     let out = text;
     let pos = 0;
     let changed = false;
     let nextPtr = this.nextPtr;
+    let substitutions = 0;
     while (true) {
       const dollar = out.indexOf('$', pos);
       if (dollar < 0 || dollar + 1 >= out.length) break;
       this.work++;
+      // A value is rescanned where it was inserted, so `$IF=$IF` never ends (keepalived hangs on it).
+      if (substitutions > MAXBUF) return { text: out, changed, tooLong: false, endless: true };
       const found = this.definitions.findUse(out, dollar + 1);
       if (!found) {
         pos = dollar + 1;
         continue;
       }
       changed = true;
+      substitutions++;
       const { def } = found;
       let value = def.fn ? def.fn(found.params) : def.value;
       if (def.multiline) {
@@ -400,7 +404,7 @@ export class LineReader implements LineSource {
       }
       out = replaced;
       if (value.trimStart().startsWith('~')) break;
-      pos = dollar + value.length;
+      pos = dollar;
     }
     if (changed) this.nextPtr = nextPtr;
     return { text: out, changed, tooLong: false };
