@@ -13,7 +13,7 @@ export interface Definition {
   value: string;
   multiline: boolean;
   /** Built-in definitions compute their value at each use. */
-  fn?: (params: string | undefined) => string;
+  fn: ((params: string | undefined) => string) | undefined;
   readonly maxParams: number;
 }
 
@@ -24,8 +24,13 @@ export interface Found {
   readonly params?: string;
 }
 
-const NAME_START = /[A-Za-z_]/;
-const NAME_CHAR = /[A-Za-z0-9_]/;
+function isNameStart(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+}
+
+function isNameChar(c: number): boolean {
+  return isNameStart(c) || (c >= 48 && c <= 57);
+}
 
 export class Definitions {
   private readonly defs = new Map<string, Definition>();
@@ -43,10 +48,10 @@ export class Definitions {
     if (existing) {
       existing.value = value;
       existing.multiline = multiline;
-      delete existing.fn;
+      existing.fn = undefined;
       return existing;
     }
-    const def: Definition = { name, value, multiline, maxParams: 0 };
+    const def: Definition = { name, value, multiline, fn: undefined, maxParams: 0 };
     this.defs.set(name, def);
     return def;
   }
@@ -63,10 +68,10 @@ export class Definitions {
     if (this.defs.size === 0) return undefined;
     const braces = text[at] === '{';
     let p = braces ? at + 1 : at;
-    if (!NAME_START.test(text[p] ?? '')) return undefined;
+    if (!isNameStart(text.charCodeAt(p))) return undefined;
     const nameStart = p;
     p++;
-    while (p < text.length && NAME_CHAR.test(text[p]!)) p++;
+    while (p < text.length && isNameChar(text.charCodeAt(p))) p++;
     const name = text.slice(nameStart, p);
     let params: string | undefined;
     if (braces) {
@@ -100,10 +105,10 @@ export class Definitions {
  * multi-line one (`$NAME=first \`). Returns undefined if the line is not one.
  */
 export function parseDefinitionLine(line: string): { name: string; value: string; multiline: boolean } | undefined {
-  if (line[0] !== '$' || !NAME_START.test(line[1] ?? '')) return undefined;
+  if (line[0] !== '$' || !isNameStart(line.charCodeAt(1))) return undefined;
   let p = 2;
   while (p < line.length && line[p] !== '=') {
-    if (!NAME_CHAR.test(line[p]!)) break;
+    if (!isNameChar(line.charCodeAt(p))) break;
     p++;
   }
   const name = line.slice(1, p);

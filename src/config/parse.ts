@@ -137,7 +137,7 @@ export function parseConfig(file: string, opts: ParseOptions = {}): ParseResult 
   if (goOn()) runPass('vrrp', (env) => validateVrrp(vrrp, env, global));
   if (goOn()) runPass('bfd', (env) => validateBfd(bfd, env, global));
 
-  const config: Config = deepFreeze({
+  const model: Config = {
     configId,
     files,
     global,
@@ -145,7 +145,9 @@ export function parseConfig(file: string, opts: ParseOptions = {}): ParseResult 
     check: check as unknown as CheckConfig,
     bfd: bfd as unknown as BfdConfig,
     trackFiles: trackFiles.files,
-  });
+  };
+  // -t discards the model, so only the daemon pays for freezing its hundreds of thousands of objects.
+  const config = testMode ? model : deepFreeze(model);
   const exitCode = missingParameter ? EXIT_MISSING_PARAMETER : parentStopped ? EXIT_OK : exitCodeFor(sink.worst);
   return { config, diagnostics: sink.all, worst: sink.worst, exitCode, logs };
 }

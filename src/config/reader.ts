@@ -76,7 +76,6 @@ export class LineRecording implements LineSource {
   private readonly lines: string[] = [];
   private readonly locs: Location[] = [];
   private readonly shows: boolean[] = [];
-  private readonly splits: Array<SplitResult | undefined> = [];
   private pos = -1;
 
   /** Wrap a live reader so every line it returns is recorded. */
@@ -114,7 +113,7 @@ export class LineRecording implements LineSource {
   }
 
   words(): SplitResult {
-    return (this.splits[this.pos] ??= splitWords(this.lines[this.pos] ?? ''));
+    return splitWords(this.lines[this.pos] ?? '');
   }
 
   get location(): Location {

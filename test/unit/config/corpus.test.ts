@@ -16,10 +16,15 @@ describe.skipIf(!corpusAvailable())('keepalived corpus', () => {
 
   it('parses every file without a crash or a hang', () => {
     const slow: string[] = [];
-    for (const v of verdicts) {
+    const timed = (file: string) => {
       const t0 = performance.now();
-      const r = runCorpusFile(v.file);
-      const ms = performance.now() - t0;
+      const r = runCorpusFile(file);
+      return { r, ms: performance.now() - t0 };
+    };
+    for (const v of verdicts) {
+      let { r, ms } = timed(v.file);
+      // a busy CI machine can stall one run; a hang stalls every run
+      if (ms > HANG_CAP_MS) ({ r, ms } = timed(v.file));
       if (ms > HANG_CAP_MS) slow.push(`${v.file} ${ms.toFixed(0)} ms`);
       results.set(v.file, r.exitCode);
       if ([124, 134, 143].includes(v.exitCode)) {

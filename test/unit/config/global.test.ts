@@ -1,5 +1,9 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigErr } from '../../../src/config/diagnostics.js';
+import { parseConfig } from '../../../src/config/parse.js';
 import { fakeHost } from './fake-host.js';
 import { parseText } from './parse-text.js';
 
@@ -23,7 +27,14 @@ describe('global_defs defaults', () => {
     expect(g.childWaitTime).toBe(5);
     expect(g.vrrpProcess.rlimitRttime).toBe(10000);
     expect(g.smtpAlert).toBeUndefined();
-    expect(Object.isFrozen(g.vrrpProcess)).toBe(true);
+  });
+
+  it('are frozen in the model the daemon runs', () => {
+    const file = path.join(os.tmpdir(), `kats-frozen-${process.pid}.conf`);
+    fs.writeFileSync(file, 'global_defs {\n router_id lb1\n}\n');
+    const { config } = parseConfig(file, { system: fakeHost(), testMode: false });
+    expect(Object.isFrozen(config.global.vrrpProcess)).toBe(true);
+    expect(Object.isFrozen(config)).toBe(true);
   });
 
   it('reads the common keywords', () => {
