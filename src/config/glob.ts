@@ -73,15 +73,35 @@ export function segmentRegExp(segment: string): RegExp {
         re += '\\[';
         continue;
       }
-      let body = segment.slice(i + 1, close);
-      if (body.startsWith('!') || body.startsWith('^')) body = '^' + body.slice(1);
-      re += '[' + body.replace(/\\/g, '\\\\') + ']';
+      re += bracketClass(segment.slice(i + 1, close));
       i = close;
     } else {
       re += escapeRe(c);
     }
   }
-  return new RegExp('^' + re + '$', 's');
+  return new RegExp('^' + re + '$', 'su');
+}
+
+/** A fnmatch bracket expression as a RegExp class; a reversed range (`[z-a]`) matches nothing, as in glibc. */
+function bracketClass(body: string): string {
+  let negate = false;
+  if (body[0] === '!' || body[0] === '^') {
+    negate = true;
+    body = body.slice(1);
+  }
+  let cls = '';
+  for (let k = 0; k < body.length; k++) {
+    const from = body[k]!;
+    if (body[k + 1] === '-' && k + 2 < body.length) {
+      const to = body[k + 2]!;
+      if (from <= to) cls += `\\u{${from.codePointAt(0)!.toString(16)}}-\\u{${to.codePointAt(0)!.toString(16)}}`;
+      k += 2;
+    } else {
+      cls += `\\u{${from.codePointAt(0)!.toString(16)}}`;
+    }
+  }
+  if (cls === '') return negate ? '[^/]' : '(?!)';
+  return `[${negate ? '^' : ''}${cls}]`;
 }
 
 function escapeRe(c: string): string {

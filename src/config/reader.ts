@@ -14,6 +14,12 @@ import { splitWords, type SplitResult } from './words.js';
 export const MAXBUF = 1024;
 /** Substitution rounds on one line before we call it recursive (keepalived loops forever). */
 export const MAX_SUBSTITUTION_ROUNDS = 64;
+/** Nested `~SEQ`/`~LST` (keepalived's own samples nest 3); deeper is a definition feeding itself. */
+export const MAX_REPLICATOR_DEPTH = 8;
+/** Multi-line definitions expanded inside each other. */
+export const MAX_MULTILINE_DEPTH = 64;
+/** Logical lines one configuration may expand to (keepalived's largest samples make about 1.3 million). */
+export const MAX_LINES = 10_000_000;
 
 export const INCLUDE_R = 0x01;
 export const INCLUDE_M = 0x02;
@@ -56,6 +62,8 @@ interface Seq {
   readonly text: string;
   readonly assignments: ReadonlyArray<ReadonlyArray<readonly [string, string]>>;
   next: number;
+  /** How many replicators this one is nested in, counting through definitions and brace splits. */
+  readonly generation: number;
 }
 
 /** What the block walker reads from: the live reader, or a recording of it. */
@@ -127,6 +135,7 @@ export class LineRecording implements LineSource {
 
 export class LineReader implements LineSource {
   private lastLine = '';
+  private linesRead = 0;
   private lastSplit: SplitResult | undefined;
 
   readonly definitions = new Definitions();
@@ -142,6 +151,10 @@ export class LineReader implements LineSource {
   /** Substitutions made in the pieces of one line after a brace split: a self-reference there never ends. */
   private residueSubstitutions = 0;
   private fromResidue = false;
+  /** Replicator nesting of the line being processed, and of the pieces and lines it leaves to read next. */
+  private generation = 0;
+  private residueGeneration = 0;
+  private multilineGeneration = 0;
   private seqs: Seq[] = [];
   private multilineSeqDepth = 0;
   private nextPtr: string | undefined;
@@ -196,6 +209,10 @@ export class LineReader implements LineSource {
       if (raw === undefined) return undefined;
       buf = this.process(raw);
     } while (buf === '' || this.checkInclude(buf));
+    if (++this.linesRead > MAX_LINES) {
+      if (this.linesRead === MAX_LINES + 1) this.host.report(ConfigErr.Fatal, `Configuration expands to more than ${MAX_LINES} lines - not reading further`);
+      return undefined;
+    }
     this.lastLine = this.splitBraces(buf);
     this.lastSplit = undefined;
     return this.lastLine;
@@ -225,15 +242,18 @@ export class LineReader implements LineSource {
       const r = this.residue;
       this.residue = undefined;
       this.fromResidue = true;
+      this.generation = this.residueGeneration;
       return r;
     }
     if (this.seqs.length > this.multilineSeqDepth) {
       const seq = this.seqs[this.seqs.length - 1]!;
       for (const [name, value] of seq.assignments[seq.next]!) this.definitions.set(name, value);
       if (++seq.next >= seq.assignments.length) this.seqs.pop();
+      this.generation = seq.generation;
       return seq.text;
     }
     if (this.nextPtr !== undefined) {
+      this.generation = this.multilineGeneration;
       const end = this.nextPtr.indexOf(DEF_LINE_END);
       if (end < 0) {
         const line = this.nextPtr;
@@ -255,6 +275,7 @@ export class LineReader implements LineSource {
   }
 
   private nextFileLine(): string | undefined {
+    this.generation = 0;
     while (true) {
       const file = this.stack[0];
       if (!file) return undefined;
@@ -316,8 +337,10 @@ export class LineReader implements LineSource {
       }
       if (buf.startsWith('~SEQ') || buf.startsWith('~LST')) {
         const parsed = buf[1] === 'S' ? parseSeq(buf, (s) => this.substitute(s).text) : parseLst(buf);
-        if (parsed.ok) {
-          this.seqs.push({ text: parsed.value.text, assignments: parsed.value.assignments, next: 0 });
+        if (parsed.ok && this.generation >= MAX_REPLICATOR_DEPTH) {
+          this.host.report(ConfigErr.GeneralError, `~SEQ/~LST nested more than ${MAX_REPLICATOR_DEPTH} deep - ignoring '${buf}'`, 'a replicator line expands to another replicator without end');
+        } else if (parsed.ok) {
+          this.seqs.push({ text: parsed.value.text, assignments: parsed.value.assignments, next: 0, generation: this.generation + 1 });
           if (parsed.value.assignments.length === 0) this.seqs.pop();
         } else {
           this.host.report(ConfigErr.GeneralError, parsed.error);
@@ -389,6 +412,8 @@ export class LineReader implements LineSource {
       const { def } = found;
       let value = def.fn ? def.fn(found.params) : def.value;
       if (def.multiline) {
+        if (this.multilineStack.length >= MAX_MULTILINE_DEPTH) return { text: out, changed, tooLong: false, endless: true };
+        this.multilineGeneration = this.generation;
         if (nextPtr !== undefined) this.multilineStack.push({ ptr: nextPtr, seqDepth: this.multilineSeqDepth });
         this.multilineSeqDepth = this.seqs.length;
         const end = value.indexOf(DEF_LINE_END);
@@ -572,6 +597,7 @@ export class LineReader implements LineSource {
       const rest = buf.slice(p + skip).replace(/[ \t]+$/, '');
       if (rest !== '') {
         this.residue = rest;
+        this.residueGeneration = this.generation;
         buf = buf.slice(0, p + skip);
       }
     }

@@ -2,12 +2,21 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { expandBraces, glob } from '../../../src/config/glob.js';
+import { expandBraces, glob, segmentRegExp } from '../../../src/config/glob.js';
 
 describe('brace expansion', () => {
   it('expands nested alternatives in order and keeps comma-less braces', () => {
     expect(expandBraces('a{b,c{d,e}}f')).toEqual(['abf', 'acdf', 'acef']);
     expect(expandBraces('x{y}z')).toEqual(['x{y}z']);
+  });
+});
+
+describe('bracket expressions', () => {
+  it('match ranges and negations, and a reversed range matches nothing instead of throwing', () => {
+    expect(segmentRegExp('[a-c]x').test('bx')).toBe(true);
+    expect(segmentRegExp('[!a]*').test('a.conf')).toBe(false);
+    expect(segmentRegExp('[z-a]').test('m')).toBe(false);
+    expect(segmentRegExp('[ $- ]').test(' ')).toBe(true);
   });
 });
 

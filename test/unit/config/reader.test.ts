@@ -73,6 +73,23 @@ describe('definitions', () => {
   });
 });
 
+describe('runaway expansions', () => {
+  it('stops replicators that keep producing replicators', () => {
+    const { lines, reports } = readAll({ 'keepalived.conf': '$X= $X { ~LST(a,1,2)\n$X\n' });
+    expect(lines.length).toBeLessThan(2000);
+    expect(reports.some((r) => r.message.startsWith('~SEQ/~LST nested more than 8 deep'))).toBe(true);
+  });
+  it('stops a replicator whose text is itself', () => {
+    const { lines, reports } = readAll({ 'keepalived.conf': '$X= ~SEQ(i,1,3) $X\n$X\n' });
+    expect(lines).toEqual([]);
+    expect(reports.some((r) => r.message.startsWith('~SEQ/~LST nested more than 8 deep'))).toBe(true);
+  });
+  it('stops a definition that re-expands through a brace split', () => {
+    const { reports } = readAll({ 'keepalived.conf': "$X= ^}' a $Y=$X\nC { ${X} group\n" });
+    expect(reports.some((r) => r.message.startsWith('Definition expansion does not end'))).toBe(true);
+  });
+});
+
 describe('conditional lines', () => {
   it('keeps @id lines for the matching config-id and @^id lines for the others', () => {
     const { lines } = readAll({ 'keepalived.conf': '@lb1 a\n@lb2 b\n@^lb1 c\n@^lb2 d\n' });
