@@ -7,6 +7,8 @@ import * as fs from 'node:fs';
 
 export interface Measurement {
   readonly medianMs: number;
+  /** Median user + system CPU time (GNU time), steadier than wall time on a busy machine. */
+  readonly medianCpuMs?: number;
   readonly maxRssKb?: number;
   readonly exitCode: number | null;
 }
@@ -16,22 +18,30 @@ const GNU_TIME = '/usr/bin/time';
 export function measure(cmd: string, args: string[], runs = 5, cwd?: string): Measurement {
   const times: number[] = [];
   const rss: number[] = [];
+  const cpu: number[] = [];
   let exitCode: number | null = null;
   const haveTime = fs.existsSync(GNU_TIME);
   for (let i = 0; i < runs; i++) {
     const t0 = process.hrtime.bigint();
     const r = haveTime
-      ? spawnSync(GNU_TIME, ['-f', '%M', cmd, ...args], { cwd, encoding: 'utf8', maxBuffer: 1 << 28 })
+      ? spawnSync(GNU_TIME, ['-f', '%U %S %M', cmd, ...args], { cwd, encoding: 'utf8', maxBuffer: 1 << 28 })
       : spawnSync(cmd, args, { cwd, encoding: 'utf8', maxBuffer: 1 << 28 });
     times.push(Number(process.hrtime.bigint() - t0) / 1e6);
     exitCode = r.status;
     if (haveTime) {
-      const last = r.stderr.trim().split('\n').pop() ?? '';
-      if (/^\d+$/.test(last)) rss.push(Number(last));
+      const m = /^([\d.]+) ([\d.]+) (\d+)$/.exec(r.stderr.trim().split('\n').pop() ?? '');
+      if (m) {
+        cpu.push((Number(m[1]) + Number(m[2])) * 1000);
+        rss.push(Number(m[3]));
+      }
     }
   }
-  times.sort((a, b) => a - b);
-  return { medianMs: times[Math.floor(times.length / 2)]!, maxRssKb: rss.length ? Math.max(...rss) : undefined, exitCode };
+  return { medianMs: median(times)!, medianCpuMs: median(cpu), maxRssKb: rss.length ? Math.max(...rss) : undefined, exitCode };
+}
+
+function median(xs: number[]): number | undefined {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
 }
 
 export function haveCommand(cmd: string): boolean {

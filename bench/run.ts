@@ -8,6 +8,7 @@ function ratio(ours: number | undefined, theirs: number | undefined): string {
 const rows: string[][] = [['benchmark', 'keepalived-ts', 'keepalived', 'ratio']];
 const parse = benchConfigParse();
 rows.push([`config -t, ${parse.lines} lines: median time (ms)`, parse.ours.medianMs.toFixed(0), parse.keepalived?.medianMs.toFixed(0) ?? 'n/a', ratio(parse.ours.medianMs, parse.keepalived?.medianMs)]);
+rows.push([`config -t, ${parse.lines} lines: median CPU (ms)`, parse.ours.medianCpuMs?.toFixed(0) ?? 'n/a', parse.keepalived?.medianCpuMs?.toFixed(0) ?? 'n/a', ratio(parse.ours.medianCpuMs, parse.keepalived?.medianCpuMs)]);
 rows.push([`config -t, ${parse.lines} lines: peak RSS (MiB)`, mib(parse.ours.maxRssKb), mib(parse.keepalived?.maxRssKb), ratio(parse.ours.maxRssKb, parse.keepalived?.maxRssKb)]);
 
 function mib(kb: number | undefined): string {

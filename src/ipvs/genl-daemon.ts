@@ -1,5 +1,5 @@
 /** The sync daemon, the protocol timeouts and the IPVS info as IPVS attributes. */
-import { bytesToAddress, addressToBytes, type Family } from './address.js';
+import { formatAddress, parseAddress, type Family } from '../inet.js';
 import { CMD_ATTR, DAEMON_ATTR, DAEMON_STATE, INFO_ATTR } from './constants.js';
 import { attrReader, nlaBytes, nlaString, nlaU16, nlaU32, nlaU8, type AttrSet, type NlaOut } from './nla.js';
 
@@ -26,7 +26,7 @@ export interface IpvsInfo {
 }
 
 export function daemonAttrs(d: SyncDaemon): NlaOut[] {
-  const group = d.group && addressToBytes(d.group.family, d.group.address);
+  const group = d.group && parseAddress(d.group.family, d.group.address);
   return [
     nlaU32(DAEMON_ATTR.STATE, DAEMON_STATE[d.state]),
     nlaString(DAEMON_ATTR.MCAST_IFN, d.interface),
@@ -56,8 +56,8 @@ export function decodeDaemon(set: AttrSet): SyncDaemon {
   const group4 = r.bytes('MCAST_GROUP', 4);
   const group6 = r.bytes('MCAST_GROUP6', 16);
   const group = group4
-    ? { family: 'inet' as const, address: bytesToAddress('inet', group4) }
-    : group6 && { family: 'inet6' as const, address: bytesToAddress('inet6', group6) };
+    ? { family: 'inet' as const, address: formatAddress('inet', group4) }
+    : group6 && { family: 'inet6' as const, address: formatAddress('inet6', group6) };
   const maxLen = r.u16('SYNC_MAXLEN');
   const port = r.u16('MCAST_PORT');
   const ttl = r.u8('MCAST_TTL');

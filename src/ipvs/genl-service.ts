@@ -4,7 +4,7 @@
  * libipvs uses. Ports are in network order, like IPv4 masks; an IPv6 "mask" is
  * a host-order prefix length.
  */
-import { ADDRESS_BYTES, addressToBytes, bytesToAddress, type Family } from './address.js';
+import { ADDRESS_BYTES, formatAddress, parseAddress, type Family } from '../inet.js';
 import { AF, DEST_ATTR, FWD, FWD_MASK, IPPROTO, SVC_ATTR, TUN_FLAG, TUN_TYPE } from './constants.js';
 import { attrReader, hostU32s, nlaBe16, nlaBe32, nlaBytes, nlaString, nlaU16, nlaU32, nlaU8, type AttrSet, type NlaOut } from './nla.js';
 import type { Destination, Forwarding, Protocol, Service, ServiceKey, TunnelChecksum } from './table.js';
@@ -12,7 +12,7 @@ import type { Destination, Forwarding, Protocol, Service, ServiceKey, TunnelChec
 function addressAttr(type: number, family: Family, address: string): NlaOut {
   // union nf_inet_addr: always 16 bytes, IPv4 in the first 4.
   const bytes = new Uint8Array(16);
-  bytes.set(addressToBytes(family, address) ?? new Uint8Array(0));
+  bytes.set(parseAddress(family, address) ?? new Uint8Array(0));
   return nlaBytes(type, bytes);
 }
 
@@ -85,7 +85,7 @@ export function decodeService(set: AttrSet): Service {
     const protocol = PROTOCOL_OF.get(protoNumber) ?? r.fail('PROTOCOL', `unknown protocol ${protoNumber}`);
     const addr = r.require(r.bytes('ADDR', ADDRESS_BYTES[family]), 'ADDR');
     const port = r.require(r.be16('PORT'), 'PORT');
-    key = { kind: 'address', family, protocol, address: bytesToAddress(family, addr), port };
+    key = { kind: 'address', family, protocol, address: formatAddress(family, addr), port };
   }
   // struct ip_vs_flags: validate its 8 bytes, then read its first field.
   r.require(r.bytes('FLAGS', 8), 'FLAGS');
@@ -127,7 +127,7 @@ export function decodeDest(set: AttrSet, fallbackFamily: Family | undefined): De
   const addr = r.require(r.bytes('ADDR', ADDRESS_BYTES[family]), 'ADDR');
   return {
     family,
-    address: bytesToAddress(family, addr),
+    address: formatAddress(family, addr),
     port: r.require(r.be16('PORT'), 'PORT'),
     forwarding: decodeForwarding(r),
     weight: r.require(r.s32('WEIGHT'), 'WEIGHT'),

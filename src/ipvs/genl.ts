@@ -5,7 +5,7 @@
  * Attribute order and presence follow keepalived's libipvs. Decoders never
  * throw: a malformed message yields a Diagnostic saying where.
  */
-import type { Family } from './address.js';
+import type { Family } from '../inet.js';
 import { CMD, CMD_ATTR, IPVS_GENL_VERSION, type CommandName } from './constants.js';
 import {
   daemonAttrs,

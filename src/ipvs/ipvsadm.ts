@@ -3,7 +3,7 @@
  * back: tests and the VM layer compare the table keepalived-ts programs with
  * what keepalived programmed for the same configuration.
  */
-import { canonicalAddress, type Family } from './address.js';
+import { canonicalAddress, parseIPv4, type Family } from '../inet.js';
 import { SVC_FLAG } from './constants.js';
 import { DecodeError, decoded, failed, type Decoded } from './nla.js';
 import {
@@ -140,7 +140,7 @@ function serviceKeyOf(opts: Options): Service['key'] {
 
 function parseNetmask(family: Family, text: string): number {
   if (family === 'inet6') return integer(text, 'prefix length', 128);
-  const bytes = canonicalAddress('inet', text)?.split('.').map(Number);
+  const bytes = parseIPv4(text);
   if (!bytes) throw new DecodeError(`bad netmask "${text}"`);
   return bytes.reduce((n, b) => n * 256 + b, 0);
 }

@@ -4,10 +4,10 @@
  * servers). Plain immutable data; identities are strings so tables can be
  * indexed with Maps.
  */
-import { compareAddresses, type Family } from './address.js';
+import { compareAddressBytes, parseAddress, type Family } from '../inet.js';
 import { AF, IPPROTO, SVC_FLAG } from './constants.js';
 
-export type { Family } from './address.js';
+export type { Family } from '../inet.js';
 
 export type Protocol = 'tcp' | 'udp' | 'sctp';
 
@@ -135,6 +135,12 @@ export function sameTable(a: Table, b: Table): boolean {
     }
   }
   return true;
+}
+
+/** Orders addresses by their bytes, as ipvsadm sorts its listing. */
+function compareAddresses(family: Family, a: string, b: string): number {
+  const bytes = (text: string): Uint8Array => parseAddress(family, text) ?? new Uint8Array(0);
+  return compareAddressBytes(bytes(a), bytes(b));
 }
 
 function compareServiceKeys(a: ServiceKey, b: ServiceKey): number {

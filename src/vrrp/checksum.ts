@@ -2,7 +2,7 @@
  * The Internet checksum (RFC 1071) and the pseudo-headers VRRPv3 sums
  * (RFC 5798 §5.2.8: the IPv4 or IPv6 upper-layer pseudo-header).
  */
-import { parseAddress, type AddressFamily } from './inet.js';
+import { parseAddress, type Family } from '../inet.js';
 
 /** Unfolded one's-complement sum of big-endian 16-bit words; an odd last byte is padded with zero. */
 export function onesComplementSum(bytes: Uint8Array, start = 0, end = bytes.length, sum = 0): number {
@@ -23,11 +23,11 @@ export function internetChecksum(bytes: Uint8Array, start = 0, end = bytes.lengt
 }
 
 /** The unfolded sum of the upper-layer pseudo-header for `protocol` and `length` bytes. */
-export function pseudoHeaderSum(family: AddressFamily, src: string, dst: string, protocol: number, length: number): number {
+export function pseudoHeaderSum(family: Family, src: string, dst: string, protocol: number, length: number): number {
   const s = parseAddress(family, src);
   const d = parseAddress(family, dst);
   if (!s || !d) throw new RangeError(`not an ${family} address pair: ${src} → ${dst}`);
   // IPv4: {src, dst, 0, proto, len16}; IPv6: {src, dst, len32, 0,0,0, next header}
-  const lengthWords = family === 'ipv4' ? length : (length >>> 16) + (length & 0xffff);
+  const lengthWords = family === 'inet' ? length : (length >>> 16) + (length & 0xffff);
   return onesComplementSum(s) + onesComplementSum(d) + protocol + lengthWords;
 }

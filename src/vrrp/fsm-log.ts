@@ -2,6 +2,7 @@
  * keepalived 2.2.7's exact VRRP log lines, so that existing greps and alerts
  * keep matching. Each takes the instance name and returns the whole line.
  */
+import type { Family } from '../inet.js';
 import type { FaultCause } from './priority.js';
 import { TIMER_HZ } from './timers.js';
 
@@ -44,7 +45,7 @@ export const vrrpLog = {
 };
 
 /** Why an instance starts in FAULT (vrrp_track.c initialise_*), one line per cause. */
-function startupFaultCause(n: string, cause: FaultCause, family: 'ipv4' | 'ipv6'): string | undefined {
+function startupFaultCause(n: string, cause: FaultCause, family: Family): string | undefined {
   switch (cause.kind) {
     case 'interface':
       return `(${n}): entering FAULT state (interface ${cause.name} down)`;
@@ -55,7 +56,7 @@ function startupFaultCause(n: string, cause: FaultCause, family: 'ipv4' | 'ipv6'
     case 'process':
       return `(${n}) entering FAULT state (tracked process ${cause.name} quorum not achieved)`;
     case 'no-address':
-      return `(${n}) entering FAULT state (no IPv${family === 'ipv4' ? 4 : 6} address for interface)`;
+      return `(${n}) entering FAULT state (no IPv${family === 'inet' ? 4 : 6} address for interface)`;
     case 'bfd':
       // keepalived says nothing for a BFD session down at startup
       return undefined;

@@ -3,6 +3,7 @@
  * (vrrp_state_master_rx), RFC 5798 §6.4.2 and §6.4.3 with keepalived's
  * preempt_delay, priority-0 and equal-priority rules.
  */
+import { parseAddress } from '../inet.js';
 import {
   log,
   masterDownUs,
@@ -17,7 +18,6 @@ import { vrrpLog } from './fsm-log.js';
 import { fifoLine } from './fsm-notify.js';
 import { gratuitous, leaveMaster } from './fsm-transitions.js';
 import type { InstanceState } from './fsm-types.js';
-import { parseAddress } from './inet.js';
 import type { VrrpAdvert } from './packet.js';
 import { PRIORITY_OWNER } from './priority.js';
 import { masterAdverIntFromV3Us } from './timers.js';

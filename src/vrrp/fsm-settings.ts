@@ -3,7 +3,7 @@
  * keepalived's defaults already applied. Filled from the config model by an
  * adapter; the reducer never reads the config model itself.
  */
-import type { AddressFamily } from './inet.js';
+import type { Family } from '../inet.js';
 import type { VrrpVersion } from './packet.js';
 import type { TrackedObject } from './track.js';
 
@@ -40,7 +40,7 @@ export interface InstanceSettings {
   name: string;
   /** The instance's interface (tracked with weight 0 unless dontTrackPrimary). */
   interface: string;
-  family: AddressFamily;
+  family: Family;
   version: VrrpVersion;
   vrid: number;
   /** Base priority 1..255; 255 = address owner. */

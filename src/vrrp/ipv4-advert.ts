@@ -49,7 +49,7 @@ export function decodeIpv4Advert(
     return reject({ kind: 'not-vrrp', protocol });
   }
   const advert = decodeVrrp(datagram.subarray(vrrpStart), {
-    family: 'ipv4',
+    family: 'inet',
     src: ip.value.src,
     dst: ip.value.dst,
     v3ChecksumAsV2: options.v3ChecksumAsV2,
@@ -72,7 +72,7 @@ export interface Ipv4AdvertOptions {
 /** The datagram keepalived would send for these fields. Throws on fields that cannot be encoded. */
 export function encodeIpv4Advert(fields: VrrpFields, options: Ipv4AdvertOptions): Uint8Array {
   const vrrp = encodeVrrp(fields, {
-    family: 'ipv4',
+    family: 'inet',
     src: options.src,
     dst: options.checksumDst ?? options.dst,
     v3ChecksumAsV2: options.v3ChecksumAsV2,

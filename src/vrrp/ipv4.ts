@@ -4,9 +4,9 @@
  * protocol 112 (51 with AH). The kernel would fill the header checksum; we
  * compute it so built packets equal what is on the wire.
  */
+import { formatIPv4, parseIPv4 } from '../inet.js';
 import { internetChecksum } from './checksum.js';
 import { accept, reject, type Decoded } from './decoded.js';
-import { formatIpv4, parseIpv4 } from './inet.js';
 
 export const IPV4_HEADER_LENGTH = 20;
 export const VRRP_TOS = 0xc0;
@@ -61,8 +61,8 @@ export function decodeIpv4Header(bytes: Uint8Array): Decoded<Ipv4Header, Ipv4Rej
     ttl: bytes[8]!,
     protocol: bytes[9]!,
     checksum,
-    src: formatIpv4(bytes, 12),
-    dst: formatIpv4(bytes, 16),
+    src: formatIPv4(bytes.subarray(12, 16)),
+    dst: formatIPv4(bytes.subarray(16, 20)),
   });
 }
 
@@ -78,8 +78,8 @@ export interface Ipv4HeaderFields {
 
 /** The 20-byte header keepalived sends in front of `payloadLength` bytes, checksum filled in. */
 export function encodeIpv4Header(fields: Ipv4HeaderFields): Uint8Array {
-  const src = parseIpv4(fields.src);
-  const dst = parseIpv4(fields.dst);
+  const src = parseIPv4(fields.src);
+  const dst = parseIPv4(fields.dst);
   if (!src || !dst) throw new RangeError(`not an IPv4 address pair: ${fields.src} → ${fields.dst}`);
   const totalLength = IPV4_HEADER_LENGTH + fields.payloadLength;
   if (totalLength > 0xffff) throw new RangeError(`IPv4 packet too long: ${totalLength}`);

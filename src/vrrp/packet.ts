@@ -3,9 +3,9 @@
  * (RFC 5798) over IPv4 and IPv6, with the layouts and checksums keepalived
  * puts on the wire. The IP header and AH live in ipv4.ts and ah.ts.
  */
+import { ADDRESS_BYTES, formatAddress, parseAddress, type Family } from '../inet.js';
 import { finishChecksum, onesComplementSum, pseudoHeaderSum } from './checksum.js';
 import { accept, reject, type Decoded } from './decoded.js';
-import { ADDRESS_LENGTH, formatAddress, parseAddress, type AddressFamily } from './inet.js';
 
 export const IPPROTO_VRRP = 112;
 export const VRRP_TYPE_ADVERTISEMENT = 1;
@@ -51,7 +51,7 @@ export type VrrpAdvert = VrrpFields & { checksum: number };
  * They come from the caller, not the packet, and must be valid for the family (a bad one throws).
  */
 export interface ChecksumContext {
-  family: AddressFamily;
+  family: Family;
   src: string;
   dst: string;
   /** keepalived `v3_checksum_as_v2`: VRRPv3 over IPv4 summed without the pseudo-header (RFC 9568 interop). */
@@ -93,20 +93,20 @@ export function readVrrpHeader(bytes: Uint8Array): VrrpHeader | undefined {
   };
 }
 
-export function hasAuthData(version: number, family: AddressFamily): boolean {
-  return version === 2 && family === 'ipv4';
+export function hasAuthData(version: number, family: Family): boolean {
+  return version === 2 && family === 'inet';
 }
 
 /** The length a message must have for its version and address count (keepalived's expected_vrrp_pkt_len). */
-export function expectedVrrpLength(version: number, family: AddressFamily, countAddrs: number): number {
+export function expectedVrrpLength(version: number, family: Family, countAddrs: number): number {
   return (
-    VRRP_HEADER_LENGTH + countAddrs * ADDRESS_LENGTH[family] + (hasAuthData(version, family) ? VRRP_AUTH_DATA_LENGTH : 0)
+    VRRP_HEADER_LENGTH + countAddrs * ADDRESS_BYTES[family] + (hasAuthData(version, family) ? VRRP_AUTH_DATA_LENGTH : 0)
   );
 }
 
 function usesPseudoHeader(version: number, ctx: ChecksumContext): boolean {
   // IPv6: the kernel always sums with the pseudo-header (IPV6_CHECKSUM), whatever the VRRP version
-  if (ctx.family === 'ipv6') return true;
+  if (ctx.family === 'inet6') return true;
   return version === 3 && !ctx.v3ChecksumAsV2;
 }
 
@@ -133,11 +133,11 @@ export function decodeVrrp(message: Uint8Array, ctx: ChecksumContext): Decoded<V
 }
 
 /** The advert fields of a message already known to be well formed. */
-export function readVrrpFields(message: Uint8Array, header: VrrpHeader, family: AddressFamily): VrrpAdvert {
-  const width = ADDRESS_LENGTH[family];
+export function readVrrpFields(message: Uint8Array, header: VrrpHeader, family: Family): VrrpAdvert {
+  const width = ADDRESS_BYTES[family];
   const addresses: string[] = [];
   for (let i = 0; i < header.countAddrs; i++) {
-    addresses.push(formatAddress(family, message, VRRP_HEADER_LENGTH + i * width));
+    addresses.push(formatAddress(family, message.subarray(VRRP_HEADER_LENGTH + i * width)));
   }
   const common = { vrid: header.vrid, priority: header.priority, addresses, checksum: header.checksum };
   if (header.version === 2) {
@@ -179,7 +179,7 @@ export function encodeVrrp(fields: VrrpFields, ctx: ChecksumContext): Uint8Array
     out[4] = ((fields.reserved & 0x0f) << 4) | (fields.advertIntervalCs >> 8);
     out[5] = fields.advertIntervalCs & 0xff;
   }
-  const width = ADDRESS_LENGTH[family];
+  const width = ADDRESS_BYTES[family];
   fields.addresses.forEach((text, i) => {
     const bytes = parseAddress(family, text);
     if (!bytes) throw new RangeError(`not an ${family} address: ${text}`);

@@ -4,8 +4,8 @@
  * check in its order, so that the same packet is refused for the same reason,
  * counted in the same stats counter and logged with the same line.
  */
+import { canonicalAddress, type Family } from '../inet.js';
 import { AH_LENGTH, ahIcvValid, type AhHeader } from './ah.js';
-import { canonicalAddress, type AddressFamily } from './inet.js';
 import { VRRP_TTL } from './ipv4.js';
 import {
   computeVrrpChecksum,
@@ -36,7 +36,7 @@ export interface UnicastPeer {
 export interface ReceiveSettings {
   /** The instance name, for log lines: `(VI_1) …`. */
   name: string;
-  family: AddressFamily;
+  family: Family;
   version: VrrpVersion;
   vrid: number;
   /** VRRP_AUTH value (v2 only; 0 for v3). */
@@ -166,7 +166,7 @@ function checkPacket(p: Pass): ReceiveVerdict {
   const { f, s, unicast } = p;
   const h = f.header;
   // IPv6 sockets hear both kinds: the dispatcher discards the wrong one before checking
-  if (s.family === 'ipv6' && f.multicast === unicast) {
+  if (s.family === 'inet6' && f.multicast === unicast) {
     const log = say(p, `discarding ${f.multicast ? 'mult' : 'un'}icast packet on ${unicast ? 'un' : 'mult'}icast instance`);
     return refuse('ipv6-cast-mismatch', [], [log], {}, true);
   }
@@ -282,7 +282,7 @@ function checksumValid(p: Pass): boolean {
   const { f, s, state } = p;
   const group = s.multicastGroup4 ?? VRRP_MCAST_GROUP4;
   const sumWith = (dst: string) =>
-    computeVrrpChecksum(f.vrrp, f.header.version, { family: 'ipv4', src: f.src, dst, v3ChecksumAsV2: s.v3ChecksumAsV2 }) ===
+    computeVrrpChecksum(f.vrrp, f.header.version, { family: 'inet', src: f.src, dst, v3ChecksumAsV2: s.v3ChecksumAsV2 }) ===
     f.header.checksum;
   if (s.version === 2) return sumWith(f.dst);
   const oldStyle = state.unicastChecksumCompat === 'config' || state.unicastChecksumCompat === 'auto';

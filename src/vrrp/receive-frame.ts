@@ -3,9 +3,9 @@
  * check: enough bytes for the IP header, any AH and the fixed VRRP header,
  * and where the sender, destination and TTL come from.
  */
+import { formatIPv4, isMulticast, parseAddress, type Family } from '../inet.js';
 import { AH_LENGTH, decodeAh, IPPROTO_AH, type AhHeader } from './ah.js';
 import { accept, reject, type Decoded } from './decoded.js';
-import { formatIpv4, isMulticast, parseAddress, type AddressFamily } from './inet.js';
 import { IPV4_HEADER_LENGTH, word } from './ipv4.js';
 import { readVrrpHeader, VRRP_HEADER_LENGTH, type VrrpHeader } from './packet.js';
 
@@ -33,19 +33,19 @@ export interface Framing {
 }
 
 /** vrrp_get_header: enough bytes for the IP header, any AH, and the fixed VRRP header; a refusal carries keepalived's log line. */
-export function frame(packet: ReceivedPacket, family: AddressFamily): Decoded<Framing, string> {
+export function frame(packet: ReceivedPacket, family: Family): Decoded<Framing, string> {
   const { bytes } = packet;
-  if (family === 'ipv6') {
+  if (family === 'inet6') {
     const header = readVrrpHeader(bytes);
     if (!header) return reject(`IPv6 VRRP packet too short - ${bytes.length} bytes`);
-    const dstBytes = packet.dst === undefined ? undefined : parseAddress('ipv6', packet.dst);
+    const dstBytes = packet.dst === undefined ? undefined : parseAddress('inet6', packet.dst);
     return accept({
       header,
       vrrp: bytes,
       src: packet.src ?? '',
       dst: packet.dst ?? '',
       ttl: packet.hopLimit,
-      multicast: dstBytes !== undefined && isMulticast('ipv6', dstBytes),
+      multicast: dstBytes !== undefined && isMulticast('inet6', dstBytes),
     });
   }
   const headerLength = bytes.length > 0 ? (bytes[0]! & 0x0f) * 4 : 0;
@@ -64,10 +64,10 @@ export function frame(packet: ReceivedPacket, family: AddressFamily): Decoded<Fr
   return accept({
     header: readVrrpHeader(vrrp)!,
     vrrp,
-    src: formatIpv4(bytes, 12),
-    dst: formatIpv4(bytes, 16),
+    src: formatIPv4(bytes.subarray(12, 16)),
+    dst: formatIPv4(bytes.subarray(16, 20)),
     ttl: bytes[8],
-    multicast: isMulticast('ipv4', bytes.subarray(16, 20)),
+    multicast: isMulticast('inet', bytes.subarray(16, 20)),
     ipv4: ah ? { headerLength, totalLength: word(bytes, 2), ah } : { headerLength, totalLength: word(bytes, 2) },
   });
 }

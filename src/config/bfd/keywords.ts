@@ -6,9 +6,9 @@
 import { ConfigErr } from '../diagnostics.js';
 import { KeywordTable, type Ctx, type Keyword } from '../engine.js';
 import type { GlobalDefs } from '../global/index.js';
+import { formatInet, guessFamily, parseSockAddress } from '../sockaddr.js';
 import type { PassEnv } from '../subsystem.js';
-import { addressFamily, canonicalAddress } from './address.js';
-import { BFD_DEFAULTS, BFD_NAME_MAX, type BfdDraft, type BfdInstanceDraft } from './model.js';
+import { BFD_DEFAULTS, BFD_NAME_MAX, BFD_SESSION_KEYWORDS, type BfdDraft, type BfdInstanceDraft } from './model.js';
 
 const BFD_TTL_MAX = 255;
 const BFD_INTERVAL_MAX = Math.floor(4294967295 / 1000);
@@ -26,8 +26,6 @@ const anyEvents = (e: Events): boolean => e.vrrp || e.checker;
 function ignored(names: readonly string[]): Keyword[] {
   return names.map((name) => ({ name }));
 }
-
-const INSTANCE_KEYWORDS = ['source_ip', 'neighbor_ip', 'neighbour_ip', 'min_rx', 'min_tx', 'idle_tx', 'multiplier', 'passive', 'ttl', 'hoplimit', 'max_hops'];
 
 function eventKeywords(events: Events): Keyword[] {
   return [
@@ -68,9 +66,10 @@ function bfdProcessKeywords(d: BfdDraft, env: PassEnv): Keyword[] {
       name: 'source_ip',
       handler: (ctx) => {
         const b = current;
-    if (!b) return;
+        if (!b) return;
         const word = ctx.word(1);
-        if (addressFamily(word)) b.source = canonicalAddress(word);
+        const a = parseSockAddress(word);
+        if (a) b.source = formatInet(a);
         else ctx.report(ConfigErr.GeneralError, `Configuration error: BFD instance ${b.name} has malformed source address ${word}, ignoring`);
       },
     },
@@ -79,17 +78,18 @@ function bfdProcessKeywords(d: BfdDraft, env: PassEnv): Keyword[] {
         name,
         handler: (ctx) => {
           const b = current;
-    if (!b) return;
+          if (!b) return;
           // keepalived looks at the address word here, so the British spelling never sticks.
           if (ctx.words[1] === 'neighbour_ip') neighborWord = 'neighbour';
           const word = ctx.word(1);
-          if (!addressFamily(word)) {
+          const a = parseSockAddress(word);
+          if (!a) {
             ctx.report(ConfigErr.GeneralError, `Configuration error: BFD instance ${b.name} has malformed ${neighborWord} address ${word}, ignoring instance`);
             current = undefined;
             ctx.skipBlock(false);
             return;
           }
-          b.neighbor = canonicalAddress(word);
+          b.neighbor = formatInet(a);
         },
       }),
     ),
@@ -100,7 +100,7 @@ function bfdProcessKeywords(d: BfdDraft, env: PassEnv): Keyword[] {
       name: 'multiplier',
       handler: (ctx) => {
         const b = current;
-    if (!b) return;
+        if (!b) return;
         const v = ctx.num.unsigned(ctx.word(1), 1, 255);
         if (v === undefined) ctx.report(ConfigErr.GeneralError, `Configuration error: BFD instance ${b.name} multiplier value ${ctx.words[1]} not valid (must be in range [1-255]), ignoring`);
         else b.multiplier = v;
@@ -113,7 +113,7 @@ function bfdProcessKeywords(d: BfdDraft, env: PassEnv): Keyword[] {
       name: 'max_hops',
       handler: (ctx) => {
         const b = current;
-    if (!b) return;
+        if (!b) return;
         const v = ctx.num.int(ctx.word(1), -1, BFD_TTL_MAX);
         if (v === undefined) ctx.report(ConfigErr.GeneralError, `Configuration error: BFD instance ${b.name} max_hops value ${ctx.words[1]} not valid (must be in range [-1-${BFD_TTL_MAX}]), ignoring`);
         else b.maxHops = v;
@@ -170,7 +170,7 @@ function closeInstance(env: PassEnv, d: BfdDraft, b: BfdInstanceDraft, events: E
   const report = (message: string): void => env.report(ConfigErr.GeneralError, `Configuration error: BFD instance ${b.name} ${message}`);
   if (!b.neighbor) return report(`has no ${neighborWord} address set, disabling instance`);
   const neighbor = b.neighbor;
-  if (b.source && addressFamily(b.source) !== addressFamily(neighbor)) {
+  if (b.source && guessFamily(b.source) !== guessFamily(neighbor)) {
     // keepalived prints both through one static buffer: the source address appears twice.
     return report(`source address ${b.source} and ${neighborWord} address ${b.source} are not of the same family, disabling instance`);
   }
@@ -182,7 +182,7 @@ function closeInstance(env: PassEnv, d: BfdDraft, b: BfdInstanceDraft, events: E
         : `has duplicate ${neighborWord} address ${neighbor}, ignoring instance`,
     );
   }
-  const ttl = b.ttl || (addressFamily(neighbor) === 4 ? BFD_DEFAULTS.ttlIpv4 : BFD_DEFAULTS.hopLimitIpv6);
+  const ttl = b.ttl || (guessFamily(neighbor) === 'inet' ? BFD_DEFAULTS.ttlIpv4 : BFD_DEFAULTS.hopLimitIpv6);
   let maxHops = b.maxHops;
   if (maxHops > ttl) {
     env.report(ConfigErr.GeneralError, `BFD instance ${b.name}: max_hops exceeds ttl/hoplimit - setting to ttl/hoplimit`);
@@ -195,7 +195,7 @@ function closeInstance(env: PassEnv, d: BfdDraft, b: BfdInstanceDraft, events: E
 function checkerProcessKeywords(d: BfdDraft): Keyword[] {
   const events: Events = { vrrp: false, checker: false };
   let current: BfdDraft['checkerTracked'][number] | undefined;
-  const sub = new KeywordTable([...ignored([...INSTANCE_KEYWORDS, 'weight']), ...eventKeywords(events)]);
+  const sub = new KeywordTable([...ignored([...BFD_SESSION_KEYWORDS, 'weight']), ...eventKeywords(events)]);
   return [
     {
       name: 'bfd_instance',

@@ -50,6 +50,9 @@ export function newBfdDraft(): BfdDraft {
   return { instances: [], checkerTracked: [] };
 }
 
+/** The bfd_instance keywords only the BFD process reads; the others accept and ignore them. */
+export const BFD_SESSION_KEYWORDS: readonly string[] = ['source_ip', 'neighbor_ip', 'neighbour_ip', 'min_rx', 'min_tx', 'idle_tx', 'multiplier', 'passive', 'ttl', 'hoplimit', 'max_hops'];
+
 /** Longest instance name (keepalived's BFD_INAME_MAX - 1). */
 export const BFD_NAME_MAX = 31;
 export const BFD_DEFAULTS = {

@@ -6,7 +6,7 @@
  * each process needs from it.
  */
 import { block, decimalText, quoteWord } from '../quote.js';
-import { addressFamily } from './address.js';
+import { guessFamily } from '../sockaddr.js';
 import { BFD_DEFAULTS, type BfdConfig, type BfdInstance } from './model.js';
 
 /** The VRRP process's view of an instance (name and weight for track_bfd). */
@@ -65,7 +65,7 @@ function sessionLines(b: BfdInstance): string[] {
   if (b.idleTx !== BFD_DEFAULTS.idleTx) out.push(`idle_tx ${ms(b.idleTx)}`);
   if (b.multiplier !== BFD_DEFAULTS.multiplier) out.push(`multiplier ${b.multiplier}`);
   if (b.passive) out.push('passive');
-  const ttl = addressFamily(b.neighbor) === 4 ? BFD_DEFAULTS.ttlIpv4 : BFD_DEFAULTS.hopLimitIpv6;
+  const ttl = guessFamily(b.neighbor) === 'inet' ? BFD_DEFAULTS.ttlIpv4 : BFD_DEFAULTS.hopLimitIpv6;
   if (b.ttl !== ttl) out.push(`ttl ${b.ttl}`);
   if (b.maxHops) out.push(`max_hops ${b.maxHops}`);
   return out;

@@ -11,6 +11,7 @@ import type { Script } from '../scripts/index.js';
 import type { SockAddr } from './address.js';
 import type {
   Checker,
+  CheckerTiming,
   Connection,
   Family,
   ForwardingMethod,
@@ -48,16 +49,6 @@ export interface CheckerTimingDraft {
   logAllFailures: boolean;
 }
 
-export interface ResolvedTiming {
-  readonly alpha: boolean;
-  readonly delayLoopUs: number;
-  readonly warmupUs: number;
-  readonly retry: number;
-  readonly delayBeforeRetryUs: number;
-  readonly logAllFailures: boolean;
-  readonly loc: Location;
-}
-
 export interface CheckerDraft extends CheckerTimingDraft {
   readonly type: Checker['type'];
   /** Checkers that are scheduled (all but BFD_CHECK) get the timing defaults. */
@@ -70,7 +61,7 @@ export interface CheckerDraft extends CheckerTimingDraft {
   readonly vs: VsDraft;
   readonly loc: Location;
   /** The model checker, once timing and connection are resolved. */
-  build(timing: ResolvedTiming, connection: Connection | undefined): Checker;
+  build(timing: CheckerTiming, connection: Connection | undefined): Checker;
 }
 
 export interface RsDraft {

@@ -5,11 +5,13 @@
  * keepalived keeps them. This is what the IPVS programming and the health
  * checkers are driven from.
  */
+import type { Family } from '../../inet.js';
 import type { Location } from '../diagnostics.js';
 import type { Script } from '../scripts/index.js';
-import type { Family, ServiceProtocol, SockAddr } from './address.js';
+import type { ServiceProtocol, SockAddr } from './address.js';
 
-export type { Family, ServiceProtocol, SockAddr } from './address.js';
+export type { Family } from '../../inet.js';
+export type { ServiceProtocol, SockAddr } from './address.js';
 
 /** IPVS service flags keepalived sets from the configuration (IP_VS_SVC_F_*). */
 export const SVC_FLAG = {
@@ -84,7 +86,8 @@ export interface Connection {
   readonly connectTimeoutUs: number;
 }
 
-interface CheckerTiming {
+/** The timing every checker ends up with, defaults resolved. */
+export interface CheckerTiming {
   readonly alpha: boolean;
   readonly delayLoopUs: number;
   readonly warmupUs: number;

@@ -1,9 +1,10 @@
 /** `virtual_server IP PORT | fwmark N | group NAME { }` (check_parser.c). */
+import { parseIPv4 } from '../../inet.js';
 import { ConfigErr } from '../diagnostics.js';
 import { KeywordTable, type Ctx, type Keyword } from '../engine.js';
 import { checkTrueFalse } from '../numbers.js';
 import { parseScript } from '../scripts/index.js';
-import { parseIPv4, portGiven, readSockAddr } from './address.js';
+import { portGiven, readSockAddr } from './address.js';
 import type { CheckCtx } from './context.js';
 import { newVsDraft, type VsDraft } from './draft.js';
 import { readForwarding } from './forwarding.js';

@@ -3,25 +3,20 @@
  * `IP [PORT]`, `IP-LAST [PORT]` (last octet, or last 16-bit word for IPv6),
  * `IP-IP [PORT]`, `IP/LEN [PORT]` and `fwmark N [inet|inet6]`.
  */
+import { compareAddressBytes, formatAddress, type Family } from '../../inet.js';
 import { ConfigErr } from '../diagnostics.js';
 import type { Ctx, Keyword } from '../engine.js';
-import { formatAddress, parseAddress, portGiven, readSockAddr, type Family } from './address.js';
+import { parseSockAddress } from '../sockaddr.js';
+import { portGiven, readSockAddr } from './address.js';
 import type { CheckCtx } from './context.js';
 import type { VsgDraft } from './draft.js';
 import type { VsgEntry } from './model.js';
 
 const UINT_MAX = 4294967295;
 
-type Bytes = number[];
-
-function compareBytes(a: Bytes, b: Bytes): number {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-  return 0;
-}
-
 /** Host bits of a /len mask: undefined when some are set in `start`, else the last address. */
-function maskEnd(start: Bytes, len: number): Bytes | undefined {
-  const end = [...start];
+function maskEnd(start: Uint8Array, len: number): Uint8Array | undefined {
+  const end = start.slice();
   for (let bit = len; bit < start.length * 8; bit++) {
     const byte = bit >> 3;
     const m = 0x80 >> (bit & 7);
@@ -32,7 +27,7 @@ function maskEnd(start: Bytes, len: number): Bytes | undefined {
 }
 
 /** `a.b.c.d-N` / `…:x-N`: N replaces the last octet (decimal) or last 16-bit word (hex). */
-function lastPartRange(ctx: Ctx, text: string, family: Family, start: Bytes, testMode: boolean): Bytes | undefined | 'single' {
+function lastPartRange(ctx: Ctx, text: string, family: Family, start: Uint8Array, testMode: boolean): Uint8Array | undefined | 'single' {
   const dash = text.indexOf('-');
   if (dash < 0) return 'single';
   const tail = text.slice(dash + 1);
@@ -47,7 +42,7 @@ function lastPartRange(ctx: Ctx, text: string, family: Family, start: Bytes, tes
     ctx.report(ConfigErr.InvalidNumber, `Virtual server group range '${text}' end '${tail}' too large`);
     return undefined;
   }
-  const end = [...start];
+  const end = start.slice();
   if (family === 'inet') end[3] = range;
   else [end[14], end[15]] = [range >> 8, range & 0xff];
   const first = family === 'inet' ? start[3]! : (start[14]! << 8) | start[15]!;
@@ -69,10 +64,10 @@ function readAddressEntry(ctx: Ctx, g: VsgDraft, words: readonly string[], testM
     );
     return undefined;
   }
-  const start = parseAddress(text)!.bytes;
+  const start = parseSockAddress(text)!.bytes;
   const family = addr.family;
   const bits = family === 'inet' ? 32 : 128;
-  let end: Bytes = start;
+  let end = start;
   const slash = text.indexOf('/');
   const dash = text.indexOf('-');
   if (slash >= 0) {
@@ -99,8 +94,8 @@ function readAddressEntry(ctx: Ctx, g: VsgDraft, words: readonly string[], testM
       ctx.report(ConfigErr.GeneralError, `Range address families do not match ${text} - skipping`);
       return undefined;
     }
-    end = parseAddress(endText)!.bytes;
-    if (compareBytes(end, start) < 0) {
+    end = parseSockAddress(endText)!.bytes;
+    if (compareAddressBytes(end, start) < 0) {
       ctx.report(ConfigErr.GeneralError, `Address range end is less than address range start - ${text} - skipping`);
       return undefined;
     }

@@ -1,21 +1,14 @@
 /** The checker/IPVS settings of global_defs (lvs_*, netlink buffers, checker notifies). */
-import { isIPv4, isIPv6 } from 'node:net';
+import { isMulticast } from '../../inet.js';
 import { ConfigErr } from '../diagnostics.js';
 import type { Ctx, Keyword } from '../engine.js';
+import { formatInet, parseSockAddress } from '../sockaddr.js';
 import type { GlobalDraft, LvsSyncDaemon, LvsTimeouts, Mutable, NetlinkBufs } from './model.js';
 import { flag, globalBool } from './flags.js';
 
 const LVS_MAX_TIMEOUT = 86400 * 31;
 const IP_VS_IFNAME_MAXLEN = 16;
 const UINT_MAX = 4294967295;
-
-function isMulticast(addr: string): boolean {
-  if (isIPv4(addr)) {
-    const first = Number(addr.split('.')[0]);
-    return first >= 224 && first <= 239;
-  }
-  return /^ff/i.test(addr);
-}
 
 function lvsTimeouts(ctx: Ctx, t: Mutable<LvsTimeouts>): void {
   if (ctx.length < 3) return ctx.report(ConfigErr.GeneralError, 'lvs_timeouts requires at least one option');
@@ -89,9 +82,10 @@ function lvsSyncDaemon(ctx: Ctx, g: GlobalDraft): void {
           continue;
         }
         const addr = ctx.words[i + 1]!;
-        if (!isIPv4(addr) && !isIPv6(addr)) ctx.report(ConfigErr.GeneralError, `Invalid lvs_sync_daemon group (${addr}) - ignoring`);
-        else if (!isMulticast(addr)) ctx.report(ConfigErr.GeneralError, `lvs_sync_daemon group address ${addr} is not multicast - ignoring`);
-        else d.group = addr;
+        const a = parseSockAddress(addr);
+        if (!a) ctx.report(ConfigErr.GeneralError, `Invalid lvs_sync_daemon group (${addr}) - ignoring`);
+        else if (!isMulticast(a.family, a.bytes)) ctx.report(ConfigErr.GeneralError, `lvs_sync_daemon group address ${addr} is not multicast - ignoring`);
+        else d.group = formatInet(a);
         i++;
         continue;
       }

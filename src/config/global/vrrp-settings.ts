@@ -1,24 +1,14 @@
 /** The VRRP process's settings in global_defs (vrrp_* and friends). */
-import { isIPv4, isIPv6 } from 'node:net';
+import { isLinkLocalMulticast6, isMulticast, type Family } from '../../inet.js';
 import { ConfigErr } from '../diagnostics.js';
 import type { Ctx, Keyword } from '../engine.js';
 import { checkTrueFalse, TIMER_HZ, TIMER_HZ_DIGITS } from '../numbers.js';
+import { formatInet, parseSockAddress } from '../sockaddr.js';
 import type { GlobalDraft } from './model.js';
 import { flag, globalBool, optionalFlag } from './flags.js';
 
 const UINT_MAX = 4294967295;
 const INT_MAX = 2147483647;
-
-function isIPv4Multicast(addr: string): boolean {
-  const first = Number(addr.split('.')[0]);
-  return first >= 224 && first <= 239;
-}
-
-/** First two bytes of an IPv6 address. */
-function ipv6Head(addr: string): number {
-  const head = addr.split(':')[0] ?? '';
-  return head === '' ? 0 : parseInt(head, 16);
-}
 
 /** `vrrp_garp_master_delay` and similar: whole seconds stored in µs. */
 function secondsAsMicros(ctx: Ctx, what: string, set: (us: number) => void): void {
@@ -46,20 +36,16 @@ function interval(ctx: Ctx, what: string, current: () => number, set: (us: numbe
   if (current() >= TIMER_HZ) ctx.log(`The ${what} is very large - ${word} seconds`);
 }
 
-function mcastGroup(ctx: Ctx, family: 4 | 6, set: (addr: string) => void): void {
-  const name = `vrrp_mcast_group${family}`;
+function mcastGroup(ctx: Ctx, family: Family, set: (addr: string) => void): void {
+  const version = family === 'inet' ? 4 : 6;
+  const name = `vrrp_mcast_group${version}`;
   const word = ctx.word(1);
-  const v4 = isIPv4(word);
-  const v6 = isIPv6(word);
-  if (!v4 && !v6) return ctx.report(ConfigErr.GeneralError, `Can't parse ${name} [${word}]. Skipping`);
-  if ((family === 4 && !v4) || (family === 6 && !v6)) return ctx.report(ConfigErr.GeneralError, `${name} [${word}] is not IPv${family}. Skipping`);
-  if (family === 4 && !isIPv4Multicast(word)) return ctx.report(ConfigErr.GeneralError, `${name} [${word}] is not multicast. Skipping`);
-  if (family === 6) {
-    const head = ipv6Head(word);
-    if (head >> 8 !== 0xff) return ctx.report(ConfigErr.GeneralError, `${name} [${word}] is not multicast. Skipping`);
-    if ((head & 0x0f) !== 2) ctx.report(ConfigErr.Warning, `${name} [${word}] should be link-local multicast.`);
-  }
-  set(word);
+  const a = parseSockAddress(word);
+  if (!a) return ctx.report(ConfigErr.GeneralError, `Can't parse ${name} [${word}]. Skipping`);
+  if (a.family !== family) return ctx.report(ConfigErr.GeneralError, `${name} [${word}] is not IPv${version}. Skipping`);
+  if (!isMulticast(family, a.bytes)) return ctx.report(ConfigErr.GeneralError, `${name} [${word}] is not multicast. Skipping`);
+  if (family === 'inet6' && !isLinkLocalMulticast6(a.bytes)) ctx.report(ConfigErr.Warning, `${name} [${word}] should be link-local multicast.`);
+  set(formatInet(a));
 }
 
 export function vrrpSettingsKeywords(g: GlobalDraft): Keyword[] {
@@ -82,8 +68,8 @@ export function vrrpSettingsKeywords(g: GlobalDraft): Keyword[] {
     },
     // keepalived checks the kernel knob exists; every kernel it supports has it.
     flag('disable_local_igmp', () => (g.disableLocalIgmp = true)),
-    { name: 'vrrp_mcast_group4', handler: (ctx) => mcastGroup(ctx, 4, (a) => (g.vrrpMcastGroup4 = a)) },
-    { name: 'vrrp_mcast_group6', handler: (ctx) => mcastGroup(ctx, 6, (a) => (g.vrrpMcastGroup6 = a)) },
+    { name: 'vrrp_mcast_group4', handler: (ctx) => mcastGroup(ctx, 'inet', (a) => (g.vrrpMcastGroup4 = a)) },
+    { name: 'vrrp_mcast_group6', handler: (ctx) => mcastGroup(ctx, 'inet6', (a) => (g.vrrpMcastGroup6 = a)) },
     { name: 'vrrp_garp_master_delay', handler: (ctx) => secondsAsMicros(ctx, 'vrrp_garp_master_delay', (v) => (g.vrrpGarpMasterDelay = v)) },
     { name: 'vrrp_garp_master_repeat', handler: (ctx) => repeatCount(ctx, 'vrrp_garp_master_repeat', (v) => (g.vrrpGarpMasterRepeat = v)) },
     {

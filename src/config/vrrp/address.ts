@@ -6,10 +6,11 @@
  */
 import nearley from 'nearley';
 import grammar, { type AddressEntry } from '../grammar.generated.js';
+import { parseIPv4, type Family } from '../../inet.js';
 import { ConfigErr } from '../diagnostics.js';
 import type { Ctx } from '../engine.js';
+import { formatInet, guessFamily, parseAs } from '../sockaddr.js';
 import type { VrrpContext } from './context.js';
-import { formatAddress, parseAddress, parseIPv4, type Family } from './inet.js';
 import type { IpAddressDraft } from './model.js';
 
 type Start = 'vip' | 'staticAddress';
@@ -40,7 +41,7 @@ export interface ParsedIp {
  * optional /len (when allowed) is range-checked, then inet_pton.
  */
 export function parseIpWithPrefix(ctx: Ctx, str: string, allowPrefix: boolean): ParsedIp | undefined {
-  const family: Family = str.includes(':') ? 'inet6' : 'inet';
+  const family = guessFamily(str);
   let prefixLen = family === 'inet6' ? 128 : 32;
   const slash = allowPrefix ? str.indexOf('/') : -1;
   if (slash >= 0) {
@@ -48,12 +49,12 @@ export function parseIpWithPrefix(ctx: Ctx, str: string, allowPrefix: boolean): 
     if (len === undefined) ctx.report(ConfigErr.GeneralError, `Invalid address prefix len ${str.slice(slash + 1)} for address ${str} - using ${prefixLen}`);
     else prefixLen = len;
   }
-  const parsed = parseAddress(slash >= 0 ? str.slice(0, slash) : str);
-  if (!parsed || parsed.family !== family) {
+  const parsed = parseAs(str, slash >= 0 ? str.slice(0, slash) : str);
+  if (!parsed) {
     ctx.report(ConfigErr.GeneralError, `VRRP parsed invalid IP ${str}. skipping IP...`);
     return undefined;
   }
-  return { family, address: formatAddress(parsed), prefixLen };
+  return { family, address: formatInet(parsed), prefixLen };
 }
 
 const IFNAMSIZ = 16;

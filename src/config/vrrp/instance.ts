@@ -1,11 +1,12 @@
 /** vrrp_instance NAME { … }: every keyword keepalived 2.2.7 accepts there, with its texts. */
+import { isLinkLocalMulticast6, isMulticast } from '../../inet.js';
 import { ConfigErr } from '../diagnostics.js';
 import type { Ctx, Keyword } from '../engine.js';
 import { TIMER_HZ, checkTrueFalse } from '../numbers.js';
 import { parseScript, type Script } from '../scripts/index.js';
+import { formatInet, parseSockAddress } from '../sockaddr.js';
 import { blockTable, type VrrpContext } from './context.js';
-import { formatAddress, isLinkLocalMulticast6, isMulticast, parseSockAddress } from './inet.js';
-import type { InstanceDraft } from './model.js';
+import { VRRP_PRIO_DFL, VRRP_PRIO_OWNER, type InstanceDraft } from './model.js';
 import { parseAddressLine } from './address.js';
 import { parseRouteLine } from './route.js';
 import { parseRuleLine, type RulePriorities } from './rule.js';
@@ -16,8 +17,6 @@ const IFNAMSIZ = 16;
 const UINT_MAX = 0xffffffff;
 const INT_MAX = 0x7fffffff;
 const TIMER_MAX_SEC = 1000;
-const VRRP_PRIO_DFL = 100;
-const VRRP_PRIO_OWNER = 255;
 
 /** A fresh instance with keepalived's alloc_vrrp defaults (globals fill in the garp settings). */
 export function newInstance(c: VrrpContext, name: string, ctx: Ctx): InstanceDraft {
@@ -125,7 +124,7 @@ export function instanceRoot(c: VrrpContext, rulePriorities: RulePriorities): Ke
       delete i.srcIp;
       return;
     }
-    i.srcIp = formatAddress(a);
+    i.srcIp = formatInet(a);
   };
 
   const garpExtraIf = (ctx: Ctx): void => {
@@ -292,12 +291,12 @@ export function instanceRoot(c: VrrpContext, rulePriorities: RulePriorities): Ke
           delete i.mcastDstIp;
           return;
         }
-        if (a.family === 'inet' ? !isMulticast(a) : !isLinkLocalMulticast6(a)) {
+        if (a.family === 'inet' ? !isMulticast('inet', a.bytes) : !isLinkLocalMulticast6(a.bytes)) {
           err(ctx, `(${i.name}) mcast_dst_ip ${word} not${a.family === 'inet6' ? ' link-local' : ''} multicast. Skipping...`);
           delete i.mcastDstIp;
           return;
         }
-        i.mcastDstIp = formatAddress(a);
+        i.mcastDstIp = formatInet(a);
       },
     },
     flag('track_src_ip', (i) => (i.trackSrcIp = true)),
@@ -579,7 +578,7 @@ export function instanceRoot(c: VrrpContext, rulePriorities: RulePriorities): Ke
       err(ctx, `Configuration error: VRRP instance[${i.name}] and unicast peer address[${word}] MUST be of the same family !!! Skipping...`);
       return;
     }
-    const peer = { address: formatAddress(a), minTtl: 0, maxTtl: 255 };
+    const peer = { address: formatInet(a), minTtl: 0, maxTtl: 255 };
     for (let k = 1; k < words.length; k += 2) {
       if (k + 1 >= words.length) {
         err(ctx, `(${i.name}) ${words[k]} is missing a value`);

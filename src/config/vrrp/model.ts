@@ -3,9 +3,13 @@
  * mutable draft the keyword handlers fill; the model is its deep-readonly
  * view, frozen by the parser. Times are in µs as keepalived keeps them.
  */
+import type { Family } from '../../inet.js';
 import type { Location } from '../diagnostics.js';
 import type { Script } from '../scripts/index.js';
-import type { Family } from './inet.js';
+
+/** keepalived's default priority, and the address owner's (vrrp.h). */
+export const VRRP_PRIO_DFL = 100;
+export const VRRP_PRIO_OWNER = 255;
 
 export type DeepReadonly<T> = T extends (infer U)[]
   ? readonly DeepReadonly<U>[]

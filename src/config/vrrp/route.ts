@@ -3,11 +3,11 @@
  * alloc_route reads it, with its messages. A value keyword at the end of the
  * line stops keepalived (missing parameter, exit 2), as here.
  */
+import type { Family } from '../../inet.js';
 import { ConfigErr } from '../diagnostics.js';
 import type { Ctx } from '../engine.js';
 import type { VrrpContext } from './context.js';
 import { parseIpWithPrefix } from './address.js';
-import type { Family } from './inet.js';
 import type { EncapDraft, IpRouteDraft, NexthopDraft } from './model.js';
 
 const RTPROT_KEEPALIVED = 18;

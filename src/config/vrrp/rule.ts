@@ -3,9 +3,9 @@
  * alloc_rule reads it, with its messages. Rules without a preference get a
  * decreasing one per family, as keepalived assigns them.
  */
+import type { Family } from '../../inet.js';
 import type { Ctx } from '../engine.js';
 import type { VrrpContext } from './context.js';
-import type { Family } from './inet.js';
 import type { IpRuleDraft } from './model.js';
 import { dropOnError, parseRealms, parseRouteAddress, routeReader, type RouteReader } from './route.js';
 import { RTN_BLACKHOLE, RTN_PROHIBIT, RTN_UNREACHABLE } from './rttables.js';

@@ -3,6 +3,7 @@
  * track groups, garp_group, linkbeat_interfaces, interface_up_down_delays,
  * and bfd_instance as the VRRP process reads it (name and weight only).
  */
+import { BFD_NAME_MAX, BFD_SESSION_KEYWORDS } from '../bfd/model.js';
 import { ConfigErr } from '../diagnostics.js';
 import { KeywordTable, type Ctx, type Keyword } from '../engine.js';
 import { TIMER_HZ } from '../numbers.js';
@@ -220,8 +221,6 @@ export function upDownDelaysRoot(c: VrrpContext): Keyword {
   };
 }
 
-const BFD_INAME_MAX = 32;
-const ignored = ['source_ip', 'neighbor_ip', 'neighbour_ip', 'min_rx', 'min_tx', 'idle_tx', 'multiplier', 'passive', 'ttl', 'hoplimit', 'max_hops'];
 
 /**
  * bfd_instance as the VRRP process reads it: only the name (for track_bfd),
@@ -237,7 +236,7 @@ export function vrrpBfdRoot(c: VrrpContext): Keyword {
       cur = undefined;
       events = { vrrp: false, any: false };
       const name = ctx.word(1);
-      if (name.length >= BFD_INAME_MAX) {
+      if (name.length > BFD_NAME_MAX) {
         ctx.report(ConfigErr.GeneralError, `BFD name ${name} too long`);
         ctx.skipBlock(true);
         return;
@@ -251,7 +250,7 @@ export function vrrpBfdRoot(c: VrrpContext): Keyword {
       c.d.trackedBfds.push(cur);
     },
     sub: blockTable(() => cur !== undefined, [
-      ...ignored.map((name): Keyword => ({ name })),
+      ...BFD_SESSION_KEYWORDS.map((name): Keyword => ({ name })),
       {
         name: 'weight',
         handler: (ctx) => {

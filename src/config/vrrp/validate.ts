@@ -5,16 +5,15 @@
  * finding; from then on we only complete the model with keepalived's
  * defaults, silently, so the dumped model is still what keepalived would run.
  */
+import { isLinkLocal6 } from '../../inet.js';
 import { ConfigErr, type Location } from '../diagnostics.js';
 import type { GlobalDefs } from '../global/index.js';
 import { TIMER_HZ } from '../numbers.js';
 import { checkScripts, type Script, type ScriptToCheck } from '../scripts/index.js';
+import { parseGuessed } from '../sockaddr.js';
 import type { PassEnv } from '../subsystem.js';
-import { isLinkLocal6, parseAddress } from './inet.js';
-import type { InstanceDraft, IpAddressDraft, SyncGroupDraft, VrrpDraft } from './model.js';
+import { VRRP_PRIO_DFL, VRRP_PRIO_OWNER, type InstanceDraft, type IpAddressDraft, type SyncGroupDraft, type VrrpDraft } from './model.js';
 
-const VRRP_PRIO_OWNER = 255;
-const VRRP_PRIO_DFL = 100;
 const VRRP_DOWN_TIMER_ADVERTS = 3;
 const TIMER_CENTI_HZ = 10_000;
 const VRRP_MAX_ADDR = 255;
@@ -211,8 +210,8 @@ function completeInstance(k: Checker, v: InstanceDraft): boolean {
     delete v.vmac.mac;
   }
   if (v.family === 'inet6' && !v.unicast && v.vips.length) {
-    const first = parseAddress(v.vips[0]!.address);
-    if (first && !isLinkLocal6(first)) {
+    const first = parseGuessed(v.vips[0]!.address);
+    if (first && (first.family !== 'inet6' || !isLinkLocal6(first.bytes))) {
       if (strict) err(`(${v.name}) the first IPv6 VIP address must be link local`);
       else k.log(`(${v.name}) the first IPv6 VIP address should be link local`);
     }
@@ -327,7 +326,7 @@ function completeInstance(k: Checker, v: InstanceDraft): boolean {
   if (v.ipvlan) {
     if (v.family === 'inet' && v.ipvlan.address === undefined)
       err(`(${v.name}) IPv4 ipvlan requires a source ip address to be configured. setting instance to fault state`);
-    else if (v.ipvlan.address !== undefined && parseAddress(v.ipvlan.address)?.family !== v.family)
+    else if (v.ipvlan.address !== undefined && parseGuessed(v.ipvlan.address)?.family !== v.family)
       err(`(${v.name}) IPv4 ipvlan address family does not match instance. setting instance to fault state`);
   }
 

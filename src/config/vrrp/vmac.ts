@@ -1,8 +1,8 @@
 /** use_vmac and use_ipvlan arguments of a vrrp_instance (keepalived's vrrp_vmac_handler / vrrp_ipvlan_handler). */
 import { ConfigErr } from '../diagnostics.js';
 import type { Ctx } from '../engine.js';
+import { formatInet, parseGuessed } from '../sockaddr.js';
 import type { VrrpContext } from './context.js';
-import { parseAddress, formatAddress } from './inet.js';
 import type { InstanceDraft } from './model.js';
 
 const IFNAMSIZ = 16;
@@ -30,6 +30,18 @@ export function parseVmacAddress(text: string): { octets: number[]; useVrid: boo
     if (p === '' && j < 5) return undefined;
   }
   return { octets, useVrid: false };
+}
+
+/**
+ * Why `name` cannot name this instance's own VMAC or IPVLAN link, or undefined:
+ * another instance's link has it, or a host interface does (which cannot be
+ * ours: the host port knows no link types).
+ */
+function nameTaken(c: VrrpContext, v: InstanceDraft, name: string, link: string, keyword: string): string | undefined {
+  const other = c.d.instances.find((o) => o !== v && (o.vmac?.ifname === name || o.ipvlan?.ifname === name));
+  if (other) return `(${v.name}) VRRP instance ${other.name} is already using ${name} - ignoring name`;
+  if (c.interfaceExists(name)) return `(${v.name}) interface ${name} already exists and is not ${link}; ignoring ${keyword} if_name`;
+  return undefined;
 }
 
 export function useVmac(c: VrrpContext, ctx: Ctx, v: InstanceDraft): void {
@@ -62,17 +74,9 @@ export function useVmac(c: VrrpContext, ctx: Ctx, v: InstanceDraft): void {
       err(`VMAC interface name '${word}' too long or invalid characters - ignoring`);
       continue;
     }
-    const other = c.d.instances.find((o) => o !== v && (o.vmac?.ifname === word || o.ipvlan?.ifname === word));
-    if (other) {
-      err(`(${v.name}) VRRP instance ${other.name} is already using ${word} - ignoring name`);
-      continue;
-    }
-    // An existing interface of that name cannot be our private macvlan (the host port knows no link types).
-    if (c.interfaceExists(word)) {
-      err(`(${v.name}) interface ${word} already exists and is not a private macvlan; ignoring vmac if_name`);
-      continue;
-    }
-    vmac.ifname = word;
+    const taken = nameTaken(c, v, word, 'a private macvlan', 'vmac');
+    if (taken) err(taken);
+    else vmac.ifname = word;
   }
 }
 
@@ -96,7 +100,7 @@ export function useIpvlan(c: VrrpContext, ctx: Ctx, v: InstanceDraft): void {
       continue;
     }
     const slash = word.indexOf('/');
-    const addr = parseAddress(slash >= 0 ? word.slice(0, slash) : word);
+    const addr = parseGuessed(slash >= 0 ? word.slice(0, slash) : word);
     if (addr) {
       if (ipvlan.address !== undefined) {
         err(`(${v.name}) ipvlan address already specified - ignoring '${word}'`);
@@ -107,7 +111,7 @@ export function useIpvlan(c: VrrpContext, ctx: Ctx, v: InstanceDraft): void {
         err(`(${v.name}) ipvlan address[${word}] MUST match vrrp instance family !!! Skipping...`);
         continue;
       }
-      ipvlan.address = formatAddress(addr);
+      ipvlan.address = formatInet(addr);
       // The ipvlan address is also the advert source unless one was configured.
       v.srcIp ??= ipvlan.address;
       continue;
@@ -120,15 +124,8 @@ export function useIpvlan(c: VrrpContext, ctx: Ctx, v: InstanceDraft): void {
       err(`(${v.name}) IPVLAN interface name '${word}' too long - ignoring`);
       continue;
     }
-    const other = c.d.instances.find((o) => o !== v && (o.vmac?.ifname === word || o.ipvlan?.ifname === word));
-    if (other) {
-      err(`(${v.name}) VRRP instance ${other.name} is already using ${word} - ignoring name`);
-      continue;
-    }
-    if (c.interfaceExists(word)) {
-      err(`(${v.name}) interface ${word} already exists and is not an l2 ipvlan; ignoring ipvlan if_name`);
-      continue;
-    }
-    ipvlan.ifname = word;
+    const taken = nameTaken(c, v, word, 'an l2 ipvlan', 'ipvlan');
+    if (taken) err(taken);
+    else ipvlan.ifname = word;
   }
 }

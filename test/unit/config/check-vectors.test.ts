@@ -7,9 +7,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { addressBytes, formatAddress } from '../../../src/config/check/address.js';
+import { addressBytes } from '../../../src/config/check/address.js';
 import { SVC_FLAG, type RealServer, type VirtualServer, type VirtualServerGroup } from '../../../src/config/check/index.js';
 import { parseConfig } from '../../../src/config/parse.js';
+import { formatAddress } from '../../../src/inet.js';
 import { fakeSystem } from './check-helpers.js';
 
 const VECTORS = path.resolve(import.meta.dirname, '../../../../shared/vectors/ipvs');
@@ -23,7 +24,7 @@ function expand(family: 'inet' | 'inet6', start: string, end: string): string[] 
   const last = addressBytes({ family, address: end });
   const out: string[] = [];
   for (let b = [...a]; ; ) {
-    out.push(formatAddress(family, b));
+    out.push(formatAddress(family, Uint8Array.from(b)));
     if (b.every((x, i) => x === last[i])) return out;
     for (let i = b.length - 1; i >= 0 && ++b[i]! > 255; i--) b[i] = 0;
   }

@@ -1,6 +1,6 @@
 /** fast-check generators of IPVS tables: small address/port pools so desired and actual tables overlap. */
 import fc from 'fast-check';
-import { bytesToAddress, type Family } from '../../../src/ipvs/address.js';
+import { formatAddress, type Family } from '../../../src/inet.js';
 import { SVC_FLAG } from '../../../src/ipvs/constants.js';
 import {
   defaultNetmask,
@@ -26,7 +26,7 @@ export function addressArb(family: Family, wide: boolean): fc.Arbitrary<string> 
   const pooled = fc.constantFrom(...POOL[family]);
   if (!wide) return pooled;
   const size = family === 'inet' ? 4 : 16;
-  return fc.oneof(pooled, fc.uint8Array({ minLength: size, maxLength: size }).map((b) => bytesToAddress(family, b)));
+  return fc.oneof(pooled, fc.uint8Array({ minLength: size, maxLength: size }).map((b) => formatAddress(family, b)));
 }
 
 const portArb = (wide: boolean): fc.Arbitrary<number> => (wide ? fc.integer({ min: 0, max: 0xffff }) : fc.constantFrom(0, 80, 443));

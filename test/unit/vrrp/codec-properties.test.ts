@@ -15,7 +15,7 @@ const ipv4 = vectors.adverts.filter((v) => v.family === 'ipv4');
 const ipv6 = vectors.adverts.filter((v) => v.family === 'ipv6');
 const key = authDataFromPassword(CAPTURE_PASSWORD);
 
-const settings = (family: 'ipv4' | 'ipv6', version: 2 | 3, authType: number): ReceiveSettings => ({
+const settings = (family: 'inet' | 'inet6', version: 2 | 3, authType: number): ReceiveSettings => ({
   name: 'VI_1',
   family,
   version,
@@ -23,12 +23,12 @@ const settings = (family: 'ipv4' | 'ipv6', version: 2 | 3, authType: number): Re
   authType,
   authData: key,
   advertIntUs: 1_000_000,
-  virtualAddresses: family === 'ipv4' ? ['10.99.0.100'] : ['fd99::100'],
+  virtualAddresses: family === 'inet' ? ['10.99.0.100'] : ['fd99::100'],
   unicastPeers: [],
   checkUnicastSource: false,
 });
 
-const anySettings = fc.tuple(fc.constantFrom('ipv4' as const, 'ipv6' as const), fc.constantFrom(2 as const, 3 as const), fc.integer({ min: 0, max: 2 }));
+const anySettings = fc.tuple(fc.constantFrom('inet' as const, 'inet6' as const), fc.constantFrom(2 as const, 3 as const), fc.integer({ min: 0, max: 2 }));
 const anyState = fc.record({
   checkAddresses: fc.boolean(),
   ahSequence: fc.nat(),
@@ -53,8 +53,8 @@ const mutatedCapture = (packets: Uint8Array[]) =>
 const isResult = (r: { ok: boolean }) => r.ok === true || r.ok === false;
 
 describe('decoders never throw', () => {
-  const ctx4: ChecksumContext = { family: 'ipv4', src: '10.99.0.1', dst: '224.0.0.18' };
-  const ctx6: ChecksumContext = { family: 'ipv6', src: 'fe80::1', dst: 'ff02::12' };
+  const ctx4: ChecksumContext = { family: 'inet', src: '10.99.0.1', dst: '224.0.0.18' };
+  const ctx6: ChecksumContext = { family: 'inet6', src: 'fe80::1', dst: 'ff02::12' };
   const captures4 = ipv4.map((v) => hex(v.ip_hex));
   const messages = vectors.adverts.map((v) => hex(v.vrrp_hex));
 
@@ -77,8 +77,8 @@ describe('decoders never throw', () => {
         expect(isResult(decodeIpv4Advert(packet))).toBe(true);
         expect(isResult(decodeVrrp(message, ctx4))).toBe(true);
         expect(isResult(decodeVrrp(message, ctx6))).toBe(true);
-        expect(['accept', 'reject']).toContain(checkReceivedAdvert({ bytes: packet }, settings('ipv4', version, authType), state).kind);
-        const v6 = checkReceivedAdvert({ bytes: message, src: 'fe80::1', dst: 'ff02::12' }, settings('ipv6', version, authType), state);
+        expect(['accept', 'reject']).toContain(checkReceivedAdvert({ bytes: packet }, settings('inet', version, authType), state).kind);
+        const v6 = checkReceivedAdvert({ bytes: message, src: 'fe80::1', dst: 'ff02::12' }, settings('inet6', version, authType), state);
         expect(['accept', 'reject']).toContain(v6.kind);
       }),
       { numRuns: 2000 },
@@ -105,7 +105,7 @@ describe('integrity', () => {
 
   it.each(ipv6.map((v) => [v.name, v] as const))('%s: any changed byte, or another source, is rejected', (_name, v) => {
     const message = hex(v.vrrp_hex);
-    const ctx: ChecksumContext = { family: 'ipv6', src: v.src_ip, dst: v.dst_ip };
+    const ctx: ChecksumContext = { family: 'inet6', src: v.src_ip, dst: v.dst_ip };
     fc.assert(
       fc.property(oneByteChange(message.length), ([at, delta]) => {
         const changed = message.slice();
@@ -119,9 +119,9 @@ describe('integrity', () => {
   it('VRRPv3 over IPv4: the pseudo-header covers source and destination', () => {
     const v = ipv4.find((a) => a.version === 3)!;
     const message = hex(v.vrrp_hex);
-    expect(decodeVrrp(message, { family: 'ipv4', src: v.src_ip, dst: v.dst_ip }).ok).toBe(true);
-    expect(decodeVrrp(message, { family: 'ipv4', src: '10.99.0.3', dst: v.dst_ip }).ok).toBe(false);
-    expect(decodeVrrp(message, { family: 'ipv4', src: v.src_ip, dst: '224.0.0.19' }).ok).toBe(false);
+    expect(decodeVrrp(message, { family: 'inet', src: v.src_ip, dst: v.dst_ip }).ok).toBe(true);
+    expect(decodeVrrp(message, { family: 'inet', src: '10.99.0.3', dst: v.dst_ip }).ok).toBe(false);
+    expect(decodeVrrp(message, { family: 'inet', src: v.src_ip, dst: '224.0.0.19' }).ok).toBe(false);
   });
 
   it.each(ipv4.filter((v) => v.ah).map((v) => [v.name, v] as const))('%s: the ICV covers every immutable byte', (_name, v) => {
@@ -158,7 +158,7 @@ describe('integrity', () => {
     );
     fc.assert(
       fc.property(fields, fc.ipV4(), fc.ipV4(), (f: VrrpFields, src, dst) => {
-        const ctx: ChecksumContext = { family: 'ipv4', src, dst };
+        const ctx: ChecksumContext = { family: 'inet', src, dst };
         const decoded = decodeVrrp(encodeVrrp(f, ctx), ctx);
         expect(decoded.ok).toBe(true);
         if (decoded.ok) expect({ ...decoded.value, checksum: 0 }).toEqual({ ...f, checksum: 0 });

@@ -76,7 +76,7 @@ describe('IPv4 adverts from keepalived 2.2.7', () => {
     const decoded = decodeIpv4Advert(hex(v.ip_hex));
     if (!decoded.ok) throw new Error('rejected');
     const { advert } = decoded.value;
-    const vrrp = encodeVrrp(fieldsOf(advert), { family: 'ipv4', src: v.src_ip, dst: v.dst_ip });
+    const vrrp = encodeVrrp(fieldsOf(advert), { family: 'inet', src: v.src_ip, dst: v.dst_ip });
     expect(toHex(vrrp)).toBe(v.vrrp_hex);
     const packet = encodeIpv4Advert(fieldsOf(advert), {
       src: v.src_ip,
@@ -124,7 +124,7 @@ describe('AH adverts', () => {
 
 describe('IPv6 adverts from keepalived 2.2.7', () => {
   it.each(ipv6.map((v) => [v.name, v] as const))('%s decodes and re-encodes byte for byte', (_name, v) => {
-    const ctx = { family: 'ipv6' as const, src: v.src_ip, dst: v.dst_ip };
+    const ctx = { family: 'inet6' as const, src: v.src_ip, dst: v.dst_ip };
     const decoded = decodeVrrp(hex(v.vrrp_hex), ctx);
     if (!decoded.ok) throw new Error(`rejected: ${JSON.stringify(decoded.rejection)}`);
     expectRecordedFields(decoded.value, v);

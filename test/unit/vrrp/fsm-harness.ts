@@ -16,7 +16,7 @@ export function settings(overrides: Partial<InstanceSettings> = {}): InstanceSet
   return {
     name: 'VI_1',
     interface: 'eth0',
-    family: 'ipv4',
+    family: 'inet',
     version: 2,
     vrid: 51,
     priority: 100,

@@ -140,7 +140,7 @@ describe('reducer properties', () => {
 describe('receive check → reducer', () => {
   const receive: ReceiveSettings = {
     name: 'VI_1',
-    family: 'ipv4',
+    family: 'inet',
     version: 2,
     vrid: 51,
     authType: VRRP_AUTH.none,
@@ -169,7 +169,7 @@ describe('receive check → reducer', () => {
       fc.property(fc.oneof(mutated, fc.uint8Array({ maxLength: 80 })), (bytes) => {
         const verdict = checkReceivedAdvert({ bytes }, receive, { checkAddresses: true, ahSequence: 0, unicastChecksumCompat: 'none' });
         if (verdict.kind === 'accept') return;
-        const decoded = decodeVrrp(bytes.subarray(20), { family: 'ipv4', src: '10.0.0.2', dst: '224.0.0.18' });
+        const decoded = decodeVrrp(bytes.subarray(20), { family: 'inet', src: '10.0.0.2', dst: '224.0.0.18' });
         const claimed = decoded.ok ? decoded.value : advert(bytes[22] ?? 0);
         for (const state of [backup, master]) {
           const result = step(state, { kind: 'advert', advert: claimed, src: '10.0.0.2', valid: false }, 11 * S);

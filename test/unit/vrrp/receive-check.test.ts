@@ -29,7 +29,7 @@ function authTypeOf(v: AdvertVector): number {
 function settingsFor(v: AdvertVector): ReceiveSettings {
   return {
     name: 'VI_1',
-    family: v.family,
+    family: v.family === 'ipv4' ? 'inet' : 'inet6',
     version: v.version,
     vrid: v.vrid,
     authType: authTypeOf(v),

@@ -7,7 +7,8 @@
 import { ConfigErr } from '../../diagnostics.js';
 import type { Ctx, Keyword } from '../../engine.js';
 import { TIMER_HZ, checkTrueFalse } from '../../numbers.js';
-import { formatAddress, isLinkLocal6, parseAddress, type SockAddr } from '../address.js';
+import { formatInet, parseSockAddress } from '../../sockaddr.js';
+import { isLinkLocal6, type SockAddr } from '../address.js';
 import type { CheckCtx } from '../context.js';
 import type { CheckerDraft, ConnectionDraft } from '../draft.js';
 import type { Checker, Connection } from '../model.js';
@@ -52,7 +53,7 @@ export function newConnection(dst: SockAddr): ConnectionDraft {
 /** check_conn_opts: an IPv6 link-local destination needs bind_if; false → drop the checker. */
 export function connectionUsable(c: CheckCtx, co: ConnectionDraft | undefined): boolean {
   if (!co?.dstAddr || co.bindInterface) return true;
-  if (!isLinkLocal6({ ...co.dstAddr, port: 0 })) return true;
+  if (!isLinkLocal6(co.dstAddr)) return true;
   c.env.report(ConfigErr.GeneralError, `Checker link local address ${co.dstAddr.address} requires a bind_if`);
   return false;
 }
@@ -89,8 +90,8 @@ function connectionKeywords(c: CheckCtx): Keyword[] {
   const co = (): ConnectionDraft | undefined => c.checker()?.connection;
   const err = (ctx: Ctx, m: string): void => ctx.report(ConfigErr.GeneralError, m);
   const readAddr = (ctx: Ctx): { family: 'inet' | 'inet6'; address: string } | undefined => {
-    const a = parseAddress(ctx.word(1));
-    return a && { family: a.family, address: formatAddress(a.family, a.bytes) };
+    const a = parseSockAddress(ctx.word(1));
+    return a && { family: a.family, address: formatInet(a) };
   };
   return [
     {
