@@ -1,0 +1,469 @@
+/*
+ * keepalived_native: the few socket calls that Node and raw-socket cannot make.
+ *
+ *   sdNotify(path, message)            one datagram to $NOTIFY_SOCKET (path or "@abstract")
+ *   packetOpen(ifindex) -> fd          AF_PACKET socket bound to one interface (send only)
+ *   packetSend(fd, frame) -> bytes     a whole Ethernet frame (gratuitous ARP, unsolicited NA)
+ *   ip6Open(ifindex, group) -> fd      raw IPv6 protocol 112 (VRRP) socket with ancillary data
+ *   ip6Recv(fd) -> packet | null       recvmsg: data, source, destination, hop limit, ifindex
+ *   ip6Send(fd, data, dest, source, hopLimit) -> bytes
+ *   pollStart(fd, callback) -> handle  calls callback(err?) from the event loop when fd is readable
+ *   pollStop(handle)
+ *   close(fd)
+ *
+ * Errors are thrown as JS Errors with `code` (e.g. "ENODEV"), `errno` and `syscall`, as Node does.
+ * All socket I/O is non-blocking: the event loop carries VRRP timers and must never wait on the kernel.
+ * No global state, so the addon is safe to load in worker threads.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_packet.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <node_api.h>
+#include <uv.h>
+
+#define VRRP_PROTO 112
+#define VRRP6_CHECKSUM_OFFSET 6 /* RFC 5798 §5.2.8: the kernel computes and verifies it with the pseudo-header */
+#define RECV_BUFFER 8192        /* > the largest VRRP packet (255 IPv6 addresses: 4088 bytes) */
+
+/* A failed napi_* call either left an exception pending or only set an error status: make it a throw. */
+static napi_value throw_napi_failure(napi_env env) {
+  const napi_extended_error_info *info = NULL;
+  napi_get_last_error_info(env, &info);
+  const char *msg = info && info->error_message ? info->error_message : "Node-API call failed";
+  bool pending = false;
+  napi_is_exception_pending(env, &pending);
+  if (!pending) napi_throw_type_error(env, NULL, msg);
+  return NULL;
+}
+
+#define CHECK(call)                                      \
+  do {                                                   \
+    if ((call) != napi_ok) return throw_napi_failure(env); \
+  } while (0)
+
+static napi_value errno_error(napi_env env, const char *syscall, int err) {
+  const char *code = strerrorname_np(err);
+  if (!code) code = "UNKNOWN";
+  char text[160];
+  snprintf(text, sizeof text, "%s %s: %s", syscall, code, strerror(err));
+  napi_value js_code, js_text, error, js_errno, js_syscall;
+  napi_create_string_utf8(env, code, NAPI_AUTO_LENGTH, &js_code);
+  napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &js_text);
+  napi_create_error(env, js_code, js_text, &error);
+  napi_create_int32(env, err, &js_errno);
+  napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &js_syscall);
+  napi_set_named_property(env, error, "errno", js_errno);
+  napi_set_named_property(env, error, "syscall", js_syscall);
+  return error;
+}
+
+static napi_value throw_errno(napi_env env, const char *syscall, int err) {
+  napi_throw(env, errno_error(env, syscall, err));
+  return NULL;
+}
+
+/* Copies a JS string into buf; throws unless it fits with its terminating NUL. */
+static bool get_string(napi_env env, napi_value value, char *buf, size_t size, size_t *len) {
+  size_t n;
+  if (napi_get_value_string_utf8(env, value, NULL, 0, &n) != napi_ok) {
+    throw_napi_failure(env);
+    return false;
+  }
+  if (n >= size) {
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "string argument too long");
+    return false;
+  }
+  napi_get_value_string_utf8(env, value, buf, size, &n);
+  if (len) *len = n;
+  return true;
+}
+
+static bool get_in6(napi_env env, napi_value value, struct in6_addr *addr) {
+  char text[INET6_ADDRSTRLEN];
+  if (!get_string(env, value, text, sizeof text, NULL)) return false;
+  if (inet_pton(AF_INET6, text, addr) != 1) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", "not an IPv6 address (no %zone: the socket is bound to its interface)");
+    return false;
+  }
+  return true;
+}
+
+static bool get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
+  size_t argc = want;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) {
+    throw_napi_failure(env);
+    return false;
+  }
+  if (argc < want) {
+    napi_throw_type_error(env, "ERR_MISSING_ARGS", "missing arguments");
+    return false;
+  }
+  return true;
+}
+
+#define ARGS(n)          \
+  napi_value argv[n];    \
+  if (!get_args(env, info, n, argv)) return NULL
+
+static napi_value int_value(napi_env env, int64_t n) {
+  napi_value v;
+  CHECK(napi_create_int64(env, n, &v));
+  return v;
+}
+
+/* ---- sd_notify ---------------------------------------------------------------------------- */
+
+static napi_value sd_notify(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  char path[sizeof ((struct sockaddr_un *)0)->sun_path + 1];
+  size_t path_len;
+  if (!get_string(env, argv[0], path, sizeof path, &path_len)) return NULL;
+  void *data;
+  size_t data_len;
+  CHECK(napi_get_buffer_info(env, argv[1], &data, &data_len));
+
+  struct sockaddr_un sa = {.sun_family = AF_UNIX};
+  socklen_t sa_len;
+  if (path[0] == '@' && path_len > 1) {
+    /* Abstract namespace: a leading NUL, and the length (not a terminator) ends the name. */
+    memcpy(sa.sun_path + 1, path + 1, path_len - 1);
+    sa_len = offsetof(struct sockaddr_un, sun_path) + path_len;
+  } else if (path[0] == '/' && path_len < sizeof sa.sun_path) {
+    memcpy(sa.sun_path, path, path_len + 1);
+    sa_len = offsetof(struct sockaddr_un, sun_path) + path_len + 1;
+  } else {
+    return throw_errno(env, "sd_notify", EAFNOSUPPORT); /* what libsystemd returns for such a value */
+  }
+
+  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return throw_errno(env, "socket", errno);
+  ssize_t sent = sendto(fd, data, data_len, MSG_NOSIGNAL | MSG_DONTWAIT, (struct sockaddr *)&sa, sa_len);
+  int err = errno;
+  close(fd);
+  if (sent < 0) return throw_errno(env, "sendto", err);
+  napi_value yes;
+  CHECK(napi_get_boolean(env, true, &yes));
+  return yes;
+}
+
+/* ---- AF_PACKET ---------------------------------------------------------------------------- */
+
+static napi_value packet_open(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  uint32_t ifindex;
+  CHECK(napi_get_value_uint32(env, argv[0], &ifindex));
+  /* Protocol 0: the socket receives nothing, so no frames queue up on a socket that only sends. */
+  int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+  if (fd < 0) return throw_errno(env, "socket", errno);
+  struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_ifindex = (int)ifindex};
+  if (bind(fd, (struct sockaddr *)&sll, sizeof sll) < 0) {
+    int err = errno;
+    close(fd);
+    return throw_errno(env, "bind", err);
+  }
+  return int_value(env, fd);
+}
+
+static napi_value packet_send(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  int32_t fd;
+  void *frame;
+  size_t len;
+  CHECK(napi_get_value_int32(env, argv[0], &fd));
+  CHECK(napi_get_buffer_info(env, argv[1], &frame, &len));
+  ssize_t sent = send(fd, frame, len, MSG_DONTWAIT);
+  if (sent < 0) return throw_errno(env, "send", errno);
+  return int_value(env, sent);
+}
+
+/* ---- raw IPv6 VRRP ------------------------------------------------------------------------ */
+
+static napi_value ip6_open(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  uint32_t ifindex;
+  struct ipv6_mreq mreq;
+  CHECK(napi_get_value_uint32(env, argv[0], &ifindex));
+  if (!get_in6(env, argv[1], &mreq.ipv6mr_multiaddr)) return NULL;
+  mreq.ipv6mr_interface = ifindex;
+
+  int fd = socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, VRRP_PROTO);
+  if (fd < 0) return throw_errno(env, "socket", errno);
+  const int one = 1, zero = 0, hops = 255, csum = VRRP6_CHECKSUM_OFFSET, idx = (int)ifindex;
+  const struct {
+    int level, name;
+    const void *value;
+    socklen_t len;
+  } opts[] = {
+      /* Receive only what arrives on this interface, and send out of it. */
+      {SOL_SOCKET, SO_BINDTOIFINDEX, &idx, sizeof idx},
+      {IPPROTO_IPV6, IPV6_MULTICAST_IF, &idx, sizeof idx},
+      {IPPROTO_IPV6, IPV6_CHECKSUM, &csum, sizeof csum},
+      /* The hop limit and arrival interface come as ancillary data (RFC 5798 §7.1: drop unless 255). */
+      {IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one, sizeof one},
+      {IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one},
+      {IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof hops},
+      {IPPROTO_IPV6, IPV6_UNICAST_HOPS, &hops, sizeof hops},
+      /* Our own adverts must not come back to us (keepalived does the same). */
+      {IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &zero, sizeof zero},
+      {IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, &mreq, sizeof mreq},
+  };
+  for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
+    if (setsockopt(fd, opts[i].level, opts[i].name, opts[i].value, opts[i].len) < 0) {
+      int err = errno;
+      close(fd);
+      return throw_errno(env, "setsockopt", err);
+    }
+  }
+  return int_value(env, fd);
+}
+
+static napi_value ip6_recv(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  int32_t fd;
+  CHECK(napi_get_value_int32(env, argv[0], &fd));
+
+  unsigned char buf[RECV_BUFFER];
+  union {
+    struct cmsghdr align;
+    char space[CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct in6_pktinfo))];
+  } control;
+  struct sockaddr_in6 from;
+  struct iovec iov = {.iov_base = buf, .iov_len = sizeof buf};
+  struct msghdr msg = {.msg_name = &from, .msg_namelen = sizeof from, .msg_iov = &iov, .msg_iovlen = 1,
+                       .msg_control = control.space, .msg_controllen = sizeof control.space};
+  ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT);
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      napi_value null;
+      CHECK(napi_get_null(env, &null));
+      return null;
+    }
+    return throw_errno(env, "recvmsg", errno);
+  }
+
+  int hop_limit = -1;
+  struct in6_pktinfo pktinfo = {0};
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level != IPPROTO_IPV6) continue;
+    if (c->cmsg_type == IPV6_HOPLIMIT) memcpy(&hop_limit, CMSG_DATA(c), sizeof hop_limit);
+    if (c->cmsg_type == IPV6_PKTINFO) memcpy(&pktinfo, CMSG_DATA(c), sizeof pktinfo);
+  }
+
+  char source[INET6_ADDRSTRLEN], destination[INET6_ADDRSTRLEN];
+  inet_ntop(AF_INET6, &from.sin6_addr, source, sizeof source);
+  inet_ntop(AF_INET6, &pktinfo.ipi6_addr, destination, sizeof destination);
+  napi_value result, data, js_source, js_destination;
+  CHECK(napi_create_object(env, &result));
+  CHECK(napi_create_buffer_copy(env, (size_t)n, buf, NULL, &data));
+  CHECK(napi_create_string_utf8(env, source, NAPI_AUTO_LENGTH, &js_source));
+  CHECK(napi_create_string_utf8(env, destination, NAPI_AUTO_LENGTH, &js_destination));
+  CHECK(napi_set_named_property(env, result, "data", data));
+  CHECK(napi_set_named_property(env, result, "source", js_source));
+  CHECK(napi_set_named_property(env, result, "destination", js_destination));
+  CHECK(napi_set_named_property(env, result, "hopLimit", int_value(env, hop_limit)));
+  CHECK(napi_set_named_property(env, result, "ifindex", int_value(env, pktinfo.ipi6_ifindex)));
+  return result;
+}
+
+/* source "" lets the kernel choose (the link-local address, which VRRPv3 wants). */
+static napi_value ip6_send(napi_env env, napi_callback_info info) {
+  ARGS(5);
+  int32_t fd;
+  uint32_t hop_limit;
+  void *data;
+  size_t len;
+  char source[INET6_ADDRSTRLEN];
+  size_t source_len;
+  struct sockaddr_in6 to = {.sin6_family = AF_INET6};
+  struct in6_pktinfo pktinfo = {0};
+  CHECK(napi_get_value_int32(env, argv[0], &fd));
+  CHECK(napi_get_buffer_info(env, argv[1], &data, &len));
+  if (!get_in6(env, argv[2], &to.sin6_addr)) return NULL;
+  if (!get_string(env, argv[3], source, sizeof source, &source_len)) return NULL;
+  if (source_len > 0 && !get_in6(env, argv[3], &pktinfo.ipi6_addr)) return NULL;
+  CHECK(napi_get_value_uint32(env, argv[4], &hop_limit));
+  if (hop_limit > 255) {
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "hop limit must be 0..255");
+    return NULL;
+  }
+
+  /* Per-packet hop limit and source as ancillary data; the bound interface supplies the scope. */
+  union {
+    struct cmsghdr align;
+    char space[CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct in6_pktinfo))];
+  } control;
+  memset(&control, 0, sizeof control);
+  struct iovec iov = {.iov_base = data, .iov_len = len};
+  struct msghdr msg = {.msg_name = &to, .msg_namelen = sizeof to, .msg_iov = &iov, .msg_iovlen = 1,
+                       .msg_control = control.space, .msg_controllen = sizeof control.space};
+  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+  int hops = (int)hop_limit;
+  c->cmsg_level = IPPROTO_IPV6;
+  c->cmsg_type = IPV6_HOPLIMIT;
+  c->cmsg_len = CMSG_LEN(sizeof hops);
+  memcpy(CMSG_DATA(c), &hops, sizeof hops);
+  c = CMSG_NXTHDR(&msg, c);
+  c->cmsg_level = IPPROTO_IPV6;
+  c->cmsg_type = IPV6_PKTINFO;
+  c->cmsg_len = CMSG_LEN(sizeof pktinfo);
+  memcpy(CMSG_DATA(c), &pktinfo, sizeof pktinfo);
+
+  ssize_t sent = sendmsg(fd, &msg, MSG_DONTWAIT);
+  if (sent < 0) return throw_errno(env, "sendmsg", errno);
+  return int_value(env, sent);
+}
+
+/* ---- readability watch -------------------------------------------------------------------- */
+
+/*
+ * One watcher per pollStart. Two owners share it: the uv handle (until its close callback) and the
+ * JS external (until it is garbage collected); whichever lets go last frees it.
+ */
+typedef struct {
+  uv_poll_t poll; /* first member: the uv callbacks get a pointer to it */
+  napi_env env;
+  napi_ref callback;
+  napi_async_context async;
+  napi_async_cleanup_hook_handle cleanup;
+  bool stopped;
+  int owners;
+} watcher_t;
+
+static void release(watcher_t *w) {
+  if (--w->owners == 0) free(w);
+}
+
+static void on_uv_closed(uv_handle_t *handle) {
+  watcher_t *w = (watcher_t *)handle;
+  /* Node holds an ending environment (and this addon's code) until the hook is removed: only now. */
+  if (w->cleanup) napi_remove_async_cleanup_hook(w->cleanup);
+  release(w);
+}
+
+static void stop_watcher(watcher_t *w) {
+  if (w->stopped) return;
+  w->stopped = true;
+  uv_poll_stop(&w->poll);
+  if (w->callback) napi_delete_reference(w->env, w->callback);
+  if (w->async) napi_async_destroy(w->env, w->async);
+  uv_close((uv_handle_t *)&w->poll, on_uv_closed);
+}
+
+/* The environment is ending (process exit, or a worker thread finishing) with the watch still on. */
+static void on_env_cleanup(napi_async_cleanup_hook_handle handle, void *arg) {
+  (void)handle;
+  stop_watcher(arg);
+}
+
+static void on_external_finalized(napi_env env, void *data, void *hint) {
+  (void)env, (void)hint;
+  release(data);
+}
+
+static void on_readable(uv_poll_t *handle, int status, int events) {
+  (void)events;
+  watcher_t *w = (watcher_t *)handle;
+  napi_env env = w->env;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  napi_value callback, recv, error = NULL, exception;
+  size_t argc = 0;
+  if (status < 0) {
+    error = errno_error(env, "poll", -status); /* libuv status codes are negated errno values on Linux */
+    argc = 1;
+  }
+  /* napi_make_callback (not napi_call_function) so that async hooks and the microtask queue run; its
+   * receiver must be an object, so the global one. */
+  if (napi_get_reference_value(env, w->callback, &callback) == napi_ok && napi_get_global(env, &recv) == napi_ok &&
+      napi_make_callback(env, w->async, recv, callback, argc, &error, NULL) == napi_pending_exception &&
+      napi_get_and_clear_last_exception(env, &exception) == napi_ok) {
+    napi_fatal_exception(env, exception); /* no JS frame to throw into: report it as uncaught */
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+static napi_value poll_start(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  int32_t fd;
+  napi_valuetype type;
+  CHECK(napi_get_value_int32(env, argv[0], &fd));
+  CHECK(napi_typeof(env, argv[1], &type));
+  if (type != napi_function) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "callback must be a function");
+    return NULL;
+  }
+  uv_loop_t *loop;
+  CHECK(napi_get_uv_event_loop(env, &loop));
+  napi_value name;
+  CHECK(napi_create_string_utf8(env, "keepalived_native.poll", NAPI_AUTO_LENGTH, &name));
+
+  watcher_t *w = calloc(1, sizeof *w);
+  if (!w) return throw_errno(env, "calloc", ENOMEM);
+  w->env = env;
+  w->owners = 1;
+  int rc = uv_poll_init(loop, &w->poll, fd);
+  if (rc < 0) {
+    free(w);
+    return throw_errno(env, "uv_poll_init", -rc);
+  }
+  napi_value handle;
+  if (napi_create_reference(env, argv[1], 1, &w->callback) != napi_ok ||
+      napi_async_init(env, NULL, name, &w->async) != napi_ok ||
+      napi_add_async_cleanup_hook(env, on_env_cleanup, w, &w->cleanup) != napi_ok ||
+      napi_create_external(env, w, on_external_finalized, NULL, &handle) != napi_ok) {
+    napi_value thrown = throw_napi_failure(env);
+    stop_watcher(w);
+    return thrown;
+  }
+  w->owners = 2;
+  rc = uv_poll_start(&w->poll, UV_READABLE, on_readable);
+  if (rc < 0) {
+    stop_watcher(w);
+    return throw_errno(env, "uv_poll_start", -rc);
+  }
+  return handle;
+}
+
+/* Idempotent; the callback is not called after this returns. */
+static napi_value poll_stop(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  watcher_t *w;
+  CHECK(napi_get_value_external(env, argv[0], (void **)&w));
+  stop_watcher(w);
+  return NULL;
+}
+
+static napi_value close_fd(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  int32_t fd;
+  CHECK(napi_get_value_int32(env, argv[0], &fd));
+  if (close(fd) < 0) return throw_errno(env, "close", errno);
+  return NULL;
+}
+
+NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
+  const napi_property_descriptor functions[] = {
+      {"sdNotify", NULL, sd_notify, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"packetOpen", NULL, packet_open, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"packetSend", NULL, packet_send, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"ip6Open", NULL, ip6_open, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"ip6Recv", NULL, ip6_recv, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"ip6Send", NULL, ip6_send, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"pollStart", NULL, poll_start, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"pollStop", NULL, poll_stop, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"close", NULL, close_fd, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  CHECK(napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions));
+  return exports;
+}
