@@ -49,6 +49,8 @@ export const EXIT_OK = 0;
 export const EXIT_CONFIG = 4;
 export const EXIT_CONFIG_TEST = 5;
 export const EXIT_CONFIG_TEST_SECURITY = 6;
+/** An include that fails under include_check / includem|w|b|a: keepalived stops with KEEPALIVED_EXIT_NO_CONFIG. */
+export const EXIT_NO_CONFIG = 6;
 /** A keyword missing its parameter stops keepalived with KEEPALIVED_EXIT_CONFIG. */
 export const EXIT_MISSING_PARAMETER = 2;
 

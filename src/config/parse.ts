@@ -5,7 +5,7 @@
  * their own roots and skip the others' blocks. Diagnostics repeated across
  * passes are reported once.
  */
-import { ConfigErr, DiagnosticSink, MissingParameterError, exitCodeFor, EXIT_MISSING_PARAMETER, EXIT_OK, type Diagnostic, type Location } from './diagnostics.js';
+import { ConfigErr, DiagnosticSink, MissingParameterError, exitCodeFor, EXIT_MISSING_PARAMETER, EXIT_NO_CONFIG, EXIT_OK, type Diagnostic, type Location } from './diagnostics.js';
 import { Engine, KeywordTable, type Keyword } from './engine.js';
 import { LineReader, LineRecording, type LineSource } from './reader.js';
 import type { Pass, PassEnv } from './subsystem.js';
@@ -132,7 +132,9 @@ export function parseConfig(file: string, opts: ParseOptions = {}): ParseResult 
   // keepalived's parent may stop before the children's checks (a missing net_namespace): it then exits 0.
   let parentStopped = false;
   runPass('parent', (env) => void (parentStopped = validateGlobal(global, env) === 'stop'));
-  const goOn = (): boolean => !missingParameter && !parentStopped;
+  // keepalived reads nothing further once a required include failed (had_config_file_error)
+  const includeFailed = reader?.fatalIncludeError === true;
+  const goOn = (): boolean => !missingParameter && !parentStopped && !includeFailed;
   if (goOn()) runPass('checker', (env) => validateCheck(check, env, global));
   if (goOn()) runPass('vrrp', (env) => validateVrrp(vrrp, env, global));
   if (goOn()) runPass('bfd', (env) => validateBfd(bfd, env, global));
@@ -148,7 +150,13 @@ export function parseConfig(file: string, opts: ParseOptions = {}): ParseResult 
   };
   // -t discards the model, so only the daemon pays for freezing its hundreds of thousands of objects.
   const config = testMode ? model : deepFreeze(model);
-  const exitCode = missingParameter ? EXIT_MISSING_PARAMETER : parentStopped ? EXIT_OK : exitCodeFor(sink.worst);
+  const exitCode = missingParameter
+    ? EXIT_MISSING_PARAMETER
+    : includeFailed
+      ? EXIT_NO_CONFIG
+      : parentStopped
+        ? EXIT_OK
+        : exitCodeFor(sink.worst);
   return { config, diagnostics: sink.all, worst: sink.worst, exitCode, logs };
 }
 

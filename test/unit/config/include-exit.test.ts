@@ -1,0 +1,29 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../src/config/parse.js';
+import { fakeHost } from './fake-host.js';
+
+function run(files: Record<string, string>, main = 'keepalived.conf') {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kats-include-'));
+  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
+  return parseConfig(main, { cwd: dir, system: fakeHost(), testMode: true });
+}
+
+describe('include failures and the -t exit code', () => {
+  it('a plain include of a missing file is only logged', () => {
+    expect(run({ 'keepalived.conf': 'include missing.conf\n' }).exitCode).toBe(0);
+  });
+  it('includem of a missing file stops reading with exit 6, as keepalived does', () => {
+    const r = run({ 'keepalived.conf': 'includem missing.conf\nvrrp_instance VI_1 {\n}\n' });
+    expect(r.exitCode).toBe(6);
+    expect(r.diagnostics.map((d) => d.message)).toEqual(["Config files missing 'missing.conf'."]);
+  });
+  it('include_check makes a plain include strict', () => {
+    expect(run({ 'keepalived.conf': 'global_defs {\n include_check match\n}\ninclude missing.conf\n' }).exitCode).toBe(6);
+  });
+  it('a missing main file is "no configuration"', () => {
+    expect(run({}, 'nothere.conf').exitCode).toBe(6);
+  });
+});
