@@ -436,7 +436,7 @@ export class LineReader implements LineSource {
 
   /** Comments start at '#' or '!' outside quotes; `\#` and `\!` are literal. */
   decomment(line: string): string {
-    let s = line.replace(/^[ \t]+/, '');
+    let s = trimBlanksStart(line);
     let quote = false;
     let cont = false;
     let cut = -1;
@@ -459,7 +459,7 @@ export class LineReader implements LineSource {
     }
     if (quote) this.host.report(ConfigErr.GeneralError, `Unterminated quote '${s}'`);
     if (cut >= 0) s = s.slice(0, cut);
-    s = s.replace(/[ \t]+$/, '');
+    s = trimBlanksEnd(s);
     return cont ? s + '\\' : s;
   }
 
@@ -594,14 +594,14 @@ export class LineReader implements LineSource {
         skip = 1;
         while (buf[skip] === ' ' || buf[skip] === '\t') skip++;
       }
-      const rest = buf.slice(p + skip).replace(/[ \t]+$/, '');
+      const rest = trimBlanksEnd(buf.slice(p + skip));
       if (rest !== '') {
         this.residue = rest;
         this.residueGeneration = this.generation;
         buf = buf.slice(0, p + skip);
       }
     }
-    buf = buf.replace(/[ \t]+$/, '');
+    buf = trimBlanksEnd(buf);
     if (buf === '{') this.blockDepth++;
     else if (buf === '}') {
       if (this.blockDepth-- < 1) {
@@ -611,6 +611,19 @@ export class LineReader implements LineSource {
     }
     return buf;
   }
+}
+
+/** Spaces and tabs only, as keepalived trims (not String.trim's wider set). */
+function trimBlanksStart(s: string): string {
+  let i = 0;
+  while (i < s.length && (s.charCodeAt(i) === 32 || s.charCodeAt(i) === 9)) i++;
+  return i === 0 ? s : s.slice(i);
+}
+
+function trimBlanksEnd(s: string): string {
+  let i = s.length;
+  while (i > 0 && (s.charCodeAt(i - 1) === 32 || s.charCodeAt(i - 1) === 9)) i--;
+  return i === s.length ? s : s.slice(0, i);
 }
 
 function isSpace(c: string | undefined): boolean {
