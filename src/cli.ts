@@ -7,7 +7,7 @@ import { VERSION } from './version.js';
 
 function configTest(o: CliOptions): number {
   const result = parseConfig(o.configFile, { configId: o.configId, testMode: true });
-  const text = result.diagnostics.map(operatorText).join('\n');
+  const text = [...result.diagnostics, ...result.notices].map(operatorText).join('\n');
   if (o.configTestLog) fs.writeFileSync(o.configTestLog, text ? text + '\n' : '');
   else if (text) process.stderr.write(text + '\n');
   return result.exitCode;
@@ -16,7 +16,7 @@ function configTest(o: CliOptions): number {
 function dumpConf(o: CliOptions): number {
   const result = parseConfig(o.configFile, { configId: o.configId, testMode: false });
   process.stdout.write(JSON.stringify(result.config, null, 2) + '\n');
-  for (const d of result.diagnostics) process.stderr.write(operatorText(d) + '\n');
+  for (const d of [...result.diagnostics, ...result.notices]) process.stderr.write(operatorText(d) + '\n');
   return 0;
 }
 

@@ -9,6 +9,7 @@ import { ConfigErr, MissingParameterError, type Location } from './diagnostics.j
 import type { LineSource } from './reader.js';
 import { splitScriptWords } from './words.js';
 import { didYouMean } from './suggest.js';
+import { notActedOn } from './not-acted-on.js';
 import { NumberReader, checkTrueFalse } from './numbers.js';
 
 export interface Keyword {
@@ -52,6 +53,8 @@ export class KeywordTable {
 export interface Reporter {
   report(cls: ConfigErr, message: string, hint?: string, loc?: Location): void;
   log(message: string): void;
+  /** What keepalived-ts itself has to say (not keepalived's diagnostics): never changes the exit code. */
+  notice?(message: string, loc: Location): void;
 }
 
 /** What a keyword handler sees: its line, and the means to read more or report. */
@@ -257,6 +260,8 @@ export class Engine {
         else bobNeeded = true;
       }
       const ctx = new Ctx(handlerWords, line, loc, offsets, this);
+      const gap = notActedOn(kw.name);
+      if (gap) this.reporter.notice?.(`'${kw.name}' is read but not acted on by keepalived-ts: ${gap}`, loc);
       kw.handler?.(ctx);
       if (kw.sub) {
         this.kwLevel++;

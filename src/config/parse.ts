@@ -45,6 +45,8 @@ export interface ParseResult {
   readonly exitCode: number;
   /** Plain log lines keepalived prints without an error class. */
   readonly logs: readonly string[];
+  /** keepalived-ts's own remarks (keywords it reads but does not act on); never change the exit code. */
+  readonly notices: readonly Diagnostic[];
 }
 
 export function defaultConfigId(sys: SystemPort): string {
@@ -70,6 +72,14 @@ export function parseConfig(file: string, opts: ParseOptions = {}): ParseResult 
   const sink = new DiagnosticSink();
   const seen = new Set<string>();
   const logs: string[] = [];
+  const notices: Diagnostic[] = [];
+  const noticed = new Set<string>();
+  const notice = (message: string, loc: Location): void => {
+    const key = `${loc.file}:${loc.line}:${message}`;
+    if (noticed.has(key)) return;
+    noticed.add(key);
+    notices.push({ cls: ConfigErr.Ok, message, loc, showFile: source?.showFile ?? false });
+  };
   const global = newGlobalDraft();
   const vrrp = newVrrpDraft();
   const check = newCheckDraft();
@@ -111,7 +121,7 @@ export function parseConfig(file: string, opts: ParseOptions = {}): ParseResult 
     roots.addAll(want(['checker'], checkRootKeywords(pass === 'checker' ? check : newCheckDraft(), env, global)));
     roots.addAll(want(['checker', 'vrrp', 'bfd'], bfdRootKeywords(bfd, env, global)));
     roots.addAll(want(['checker', 'vrrp'], trackFileRootKeywords(pass === 'vrrp' ? trackFiles : newTrackFileDraft(), env)));
-    const engine = new Engine(source, { report, log: host.log }, testMode);
+    const engine = new Engine(source, { report, log: host.log, notice }, testMode);
     try {
       reading = true;
       engine.run(roots, false);
@@ -157,6 +167,6 @@ export function parseConfig(file: string, opts: ParseOptions = {}): ParseResult 
       : parentStopped
         ? EXIT_OK
         : exitCodeFor(sink.worst);
-  return { config, diagnostics: sink.all, worst: sink.worst, exitCode, logs };
+  return { config, diagnostics: sink.all, worst: sink.worst, exitCode, logs, notices };
 }
 

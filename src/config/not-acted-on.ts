@@ -1,0 +1,40 @@
+/**
+ * keepalived keywords that keepalived-ts reads into the model but will not act
+ * on. `-t` says so for each use (class Ok: the exit code stays keepalived's),
+ * so an operator sees what would silently differ after the switch.
+ */
+
+const SNMP = 'SNMP (AgentX) is not provided; --metrics-listen serves Prometheus metrics instead';
+const DBUS = 'the D-Bus interface is not provided';
+const FIREWALL = 'no iptables/nftables rules are installed';
+const NAMESPACE = 'network namespaces are not entered; run keepalived-ts inside the namespace instead';
+const SCHEDULING = 'process scheduling, memory locking and CPU affinity settings are not applied';
+const BFD = 'BFD sessions are not run';
+const VMAC = 'virtual MAC (macvlan/ipvlan) interfaces are not created';
+const SMTP = 'e-mail alerts are not sent';
+
+const GAPS: ReadonlyArray<readonly [string, readonly string[]]> = [
+  [SNMP, ['enable_snmp_vrrp', 'enable_snmp_keepalived', 'enable_snmp_checker', 'enable_snmp_rfc', 'enable_snmp_rfcv2', 'enable_snmp_rfcv3', 'enable_traps', 'snmp_socket', 'snmp_vs_stats_update_interval', 'snmp_rs_stats_update_interval']],
+  [DBUS, ['enable_dbus', 'dbus_service_name', 'dbus_no_interface_name']],
+  [FIREWALL, ['vrrp_iptables', 'vrrp_ipsets', 'nftables', 'nftables_priority', 'nftables_ifindex', 'nftables_counters', 'nftables_ipvs', 'nftables_ipvs_priority', 'nftables_ipvs_start_fwmark']],
+  [NAMESPACE, ['net_namespace', 'net_namespace_ipvs', 'namespace_with_ipsets']],
+  [
+    SCHEDULING,
+    [
+      'vrrp_priority', 'checker_priority', 'bfd_priority', 'vrrp_no_swap', 'checker_no_swap', 'bfd_no_swap',
+      'vrrp_rt_priority', 'checker_rt_priority', 'bfd_rt_priority', 'vrrp_rlimit_rttime', 'checker_rlimit_rttime',
+      'bfd_rlimit_rttime', 'vrrp_rlimit_rtime', 'checker_rlimit_rtime', 'bfd_rlimit_rtime', 'vrrp_cpu_affinity',
+      'checker_cpu_affinity', 'bfd_cpu_affinity', 'max_auto_priority', 'min_auto_priority_delay',
+    ],
+  ],
+  [BFD, ['bfd_instance', 'track_bfd', 'BFD_CHECK']],
+  [VMAC, ['use_vmac', 'use_ipvlan', 'vmac_xmit_base', 'use_vmac_addr']],
+  [SMTP, ['smtp_server', 'smtp_alert', 'smtp_alert_vrrp', 'smtp_alert_checker', 'notification_email', 'notification_email_from', 'smtp_helo_name', 'smtp_connect_timeout']],
+];
+
+const BY_KEYWORD = new Map<string, string>(GAPS.flatMap(([why, names]) => names.map((n) => [n, why] as const)));
+
+/** Why keepalived-ts does not act on this keyword, or undefined when it does (or will). */
+export function notActedOn(keyword: string): string | undefined {
+  return BY_KEYWORD.get(keyword);
+}
