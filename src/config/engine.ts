@@ -6,7 +6,7 @@
  * the operator what happened.
  */
 import { ConfigErr, MissingParameterError, type Location } from './diagnostics.js';
-import type { LineSource } from './reader.js';
+import type { LineSource } from './line-recording.js';
 import { splitScriptWords } from './words.js';
 import { didYouMean } from './suggest.js';
 import { notActedOn } from './not-acted-on.js';

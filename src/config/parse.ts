@@ -7,7 +7,8 @@
  */
 import { ConfigErr, DiagnosticSink, MissingParameterError, exitCodeFor, EXIT_MISSING_PARAMETER, EXIT_NO_CONFIG, EXIT_OK, type Diagnostic, type Location } from './diagnostics.js';
 import { Engine, KeywordTable, type Keyword } from './engine.js';
-import { LineReader, LineRecording, type LineSource } from './reader.js';
+import { LineRecording, type LineSource } from './line-recording.js';
+import { LineReader } from './reader.js';
 import type { Pass, PassEnv } from './subsystem.js';
 import { hostSystem, type SystemPort } from './system.js';
 import { globalRootKeywords, newGlobalDraft, validateGlobal, type GlobalDefs } from './global/index.js';
@@ -85,7 +86,7 @@ export function parseConfig(file: string, opts: ParseOptions = {}): ParseResult 
   const check = newCheckDraft();
   const bfd = newBfdDraft();
   const trackFiles = newTrackFileDraft();
-  let files: string[] = [];
+  let files: readonly string[] = [];
   let missingParameter = false;
 
   const recording = new LineRecording();

@@ -1,17 +1,16 @@
 /**
- * The logical-line reader: keepalived's read_line(). Files and includes,
- * comments, `@id` conditionals, `$NAME` definitions, `~SEQ`/`~LST`, and brace
- * splitting, producing one logical line at a time with its location.
+ * The logical-line reader: keepalived's read_line(). Over the physical lines
+ * of the configuration files (config-files.ts) it applies comments, `@id`
+ * conditionals, `$NAME` definitions, `~SEQ`/`~LST` and `include`, and splits
+ * at braces, producing one logical line at a time with its location.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { ConfigErr, type Location } from './diagnostics.js';
 import { DEF_LINE_END, Definitions, parseDefinitionLine, type Definition } from './definitions.js';
-import { glob } from './glob.js';
+import { ConfigFiles, INCLUDE_B, INCLUDE_M, INCLUDE_R, INCLUDE_W, MAXBUF } from './config-files.js';
+import type { LineSource } from './line-recording.js';
 import { parseLst, parseSeq } from './replicators.js';
 import { splitWords, type SplitResult } from './words.js';
 
-export const MAXBUF = 1024;
 /** Substitution rounds on one line before we call it recursive (keepalived loops forever). */
 export const MAX_SUBSTITUTION_ROUNDS = 64;
 /** Nested `~SEQ`/`~LST` (keepalived's own samples nest 3); deeper is a definition feeding itself. */
@@ -21,10 +20,6 @@ export const MAX_MULTILINE_DEPTH = 64;
 /** Logical lines one configuration may expand to (keepalived's largest samples make about 1.3 million). */
 export const MAX_LINES = 10_000_000;
 
-export const INCLUDE_R = 0x01;
-export const INCLUDE_M = 0x02;
-export const INCLUDE_W = 0x04;
-export const INCLUDE_B = 0x08;
 
 export interface ReaderHost {
   report(cls: ConfigErr, message: string, hint?: string): void;
@@ -40,24 +35,6 @@ export interface ReaderOptions {
   readonly randomSeed?: number;
 }
 
-interface OpenFile {
-  readonly pattern: string;
-  readonly includeType: number;
-  readonly savedIncludeCheck: number;
-  /** cwd when the include was read: glob paths are relative to it. */
-  readonly baseDir: string;
-  readonly paths: string[];
-  next: number;
-  numMatches: number;
-  /** Set once the file is nested or the glob matched more than one: keepalived then names it. */
-  displayName?: string;
-  /** Directory of the file being read: includes inside it resolve from here. */
-  dir: string;
-  lines: string[];
-  idx: number;
-  lineNo: number;
-}
-
 interface Seq {
   readonly text: string;
   readonly assignments: ReadonlyArray<ReadonlyArray<readonly [string, string]>>;
@@ -66,87 +43,17 @@ interface Seq {
   readonly generation: number;
 }
 
-/** What the block walker reads from: the live reader, or a recording of it. */
-export interface LineSource {
-  readLine(): string | undefined;
-  /** The words of the line last returned (split once, however often a pass asks). */
-  words(): SplitResult;
-  readonly location: Location;
-  readonly showFile: boolean;
-}
-
-/**
- * Replays the lines a LineReader produced. keepalived's children re-read the
- * parent's consolidated copy of the configuration; the logical lines are the
- * same, so later passes replay the first pass's lines instead of re-reading.
- */
-export class LineRecording implements LineSource {
-  private readonly lines: string[] = [];
-  private readonly locs: Location[] = [];
-  private readonly shows: boolean[] = [];
-  private pos = -1;
-
-  /** Wrap a live reader so every line it returns is recorded. */
-  record(reader: LineReader): LineSource {
-    return {
-      words: () => this.words(),
-      readLine: () => {
-        const line = reader.readLine();
-        if (line !== undefined) {
-          this.lines.push(line);
-          this.locs.push(reader.location);
-          this.shows.push(reader.showFile);
-          this.pos = this.lines.length - 1;
-        }
-        return line;
-      },
-      get location() {
-        return reader.location;
-      },
-      get showFile() {
-        return reader.showFile;
-      },
-    };
-  }
-
-  /** Start a replay from the first line. */
-  rewind(): this {
-    this.pos = -1;
-    return this;
-  }
-
-  readLine(): string | undefined {
-    if (this.pos + 1 >= this.lines.length) return undefined;
-    return this.lines[++this.pos];
-  }
-
-  words(): SplitResult {
-    return splitWords(this.lines[this.pos] ?? '');
-  }
-
-  get location(): Location {
-    return this.locs[this.pos] ?? { file: '', line: 0 };
-  }
-
-  get showFile(): boolean {
-    return this.shows[this.pos] ?? false;
-  }
-}
-
 export class LineReader implements LineSource {
+  private readonly files: ConfigFiles;
   private lastLine = '';
   private linesRead = 0;
   private lastSplit: SplitResult | undefined;
 
   readonly definitions = new Definitions();
-  /** Every file read, in order, for the dump and for tests. */
-  readonly filesRead: string[] = [];
-  includeCheck = 0;
   blockDepth = 0;
   /** Steps taken (raw lines, substitution rounds, substitutions): tests bound it to prove linear work. */
   work = 0;
 
-  private readonly stack: OpenFile[] = [];
   private residue: string | undefined;
   /** Substitutions made in the pieces of one line after a brace split: a self-reference there never ends. */
   private residueSubstitutions = 0;
@@ -161,13 +68,12 @@ export class LineReader implements LineSource {
   private readonly multilineStack: Array<{ ptr: string; seqDepth: number }> = [];
   private multilineDef: Definition | undefined;
   private rng: () => number;
-  private lastLoc: Location = { file: '', line: 0 };
-  private lastShowFile = false;
 
   constructor(
     private readonly host: ReaderHost,
     private readonly opts: ReaderOptions,
   ) {
+    this.files = new ConfigFiles(host, opts.cwd);
     this.rng = seededRandom(opts.randomSeed ?? Date.now() >>> 0);
     this.definitions.addBuiltin('_PWD', () => this.currentDir());
     this.definitions.addBuiltin('_INSTANCE', () => opts.configId);
@@ -183,9 +89,25 @@ export class LineReader implements LineSource {
 
   /** Open the main configuration file (keepalived opens it as includew). */
   openMain(file: string): boolean {
-    const ok = this.openGlob(file, INCLUDE_R | INCLUDE_M | INCLUDE_W, this.opts.cwd);
-    if (!ok) this.fileError(INCLUDE_R, 'Failed to open configuration file');
-    return ok;
+    return this.files.openMain(file);
+  }
+
+  /** global_defs `include_check` sets which include failures are fatal. */
+  get includeCheck(): number {
+    return this.files.includeCheck;
+  }
+
+  set includeCheck(flags: number) {
+    this.files.includeCheck = flags;
+  }
+
+  get filesRead(): readonly string[] {
+    return this.files.filesRead;
+  }
+
+  /** Set when an include failed under include_check (keepalived then exits 6 in -t). */
+  get fatalIncludeError(): boolean {
+    return this.files.fatalIncludeError;
   }
 
   words(): SplitResult {
@@ -194,11 +116,11 @@ export class LineReader implements LineSource {
 
   /** Location of the line last returned. */
   get location(): Location {
-    return this.lastLoc;
+    return this.files.location;
   }
 
   get showFile(): boolean {
-    return this.lastShowFile;
+    return this.files.showFile;
   }
 
   /** The next logical line, or undefined at the end of all files. */
@@ -219,7 +141,7 @@ export class LineReader implements LineSource {
   }
 
   private currentDir(): string {
-    return this.stack[0]?.dir ?? this.opts.cwd;
+    return this.files.currentDir();
   }
 
   private random(params: string | undefined): string {
@@ -276,21 +198,12 @@ export class LineReader implements LineSource {
 
   private nextFileLine(): string | undefined {
     this.generation = 0;
-    while (true) {
-      const file = this.stack[0];
-      if (!file) return undefined;
-      if (file.idx >= file.lines.length) {
-        if (!this.nextFile()) return undefined;
-        continue;
-      }
-      let text = file.lines[file.idx++]!;
-      file.lineNo++;
-      this.setLocation(file);
+    let text: string | undefined;
+    while ((text = this.files.nextLine()) !== undefined) {
       if (text.includes('\0')) {
         this.host.report(ConfigErr.GeneralError, 'configuration appears to have embedded NULs - ignoring line');
         continue;
       }
-      text = text.replace(/[\r\n]+$/, '');
       if (text === '') {
         if (this.multilineDef) this.endMultilineDef();
         continue;
@@ -298,11 +211,7 @@ export class LineReader implements LineSource {
       text = this.decomment(text);
       if (text !== '') return text;
     }
-  }
-
-  private setLocation(file: OpenFile): void {
-    this.lastLoc = { file: file.displayName ?? file.paths[file.next - 1] ?? file.pattern, line: file.lineNo };
-    this.lastShowFile = file.displayName !== undefined;
+    return undefined;
   }
 
   /** Definitions, conditionals and replicators for one raw line; '' when it produced nothing. */
@@ -476,97 +385,8 @@ export class LineReader implements LineSource {
     } else {
       return false;
     }
-    this.openGlob(rest.replace(/^[ \t]+/, ''), type, this.currentDir());
+    this.files.include(trimBlanksStart(rest), type);
     return true;
-  }
-
-  private fileError(errorType: number, message: string): void {
-    const top = this.stack[0];
-    const fatal = ((this.includeCheck | (top?.includeType ?? 0)) & errorType) !== 0;
-    this.host.report(fatal ? ConfigErr.FileNotFound : ConfigErr.Ok, message);
-    if (fatal) this.fatalIncludeError = true;
-  }
-
-  /** Set when an include failed under include_check (keepalived then exits 6 in -t). */
-  fatalIncludeError = false;
-
-  private openGlob(pattern: string, includeType: number, baseDir: string): boolean {
-    const file: OpenFile = {
-      pattern,
-      includeType,
-      savedIncludeCheck: this.includeCheck,
-      baseDir,
-      paths: [],
-      next: 0,
-      numMatches: 0,
-      dir: baseDir,
-      lines: [],
-      idx: 0,
-      lineNo: 0,
-    };
-    this.stack.unshift(file);
-    const g = glob(pattern, baseDir);
-    const typeOrCheck = this.includeCheck | includeType;
-    if (g.paths.length === 0) {
-      if (g.missingFiles || g.missingDirectories) this.fileError(/\{/.test(pattern) ? INCLUDE_B : INCLUDE_M, `Config files missing '${pattern}'.`);
-      else if (g.hadWildcards && typeOrCheck & INCLUDE_W) this.fileError(INCLUDE_W, `No config files matched '${pattern}'.`);
-      this.stack.shift();
-      return false;
-    }
-    if (g.missingDirectories || g.missingFiles) {
-      this.fileError(INCLUDE_B, `Some config files missing: "${pattern}".`);
-      if (typeOrCheck & INCLUDE_B) {
-        this.stack.shift();
-        return false;
-      }
-    }
-    file.paths.push(...g.paths);
-    if (!this.openNextMatch(file)) {
-      this.stack.shift();
-      return false;
-    }
-    return true;
-  }
-
-  private openNextMatch(file: OpenFile): boolean {
-    while (file.next < file.paths.length) {
-      const p = file.paths[file.next++]!;
-      if (p.endsWith('/')) {
-        this.fileError(INCLUDE_R, `Configuration file '${p}' is a directory - skipping`);
-        continue;
-      }
-      const abs = path.resolve(file.baseDir, p);
-      let content: string;
-      try {
-        const st = fs.statSync(abs);
-        if (!st.isFile() || st.mode & 0o111) {
-          this.fileError(INCLUDE_R, `Configuration file '${p}' is not a regular non-executable file - skipping`);
-          continue;
-        }
-        content = fs.readFileSync(abs, 'latin1');
-      } catch (e) {
-        this.fileError(INCLUDE_R, `Configuration file '${p}' open problem (${(e as Error).message}) - skipping`);
-        continue;
-      }
-      file.numMatches++;
-      this.filesRead.push(abs);
-      if (this.stack.length > 1 || file.paths.length > 1) file.displayName = p;
-      file.dir = path.dirname(abs);
-      file.lines = splitLines(content);
-      file.idx = 0;
-      file.lineNo = 0;
-      return true;
-    }
-    return false;
-  }
-
-  private nextFile(): boolean {
-    const file = this.stack[0]!;
-    this.includeCheck = file.savedIncludeCheck;
-    if (this.openNextMatch(file)) return true;
-    if (!file.numMatches) this.host.log(`No config files matched '${file.pattern}'.`);
-    this.stack.shift();
-    return this.stack.length > 0;
   }
 
   /** The first '{' or '}' outside quotes ends the logical line; the rest is read next. */
@@ -628,19 +448,6 @@ function trimBlanksEnd(s: string): string {
 
 function isSpace(c: string | undefined): boolean {
   return c !== undefined && ' \t\n\r\f\v'.includes(c);
-}
-
-/** Lines as fgets() with a MAXBUF buffer returns them: longer lines arrive in pieces. */
-function splitLines(content: string): string[] {
-  const lines = content.split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
-  if (!lines.some((l) => l.length >= MAXBUF - 1)) return lines;
-  const out: string[] = [];
-  for (const l of lines) {
-    for (let i = 0; i < l.length; i += MAXBUF - 1) out.push(l.slice(i, i + MAXBUF - 1));
-    if (l.length === 0) out.push('');
-  }
-  return out;
 }
 
 /** mulberry32: small, seedable, good enough for `${_RANDOM}`. */

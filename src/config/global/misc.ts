@@ -2,7 +2,7 @@
 import { ConfigErr } from '../diagnostics.js';
 import type { Ctx, Keyword } from '../engine.js';
 import { parseCInteger } from '../numbers.js';
-import { INCLUDE_B, INCLUDE_M, INCLUDE_R, INCLUDE_W } from '../reader.js';
+import { INCLUDE_B, INCLUDE_M, INCLUDE_R, INCLUDE_W } from '../config-files.js';
 import type { PassEnv } from '../subsystem.js';
 import type { GlobalDraft } from './model.js';
 import { flag, globalBool } from './flags.js';

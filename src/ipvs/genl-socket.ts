@@ -1,0 +1,108 @@
+/**
+ * The generic-netlink transport on the `netlink` package (0.3.0, pinned: its
+ * API is not kept compatible): one NETLINK_GENERIC socket, the "IPVS" family
+ * id resolved through nlctrl. Requests go with `checkError: false` so the
+ * errno is read from the NLMSG_ERROR itself rather than parsed out of the
+ * package's error text.
+ */
+import {
+  AttrStream,
+  CTRL_VERSION,
+  FlagsGet,
+  GENL_ID_CTRL,
+  MessageType,
+  Protocol,
+  createNetlink,
+  genl,
+  parseError,
+  type NetlinkMessage,
+  type NetlinkSocket,
+} from 'netlink';
+import { IPVS_GENL_NAME } from './constants.js';
+import type { GenlAnswer, GenlTransport } from './genl-transport.js';
+
+/** The kernel answers at once; silence this long means it never will. */
+const ANSWER_TIMEOUT_MS = 5_000;
+const GENL_HDRLEN = 4;
+
+const faultOf = (e: unknown): GenlAnswer<never> => ({ kind: 'fault', message: e instanceof Error ? e.message : String(e) });
+
+async function exchange(sock: NetlinkSocket, type: number, payload: Uint8Array[], flags: number): Promise<GenlAnswer<NetlinkMessage[]>> {
+  try {
+    const [messages] = await sock.request(type, payload, { flags, timeout: ANSWER_TIMEOUT_MS, checkError: false });
+    return { kind: 'ok', value: messages };
+  } catch (e) {
+    return faultOf(e);
+  }
+}
+
+/** An NLMSG_ERROR as an answer (errno 0 is the ack); undefined for any other message. */
+function errorAnswer(msg: NetlinkMessage | undefined): GenlAnswer<void> | undefined {
+  if (msg?.type !== MessageType.ERROR) return undefined;
+  try {
+    const errno = -parseError(msg.data, msg.flags).errno;
+    return errno === 0 ? { kind: 'ok', value: undefined } : { kind: 'refused', errno };
+  } catch (e) {
+    return faultOf(e);
+  }
+}
+
+/** The answer to a request that only an ack (or error) may answer. */
+function ackOf(answer: GenlAnswer<NetlinkMessage[]>): GenlAnswer<void> {
+  if (answer.kind !== 'ok') return answer;
+  const [first] = answer.value;
+  return errorAnswer(first) ?? { kind: 'fault', message: `expected an ack, got ${answer.value.length} message(s) of type ${first?.type}` };
+}
+
+/** The payloads of a dump, all of the family's type; an error in their place is the kernel refusing it. */
+function dumpOf(answer: GenlAnswer<NetlinkMessage[]>, family: number): GenlAnswer<readonly Buffer[]> {
+  if (answer.kind !== 'ok') return answer;
+  const refused = errorAnswer(answer.value[0]);
+  if (refused && refused.kind !== 'ok') return refused;
+  const stray = answer.value.find((m) => m.type !== family);
+  if (stray) return { kind: 'fault', message: `dump answered with a message of type ${stray.type}, expected ${family}` };
+  return { kind: 'ok', value: answer.value.map((m) => m.data) };
+}
+
+async function resolveFamily(sock: NetlinkSocket, name: string): Promise<GenlAnswer<number>> {
+  const attrs = new AttrStream();
+  attrs.emit(genl.formatMessage({ familyName: name }));
+  const header = Uint8Array.from([genl.Commands.GET_FAMILY, CTRL_VERSION, 0, 0]);
+  const answer = await exchange(sock, GENL_ID_CTRL, [header, ...attrs.bufs], 0);
+  if (answer.kind !== 'ok') return answer;
+  const [reply] = answer.value;
+  const error = errorAnswer(reply);
+  if (error) return error.kind === 'ok' ? { kind: 'fault', message: 'nlctrl acked GET_FAMILY without a reply' } : error;
+  try {
+    const id = reply && genl.parseMessage(reply.data.subarray(GENL_HDRLEN)).familyId;
+    return id ? { kind: 'ok', value: id } : { kind: 'fault', message: `nlctrl answered GET_FAMILY ${name} without a family id` };
+  } catch (e) {
+    return faultOf(e);
+  }
+}
+
+/** Opens the socket and resolves the IPVS family; refused with ENOENT when ip_vs is not loaded. */
+export async function openIpvsTransport(): Promise<GenlAnswer<GenlTransport>> {
+  let sock: NetlinkSocket;
+  try {
+    sock = createNetlink(Protocol.GENERIC);
+  } catch (e) {
+    return faultOf(e);
+  }
+  // Without a listener a socket error would throw from the emitter; the pending request times out instead.
+  sock.on('error', () => undefined);
+  const family = await resolveFamily(sock, IPVS_GENL_NAME);
+  if (family.kind !== 'ok') {
+    sock.close();
+    return family;
+  }
+  const id = family.value;
+  return {
+    kind: 'ok',
+    value: {
+      request: async (payload) => ackOf(await exchange(sock, id, [payload], 0)),
+      dump: async (payload) => dumpOf(await exchange(sock, id, [payload], FlagsGet.DUMP), id),
+      close: () => sock.close(),
+    },
+  };
+}
