@@ -1,9 +1,10 @@
 /**
- * The generic-netlink transport on the `netlink` package (0.3.0, pinned: its
- * API is not kept compatible): one NETLINK_GENERIC socket, the "IPVS" family
- * id resolved through nlctrl. Requests go with `checkError: false` so the
- * errno is read from the NLMSG_ERROR itself rather than parsed out of the
- * package's error text.
+ * The real IPVS port: the genl-port logic over a NETLINK_GENERIC socket of
+ * the `netlink` package (0.3.0, pinned: its API is not kept compatible), the
+ * "IPVS" family id resolved through nlctrl. Requests go with
+ * `checkError: false` so the errno is read from the NLMSG_ERROR itself rather
+ * than parsed out of the package's error text. The only module that loads
+ * the package's native socket.
  */
 import {
   AttrStream,
@@ -19,7 +20,9 @@ import {
   type NetlinkSocket,
 } from 'netlink';
 import { IPVS_GENL_NAME } from './constants.js';
+import { failureOf, ipvsPortOver } from './genl-port.js';
 import type { GenlAnswer, GenlTransport } from './genl-transport.js';
+import type { IpvsPort, PortFailure } from './port.js';
 
 /** The kernel answers at once; silence this long means it never will. */
 const ANSWER_TIMEOUT_MS = 5_000;
@@ -82,7 +85,7 @@ async function resolveFamily(sock: NetlinkSocket, name: string): Promise<GenlAns
 }
 
 /** Opens the socket and resolves the IPVS family; refused with ENOENT when ip_vs is not loaded. */
-export async function openIpvsTransport(): Promise<GenlAnswer<GenlTransport>> {
+async function openIpvsTransport(): Promise<GenlAnswer<GenlTransport>> {
   let sock: NetlinkSocket;
   try {
     sock = createNetlink(Protocol.GENERIC);
@@ -105,4 +108,13 @@ export async function openIpvsTransport(): Promise<GenlAnswer<GenlTransport>> {
       close: () => sock.close(),
     },
   };
+}
+
+export type Opened = { readonly ok: true; readonly port: IpvsPort } | { readonly ok: false; readonly failure: PortFailure };
+
+/** The real port; ENOENT means the kernel has no IPVS family (ip_vs not loaded). */
+export async function openNetlinkPort(): Promise<Opened> {
+  const transport = await openIpvsTransport();
+  if (transport.kind !== 'ok') return { ok: false, failure: failureOf('resolve the IPVS generic-netlink family', transport) };
+  return { ok: true, port: ipvsPortOver(transport.value) };
 }
