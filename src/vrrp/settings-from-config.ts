@@ -126,11 +126,12 @@ export function vrrpSettingsFromConfig(config: Config): VrrpRunSettings {
   const syncGroups = vrrp.syncGroups.flatMap((sg): SyncGroupRunSettings[] => {
     const members = sg.instances.filter((n) => mapped.has(n));
     if (!members.length) return [];
+    const notifyScripts = commonScripts(sg);
     return [
       {
-        fsm: { name: sg.name, notify: argvs(groupScripts(sg)) },
+        fsm: { name: sg.name, notify: argvs(notifyScripts) },
         members,
-        notifyScripts: groupScripts(sg),
+        notifyScripts,
         smtpAlert: sg.smtpAlert ?? g.smtpAlertVrrp ?? g.smtpAlert ?? false,
       },
     ];
@@ -280,25 +281,21 @@ function configFaultOf(v: VrrpInstance): string | undefined {
   return undefined;
 }
 
-function instanceScripts(v: VrrpInstance): NotifyScriptsWithUsers {
+/** The notify scripts instances and sync groups both have. */
+function commonScripts(n: Pick<VrrpInstance & VrrpSyncGroup, 'notifyMaster' | 'notifyBackup' | 'notifyFault' | 'notifyStop' | 'notify'>): NotifyScriptsWithUsers {
   const out: NotifyScriptsWithUsers = {};
-  if (v.notifyMaster) out.master = v.notifyMaster;
-  if (v.notifyBackup) out.backup = v.notifyBackup;
-  if (v.notifyFault) out.fault = v.notifyFault;
-  if (v.notifyStop) out.stop = v.notifyStop;
-  if (v.notifyDeleted) out.deleted = v.notifyDeleted;
-  if (v.notify) out.generic = v.notify;
-  if (v.notifyMasterRxLowerPri) out.masterRxLowerPri = v.notifyMasterRxLowerPri;
+  if (n.notifyMaster) out.master = n.notifyMaster;
+  if (n.notifyBackup) out.backup = n.notifyBackup;
+  if (n.notifyFault) out.fault = n.notifyFault;
+  if (n.notifyStop) out.stop = n.notifyStop;
+  if (n.notify) out.generic = n.notify;
   return out;
 }
 
-function groupScripts(sg: VrrpSyncGroup): NotifyScriptsWithUsers {
-  const out: NotifyScriptsWithUsers = {};
-  if (sg.notifyMaster) out.master = sg.notifyMaster;
-  if (sg.notifyBackup) out.backup = sg.notifyBackup;
-  if (sg.notifyFault) out.fault = sg.notifyFault;
-  if (sg.notifyStop) out.stop = sg.notifyStop;
-  if (sg.notify) out.generic = sg.notify;
+function instanceScripts(v: VrrpInstance): NotifyScriptsWithUsers {
+  const out = commonScripts(v);
+  if (v.notifyDeleted) out.deleted = v.notifyDeleted;
+  if (v.notifyMasterRxLowerPri) out.masterRxLowerPri = v.notifyMasterRxLowerPri;
   return out;
 }
 
