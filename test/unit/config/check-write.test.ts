@@ -4,7 +4,6 @@
  * the IPVS vectors' configurations and the tricky cases below.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -17,9 +16,10 @@ import type { SystemPort } from '../../../src/config/system.js';
 import { CORPUS_DIR, corpusAvailable, loadVerdicts, modeBSystem, runCorpusFile } from '../../config/corpus.js';
 import { fakeSystem, vs } from './check-helpers.js';
 import { stripLocations } from './strip-locations.js';
+import { tempDir } from '../../tmp.js';
 
 const VECTORS_DIR = '/work/shared/vectors/ipvs';
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kats-check-write-'));
+const tmp = tempDir('check-write');
 let written = 0;
 
 /** Parse text written as the reader reads it: one latin1 byte per character. */

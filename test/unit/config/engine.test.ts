@@ -1,10 +1,10 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigErr, MissingParameterError, type Location } from '../../../src/config/diagnostics.js';
 import { Engine, KeywordTable, type Ctx } from '../../../src/config/engine.js';
 import { LineReader } from '../../../src/config/reader.js';
+import { tempDir } from '../../tmp.js';
 
 interface Seen {
   cls: ConfigErr;
@@ -14,7 +14,7 @@ interface Seen {
 }
 
 function walk(text: string, build: (seen: string[]) => KeywordTable) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kats-engine-'));
+  const dir = tempDir('engine');
   fs.writeFileSync(path.join(dir, 'k.conf'), text);
   const reports: Seen[] = [];
   const host = {

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expandBraces, glob, segmentRegExp } from '../../../src/config/glob.js';
+import { tempDir } from '../../tmp.js';
 
 describe('brace expansion', () => {
   it('expands nested alternatives in order and keeps comma-less braces', () => {
@@ -22,7 +22,7 @@ describe('bracket expressions', () => {
 
 describe('glob', () => {
   it('matches wildcards in sorted order, skips dot files, marks directories and counts missing files', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kats-glob-'));
+    const dir = tempDir('glob');
     for (const f of ['b.conf', 'a.conf', '.hidden.conf']) fs.writeFileSync(path.join(dir, f), '');
     fs.mkdirSync(path.join(dir, 'd.conf'));
     expect(glob('*.conf', dir).paths).toEqual(['a.conf', 'b.conf', 'd.conf/']);

@@ -1,12 +1,12 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/parse.js';
 import { fakeHost } from './fake-host.js';
+import { tempDir } from '../../tmp.js';
 
 function run(files: Record<string, string>, main = 'keepalived.conf') {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kats-include-'));
+  const dir = tempDir('include');
   for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
   return parseConfig(main, { cwd: dir, system: fakeHost(), testMode: true });
 }

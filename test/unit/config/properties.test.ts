@@ -4,7 +4,6 @@
  * lines the language's own expansions produce.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -12,8 +11,9 @@ import { parseConfig } from '../../../src/config/parse.js';
 import { LineReader } from '../../../src/config/reader.js';
 import type { SystemPort } from '../../../src/config/system.js';
 import { CORPUS_DIR, corpusAvailable, loadVerdicts, modeBSystem } from '../../config/corpus.js';
+import { tempDir } from '../../tmp.js';
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kats-prop-'));
+const dir = tempDir('prop');
 const sys: SystemPort = modeBSystem();
 
 function parseText(text: string) {

@@ -1,12 +1,12 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigErr } from '../../../src/config/diagnostics.js';
 import { LineReader } from '../../../src/config/reader.js';
+import { tempDir } from '../../tmp.js';
 
 function tree(files: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kats-reader-'));
+  const dir = tempDir('reader');
   for (const [name, text] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
     fs.writeFileSync(path.join(dir, name), text);

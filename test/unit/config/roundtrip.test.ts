@@ -4,7 +4,6 @@
  * files read aside).
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXIT_MISSING_PARAMETER } from '../../../src/config/diagnostics.js';
@@ -12,6 +11,7 @@ import { parseConfig, type Config } from '../../../src/config/parse.js';
 import { writeConfig } from '../../../src/config/write.js';
 import { CORPUS_DIR, corpusAvailable, loadVerdicts, modeBSystem, runCorpusFile } from '../../config/corpus.js';
 import { stripLocations } from './strip-locations.js';
+import { tempDir } from '../../tmp.js';
 
 const comparable = (c: Config): unknown => stripLocations({ ...c, files: undefined });
 
@@ -29,7 +29,7 @@ function differences(a: unknown, b: unknown, at = '', out: string[] = []): strin
 
 describe.skipIf(!corpusAvailable())('keepalived corpus round trip', () => {
   it('reads back the model it wrote, for every corpus file', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kats-roundtrip-'));
+    const dir = tempDir('roundtrip');
     const failures: string[] = [];
     let compared = 0;
     for (const v of loadVerdicts()) {

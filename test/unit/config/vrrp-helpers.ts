@@ -1,10 +1,10 @@
 /** Parse a configuration text on a fake host (interfaces eth0, eth1, lo) and collect keepalived's texts. */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { keepalivedText } from '../../../src/config/diagnostics.js';
 import { parseConfig, type ParseResult } from '../../../src/config/parse.js';
 import { hostSystem, type FileInfo, type SystemPort } from '../../../src/config/system.js';
+import { tempDir } from '../../tmp.js';
 
 export const SCRIPT = '/usr/local/bin/check.sh';
 
@@ -39,7 +39,7 @@ export interface Parsed {
 }
 
 export function parseText(text: string, sys = fakeHost()): Parsed {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kats-vrrp-'));
+  const dir = tempDir('vrrp');
   fs.writeFileSync(path.join(dir, 'keepalived.conf'), text);
   const result = parseConfig('keepalived.conf', { cwd: dir, system: sys, testMode: true });
   return {
