@@ -23,8 +23,8 @@ describe.skipIf(!corpusAvailable())('keepalived corpus', () => {
     };
     for (const v of verdicts) {
       let { r, ms } = timed(v.file);
-      // a busy CI machine can stall one run; a hang stalls every run
-      if (ms > HANG_CAP_MS) ({ r, ms } = timed(v.file));
+      // a busy machine can stall a run or two; a hang stalls every run
+      for (let retry = 0; retry < 2 && ms > HANG_CAP_MS; retry++) ({ r, ms } = timed(v.file));
       if (ms > HANG_CAP_MS) slow.push(`${v.file} ${ms.toFixed(0)} ms`);
       results.set(v.file, r.exitCode);
       if ([124, 134, 143].includes(v.exitCode)) {
