@@ -5,6 +5,7 @@
  * rejects them.
  */
 import { ConfigErr } from './diagnostics.js';
+import { isWhiteCode } from './words.js';
 
 export interface NumberReporter {
   report(cls: ConfigErr, message: string, hint?: string): void;
@@ -23,12 +24,14 @@ interface Parsed {
   /** Characters left after the number (strtol's *endptr != 0). */
   trailing: boolean;
   overflow: boolean;
+  /** Where the number ended (strtol's endptr); `from` when there was none. */
+  end: number;
 }
 
-/** strtol/strtoul in base 10, 16 or 0 (auto). */
-export function parseCInteger(s: string, base: 0 | 10 | 16): Parsed {
-  let i = 0;
-  while (i < s.length && ' \t\n\r\f\v'.includes(s[i]!)) i++;
+/** strtol/strtoul in base 10, 16 or 0 (auto), from offset `from`. */
+export function parseCInteger(s: string, base: 0 | 10 | 16, from = 0): Parsed {
+  let i = from;
+  while (i < s.length && isWhiteCode(s.charCodeAt(i))) i++;
   let neg = false;
   if (s[i] === '+' || s[i] === '-') {
     neg = s[i] === '-';
@@ -50,10 +53,10 @@ export function parseCInteger(s: string, base: 0 | 10 | 16): Parsed {
     v = v * big + BigInt(d);
     i++;
   }
-  if (i === start) return { value: 0, trailing: s.length > 0, overflow: false };
+  if (i === start) return { value: 0, trailing: s.length > from, overflow: false, end: from };
   const overflow = v > ULONG_MAX;
   const value = Number(neg ? -v : v);
-  return { value, trailing: i < s.length, overflow };
+  return { value, trailing: i < s.length, overflow, end: i };
 }
 
 export class NumberReader {

@@ -71,15 +71,18 @@ export function parseConfig(file: string, opts: ParseOptions = {}): ParseResult 
   const configId = opts.configId ?? defaultConfigId(sys);
   const testMode = opts.testMode ?? true;
   const sink = new DiagnosticSink();
-  const seen = new Set<string>();
   const logs: string[] = [];
   const notices: Diagnostic[] = [];
-  const noticed = new Set<string>();
+  // Each pass re-reads the file: a message at the same place is reported once.
+  const said = new Set<string>();
+  const firstTime = (kind: string, message: string, loc: Location | undefined): boolean => {
+    const key = `${kind}:${loc?.file}:${loc?.line}:${message}`;
+    if (said.has(key)) return false;
+    said.add(key);
+    return true;
+  };
   const notice = (message: string, loc: Location): void => {
-    const key = `${loc.file}:${loc.line}:${message}`;
-    if (noticed.has(key)) return;
-    noticed.add(key);
-    notices.push({ cls: ConfigErr.Ok, message, loc, showFile: source?.showFile ?? false });
+    if (firstTime('notice', message, loc)) notices.push({ cls: ConfigErr.Ok, message, loc, showFile: source?.showFile ?? false });
   };
   const global = newGlobalDraft();
   const vrrp = newVrrpDraft();
@@ -99,10 +102,7 @@ export function parseConfig(file: string, opts: ParseOptions = {}): ParseResult 
     let reading = false;
     const report = (cls: ConfigErr, message: string, hint?: string, loc?: Location): void => {
       const at = loc ?? (reading && source && source.location.line ? source.location : undefined);
-      const key = `${at?.file}:${at?.line}:${message}`;
-      if (seen.has(key)) return;
-      seen.add(key);
-      sink.add({ cls, message, loc: at, showFile: source?.showFile ?? false, hint });
+      if (firstTime('report', message, at)) sink.add({ cls, message, loc: at, showFile: source?.showFile ?? false, hint });
     };
     const host = { report, log: (m: string) => logs.push(m) };
     if (!reader) {
@@ -154,9 +154,9 @@ export function parseConfig(file: string, opts: ParseOptions = {}): ParseResult 
     configId,
     files,
     global,
-    vrrp: vrrp as unknown as VrrpConfig,
-    check: check as unknown as CheckConfig,
-    bfd: bfd as unknown as BfdConfig,
+    vrrp,
+    check,
+    bfd,
     trackFiles: trackFiles.files,
   };
   // -t discards the model, so only the daemon pays for freezing its hundreds of thousands of objects.

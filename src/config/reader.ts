@@ -9,7 +9,7 @@ import { DEF_LINE_END, Definitions, parseDefinitionLine, type Definition } from 
 import { ConfigFiles, INCLUDE_B, INCLUDE_M, INCLUDE_R, INCLUDE_W, MAXBUF } from './config-files.js';
 import type { LineSource } from './line-recording.js';
 import { parseLst, parseSeq } from './replicators.js';
-import { splitWords, type SplitResult } from './words.js';
+import { isWhiteCode, splitWords, type SplitResult } from './words.js';
 
 /** Substitution rounds on one line before we call it recursive (keepalived loops forever). */
 export const MAX_SUBSTITUTION_ROUNDS = 64;
@@ -376,10 +376,10 @@ export class LineReader implements LineSource {
     if (!buf.startsWith('include') || buf.length <= 7) return false;
     let type: number;
     let rest: string;
-    if (isSpace(buf[7])) {
+    if (isWhiteCode(buf.charCodeAt(7))) {
       type = 0;
       rest = buf.slice(8);
-    } else if (isSpace(buf[8]) && 'rmwba'.includes(buf[7]!)) {
+    } else if (isWhiteCode(buf.charCodeAt(8)) && 'rmwba'.includes(buf[7]!)) {
       type = { r: INCLUDE_R, a: INCLUDE_R | INCLUDE_M | INCLUDE_B | INCLUDE_W, w: INCLUDE_R | INCLUDE_M | INCLUDE_W, m: INCLUDE_R | INCLUDE_M, b: INCLUDE_R | INCLUDE_B }[buf[7] as 'r'];
       rest = buf.slice(9);
     } else {
@@ -444,10 +444,6 @@ function trimBlanksEnd(s: string): string {
   let i = s.length;
   while (i > 0 && (s.charCodeAt(i - 1) === 32 || s.charCodeAt(i - 1) === 9)) i--;
   return i === s.length ? s : s.slice(0, i);
-}
-
-function isSpace(c: string | undefined): boolean {
-  return c !== undefined && ' \t\n\r\f\v'.includes(c);
 }
 
 /** mulberry32: small, seedable, good enough for `${_RANDOM}`. */

@@ -4,6 +4,8 @@
  * keepalived's add_seq/add_lst; numbers are strtol base 0.
  */
 
+import { parseCInteger } from './numbers.js';
+
 export interface Replicator {
   /** Variable assignments for each emission, in order. */
   readonly assignments: ReadonlyArray<ReadonlyArray<readonly [string, string]>>;
@@ -18,30 +20,6 @@ export const MAX_EMISSIONS = 1_000_000;
 function skipBlanks(s: string, p: number): number {
   while (s[p] === ' ' || s[p] === '\t') p++;
   return p;
-}
-
-/** strtol(…, 0): optional sign, 0x hex, leading-0 octal, else decimal; returns value and end. */
-export function strtol(s: string, p: number): [number, number] {
-  let i = p;
-  while (' \t\n\r\f\v'.includes(s[i] ?? 'x')) i++;
-  let sign = 1;
-  if (s[i] === '+' || s[i] === '-') {
-    if (s[i] === '-') sign = -1;
-    i++;
-  }
-  let base = 10;
-  if (s[i] === '0' && (s[i + 1] === 'x' || s[i + 1] === 'X') && /[0-9a-fA-F]/.test(s[i + 2] ?? '')) {
-    base = 16;
-    i += 2;
-  } else if (s[i] === '0') {
-    base = 8;
-  }
-  const digits = base === 16 ? /[0-9a-fA-F]/ : base === 8 ? /[0-7]/ : /[0-9]/;
-  const start = i;
-  let v = 0;
-  while (i < s.length && digits.test(s[i]!)) v = v * base + parseInt(s[i++]!, base);
-  if (i === start) return [0, p];
-  return [sign * v, i];
 }
 
 export function parseSeq(line: string, expandParams: (s: string) => string): ReplicatorParse {
@@ -64,9 +42,9 @@ export function parseSeq(line: string, expandParams: (s: string) => string): Rep
   const nums: number[] = [];
   let q = 0;
   while (true) {
-    const [v, end] = strtol(params, q);
-    nums.push(v);
-    q = skipBlanks(params, end);
+    const n = parseCInteger(params, 0, q);
+    nums.push(n.value);
+    q = skipBlanks(params, n.end);
     if (params[q] === ')') break;
     if (params[q] !== ',' || nums.length === 3) return bad;
     q++;

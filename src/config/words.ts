@@ -5,8 +5,6 @@
  *   alloc_strvec_quoted_escaped (the second level of script keywords).
  */
 
-const WHITE = ' \t\f\n\r\v';
-
 export interface SplitResult {
   readonly words: string[];
   /** 0-based offset in the line where each word starts. */
@@ -15,12 +13,8 @@ export interface SplitResult {
   readonly unmatchedQuote: boolean;
 }
 
-function isWhite(c: string | undefined): boolean {
-  return c === ' ' || c === '\t' || (c !== undefined && c !== '' && WHITE.includes(c));
-}
-
-/** Space, \t, \n, \v, \f, \r by char code: this runs for every line of every pass. */
-function isWhiteCode(c: number): boolean {
+/** keepalived's white space (space, \t, \n, \v, \f, \r), by char code: this runs for every line of every pass. */
+export function isWhiteCode(c: number): boolean {
   return c === 32 || (c >= 9 && c <= 13);
 }
 
@@ -70,7 +64,7 @@ export function splitScriptWords(src: string): ScriptSplit {
   let i = 0;
   const n = src.length;
   while (i < n) {
-    while (i < n && isWhite(src[i])) i++;
+    while (i < n && isWhiteCode(src.charCodeAt(i))) i++;
     if (i >= n) break;
     let out = '';
     let quote = '';
@@ -109,7 +103,7 @@ export function splitScriptWords(src: string): ScriptSplit {
         i++;
         continue;
       }
-      if (isWhite(c)) break;
+      if (isWhiteCode(c.charCodeAt(0))) break;
       out += c;
       i++;
     }
@@ -117,44 +111,4 @@ export function splitScriptWords(src: string): ScriptSplit {
     words.push(out);
   }
   return { ok: true, words };
-}
-
-/**
- * First level of a script keyword (alloc_strvec_quoted): both quote kinds group,
- * backslashes are kept verbatim so the second level can decode them.
- */
-export function splitQuotedKeepEscapes(line: string): string[] {
-  const words: string[] = [];
-  let i = 0;
-  const n = line.length;
-  while (i < n) {
-    while (i < n && isWhite(line[i])) i++;
-    if (i >= n) break;
-    let out = '';
-    let quote = '';
-    while (i < n) {
-      const c = line[i]!;
-      if (c === '\\' && i + 1 < n) {
-        out += c + line[i + 1];
-        i += 2;
-        continue;
-      }
-      if (quote) {
-        if (c === quote) quote = '';
-        else out += c;
-        i++;
-        continue;
-      }
-      if (c === '"' || c === "'") {
-        quote = c;
-        i++;
-        continue;
-      }
-      if (isWhite(c)) break;
-      out += c;
-      i++;
-    }
-    words.push(out);
-  }
-  return words;
 }

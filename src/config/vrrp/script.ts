@@ -4,7 +4,7 @@ import { KeywordTable, type Ctx, type Keyword } from '../engine.js';
 import { commandText, defaultScriptIdentity, lookupIdentity } from '../scripts/index.js';
 import type { VrrpContext } from './context.js';
 import type { TrackProcessDraft, VrrpScriptDraft } from './model.js';
-import { TIMER_HZ } from '../numbers.js';
+import { TIMER_HZ, parseCInteger } from '../numbers.js';
 
 const UINT_MAX = 0xffffffff;
 const INT_MAX = 0x7fffffff;
@@ -121,8 +121,7 @@ export function vrrpScriptRoot(c: VrrpContext): Keyword {
 
 /** strtol's value for a weight keepalived rejected but still stored. */
 function cWeight(s: string): number {
-  const m = /^\s*([+-]?\d+)/.exec(s);
-  return m ? Math.max(-2147483648, Math.min(2147483647, Number(m[1]))) : 0;
+  return Math.max(-2147483648, Math.min(2147483647, parseCInteger(s, 10).value));
 }
 
 /** vrrp_track_process NAME { process, param_match, weight, quorum, quorum_max, delay, terminate_delay, fork_delay, full_command } */
