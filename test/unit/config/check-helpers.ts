@@ -1,10 +1,8 @@
 /** Parsing a checker configuration from text on a fake host, for the check*.test.ts files. */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { keepalivedText } from '../../../src/config/diagnostics.js';
-import { parseConfig, type ParseResult } from '../../../src/config/parse.js';
+import type { ParseResult } from '../../../src/config/parse.js';
+import { parseConfigText } from './parse-text.js';
 import { hostSystem, type SystemPort } from '../../../src/config/system.js';
-import { tempDir } from '../../tmp.js';
 
 /** A host with mode B's interfaces, root, and (unless told) no keepalived_script user. */
 export function fakeSystem(opts: { scriptUser?: boolean } = {}): SystemPort {
@@ -24,9 +22,7 @@ export interface Parsed extends ParseResult {
 }
 
 export function parseText(text: string, sys: SystemPort = fakeSystem()): Parsed {
-  const dir = tempDir('check');
-  fs.writeFileSync(path.join(dir, 'keepalived.conf'), text);
-  const r = parseConfig('keepalived.conf', { cwd: dir, system: sys, testMode: true, randomSeed: 1 });
+  const r = parseConfigText(text, sys);
   return { ...r, messages: r.diagnostics.map(keepalivedText) };
 }
 

@@ -7,12 +7,14 @@ import type { SystemPort } from '../../../src/config/system.js';
 import { fakeHost } from './fake-host.js';
 import { tempDir } from '../../tmp.js';
 
-const dir = tempDir('global');
-let n = 0;
+/** `text` as keepalived.conf in a fresh directory, parsed as `-t` does. */
+export function parseConfigText(text: string, system: SystemPort): ParseResult {
+  const dir = tempDir('conf');
+  fs.writeFileSync(path.join(dir, 'keepalived.conf'), text);
+  return parseConfig('keepalived.conf', { cwd: dir, system, testMode: true, randomSeed: 1 });
+}
 
 export function parseText(text: string, system: SystemPort = fakeHost()): ParseResult & { texts: string[] } {
-  const file = path.join(dir, `t${n++}.conf`);
-  fs.writeFileSync(file, text);
-  const r = parseConfig(file, { cwd: dir, system, testMode: true, randomSeed: 1 });
+  const r = parseConfigText(text, system);
   return { ...r, texts: r.diagnostics.map(keepalivedText) };
 }

@@ -1,10 +1,8 @@
 /** Parse a configuration text on a fake host (interfaces eth0, eth1, lo) and collect keepalived's texts. */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { keepalivedText } from '../../../src/config/diagnostics.js';
-import { parseConfig, type ParseResult } from '../../../src/config/parse.js';
+import type { ParseResult } from '../../../src/config/parse.js';
+import { parseConfigText } from './parse-text.js';
 import { hostSystem, type FileInfo, type SystemPort } from '../../../src/config/system.js';
-import { tempDir } from '../../tmp.js';
 
 export const SCRIPT = '/usr/local/bin/check.sh';
 
@@ -39,9 +37,7 @@ export interface Parsed {
 }
 
 export function parseText(text: string, sys = fakeHost()): Parsed {
-  const dir = tempDir('vrrp');
-  fs.writeFileSync(path.join(dir, 'keepalived.conf'), text);
-  const result = parseConfig('keepalived.conf', { cwd: dir, system: sys, testMode: true });
+  const result = parseConfigText(text, sys);
   return {
     result,
     messages: result.diagnostics.map((d) => keepalivedText(d).replace(/^\([^)]*Line \d+\) /, '')),
