@@ -33,7 +33,8 @@ export interface GroupAction {
 }
 
 export type GroupEvent =
-  | { kind: 'startup'; tracking: TrackStatus }
+  /** `memberTracking`: a member's own view where it differs (its interface's address). */
+  | { kind: 'startup'; tracking: TrackStatus; memberTracking?: Readonly<Record<string, TrackStatus>> }
   | { kind: 'shutdown' }
   | { kind: 'member'; instance: string; event: FsmEvent };
 
@@ -63,7 +64,7 @@ interface GroupDraft {
 export function groupStep(group: SyncGroupState, event: GroupEvent, nowUs: number): GroupStepResult {
   if (group.state === 'STOP') return { group, actions: [] };
   const d: GroupDraft = { g: { ...group }, actions: [], now: nowUs };
-  if (event.kind === 'startup') startGroup(d, event.tracking);
+  if (event.kind === 'startup') startGroup(d, (m) => event.memberTracking?.[m.settings.name] ?? event.tracking);
   else if (event.kind === 'shutdown') stopGroup(d);
   else memberEvent(d, event.instance, event.event);
   return { group: d.g, actions: d.actions };
@@ -113,8 +114,8 @@ function groupLog(d: GroupDraft, message: string): void {
   d.actions.push({ action: { kind: 'log', message } });
 }
 
-function startGroup(d: GroupDraft, tracking: TrackStatus): void {
-  const verdicts = d.g.members.map((m) => trackingVerdict({ ...m, tracking }));
+function startGroup(d: GroupDraft, trackingOf: (m: InstanceState) => TrackStatus): void {
+  const verdicts = d.g.members.map((m) => trackingVerdict({ ...m, tracking: trackingOf(m) }));
   const faulty = d.g.members.find((_, i) => verdicts[i]!.faults.length > 0);
   const allOwnersWantingMaster = d.g.members.every((m) => m.wantState === 'MASTER' && m.basePriority === PRIORITY_OWNER);
   if (faulty) d.g.state = 'FAULT';
@@ -123,7 +124,7 @@ function startGroup(d: GroupDraft, tracking: TrackStatus): void {
   if (faulty) groupLog(d, `VRRP_Group(${d.g.settings.name}): Syncing ${faulty.settings.name} to FAULT state`);
   // keepalived notifies a BACKUP group before its members enter BACKUP, a FAULT group after its members' FAULT
   if (d.g.state === 'BACKUP') groupNotifies(d, 'BACKUP');
-  for (const m of d.g.members) stepMember(d, m.settings.name, { kind: 'startup', tracking });
+  for (const m of d.g.members) stepMember(d, m.settings.name, { kind: 'startup', tracking: trackingOf(m) });
   if (faulty) groupNotifies(d, 'FAULT');
 }
 

@@ -1,0 +1,69 @@
+/**
+ * Logging: pino JSON lines on stdout (journald keeps them) whose `msg` is
+ * keepalived's own text, or with -l/--log-console keepalived's readable
+ * console lines. Detail lines (keepalived's -D/--log-detail) are dropped
+ * unless asked for.
+ */
+import { pino, type Logger as Pino } from 'pino';
+
+export type LogFields = Record<string, unknown>;
+
+export interface Logger {
+  info(message: string, fields?: LogFields): void;
+  /** Only with -D/--log-detail. */
+  detail(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+  /** The same logger with fields on every line (e.g. the process name). */
+  child(fields: LogFields): Logger;
+}
+
+export interface LogOptions {
+  /** -l: readable lines instead of JSON. */
+  console: boolean;
+  /** -D */
+  detail: boolean;
+  /** Where lines go; default stdout. */
+  write?: (line: string) => void;
+}
+
+export function createLogger(options: LogOptions): Logger {
+  const write = options.write ?? ((line: string) => process.stdout.write(line));
+  if (options.console) return consoleLogger(options.detail, write, {});
+  const destination = { write: (line: string) => write(line) };
+  return pinoLogger(pino({ base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime }, destination), options.detail);
+}
+
+function pinoLogger(p: Pino, detail: boolean): Logger {
+  return {
+    info: (message, fields) => p.info(fields ?? {}, message),
+    detail: (message, fields) => {
+      if (detail) p.info({ ...fields, detail: true }, message);
+    },
+    warn: (message, fields) => p.warn(fields ?? {}, message),
+    error: (message, fields) => p.error(fields ?? {}, message),
+    child: (fields) => pinoLogger(p.child(fields), detail),
+  };
+}
+
+/** keepalived -l prints `Sun Nov 22 02:37:01 2026: message`. */
+function consoleLogger(detail: boolean, write: (line: string) => void, base: LogFields): Logger {
+  const line = (message: string): void => write(`${consoleTime(new Date())}: ${message}\n`);
+  return {
+    info: line,
+    detail: (message) => {
+      if (detail) line(message);
+    },
+    warn: line,
+    error: line,
+    child: (fields) => consoleLogger(detail, write, { ...base, ...fields }),
+  };
+}
+
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+export function consoleTime(d: Date): string {
+  const two = (n: number): string => String(n).padStart(2, '0');
+  return `${DAYS[d.getDay()]} ${MONTHS[d.getMonth()]} ${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())} ${d.getFullYear()}`;
+}

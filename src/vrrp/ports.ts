@@ -1,0 +1,106 @@
+/**
+ * The ports through which the VRRP runner touches the system. Each has a real
+ * implementation in src/net/ (or src/notify/) and a fake in the tests, so the
+ * runner is tested without a kernel.
+ */
+import type { Family } from '../inet.js';
+import type { ReceivedPacket } from './receive-frame.js';
+import type { VipEntry } from './settings-from-config-vips.js';
+
+/** Monotonic time in µs and one-shot timers on it. */
+export interface Clock {
+  nowUs(): number;
+  /** Run `fn` once at `dueUs` (at once if it is past); the returned function cancels it. */
+  at(dueUs: number, fn: () => void): () => void;
+}
+
+export interface InterfaceAddress {
+  family: Family;
+  /** Canonical text. */
+  address: string;
+  prefixLen: number;
+}
+
+/** What the runner needs to know about one network interface. */
+export interface InterfaceInfo {
+  name: string;
+  index: number;
+  /** 6 bytes for Ethernet; empty when the link has no hardware address. */
+  mac: Uint8Array;
+  /** Administratively up and carrier present (IFF_UP and IFF_RUNNING), as keepalived tracks it. */
+  up: boolean;
+  /** IFF_NOARP: no gratuitous ARP is sent on it. */
+  noArp: boolean;
+  /** In the kernel's order: the first of a family is its primary address. */
+  addresses: readonly InterfaceAddress[];
+}
+
+/** The interface table, kept current from rtnetlink notifications. */
+export interface InterfacePort {
+  byName(name: string): InterfaceInfo | undefined;
+  byIndex(index: number): InterfaceInfo | undefined;
+  /** Called after the table changed for this interface (`removed`: it is gone). */
+  onChange(listener: (info: InterfaceInfo, removed: boolean) => void): void;
+  close(): void;
+}
+
+/** Adds and removes VIPs (rtnetlink RTM_NEWADDR / RTM_DELADDR). */
+export interface AddressPort {
+  /** An address already present counts as added. Rejects with an Error naming the address on anything else. */
+  add(vip: VipEntry, ifindex: number): Promise<void>;
+  /** An address already absent counts as removed. */
+  remove(vip: VipEntry, ifindex: number): Promise<void>;
+}
+
+export interface AdvertSocketOptions {
+  family: Family;
+  ifname: string;
+  ifindex: number;
+  /** The multicast group to join (224.0.0.18, ff02::12 or the configured one); none for unicast. */
+  multicastGroup?: string;
+  /** unicast_src_ip / mcast_src_ip: the address unicast adverts are received on. */
+  sourceAddress?: string;
+}
+
+/**
+ * One socket for VRRP (IP protocol 112) on one interface. IPv4 carries
+ * whole datagrams (the runner builds the header, as keepalived does); IPv6
+ * carries the VRRP message, the kernel builds the header with hop limit 255.
+ */
+export interface AdvertSocket {
+  /** Never blocks; a send error is thrown (the runner logs it and goes on, as keepalived does). */
+  send(packet: Uint8Array, destination: string, source?: string): void;
+  close(): void;
+}
+
+export interface AdvertSocketFactory {
+  open(options: AdvertSocketOptions, onPacket: (packet: ReceivedPacket) => void): AdvertSocket;
+}
+
+/** Sends one gratuitous ARP (IPv4) or unsolicited NA (IPv6) for a VIP out of an interface. */
+export interface AnnouncePort {
+  announce(vip: VipEntry, iface: InterfaceInfo): void;
+}
+
+/** The identity a script runs as. */
+export interface RunAs {
+  uid: number;
+  gid: number;
+}
+
+export interface ScriptExit {
+  /** Exit status, or undefined when killed by a signal. */
+  code: number | undefined;
+  signal: string | undefined;
+  /** Killed by us after its timeout. */
+  timedOut: boolean;
+}
+
+/** Runs scripts with execve semantics (no shell), as keepalived 2.x does. */
+export interface ScriptPort {
+  /**
+   * Start argv as `runAs`; `timeoutUs` kills it (SIGKILL to its process group) when over.
+   * Resolves when it has exited; never rejects (a failure to start is exit 127 / 126).
+   */
+  run(argv: readonly string[], runAs: RunAs, timeoutUs?: number): Promise<ScriptExit>;
+}

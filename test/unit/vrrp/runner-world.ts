@@ -1,0 +1,148 @@
+/**
+ * A simulated LAN for VrrpRunner tests: a fake clock that runs timers in
+ * due order, nodes whose fake sockets deliver each other's adverts after a
+ * small latency, and fake address and announce ports that record.
+ */
+import { createLogger, type Logger } from '../../../src/observe/log.js';
+import type { AddressPort, AdvertSocketFactory, Clock, InterfaceInfo, InterfacePort } from '../../../src/vrrp/ports.js';
+import type { ReceivedPacket } from '../../../src/vrrp/receive-frame.js';
+import { VrrpRunner, type Announcer } from '../../../src/vrrp/runner.js';
+import type { VipEntry, VrrpRunSettings } from '../../../src/vrrp/settings-from-config.js';
+
+export class FakeClock implements Clock {
+  private now = 0;
+  private seq = 0;
+  private readonly queue = new Map<number, { due: number; fn: () => void }>();
+  nowUs(): number {
+    return this.now;
+  }
+  at(dueUs: number, fn: () => void): () => void {
+    const id = this.seq++;
+    this.queue.set(id, { due: Math.max(dueUs, this.now), fn });
+    return () => this.queue.delete(id);
+  }
+  /** Run every timer due within `us`, in due order (ties in arming order). */
+  advance(us: number): void {
+    const end = this.now + us;
+    for (;;) {
+      let next: [number, { due: number; fn: () => void }] | undefined;
+      for (const entry of this.queue) if (entry[1].due <= end && (!next || entry[1].due < next[1].due)) next = entry;
+      if (!next) break;
+      this.queue.delete(next[0]);
+      this.now = next[1].due;
+      next[1].fn();
+    }
+    this.now = end;
+  }
+}
+
+const LATENCY_US = 100;
+
+export class Lan {
+  readonly clock = new FakeClock();
+  private readonly sockets: { node: Node; onPacket: (p: ReceivedPacket) => void; closed: boolean }[] = [];
+  /** Every packet put on the wire, for tests that inspect them. */
+  readonly wire: { from: string; packet: Uint8Array; destination: string; at: number }[] = [];
+  /** Rewrites (or drops, with undefined) packets in flight. */
+  tamper: ((packet: Uint8Array, from: Node) => Uint8Array | undefined) | undefined;
+
+  socketsFor(node: Node): AdvertSocketFactory {
+    return {
+      open: (options, onPacket) => {
+        const entry = { node, onPacket, closed: false };
+        this.sockets.push(entry);
+        return {
+          send: (packet, destination, source) => {
+            if (entry.closed) throw new Error('closed');
+            // a node whose link is down reaches nobody
+            if (!node.linkUp) return;
+            this.wire.push({ from: node.name, packet, destination, at: this.clock.nowUs() });
+            const sent = this.tamper ? this.tamper(packet, node) : packet;
+            if (!sent) return;
+            for (const other of this.sockets) {
+              if (other.node === node || other.closed || !other.node.linkUp) continue;
+              const received: ReceivedPacket =
+                options.family === 'inet6' ? { bytes: sent, src: source ?? node.address6, dst: destination, hopLimit: 255 } : { bytes: sent };
+              this.clock.at(this.clock.nowUs() + LATENCY_US, () => other.onPacket(received));
+            }
+          },
+          close: () => {
+            entry.closed = true;
+          },
+        };
+      },
+    };
+  }
+}
+
+export class Node {
+  readonly vips = new Set<string>();
+  readonly announced: { address: string; repeat: number; at: number }[] = [];
+  readonly lines: string[] = [];
+  readonly notified: string[][] = [];
+  linkUp = true;
+  readonly runner: VrrpRunner;
+  private readonly listeners: ((info: InterfaceInfo, removed: boolean) => void)[] = [];
+
+  constructor(
+    readonly lan: Lan,
+    readonly name: string,
+    readonly address: string,
+    readonly address6: string,
+    settings: VrrpRunSettings,
+  ) {
+    const log: Logger = createLogger({ console: true, detail: true, write: (line) => this.lines.push(line.replace(/^.*?\d{4}: /, '').trimEnd()) });
+    const interfaces: InterfacePort = {
+      byName: (n) => (n === 'eth0' ? this.iface() : undefined),
+      byIndex: (i) => (i === 2 ? this.iface() : undefined),
+      onChange: (l) => this.listeners.push(l),
+      close: () => undefined,
+    };
+    const addresses: AddressPort = {
+      add: async (vip: VipEntry) => void this.vips.add(vip.address),
+      remove: async (vip: VipEntry) => void this.vips.delete(vip.address),
+    };
+    const announcer: Announcer = {
+      enqueue: (vips, _iface, repeat) => {
+        for (const v of vips) this.announced.push({ address: v.address, repeat, at: lan.clock.nowUs() });
+      },
+    };
+    this.runner = new VrrpRunner(settings, {
+      clock: lan.clock,
+      interfaces,
+      addresses,
+      sockets: lan.socketsFor(this),
+      announcer,
+      notify: async (argv) => void this.notified.push([...argv]),
+      fifo: () => undefined,
+      log,
+    });
+  }
+
+  iface(): InterfaceInfo {
+    return {
+      name: 'eth0',
+      index: 2,
+      mac: new Uint8Array([2, 0, 0, 0, 0, Number(this.address.split('.')[3])]),
+      up: this.linkUp,
+      noArp: false,
+      addresses: [
+        { family: 'inet', address: this.address, prefixLen: 24 },
+        { family: 'inet6', address: this.address6, prefixLen: 64 },
+      ],
+    };
+  }
+
+  setLink(up: boolean): void {
+    this.linkUp = up;
+    for (const l of this.listeners) l(this.iface(), false);
+  }
+
+  state(instance = 'VI_1'): string {
+    return this.runner.instances().find((i) => i.name === instance)!.state.state;
+  }
+
+  stats(instance = 'VI_1') {
+    return this.runner.instances().find((i) => i.name === instance)!.stats;
+  }
+}

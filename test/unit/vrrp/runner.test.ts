@@ -1,0 +1,137 @@
+import { describe, expect, it } from 'vitest';
+import { parseText } from '../config/vrrp-helpers.js';
+import { vrrpSettingsFromConfig } from '../../../src/vrrp/settings-from-config.js';
+import { Lan, Node } from './runner-world.js';
+
+const S = 1_000_000;
+
+function conf(priority: number, extra = '', family: 4 | 6 = 4): string {
+  const vip = family === 4 ? '10.0.0.100/24' : 'fd00::100/64';
+  return `vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n priority ${priority}\n advert_int 1\n${extra}\n virtual_ipaddress {\n  ${vip}\n }\n}\n`;
+}
+
+function node(lan: Lan, n: number, text: string): Node {
+  const parsed = parseText(text);
+  expect(parsed.exitCode).toBe(0);
+  return new Node(lan, `n${n}`, `10.0.0.${n}`, `fe80::${n}`, vrrpSettingsFromConfig(parsed.result.config));
+}
+
+/** Step the clock by 0.1 ms until `n` is MASTER; returns that time. */
+function untilMaster(lan: Lan, n: Node): number {
+  while (n.state() !== 'MASTER') lan.clock.advance(100);
+  return lan.clock.nowUs();
+}
+
+function expectWithinStep(measured: number, expected: number): void {
+  expect(measured).toBeGreaterThanOrEqual(expected);
+  expect(measured).toBeLessThan(expected + 100);
+}
+
+describe('VrrpRunner on a simulated LAN', () => {
+  it('elects the higher priority, moves the VIP on SIGKILL and on SIGTERM after only skew time', async () => {
+    const lan = new Lan();
+    const a = node(lan, 1, conf(150));
+    const b = node(lan, 2, conf(100));
+    a.runner.start();
+    b.runner.start();
+    lan.clock.advance(5 * S);
+    expect([a.state(), b.state()]).toEqual(['MASTER', 'BACKUP']);
+    await Promise.resolve();
+    expect([...a.vips]).toEqual(['10.0.0.100']);
+    expect([...b.vips]).toEqual([]);
+    expect(a.announced).toEqual([{ address: '10.0.0.100', repeat: 5, at: expect.any(Number) }]);
+    expect(a.lines).toContain('(VI_1) Entering MASTER STATE');
+    expect(b.lines).toContain('(VI_1) Entering BACKUP STATE (init)');
+    expect(b.stats().advert_rcvd).toBeGreaterThan(0);
+
+    // SIGTERM: a priority-0 advert; the backup takes over after its skew time ((256-100)/256 s)
+    const stopping = a.runner.stop();
+    const stoppedAt = lan.clock.nowUs();
+    expectWithinStep(untilMaster(lan, b) - stoppedAt, Math.floor((156 * S) / 256) + 100);
+    await stopping;
+    expect(a.vips.size).toBe(0);
+    expect(b.lines).toContain('(VI_1) Backup received priority 0 advertisement');
+    expect(a.stats().pri_zero_sent).toBe(1);
+  });
+
+  it('takes over after the master-down interval when the master dies silently', () => {
+    const lan = new Lan();
+    const a = node(lan, 1, conf(150));
+    const b = node(lan, 2, conf(100));
+    a.runner.start();
+    b.runner.start();
+    lan.clock.advance(5 * S);
+    a.setLink(false);
+    const lastAdvert = lan.wire.filter((w) => w.from === 'n1').at(-1)!.at;
+    // 3 × 1 s + (256 − 100)/256 s after the last advert (+ its 0.1 ms on the wire)
+    expectWithinStep(untilMaster(lan, b) - lastAdvert, 3 * S + Math.floor((156 * S) / 256) + 100);
+    expect(a.state()).toBe('FAULT');
+  });
+
+  it('preempts when the higher priority returns, and not with nopreempt', () => {
+    for (const [extra, expected] of [
+      ['', ['MASTER', 'BACKUP']],
+      [' nopreempt', ['BACKUP', 'MASTER']],
+    ] as const) {
+      const lan = new Lan();
+      const b = node(lan, 2, conf(100));
+      b.runner.start();
+      lan.clock.advance(5 * S);
+      expect(b.state()).toBe('MASTER');
+      const a = node(lan, 1, conf(150, extra));
+      a.runner.start();
+      lan.clock.advance(6 * S);
+      expect([a.state(), b.state()]).toEqual(expected);
+    }
+  });
+
+  it('breaks a tie by the higher primary address', () => {
+    const lan = new Lan();
+    const a = node(lan, 1, conf(100));
+    const b = node(lan, 2, conf(100));
+    a.runner.start();
+    b.runner.start();
+    lan.clock.advance(8 * S);
+    expect([a.state(), b.state()]).toEqual(['BACKUP', 'MASTER']);
+  });
+
+  it('counts and drops an advert with the wrong password', () => {
+    const lan = new Lan();
+    const a = node(lan, 1, conf(150, ' authentication {\n  auth_type PASS\n  auth_pass secret1\n }'));
+    const b = node(lan, 2, conf(100, ' authentication {\n  auth_type PASS\n  auth_pass secret2\n }'));
+    a.runner.start();
+    b.runner.start();
+    lan.clock.advance(6 * S);
+    expect([a.state(), b.state()]).toEqual(['MASTER', 'MASTER']);
+    expect(b.stats().auth_failure).toBeGreaterThan(0);
+    expect(b.stats().advert_rcvd).toBe(0);
+  });
+
+  it('runs VRRPv3 over IPv6 with the link-local source and centisecond intervals', () => {
+    const lan = new Lan();
+    const v3 = ' version 3\n advert_int 0.05';
+    const a = node(lan, 1, conf(150, v3, 6));
+    const b = node(lan, 2, conf(100, v3, 6));
+    a.runner.start();
+    b.runner.start();
+    lan.clock.advance(S);
+    expect([a.state(), b.state()]).toEqual(['MASTER', 'BACKUP']);
+    a.setLink(false);
+    const lastAdvert = lan.wire.filter((w) => w.from === 'n1').at(-1)!.at;
+    // 3 × 50 ms + skew: (256 − 100) × 50 ms / 256
+    expectWithinStep(untilMaster(lan, b) - lastAdvert, 150_000 + Math.floor((156 * 50_000) / 256) + 100);
+  });
+
+  it('moves a sync group together', () => {
+    const lan = new Lan();
+    const two = (priority: number) =>
+      `vrrp_sync_group G {\n group {\n  VI_1\n  VI_2\n }\n}\n${conf(priority)}` +
+      conf(priority).replace('VI_1', 'VI_2').replace('virtual_router_id 51', 'virtual_router_id 52').replace('10.0.0.100', '10.0.0.101');
+    const a = node(lan, 1, two(150));
+    const b = node(lan, 2, two(100));
+    a.runner.start();
+    b.runner.start();
+    lan.clock.advance(5 * S);
+    expect([a.state('VI_1'), a.state('VI_2'), b.state('VI_1'), b.state('VI_2')]).toEqual(['MASTER', 'MASTER', 'BACKUP', 'BACKUP']);
+  });
+});
