@@ -1,0 +1,102 @@
+/**
+ * notify_fifo / vrrp_notify_fifo / lvs_notify_fifo writers (keepalived's
+ * notify.c fifo_open): start the FIFO's script, open the FIFO read-write
+ * and non-blocking — so the open never waits for a reader and a write never
+ * blocks or raises SIGPIPE — and write each line to every open FIFO.
+ *
+ * keepalived creates a missing FIFO with mkfifo(3); Node has no mkfifo and
+ * scripts may not be shelled out to, so a missing FIFO is reported and left
+ * unused, as keepalived leaves one it could not create.
+ */
+import * as fs from 'node:fs';
+import type { RunAs, ScriptPort } from '../vrrp/ports.js';
+
+export interface FifoSpec {
+  readonly which: 'notify_fifo' | 'vrrp_notify_fifo' | 'lvs_notify_fifo';
+  readonly path: string;
+  /** The FIFO script, its argv already ending with the FIFO name. */
+  readonly script?: { readonly argv: readonly string[] } & RunAs;
+}
+
+export interface NotifyFifoPorts {
+  scripts: ScriptPort;
+  log(message: string): void;
+  /** The process writing: it names the FIFO scripts in their exit message. */
+  process: 'vrrp' | 'lvs';
+}
+
+interface OpenFifo {
+  readonly path: string;
+  readonly fd: number;
+  dropped: number;
+}
+
+export class NotifyFifos {
+  private constructor(private readonly open: OpenFifo[]) {}
+
+  /** In keepalived's order: the global notify_fifo first, then the process's own. */
+  static open(fifos: readonly FifoSpec[], ports: NotifyFifoPorts): NotifyFifos {
+    const open: OpenFifo[] = [];
+    for (const fifo of fifos) {
+      const fd = openFifo(fifo, ports);
+      if (fd !== undefined) open.push({ path: fifo.path, fd, dropped: 0 });
+    }
+    return new NotifyFifos(open);
+  }
+
+  /** Writes the line (formatted by the caller) to every FIFO; one that is full or broken loses it. */
+  write(line: string | Uint8Array): void {
+    const data = typeof line === 'string' ? Buffer.from(line) : line;
+    for (const fifo of this.open) {
+      try {
+        fs.writeSync(fifo.fd, data);
+      } catch {
+        // EAGAIN: the reader is not keeping up; keepalived ignores the failure too
+        fifo.dropped++;
+      }
+    }
+  }
+
+  /** Lines lost per FIFO path. */
+  get dropped(): ReadonlyMap<string, number> {
+    return new Map(this.open.map((f) => [f.path, f.dropped]));
+  }
+
+  close(): void {
+    for (const fifo of this.open.splice(0)) fs.closeSync(fifo.fd);
+  }
+}
+
+function openFifo(fifo: FifoSpec, ports: NotifyFifoPorts): number | undefined {
+  // keepalived's prefix in its messages: "" for the global FIFO, "vrrp_" or "lvs_" for a process's own
+  const type = fifo.which.slice(0, -'notify_fifo'.length);
+  if (!exists(fifo.path)) {
+    ports.log(`Unable to create ${type}notify fifo ${fifo.path} - keepalived-ts cannot create FIFOs, create it with mkfifo`);
+    return undefined;
+  }
+  // the script starts first: it is the reader keepalived expects on the other end
+  if (fifo.script) {
+    const { argv, uid, gid } = fifo.script;
+    void ports.scripts.run(argv, { uid, gid }).then(() => ports.log(`${ports.process} notify fifo script terminated`));
+  }
+  try {
+    return fs.openSync(fifo.path, fs.constants.O_RDWR | fs.constants.O_NONBLOCK | fs.constants.O_NOFOLLOW);
+  } catch (error) {
+    ports.log(`Unable to open ${type}notify fifo ${fifo.path} - errno ${errnoNumber(error)}`);
+    return undefined;
+  }
+}
+
+function exists(file: string): boolean {
+  try {
+    fs.lstatSync(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function errnoNumber(error: unknown): number | string {
+  const errno = (error as NodeJS.ErrnoException).errno;
+  return errno === undefined ? String(error) : -errno;
+}

@@ -1,0 +1,118 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { NotifyFifos, type FifoSpec } from '../../../src/notify/fifo.js';
+import type { RunAs, ScriptExit, ScriptPort } from '../../../src/vrrp/ports.js';
+import { tempDir } from '../../tmp.js';
+
+class FakeScripts implements ScriptPort {
+  readonly runs: { argv: readonly string[]; runAs: RunAs; timeoutUs: number | undefined }[] = [];
+  exit: (exit: ScriptExit) => void = () => undefined;
+  run(argv: readonly string[], runAs: RunAs, timeoutUs?: number): Promise<ScriptExit> {
+    this.runs.push({ argv, runAs, timeoutUs });
+    return new Promise((resolve) => (this.exit = resolve));
+  }
+}
+
+const opened: NotifyFifos[] = [];
+const readers: number[] = [];
+afterEach(() => {
+  for (const f of opened.splice(0)) f.close();
+  for (const fd of readers.splice(0)) fs.closeSync(fd);
+});
+
+/** mkfifo(1) is fine in a test; the daemon itself may not shell out. */
+function mkfifo(file: string): string {
+  execFileSync('mkfifo', [file]);
+  return file;
+}
+
+function reader(file: string): () => string {
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  readers.push(fd);
+  return () => {
+    const buffer = Buffer.alloc(1 << 20);
+    try {
+      return buffer.subarray(0, fs.readSync(fd, buffer)).toString('latin1');
+    } catch {
+      return '';
+    }
+  };
+}
+
+function open(fifos: FifoSpec[], scripts = new FakeScripts()) {
+  const logs: string[] = [];
+  const fifo = NotifyFifos.open(fifos, { scripts, log: (m) => logs.push(m), process: 'vrrp' });
+  opened.push(fifo);
+  return { fifo, logs, scripts };
+}
+
+describe('NotifyFifos', () => {
+  it('writes each line to the global and the VRRP FIFO', () => {
+    const dir = tempDir('fifo');
+    const global = mkfifo(path.join(dir, 'global'));
+    const vrrp = mkfifo(path.join(dir, 'vrrp'));
+    const readGlobal = reader(global);
+    const readVrrp = reader(vrrp);
+    const { fifo, logs } = open([
+      { which: 'notify_fifo', path: global },
+      { which: 'vrrp_notify_fifo', path: vrrp },
+    ]);
+    fifo.write('INSTANCE "VI_1" MASTER 100\n');
+    fifo.write(Buffer.from('GROUP "VG_1" BACKUP 0\n\0'));
+    expect(readGlobal()).toBe('INSTANCE "VI_1" MASTER 100\nGROUP "VG_1" BACKUP 0\n\0');
+    expect(readVrrp()).toBe('INSTANCE "VI_1" MASTER 100\nGROUP "VG_1" BACKUP 0\n\0');
+    expect(logs).toEqual([]);
+  });
+
+  it('opens without a reader and keeps what was written for the reader that comes later', () => {
+    const dir = tempDir('fifo');
+    const file = mkfifo(path.join(dir, 'f'));
+    const { fifo } = open([{ which: 'vrrp_notify_fifo', path: file }]);
+    fifo.write('INSTANCE "VI_1" BACKUP 100\n');
+    expect(reader(file)()).toBe('INSTANCE "VI_1" BACKUP 100\n');
+  });
+
+  it('drops and counts lines once the pipe is full, without blocking or throwing', () => {
+    const dir = tempDir('fifo');
+    const file = mkfifo(path.join(dir, 'f'));
+    const { fifo } = open([{ which: 'vrrp_notify_fifo', path: file }]);
+    const line = `${'x'.repeat(1023)}\n`;
+    for (let i = 0; i < 1024; i++) fifo.write(line);
+    const dropped = fifo.dropped.get(file)!;
+    expect(dropped).toBeGreaterThan(0);
+    const kept = reader(file)();
+    expect(kept.length).toBe((1024 - dropped) * 1024);
+  });
+
+  it('starts the FIFO script before opening, and logs when it ends', async () => {
+    const dir = tempDir('fifo');
+    const file = mkfifo(path.join(dir, 'f'));
+    const { scripts, logs } = open([{ which: 'vrrp_notify_fifo', path: file, script: { argv: ['/usr/bin/reader', file], uid: 3, gid: 4 } }]);
+    expect(scripts.runs).toEqual([{ argv: ['/usr/bin/reader', file], runAs: { uid: 3, gid: 4 }, timeoutUs: undefined }]);
+    scripts.exit({ code: 0, signal: undefined, timedOut: false });
+    await new Promise((r) => setImmediate(r));
+    expect(logs).toEqual(['vrrp notify fifo script terminated']);
+  });
+
+  it('reports a missing FIFO, starts no script and writes nowhere', () => {
+    const dir = tempDir('fifo');
+    const file = path.join(dir, 'missing');
+    const { fifo, logs, scripts } = open([{ which: 'vrrp_notify_fifo', path: file, script: { argv: ['/x', file], uid: 0, gid: 0 } }]);
+    fifo.write('INSTANCE "VI_1" MASTER 100\n');
+    expect(logs).toEqual([`Unable to create vrrp_notify fifo ${file} - keepalived-ts cannot create FIFOs, create it with mkfifo`]);
+    expect(scripts.runs).toEqual([]);
+    expect(fifo.dropped.size).toBe(0);
+    expect(fs.existsSync(file)).toBe(false);
+  });
+
+  it('reports a FIFO it cannot open (a symbolic link: O_NOFOLLOW)', () => {
+    const dir = tempDir('fifo');
+    const file = mkfifo(path.join(dir, 'f'));
+    const link = path.join(dir, 'link');
+    fs.symlinkSync(file, link);
+    const { logs } = open([{ which: 'notify_fifo', path: link }]);
+    expect(logs).toEqual([`Unable to open notify fifo ${link} - errno 40`]);
+  });
+});
