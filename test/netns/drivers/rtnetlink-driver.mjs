@@ -1,0 +1,35 @@
+/**
+ * Runs inside a namespace: the compiled interface table and address port,
+ * driven by JSON lines on stdin ({id, op: 'show'|'add'|'remove', ifname?,
+ * vip?, ifindex?}), answering ({id, ok, info?, error?}) and reporting every
+ * table change ({event: 'change', info, removed}) as JSON lines on stdout.
+ */
+import { createInterface } from 'node:readline';
+import { rtnetlinkAddressPort } from '../../../dist/src/net/addresses.js';
+import { openInterfaceTable } from '../../../dist/src/net/interfaces.js';
+
+const say = (o) => process.stdout.write(`${JSON.stringify(o)}\n`);
+// JSON has no Uint8Array: the MAC travels as hex.
+const view = (info) => info && { ...info, mac: Buffer.from(info.mac).toString('hex') };
+
+const table = await openInterfaceTable((e) => say({ event: 'error', message: e.message }));
+table.onChange((info, removed) => say({ event: 'change', info: view(info), removed }));
+const port = rtnetlinkAddressPort();
+say({ event: 'ready' });
+
+for await (const line of createInterface({ input: process.stdin })) {
+  const { id, op, ifname, vip, ifindex } = JSON.parse(line);
+  try {
+    if (op === 'show') {
+      say({ id, ok: true, info: view(table.byName(ifname)) });
+      continue;
+    }
+    const index = ifindex ?? table.byName(vip.device)?.index;
+    if (index === undefined) throw new Error(`no interface ${vip.device}`);
+    await port[op](vip, index);
+    say({ id, ok: true });
+  } catch (e) {
+    say({ id, ok: false, error: e.message });
+  }
+}
+table.close();
