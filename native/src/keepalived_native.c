@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -452,6 +453,17 @@ static napi_value close_fd(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* mkfifo(path, mode): notify FIFOs keepalived creates when missing; Node has no mkfifo. */
+static napi_value make_fifo(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  char path[4096];
+  uint32_t mode;
+  if (!get_string(env, argv[0], path, sizeof path, NULL)) return NULL;
+  CHECK(napi_get_value_uint32(env, argv[1], &mode));
+  if (mkfifo(path, (mode_t)mode) < 0) return throw_errno(env, "mkfifo", errno);
+  return NULL;
+}
+
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   const napi_property_descriptor functions[] = {
       {"sdNotify", NULL, sd_notify, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -463,6 +475,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       {"pollStart", NULL, poll_start, NULL, NULL, NULL, napi_enumerable, NULL},
       {"pollStop", NULL, poll_stop, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, close_fd, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"mkfifo", NULL, make_fifo, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions));
   return exports;

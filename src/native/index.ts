@@ -1,6 +1,6 @@
 /**
  * Typed access to the project's N-API addon (native/): what neither Node nor raw-socket can do —
- * sd_notify, AF_PACKET frames, and raw IPv6 VRRP with the received hop limit (recvmsg ancillary data).
+ * sd_notify, AF_PACKET frames, raw IPv6 VRRP with the received hop limit (recvmsg ancillary data), mkfifo.
  * The addon is loaded on first use, so modules that import this one still load where it is not built.
  * Failed system calls throw Errors with `code` ('ENODEV', 'EAGAIN', ...), `errno` and `syscall`.
  */
@@ -32,6 +32,7 @@ interface Addon {
   pollStart(fd: number, onReadable: (error?: Error) => void): object;
   pollStop(handle: object): void;
   close(fd: number): void;
+  mkfifo(path: string, mode: number): void;
 }
 
 const ADDON = 'native/build/Release/keepalived_native.node';
@@ -72,6 +73,11 @@ export function sdNotify(state: string): boolean {
   const socketPath = process.env.NOTIFY_SOCKET;
   if (!socketPath) return false;
   return load().sdNotify(socketPath, Buffer.from(state));
+}
+
+/** mkfifo(3): creates a FIFO (throws EEXIST and the like with their code). */
+export function makeFifo(file: string, mode: number): void {
+  load().mkfifo(file, mode);
 }
 
 /** An AF_PACKET socket that sends whole Ethernet frames out of one interface. */

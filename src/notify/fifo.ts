@@ -3,12 +3,11 @@
  * notify.c fifo_open): start the FIFO's script, open the FIFO read-write
  * and non-blocking — so the open never waits for a reader and a write never
  * blocks or raises SIGPIPE — and write each line to every open FIFO.
- *
- * keepalived creates a missing FIFO with mkfifo(3); Node has no mkfifo and
- * scripts may not be shelled out to, so a missing FIFO is reported and left
- * unused, as keepalived leaves one it could not create.
+ * A missing FIFO is created (mkfifo through the project's addon, mode 0644,
+ * given to its owner) and removed again on close, as keepalived does.
  */
 import * as fs from 'node:fs';
+import { makeFifo } from '../native/index.js';
 import type { RunAs, ScriptPort } from '../vrrp/ports.js';
 
 export interface FifoSpec {
@@ -16,6 +15,8 @@ export interface FifoSpec {
   readonly path: string;
   /** The FIFO script, its argv already ending with the FIFO name. */
   readonly script?: { readonly argv: readonly string[] } & RunAs;
+  /** Who a FIFO we create belongs to (notify_fifo's `username [groupname]`). */
+  readonly owner?: RunAs;
 }
 
 export interface NotifyFifoPorts {
@@ -28,6 +29,8 @@ export interface NotifyFifoPorts {
 interface OpenFifo {
   readonly path: string;
   readonly fd: number;
+  /** Made by us: removed on close. */
+  readonly created: boolean;
   dropped: number;
 }
 
@@ -38,8 +41,8 @@ export class NotifyFifos {
   static open(fifos: readonly FifoSpec[], ports: NotifyFifoPorts): NotifyFifos {
     const open: OpenFifo[] = [];
     for (const fifo of fifos) {
-      const fd = openFifo(fifo, ports);
-      if (fd !== undefined) open.push({ path: fifo.path, fd, dropped: 0 });
+      const opened = openFifo(fifo, ports);
+      if (opened !== undefined) open.push({ path: fifo.path, ...opened, dropped: 0 });
     }
     return new NotifyFifos(open);
   }
@@ -63,16 +66,26 @@ export class NotifyFifos {
   }
 
   close(): void {
-    for (const fifo of this.open.splice(0)) fs.closeSync(fifo.fd);
+    for (const fifo of this.open.splice(0)) {
+      fs.closeSync(fifo.fd);
+      if (fifo.created) fs.rmSync(fifo.path, { force: true });
+    }
   }
 }
 
-function openFifo(fifo: FifoSpec, ports: NotifyFifoPorts): number | undefined {
+function openFifo(fifo: FifoSpec, ports: NotifyFifoPorts): { fd: number; created: boolean } | undefined {
   // keepalived's prefix in its messages: "" for the global FIFO, "vrrp_" or "lvs_" for a process's own
   const type = fifo.which.slice(0, -'notify_fifo'.length);
-  if (!exists(fifo.path)) {
-    ports.log(`Unable to create ${type}notify fifo ${fifo.path} - keepalived-ts cannot create FIFOs, create it with mkfifo`);
-    return undefined;
+  let created = false;
+  try {
+    makeFifo(fifo.path, 0o644);
+    created = true;
+    if (fifo.owner) chownIfOther(fifo.path, fifo.owner, ports);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+      ports.log(`Unable to create ${type}notify fifo ${fifo.path}`);
+      return undefined;
+    }
   }
   // the script starts first: it is the reader keepalived expects on the other end
   if (fifo.script) {
@@ -80,19 +93,22 @@ function openFifo(fifo: FifoSpec, ports: NotifyFifoPorts): number | undefined {
     void ports.scripts.run(argv, { uid, gid }).then(() => ports.log(`${ports.process} notify fifo script terminated`));
   }
   try {
-    return fs.openSync(fifo.path, fs.constants.O_RDWR | fs.constants.O_NONBLOCK | fs.constants.O_NOFOLLOW);
+    return { fd: fs.openSync(fifo.path, fs.constants.O_RDWR | fs.constants.O_NONBLOCK | fs.constants.O_NOFOLLOW), created };
   } catch (error) {
     ports.log(`Unable to open ${type}notify fifo ${fifo.path} - errno ${errnoNumber(error)}`);
+    if (created) fs.rmSync(fifo.path, { force: true });
     return undefined;
   }
 }
 
-function exists(file: string): boolean {
+function chownIfOther(file: string, owner: RunAs, ports: NotifyFifoPorts): void {
+  const uid = process.getuid?.() ?? 0;
+  const gid = process.getgid?.() ?? 0;
+  if (owner.uid === uid && owner.gid === gid) return;
   try {
-    fs.lstatSync(file);
-    return true;
+    fs.chownSync(file, owner.uid === uid ? -1 : owner.uid, owner.gid === gid ? -1 : owner.gid);
   } catch {
-    return false;
+    ports.log(`Failed to set uid:gid for fifo ${file}`);
   }
 }
 

@@ -96,15 +96,30 @@ describe('NotifyFifos', () => {
     expect(logs).toEqual(['vrrp notify fifo script terminated']);
   });
 
-  it('reports a missing FIFO, starts no script and writes nowhere', () => {
+  it('creates a missing FIFO (mode 0644), writes to it, and removes it on close', () => {
     const dir = tempDir('fifo');
-    const file = path.join(dir, 'missing');
+    const file = path.join(dir, 'made');
+    const { fifo, logs } = open([{ which: 'vrrp_notify_fifo', path: file }]);
+    const stat = fs.statSync(file);
+    expect(stat.isFIFO()).toBe(true);
+    expect(stat.mode & 0o777).toBe(0o644 & ~process.umask());
+    const reader = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    fifo.write('INSTANCE "VI_1" MASTER 100\n');
+    const buf = Buffer.alloc(64);
+    expect(buf.subarray(0, fs.readSync(reader, buf)).toString()).toBe('INSTANCE "VI_1" MASTER 100\n');
+    fs.closeSync(reader);
+    fifo.close();
+    expect(fs.existsSync(file)).toBe(false);
+    expect(logs).toEqual([]);
+  });
+
+  it('reports a FIFO it cannot create, starts no script and writes nowhere', () => {
+    const file = path.join(tempDir('fifo'), 'no-such-dir', 'f');
     const { fifo, logs, scripts } = open([{ which: 'vrrp_notify_fifo', path: file, script: { argv: ['/x', file], uid: 0, gid: 0 } }]);
     fifo.write('INSTANCE "VI_1" MASTER 100\n');
-    expect(logs).toEqual([`Unable to create vrrp_notify fifo ${file} - keepalived-ts cannot create FIFOs, create it with mkfifo`]);
+    expect(logs).toEqual([`Unable to create vrrp_notify fifo ${file}`]);
     expect(scripts.runs).toEqual([]);
     expect(fifo.dropped.size).toBe(0);
-    expect(fs.existsSync(file)).toBe(false);
   });
 
   it('reports a FIFO it cannot open (a symbolic link: O_NOFOLLOW)', () => {
