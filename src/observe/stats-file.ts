@@ -1,0 +1,53 @@
+/**
+ * SIGUSR2's keepalived.stats: every VRRP instance's counters in keepalived's
+ * layout (exporters parse this file), written to $TMPDIR or /tmp.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { InstanceCounter } from '../vrrp/runner.js';
+
+export interface InstanceStats {
+  name: string;
+  stats: Readonly<Record<InstanceCounter, number>>;
+}
+
+export function statsText(instances: readonly InstanceStats[]): string {
+  return instances
+    .map(({ name, stats: s }) =>
+      [
+        `VRRP Instance: ${name}`,
+        '  Advertisements:',
+        `    Received: ${s.advert_rcvd}`,
+        `    Sent: ${s.advert_sent}`,
+        `  Became master: ${s.become_master}`,
+        `  Released master: ${s.release_master}`,
+        '  Packet Errors:',
+        `    Length: ${s.packet_len_err}`,
+        `    TTL: ${s.ip_ttl_err}`,
+        `    Invalid Type: ${s.invalid_type_rcvd}`,
+        `    Advertisement Interval: ${s.advert_interval_err}`,
+        `    Address List: ${s.addr_list_err}`,
+        '  Authentication Errors:',
+        `    Invalid Type: ${s.invalid_authtype}`,
+        `    Type Mismatch: ${s.authtype_mismatch}`,
+        `    Failure: ${s.auth_failure}`,
+        '  Priority Zero:',
+        `    Received: ${s.pri_zero_rcvd}`,
+        `    Sent: ${s.pri_zero_sent}`,
+        '',
+      ].join('\n'),
+    )
+    .join('');
+}
+
+/** keepalived's make_tmp_filename: $TMPDIR, else /tmp. */
+export function dumpFilePath(name: string): string {
+  return path.join(process.env.TMPDIR || (os.platform() === 'linux' ? '/tmp' : os.tmpdir()), name);
+}
+
+export function writeStatsFile(instances: readonly InstanceStats[]): string {
+  const file = dumpFilePath('keepalived.stats');
+  fs.writeFileSync(file, statsText(instances));
+  return file;
+}
