@@ -3,7 +3,9 @@ import * as fs from 'node:fs';
 import { CliError, parseArgs, USAGE, type CliOptions } from './cli-options.js';
 import { operatorText } from './config/diagnostics.js';
 import { parseConfig } from './config/parse.js';
+import { CHILD_ENV, runDaemon } from './daemon.js';
 import { VERSION } from './version.js';
+import { runVrrpProcess } from './vrrp/process.js';
 
 function configTest(o: CliOptions): number {
   const result = parseConfig(o.configFile, { configId: o.configId, testMode: true });
@@ -20,7 +22,7 @@ function dumpConf(o: CliOptions): number {
   return 0;
 }
 
-function main(argv: readonly string[]): number {
+function main(argv: readonly string[]): Promise<number> | number {
   let o: CliOptions;
   try {
     o = parseArgs(argv);
@@ -39,8 +41,15 @@ function main(argv: readonly string[]): number {
   }
   if (o.configTest) return configTest(o);
   if (o.dumpConf) return dumpConf(o);
-  process.stderr.write('keepalived-ts: the daemon is not available in this version; use -t to check a configuration or -d to dump it\n');
-  return 1;
+  if (process.env[CHILD_ENV] === 'vrrp') return runVrrpProcess(o);
+  if (o.checkOnly) {
+    process.stderr.write('keepalived-ts: the health checkers are not available in this version (-C)\n');
+    return 1;
+  }
+  return runDaemon(o, argv);
 }
 
-process.exitCode = main(process.argv.slice(2));
+const outcome = main(process.argv.slice(2));
+// the daemon's sockets and timers hold the event loop: it exits explicitly once stopped
+if (typeof outcome === 'number') process.exitCode = outcome;
+else void outcome.then((code) => process.exit(code));

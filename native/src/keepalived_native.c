@@ -200,7 +200,7 @@ static napi_value ip6_open(napi_env env, napi_callback_info info) {
 
   int fd = socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, VRRP_PROTO);
   if (fd < 0) return throw_errno(env, "socket", errno);
-  const int one = 1, zero = 0, hops = 255, csum = VRRP6_CHECKSUM_OFFSET, idx = (int)ifindex;
+  const int one = 1, zero = 0, hops = 255, csum = VRRP6_CHECKSUM_OFFSET, idx = (int)ifindex, tclass = 0xc0;
   const struct {
     int level, name;
     const void *value;
@@ -215,6 +215,8 @@ static napi_value ip6_open(napi_env env, napi_callback_info info) {
       {IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one},
       {IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof hops},
       {IPPROTO_IPV6, IPV6_UNICAST_HOPS, &hops, sizeof hops},
+      /* Internetwork control, as keepalived marks its adverts (IPv4's TOS 0xc0). */
+      {IPPROTO_IPV6, IPV6_TCLASS, &tclass, sizeof tclass},
       /* Our own adverts must not come back to us (keepalived does the same). */
       {IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &zero, sizeof zero},
       {IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, &mreq, sizeof mreq},

@@ -1,0 +1,133 @@
+/**
+ * The parent process, as keepalived's: writes its pid file, starts the VRRP
+ * child (the checker child comes with the checkers), passes signals on,
+ * restarts a child that dies unless -R, and stops them all on SIGTERM/SIGINT.
+ */
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import type { CliOptions } from './cli-options.js';
+import { parseConfig } from './config/parse.js';
+import { operatorText } from './config/diagnostics.js';
+import { createLogger, type Logger } from './observe/log.js';
+import { sdNotify } from './native/index.js';
+import { claimPidFile, removePidFile } from './pid-file.js';
+import { VERSION } from './version.js';
+
+/** Set in a child's environment: which subsystem the process runs. */
+export const CHILD_ENV = 'KEEPALIVED_TS_CHILD';
+
+/** keepalived gives its children this long to stop before the parent kills them. */
+const CHILD_STOP_TIMEOUT_MS = 10_000;
+/** A child dying faster than this after its start is not restarted in a loop. */
+const RESPAWN_DELAY_MS = 1_000;
+
+interface Child {
+  name: 'VRRP';
+  process?: ChildProcess;
+  start(): ChildProcess;
+}
+
+export function runDaemon(o: CliOptions, argv: readonly string[]): Promise<number> | number {
+  if (!o.dontFork) return detach(argv);
+  const log = createLogger({ console: o.logConsole, detail: o.logDetail });
+  log.info(`Starting keepalived-ts v${VERSION}`);
+  log.info(`Command line: ${process.argv.map((a) => `'${a}'`).join(' ')}`);
+  log.info(`Opening file '${o.configFile}'.`);
+  const parsed = parseConfig(o.configFile, { configId: o.configId, testMode: true });
+  for (const d of [...parsed.diagnostics, ...parsed.notices]) log.warn(operatorText(d));
+  const claimed = claimPidFile(o.pidFile);
+  if (claimed !== true) {
+    log.error(`daemon is already running (pid ${claimed} in ${o.pidFile})`);
+    return 1;
+  }
+  const children: Child[] = [];
+  if (!o.checkOnly) children.push({ name: 'VRRP', start: () => fork(process.argv[1]!, argv, { env: { ...process.env, [CHILD_ENV]: 'vrrp' } }) });
+  if (!o.vrrpOnly && parsed.config.check.virtualServers.length > 0) log.warn('health checkers are not available in this version; virtual_server blocks are not acted on');
+  return supervise(children, o, log);
+}
+
+function supervise(children: Child[], o: CliOptions, log: Logger): Promise<number> {
+  let stopping = false;
+  const launch = (child: Child): void => {
+    const started = Date.now();
+    const p = child.start();
+    child.process = p;
+    log.info(`Starting ${child.name} child process, pid=${p.pid}`);
+    p.on('exit', (code, signal) => {
+      child.process = undefined;
+      if (stopping) return;
+      log.error(`${child.name} child process(${p.pid}) died: ${signal ?? `exited with status ${code}`}`);
+      if (o.dontRespawn) {
+        void stop();
+        return;
+      }
+      setTimeout(() => launch(child), Math.max(0, RESPAWN_DELAY_MS - (Date.now() - started)));
+    });
+  };
+
+  let resolveExit: (code: number) => void = () => undefined;
+  const exited = new Promise<number>((resolve) => (resolveExit = resolve));
+  const stop = async (): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    clearInterval(watchdog);
+    notifySystemd('STOPPING=1');
+    log.info('Stopping');
+    await Promise.all(children.map((c) => stopChild(c)));
+    removePidFile(o.pidFile);
+    log.info(`Stopped keepalived-ts v${VERSION}`);
+    resolveExit(0);
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void stop());
+  process.on('SIGHUP', () => {
+    notifySystemd('RELOADING=1');
+    for (const c of children) c.process?.kill('SIGHUP');
+    notifySystemd('READY=1');
+  });
+  for (const signal of ['SIGUSR1', 'SIGUSR2'] as const) {
+    process.on(signal, () => {
+      for (const c of children) c.process?.kill(signal);
+    });
+  }
+  for (const child of children) launch(child);
+  log.info('Startup complete');
+  notifySystemd('READY=1');
+  const watchdog = startWatchdog();
+  return exited;
+}
+
+/** sd_notify when started by systemd with Type=notify; a failure to reach it is not fatal. */
+function notifySystemd(state: string): void {
+  try {
+    sdNotify(state);
+  } catch {
+    // no systemd listening: nothing to tell
+  }
+}
+
+/** WatchdogSec=: systemd sets WATCHDOG_USEC (and WATCHDOG_PID); ping at half the period. */
+function startWatchdog(): NodeJS.Timeout | undefined {
+  const usec = Number(process.env.WATCHDOG_USEC);
+  const pid = process.env.WATCHDOG_PID;
+  if (!Number.isFinite(usec) || usec <= 0 || (pid !== undefined && Number(pid) !== process.pid)) return undefined;
+  return setInterval(() => notifySystemd('WATCHDOG=1'), Math.max(1, Math.floor(usec / 2000)));
+}
+
+function stopChild(child: Child): Promise<void> {
+  const p = child.process;
+  if (!p || p.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => p.kill('SIGKILL'), CHILD_STOP_TIMEOUT_MS);
+    p.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    p.kill('SIGTERM');
+  });
+}
+
+/** Without -n keepalived goes to the background: start a detached copy with -n and return. */
+function detach(argv: readonly string[]): number {
+  const child = spawn(process.execPath, [process.argv[1]!, '--dont-fork', ...argv], { detached: true, stdio: 'ignore' });
+  child.unref();
+  return 0;
+}
