@@ -43,11 +43,6 @@ const IP_MULTICAST_LOOP = 34;
 const IP_ADD_MEMBERSHIP = 35;
 const IP_MULTICAST_ALL = 49;
 
-export interface Vrrp4SocketOptions extends AdvertSocketOptions {
-  /** auth_type AH: a socket for protocol 112 never sees AH datagrams, so keepalived opens one for 51. */
-  ah?: boolean;
-}
-
 /** struct ip_mreqn: group (or INADDR_ANY), local address INADDR_ANY, interface index in host order. */
 function ipMreqn(group: Uint8Array | undefined, ifindex: number): Buffer {
   const buffer = Buffer.alloc(12);
@@ -69,7 +64,7 @@ function ipv4(text: string, what: string): Uint8Array {
  * callback. Throws when the socket cannot be set up (EPERM without
  * CAP_NET_RAW, ENODEV, ...).
  */
-export function openVrrpSocket4(options: Vrrp4SocketOptions, onPacket: (packet: ReceivedPacket) => void, onError: (error: Error) => void): AdvertSocket {
+export function openVrrpSocket4(options: AdvertSocketOptions, onPacket: (packet: ReceivedPacket) => void, onError: (error: Error) => void): AdvertSocket {
   const group = options.multicastGroup === undefined ? undefined : ipv4(options.multicastGroup, 'multicast group');
   // keepalived binds the socket to the group or to unicast_src, so the kernel hands it only datagrams for that
   // address; raw-socket cannot bind(), so the same filter is applied here.

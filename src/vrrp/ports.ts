@@ -60,6 +60,8 @@ export interface AdvertSocketOptions {
   multicastGroup?: string;
   /** unicast_src_ip / mcast_src_ip: the address unicast adverts are received on. */
   sourceAddress?: string;
+  /** auth_type AH (IPv4): the adverts travel as IP protocol 51, so the socket is opened for that. */
+  ah?: boolean;
 }
 
 /**

@@ -119,6 +119,13 @@ export class VrrpRunner {
     }
     this.tracking = { ...EMPTY_TRACK_STATUS, interfaces: up, scripts: initial.scripts ?? {}, files: initial.files ?? {} };
     interfaces.onChange((info, removed) => this.interfaceChanged(info, removed));
+    // keepalived's vrrp_restore_interfaces_startup: VIPs left behind by a daemon that died (SIGKILL, a crash)
+    // must not stay on a node that starts as BACKUP, or two nodes answer for them
+    for (const [name, rt] of this.runtimes) {
+      if (rt.run.fsm.vips.length === 0) continue;
+      this.ports.log.info(`(${name}) removing VIPs.`);
+      this.changeVips(rt, rt.run.fsm.vips, false);
+    }
     for (const name of this.runtimes.keys()) this.openSocket(name);
     for (const [name, state] of this.standalone) this.apply(name, step(state, { kind: 'startup', tracking: this.trackingOf(name) }, this.now()));
     for (const [groupName] of this.groups) {
@@ -332,9 +339,10 @@ export class VrrpRunner {
       ifindex: iface.index,
       ...(transport.multicastDestination === undefined ? {} : { multicastGroup: transport.multicastDestination }),
       ...(transport.sourceAddress === undefined ? {} : { sourceAddress: transport.sourceAddress }),
+      ...(rt.run.auth?.type === 'AH' ? { ah: true } : {}),
     };
     // instances on the same interface, family and destination share one socket, as in keepalived
-    const key = `${options.family} ${options.ifname} ${options.multicastGroup ?? `unicast ${options.sourceAddress ?? ''}`}`;
+    const key = `${options.family} ${options.ifname} ${options.multicastGroup ?? `unicast ${options.sourceAddress ?? ''}`}${options.ah ? ' ah' : ''}`;
     let shared = this.sockets.get(key);
     if (!shared) {
       try {

@@ -107,6 +107,19 @@ describe('VrrpRunner on a simulated LAN', () => {
     expect(b.stats().advert_rcvd).toBe(0);
   });
 
+  it('elects with AH authentication and counts a wrong key as an authentication failure', () => {
+    const ah = (pass: string) => ` authentication {\n  auth_type AH\n  auth_pass ${pass}\n }`;
+    const lan = new Lan();
+    const a = node(lan, 1, conf(150, ah('secret1')));
+    const b = node(lan, 2, conf(100, ah('secret1')));
+    const c = node(lan, 3, conf(90, ah('other')));
+    for (const n of [a, b, c]) n.runner.start();
+    lan.clock.advance(6 * S);
+    expect([a.state(), b.state()]).toEqual(['MASTER', 'BACKUP']);
+    expect(b.stats().advert_rcvd).toBeGreaterThan(0);
+    expect(c.stats().auth_failure).toBeGreaterThan(0);
+  });
+
   it('runs VRRPv3 over IPv6 with the link-local source and centisecond intervals', () => {
     const lan = new Lan();
     const v3 = ' version 3\n advert_int 0.05';
