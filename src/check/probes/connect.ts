@@ -1,0 +1,161 @@
+/**
+ * The connection every TCP checker starts with (keepalived's tcp_bind_connect
+ * then tcp_socket_state), and the bounded conversation that follows it.
+ *
+ * Not honoured: `bind_if` (SO_BINDTODEVICE) and `fwmark` (SO_MARK). Node's
+ * net sockets offer neither option, so the check leaves by the routing
+ * table's interface and unmarked. A link-local IPv6 address does get
+ * `bind_if` as its scope, which is what makes it reachable at all.
+ */
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import { isLinkLocal6 } from '../../config/check/address.js';
+import type { Connection } from '../../config/check/model.js';
+
+/**
+ * Every probe of a checker process may share one stop signal: one listener
+ * per signal, fanning out, keeps Node from warning about hundreds of them.
+ */
+const abortWatchers = new WeakMap<AbortSignal, Set<() => void>>();
+
+function whenAborted(signal: AbortSignal, fn: () => void): () => void {
+  let watchers = abortWatchers.get(signal);
+  if (!watchers) {
+    const set = new Set<() => void>();
+    watchers = set;
+    abortWatchers.set(signal, set);
+    signal.addEventListener('abort', () => [...set].forEach((w) => w()), { once: true });
+  }
+  watchers.add(fn);
+  return () => watchers.delete(fn);
+}
+
+export type ConnectFailure =
+  /** No usable connect_ip: keepalived cannot create the socket and reschedules. */
+  | 'no-destination'
+  /** bind() or a local connect() error: keepalived logs "… bind failed. Rescheduling". */
+  | 'error'
+  /** Refused, unreachable, reset: keepalived's connect_fail. */
+  | 'failed'
+  | 'timeout'
+  /** The TLS handshake failed (SSL_GET). */
+  | 'handshake'
+  | 'aborted';
+
+export type ConnectResult = { ok: true; socket: net.Socket } | { ok: false; failure: ConnectFailure };
+
+export interface TlsOptions {
+  readonly secureContext: tls.SecureContext;
+  readonly servername?: string;
+}
+
+/** connect() errors socket_bind_connect counts as a failure to connect rather than to run the check. */
+const CONNECT_FAIL = new Set(['ENETUNREACH', 'EHOSTUNREACH', 'ECONNREFUSED', 'EHOSTDOWN', 'ENETDOWN', 'ECONNRESET', 'ECONNABORTED']);
+
+function classify(err: NodeJS.ErrnoException): ConnectFailure {
+  if (err.syscall === 'bind') return 'error';
+  if (err.code === 'ETIMEDOUT') return 'timeout';
+  return err.code !== undefined && CONNECT_FAIL.has(err.code) ? 'failed' : 'error';
+}
+
+function scoped(address: string, family: 'inet' | 'inet6', ifname: string | undefined): string {
+  return ifname && isLinkLocal6({ family, address }) ? `${address}%${ifname}` : address;
+}
+
+/**
+ * Connects as the checker's `connection` says, then runs the TLS handshake
+ * when `tlsOptions` is given; both within connect_timeout, as keepalived
+ * shares one timer between them. Never rejects; on any failure the socket
+ * is already destroyed.
+ */
+export function connect(connection: Connection, signal: AbortSignal, tlsOptions?: TlsOptions): Promise<ConnectResult> {
+  const { dst, bindAddress, bindInterface } = connection;
+  if (!dst) return Promise.resolve({ ok: false, failure: 'no-destination' });
+  if (signal.aborted) return Promise.resolve({ ok: false, failure: 'aborted' });
+  return new Promise((resolve) => {
+    const raw = net.connect({
+      host: scoped(dst.address, dst.family, bindInterface),
+      port: dst.port,
+      family: dst.family === 'inet6' ? 6 : 4,
+      // keepalived binds only with bindto: bind_port alone is ignored.
+      ...(bindAddress && {
+        localAddress: scoped(bindAddress.address, bindAddress.family, bindInterface),
+        ...(connection.bindPort && { localPort: connection.bindPort }),
+      }),
+    });
+    // A late error (after this settles, before the caller listens) must not become an uncaught exception.
+    raw.on('error', () => {});
+    let socket: net.Socket = raw;
+    let phase: 'tcp' | 'tls' = 'tcp';
+    const settle = (r: ConnectResult): void => {
+      clearTimeout(timer);
+      unwatch();
+      socket.removeListener('error', onError);
+      if (!r.ok) {
+        socket.destroy();
+        raw.destroy();
+      }
+      resolve(r);
+    };
+    const onError = (err: NodeJS.ErrnoException): void => settle({ ok: false, failure: phase === 'tls' ? 'handshake' : classify(err) });
+    const timer = setTimeout(() => settle({ ok: false, failure: 'timeout' }), connection.connectTimeoutUs / 1000);
+    const unwatch = whenAborted(signal, () => settle({ ok: false, failure: 'aborted' }));
+    raw.once('error', onError);
+    raw.once('connect', () => {
+      if (!tlsOptions) return settle({ ok: true, socket: raw });
+      raw.removeListener('error', onError);
+      phase = 'tls';
+      // keepalived never sets a verify mode: the server's certificate is not checked.
+      const secure = tls.connect({
+        socket: raw,
+        secureContext: tlsOptions.secureContext,
+        rejectUnauthorized: false,
+        ...(tlsOptions.servername !== undefined && { servername: tlsOptions.servername }),
+      });
+      secure.on('error', () => {});
+      socket = secure;
+      secure.once('error', onError);
+      secure.once('secureConnect', () => settle({ ok: true, socket: secure }));
+    });
+  });
+}
+
+export interface Session<T> {
+  /** (Re)starts the one timer of the conversation: after `ms`, it settles with `result`. */
+  arm(ms: number, result: T): void;
+  /** Settles once; later calls are ignored. */
+  done(result: T): void;
+}
+
+/**
+ * Runs a conversation on a connected socket. `run` wires the socket's events
+ * and settles through the session; whatever settles it (a result, the timer,
+ * an abort), the timer and abort listener are removed and the socket is
+ * destroyed, so no probe outlives its timeouts.
+ */
+export function converse<T>(socket: net.Socket, signal: AbortSignal, aborted: T, run: (s: Session<T>) => void): Promise<T> {
+  return new Promise((resolve) => {
+    let timer: NodeJS.Timeout | undefined;
+    let settled = false;
+    const done = (result: T): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      unwatch();
+      socket.destroy();
+      resolve(result);
+    };
+    if (signal.aborted) {
+      socket.destroy();
+      return resolve(aborted);
+    }
+    const unwatch = whenAborted(signal, () => done(aborted));
+    run({
+      arm: (ms, result) => {
+        clearTimeout(timer);
+        timer = setTimeout(() => done(result), ms);
+      },
+      done,
+    });
+  });
+}
