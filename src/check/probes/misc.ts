@@ -1,0 +1,48 @@
+/**
+ * MISC_CHECK (check_misc.c misc_check_child_thread): the script's exit
+ * decides. 0 passes; with misc_dynamic 2..255 pass too and ask for weight
+ * exit − 2; any other exit, a signal or the timeout (misc_timeout, else the
+ * virtual server's delay_loop) fails. The message is keepalived's line
+ * without its retry note, which the scheduler puts after the verdict word.
+ */
+import { constants } from 'node:os';
+import type { ScriptExit, ScriptPort } from '../../vrrp/ports.js';
+import { serverName } from '../pool.js';
+import type { Probe, ProbeResult } from '../probe.js';
+
+const DYNAMIC_MIN = 2;
+const DYNAMIC_MAX = 255;
+
+function verdict(exit: ScriptExit, dynamic: boolean): { ok: boolean; weight?: number; said: string } {
+  const code = exit.code;
+  if (code === 0) return { ok: true, said: 'succeeded' };
+  if (code !== undefined && dynamic && code >= DYNAMIC_MIN && code <= DYNAMIC_MAX) return { ok: true, weight: code - DYNAMIC_MIN, said: 'succeeded' };
+  if (code !== undefined) return { ok: false, said: `failed (exited with status ${code})` };
+  if (exit.timedOut) return { ok: false, said: 'timed out' };
+  const signal = constants.signals[exit.signal as NodeJS.Signals] ?? exit.signal;
+  return { ok: false, said: `failed (due to signal ${signal})` };
+}
+
+/**
+ * An abort does not stop the script (the ScriptPort has no way to): it
+ * runs on to its timeout and the attempt fails at once without a message.
+ */
+export function miscProbe(scripts: ScriptPort): Probe {
+  return async ({ vs, rs, checker }, signal): Promise<ProbeResult> => {
+    if (checker.type !== 'MISC_CHECK') return { ok: false };
+    const { script } = checker;
+    const run = scripts.run(script.argv, { uid: script.uid, gid: script.gid }, checker.timeoutUs || vs.delayLoopUs);
+    let onAbort = (): void => undefined;
+    const aborted = new Promise<undefined>((resolve) => {
+      onAbort = () => resolve(undefined);
+      if (signal.aborted) onAbort();
+      signal.addEventListener('abort', onAbort);
+    });
+    const exit = await Promise.race([run, aborted]);
+    signal.removeEventListener('abort', onAbort);
+    if (exit === undefined) return { ok: false };
+    const v = verdict(exit, checker.dynamic);
+    const message = `Misc check for [${serverName(vs, rs)} VS ${vs.name}] by [${script.argv[0]}] ${v.said}.`;
+    return v.weight === undefined ? { ok: v.ok, message } : { ok: v.ok, message, weight: v.weight };
+  };
+}

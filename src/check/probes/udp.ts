@@ -1,0 +1,67 @@
+/**
+ * UDP_CHECK (check_udp.c, layer4.c udp_*): one datagram to the target over a
+ * connected socket. Without require_reply silence until connect_timeout is
+ * success and only an ICMP error fails; with it the first datagram back
+ * decides, checked against the masked reply data and length bounds.
+ */
+import type { Socket } from 'node:dgram';
+import type { Checker } from '../../config/check/model.js';
+import { serverName } from '../pool.js';
+import type { Probe, ProbeResult } from '../probe.js';
+import { boundedAttempt } from './bounded-attempt.js';
+import { connectDatagram } from './datagram.js';
+
+type UdpChecker = Extract<Checker, { type: 'UDP_CHECK' }>;
+
+/** What keepalived sends without a payload: 32 bytes of its filler (set_buf), never stack contents. */
+const DEFAULT_PAYLOAD = Buffer.from('keepalived check - keepalived ch');
+
+/**
+ * check_udp_reply: lengths are checked, then the first min(received,
+ * expected) octets under the mask. Only when reply data was configured: a
+ * bare `require_reply` takes any datagram, whatever its length.
+ */
+function replyMatches(reply: Uint8Array, checker: UdpChecker): boolean {
+  if (checker.replyData === undefined) return true;
+  if (reply.length < checker.minReplyLength || reply.length > checker.maxReplyLength) return false;
+  const data = Buffer.from(checker.replyData, 'hex');
+  const mask = checker.replyMask === undefined ? undefined : Buffer.from(checker.replyMask, 'hex');
+  const n = Math.min(reply.length, data.length);
+  for (let i = 0; i < n; i++) {
+    if ((reply[i]! ^ data[i]!) & ~(mask?.[i] ?? 0) & 0xff) return false;
+  }
+  return true;
+}
+
+export const udpProbe: Probe = ({ vs, rs, checker }, signal) => {
+  const target = serverName(vs, rs);
+  const failed: ProbeResult = { ok: false, message: `UDP connection to ${target} failed.` };
+  if (checker.type !== 'UDP_CHECK') return Promise.resolve(failed);
+  const { connection } = checker;
+  const dst = connection.dst;
+  // keepalived cannot open the socket either and fails the attempt without a word
+  if (dst === undefined) return Promise.resolve({ ok: false });
+  const payload = checker.payload === undefined ? DEFAULT_PAYLOAD : Buffer.from(checker.payload, 'hex');
+  const onTimeout = (): ProbeResult => (checker.requireReply ? failed : { ok: true });
+  return boundedAttempt(connection.connectTimeoutUs, signal, onTimeout, (attempt) => {
+    let socket: Socket | undefined;
+    connectDatagram(connection, dst).then(
+      (s) => {
+        if (attempt.done) {
+          s.close();
+          return;
+        }
+        socket = s;
+        s.on('message', (reply) => {
+          const ok = !checker.requireReply || replyMatches(reply, checker);
+          attempt.finish(ok ? { ok } : { ok, message: `UDP check to ${target} reply data mismatch.` });
+        });
+        // ECONNREFUSED: an ICMP port unreachable for what we sent
+        s.on('error', () => attempt.finish(failed));
+        s.send(payload, (error) => error && attempt.finish({ ok: false }));
+      },
+      () => attempt.finish({ ok: false }),
+    );
+    return () => socket?.close();
+  });
+};
