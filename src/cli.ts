@@ -3,9 +3,8 @@ import * as fs from 'node:fs';
 import { CliError, parseArgs, USAGE, type CliOptions } from './cli-options.js';
 import { operatorText } from './config/diagnostics.js';
 import { parseConfig } from './config/parse.js';
-import { CHILD_ENV, runDaemon } from './daemon.js';
+import { CHILD_ENV } from './child-env.js';
 import { VERSION } from './version.js';
-import { runVrrpProcess } from './vrrp/process.js';
 
 function configTest(o: CliOptions): number {
   const result = parseConfig(o.configFile, { configId: o.configId, testMode: true });
@@ -23,6 +22,8 @@ function dumpConf(o: CliOptions): number {
 }
 
 function main(argv: readonly string[]): Promise<number> | number {
+  // keepalived's genhash, as a subcommand (keepalived: -T/--genhash, which must come first)
+  if (argv[0] === 'genhash' || argv[0] === '-T' || argv[0] === '--genhash') return import('./check/genhash.js').then((m) => m.runGenhash(argv.slice(1)));
   let o: CliOptions;
   try {
     o = parseArgs(argv);
@@ -41,12 +42,13 @@ function main(argv: readonly string[]): Promise<number> | number {
   }
   if (o.configTest) return configTest(o);
   if (o.dumpConf) return dumpConf(o);
-  if (process.env[CHILD_ENV] === 'vrrp') return runVrrpProcess(o);
+  // the daemon's modules (sockets, netlink, logging) load only when it runs, keeping -t quick
+  if (process.env[CHILD_ENV] === 'vrrp') return import('./vrrp/process.js').then((m) => m.runVrrpProcess(o));
   if (o.checkOnly) {
     process.stderr.write('keepalived-ts: the health checkers are not available in this version (-C)\n');
     return 1;
   }
-  return runDaemon(o, argv);
+  return import('./daemon.js').then((m) => m.runDaemon(o, argv));
 }
 
 const outcome = main(process.argv.slice(2));

@@ -5,6 +5,7 @@
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import type { CliOptions } from './cli-options.js';
+import { CHILD_ENV } from './child-env.js';
 import { parseConfig } from './config/parse.js';
 import { operatorText } from './config/diagnostics.js';
 import { createLogger, type Logger } from './observe/log.js';
@@ -12,8 +13,6 @@ import { sdNotify } from './native/index.js';
 import { claimPidFile, removePidFile } from './pid-file.js';
 import { VERSION } from './version.js';
 
-/** Set in a child's environment: which subsystem the process runs. */
-export const CHILD_ENV = 'KEEPALIVED_TS_CHILD';
 
 /** keepalived gives its children this long to stop before the parent kills them. */
 const CHILD_STOP_TIMEOUT_MS = 10_000;
