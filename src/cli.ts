@@ -44,10 +44,7 @@ function main(argv: readonly string[]): Promise<number> | number {
   if (o.dumpConf) return dumpConf(o);
   // the daemon's modules (sockets, netlink, logging) load only when it runs, keeping -t quick
   if (process.env[CHILD_ENV] === 'vrrp') return import('./vrrp/process.js').then((m) => m.runVrrpProcess(o));
-  if (o.checkOnly) {
-    process.stderr.write('keepalived-ts: the health checkers are not available in this version (-C)\n');
-    return 1;
-  }
+  if (process.env[CHILD_ENV] === 'check') return import('./check/process.js').then((m) => m.runCheckerProcess(o));
   return import('./daemon.js').then((m) => m.runDaemon(o, argv));
 }
 

@@ -20,7 +20,7 @@ const CHILD_STOP_TIMEOUT_MS = 10_000;
 const RESPAWN_DELAY_MS = 1_000;
 
 interface Child {
-  name: 'VRRP';
+  name: 'VRRP' | 'Healthcheck';
   process?: ChildProcess;
   start(): ChildProcess;
 }
@@ -39,8 +39,11 @@ export function runDaemon(o: CliOptions, argv: readonly string[]): Promise<numbe
     return 1;
   }
   const children: Child[] = [];
-  if (!o.checkOnly) children.push({ name: 'VRRP', start: () => fork(process.argv[1]!, argv, { env: { ...process.env, [CHILD_ENV]: 'vrrp' } }) });
-  if (!o.vrrpOnly && parsed.config.check.virtualServers.length > 0) log.warn('health checkers are not available in this version; virtual_server blocks are not acted on');
+  const child = (name: Child['name'], which: string): Child => ({ name, start: () => fork(process.argv[1]!, argv, { env: { ...process.env, [CHILD_ENV]: which } }) });
+  // as keepalived: a subsystem's child runs only when the configuration has something for it
+  const { vrrp, check } = parsed.config;
+  if (!o.checkOnly && (vrrp.instances.length > 0 || o.vrrpOnly)) children.push(child('VRRP', 'vrrp'));
+  if (!o.vrrpOnly && (check.virtualServers.length > 0 || o.checkOnly)) children.push(child('Healthcheck', 'check'));
   return supervise(children, o, log);
 }
 

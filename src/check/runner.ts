@@ -16,6 +16,7 @@ import type { Logger } from '../observe/log.js';
 import type { Clock, RunAs } from '../vrrp/ports.js';
 import { applyHealth, desiredTable, startCheckers, type CheckerState } from './desired.js';
 import type { PoolEvent } from './events.js';
+import { setAlive, setWeight, type PoolStep } from './pool.js';
 
 /** After a failed change the kernel is dumped and reconciled again this much later. */
 const RETRY_US = 5_000_000;
@@ -69,6 +70,24 @@ export class CheckerRunner {
     if (this.stopped) return Promise.resolve({ ops: [], failures: [] });
     const step = applyHealth(this.config, this.state, changes);
     this.state = step.state;
+    this.report(step.events);
+    return this.sync();
+  }
+
+  /**
+   * One real server's change, by index in the config (virtual server, real
+   * server): alive or dead, or a new effective weight. A `quiet` weight is set
+   * without a log line or quorum pass: it comes with an alive change.
+   */
+  serverChanged(v: number, i: number, change: { alive: boolean } | { weight: number; quiet: boolean }): Promise<SyncReport> {
+    const vs = this.config.virtualServers[v];
+    const pool = this.state[v];
+    if (this.stopped || !vs || !pool) return Promise.resolve({ ops: [], failures: [] });
+    let step: PoolStep;
+    if ('alive' in change) step = setAlive(vs, pool, i, change.alive);
+    else if (change.quiet) step = { state: { ...pool, weights: pool.weights.map((w, k) => (k === i ? change.weight : w)) }, events: [] };
+    else step = setWeight(vs, pool, i, change.weight);
+    this.state = this.state.map((p, k) => (k === v ? step.state : p));
     this.report(step.events);
     return this.sync();
   }
