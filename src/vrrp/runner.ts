@@ -29,6 +29,8 @@ export interface RunnerPorts {
   notify(argv: readonly string[], runAs: RunAs, killAfterUs?: number): Promise<void>;
   fifo(line: string): void;
   log: Logger;
+  /** Told of every state change of an instance (metrics: transitions, time to MASTER). */
+  onStateChange?(instance: string, from: InstanceState['state'], to: InstanceState['state'], atUs: number): void;
 }
 
 export type InstanceCounter = RxCounter | 'advert_sent' | 'become_master' | 'release_master' | 'pri_zero_sent';
@@ -200,15 +202,23 @@ export class VrrpRunner {
   }
 
   private groupEvent(groupName: string, event: GroupEvent): void {
-    const result = groupStep(this.groups.get(groupName)!, event, this.now());
+    const before = this.groups.get(groupName)!;
+    const result = groupStep(before, event, this.now());
     this.groups.set(groupName, result.group);
+    before.members.forEach((m, k) => this.changed(m, result.group.members[k]!));
     this.applyGroup(groupName, result.actions);
   }
 
   private apply(name: string, result: { state: InstanceState; actions: FsmAction[] }): void {
+    const before = this.standalone.get(name)!;
     // stored before the actions run, which may deliver the next event
     this.standalone.set(name, result.state);
+    this.changed(before, result.state);
     for (const action of result.actions) this.act(name, action, this.runtimes.get(name)!.run.notifyScripts);
+  }
+
+  private changed(before: InstanceState, after: InstanceState): void {
+    if (before.state !== after.state) this.ports.onStateChange?.(after.settings.name, before.state, after.state, this.now());
   }
 
   private applyGroup(groupName: string, actions: readonly GroupAction[]): void {

@@ -80,6 +80,8 @@ export class Node {
   readonly announced: { address: string; repeat: number; at: number }[] = [];
   readonly lines: string[] = [];
   readonly notified: string[][] = [];
+  /** `VI_1 BACKUP>MASTER`, as the runner reports them. */
+  readonly stateChanges: string[] = [];
   linkUp = true;
   readonly runner: VrrpRunner;
   private readonly listeners: ((info: InterfaceInfo, removed: boolean) => void)[] = [];
@@ -116,6 +118,7 @@ export class Node {
       notify: async (argv) => void this.notified.push([...argv]),
       fifo: () => undefined,
       log,
+      onStateChange: (instance, from, to) => this.stateChanges.push(`${instance} ${from}>${to}`),
     });
   }
 

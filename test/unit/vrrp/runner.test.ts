@@ -135,6 +135,14 @@ describe('VrrpRunner on a simulated LAN', () => {
     expectWithinStep(untilMaster(lan, b) - lastAdvert, 150_000 + Math.floor((156 * 50_000) / 256) + 100);
   });
 
+  it('tells the observer of every state change', () => {
+    const lan = new Lan();
+    const a = node(lan, 1, conf(150));
+    a.runner.start();
+    lan.clock.advance(5 * S);
+    expect(a.stateChanges).toEqual(['VI_1 INIT>BACKUP', 'VI_1 BACKUP>MASTER']);
+  });
+
   it('moves a sync group together', () => {
     const lan = new Lan();
     const two = (priority: number) =>
@@ -146,5 +154,6 @@ describe('VrrpRunner on a simulated LAN', () => {
     b.runner.start();
     lan.clock.advance(5 * S);
     expect([a.state('VI_1'), a.state('VI_2'), b.state('VI_1'), b.state('VI_2')]).toEqual(['MASTER', 'MASTER', 'BACKUP', 'BACKUP']);
+    expect(a.stateChanges).toEqual(['VI_1 INIT>BACKUP', 'VI_2 INIT>BACKUP', 'VI_1 BACKUP>MASTER', 'VI_2 BACKUP>MASTER']);
   });
 });
