@@ -80,8 +80,21 @@ function updateQuorum(vs: VirtualServer, state: PoolState, init: boolean): PoolS
  * check go in as alive; quorum was computed before any of them was alive,
  * so it starts down (quorum ≥ 1) and is gained here if the weight allows.
  */
-export function startPool(vs: VirtualServer, alive: readonly boolean[] = vs.realServers.map(startsAlive)): PoolStep {
-  const state: PoolState = { quorumUp: false, sorryActive: false, sorryMuted: false, alive, weights: vs.realServers.map((rs) => rs.weight) };
+export function startPool(
+  vs: VirtualServer,
+  alive: readonly boolean[] = vs.realServers.map(startsAlive),
+  weights: readonly number[] = vs.realServers.map((rs) => rs.weight),
+): PoolStep {
+  const state: PoolState = { quorumUp: false, sorryActive: false, sorryMuted: false, alive, weights };
+  return updateQuorum(vs, state, true);
+}
+
+/**
+ * init_service_vs's quorum pass on a pool a reload carried over: quorum
+ * settings or the alive weight may have changed, and a sorry server new to
+ * a pool without quorum goes in.
+ */
+export function settlePool(vs: VirtualServer, state: PoolState): PoolStep {
   return updateQuorum(vs, state, true);
 }
 

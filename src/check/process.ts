@@ -5,10 +5,11 @@
  * IPVS equal to what keepalived would program. Its own process keeps a
  * burst of checks from delaying a VRRP advert.
  */
+import * as fs from 'node:fs';
 import type { CliOptions } from '../cli-options.js';
 import { monotonicClock } from '../clock.js';
 import type { CheckConfig } from '../config/check/model.js';
-import { parseConfig } from '../config/parse.js';
+import { parseConfig, type Config } from '../config/parse.js';
 import { openNetlinkPort } from '../ipvs/netlink-port.js';
 import { NotifyFifos } from '../notify/fifo.js';
 import { ChildScriptPort } from '../notify/script-port.js';
@@ -23,13 +24,13 @@ import { pingProbe } from './probes/ping.js';
 import { smtpProbe } from './probes/smtp.js';
 import { tcpProbe } from './probes/tcp.js';
 import { udpProbe } from './probes/udp.js';
-import { RealServerHealth, type HealthChange } from './real-server-health.js';
+import { CheckerSet } from './checker-set.js';
+import { sameTrackFiles } from './reload-match.js';
 import { CheckerRunner } from './runner.js';
-import { CheckerScheduler } from './scheduler.js';
 
 export async function runCheckerProcess(o: CliOptions): Promise<number> {
   const log = createLogger({ console: o.logConsole, detail: o.logDetail }).child({ process: 'checker' });
-  const { config } = parseConfig(o.configFile, { configId: o.configId, testMode: false });
+  let { config } = parseConfig(o.configFile, { configId: o.configId, testMode: false });
   const claimed = claimPidFile(o.checkersPidFile);
   if (claimed !== true) {
     log.error(`Checker child already running (pid ${claimed} in ${o.checkersPidFile})`);
@@ -44,14 +45,7 @@ export async function runCheckerProcess(o: CliOptions): Promise<number> {
   const ipvs = opened.port;
   const clock = monotonicClock;
   const scripts = new ChildScriptPort((m) => log.info(m));
-  const g = config.global;
-  const fifos = NotifyFifos.open(
-    [
-      ...(g.notifyFifo.name === undefined ? [] : [fifoSpec('notify_fifo', g.notifyFifo)]),
-      ...(g.lvsNotifyFifo.name === undefined ? [] : [fifoSpec('lvs_notify_fifo', g.lvsNotifyFifo)]),
-    ],
-    { scripts, log: (m) => log.info(m), process: 'lvs' },
-  );
+  let fifos = NotifyFifos.open(fifoSpecs(config), { scripts, log: (m) => log.info(m), process: 'lvs' });
   const runner = new CheckerRunner(config.check, {
     ipvs,
     clock,
@@ -59,73 +53,96 @@ export async function runCheckerProcess(o: CliOptions): Promise<number> {
     notify: (argv, runAs) => void scripts.run(argv, runAs),
     fifo: (line) => fifos.write(line),
   });
-  const probes = await probeTable(config.check, scripts, log);
-  const files = await TrackFileWatcher.start(config.trackFiles, {
-    onChange: (c) => {
-      if (c.kind === 'file') fileChanged(c.name, c.value);
-    },
-    log: (m) => log.info(m),
-  });
-
-  const healths = config.check.virtualServers.map((vs) =>
-    vs.realServers.map((rs) => new RealServerHealth(rs, rs.fileChecks.map((f) => files.values.get(f.trackFile) ?? 0))),
-  );
-  const apply = (v: number, i: number, changes: readonly HealthChange[]): void => {
-    for (const change of changes) {
-      if (change.type === 'alive') void runner.serverChanged(v, i, { alive: change.alive });
-      else if (change.type === 'weight') void runner.serverChanged(v, i, { weight: change.weight, quiet: change.quiet });
-    }
-  };
-  function fileChanged(name: string, value: number): void {
-    config.check.virtualServers.forEach((vs, v) =>
-      vs.realServers.forEach((rs, i) =>
-        rs.fileChecks.forEach((f, k) => {
-          if (f.trackFile === name) apply(v, i, healths[v]![i]!.file(k, value));
-        }),
-      ),
+  let probes = await probeTable(config.check, scripts, log);
+  let checkers: CheckerSet | undefined;
+  const watchFiles = (c: Config, reload: boolean): Promise<TrackFileWatcher> =>
+    TrackFileWatcher.start(
+      // at a reload keepalived creates a missing track file but overwrites none
+      reload ? c.trackFiles.map((f) => (f.init?.overwrite ? { ...f, init: { ...f.init, overwrite: false } } : f)) : c.trackFiles,
+      {
+        onChange: (change) => {
+          if (change.kind === 'file') checkers?.fileChanged(change.name, change.value);
+        },
+        log: (m) => log.info(m),
+      },
     );
-  }
-  // real servers whose FILE_CHECK starts in fault, or whose weight a file moves, start that way
-  config.check.virtualServers.forEach((vs, v) =>
-    vs.realServers.forEach((rs, i) => {
-      const health = healths[v]![i]!;
-      if (health.weight !== rs.weight) void runner.serverChanged(v, i, { weight: health.weight, quiet: true });
-      if (!health.alive) void runner.serverChanged(v, i, { alive: false });
-    }),
+  let files = await watchFiles(config, false);
+  const set = new CheckerSet(
+    config.check,
+    { logAllFailures: config.global.checkerLogAllFailures },
+    {
+      clock,
+      probe: (target, signal) => probes[target.checker.type](target, signal),
+      log: (m) => log.info(m),
+      runner,
+      fileValue: (name) => files.values.get(name) ?? 0,
+    },
   );
-
-  const schedulers: CheckerScheduler[] = [];
-  config.check.virtualServers.forEach((vs, v) =>
-    vs.realServers.forEach((rs, i) =>
-      rs.checkers.forEach((checker, c) => {
-        if (checker.type === 'BFD_CHECK') return;
-        schedulers.push(
-          new CheckerScheduler(
-            { vs, rs, checker },
-            {
-              clock,
-              probe: probes[checker.type],
-              log: (m) => log.info(m),
-              onVerdict: (verdict) => apply(v, i, healths[v]![i]!.checker(c, verdict)),
-              logAllFailures: g.checkerLogAllFailures,
-            },
-          ),
-        );
-      }),
-    ),
-  );
+  checkers = set;
   await runner.start();
-  for (const s of schedulers) s.start();
+  set.start();
 
-  return waitForStop(async () => {
-    for (const s of schedulers) s.stop();
-    files.close();
-    await runner.stop(o.dontReleaseIpvs);
-    ipvs.close();
-    fifos.close();
-    scripts.killAll('SIGTERM');
-    removePidFile(o.checkersPidFile);
-  }, log);
+  /**
+   * SIGHUP (reload_check_thread): the new configuration takes over the
+   * checkers, the real servers' health and IPVS (src/check/checker-set.ts).
+   * Reading the configuration, SSL files and track files is done first; the
+   * switch itself does not wait, so no verdict falls between the two.
+   */
+  async function reload(): Promise<void> {
+    log.info('Reloading');
+    if (!fs.existsSync(o.configFile)) {
+      log.error(`Configuration file ${o.configFile} not found - keeping the running configuration`);
+      return;
+    }
+    let next: Config;
+    try {
+      next = parseConfig(o.configFile, { configId: o.configId, testMode: false }).config;
+    } catch (e) {
+      log.error(`Reading ${o.configFile} failed (${e instanceof Error ? e.message : String(e)}) - keeping the running configuration`);
+      return;
+    }
+    const nextProbes = await probeTable(next.check, scripts, log);
+    const nextFiles = sameTrackFiles(config.trackFiles, next.trackFiles) ? undefined : await watchFiles(next, true);
+    if (stopping) {
+      nextFiles?.close();
+      return;
+    }
+    const old = config;
+    config = next;
+    probes = nextProbes;
+    if (nextFiles) {
+      files.close();
+      files = nextFiles;
+    }
+    if (JSON.stringify(fifoSpecs(old)) !== JSON.stringify(fifoSpecs(next))) {
+      fifos.close();
+      fifos = NotifyFifos.open(fifoSpecs(next), { scripts, log: (m) => log.info(m), process: 'lvs' });
+    }
+    const done = set.reload(next.check, { logAllFailures: next.global.checkerLogAllFailures });
+    log.detail(`Reloaded: ${done.kept} checkers kept running, ${done.started} started, ${done.stopped} stopped`);
+    await done.sync;
+  }
+  let stopping = false;
+  let reloads: Promise<void> = Promise.resolve();
+
+  return waitForStop(
+    async () => {
+      stopping = true;
+      await reloads;
+      set.stop();
+      files.close();
+      await runner.stop(o.dontReleaseIpvs);
+      ipvs.close();
+      fifos.close();
+      scripts.killAll('SIGTERM');
+      removePidFile(o.checkersPidFile);
+    },
+    log,
+    () => {
+      if (stopping) return;
+      reloads = reloads.then(reload).catch((e: unknown) => log.error(`Reload failed: ${e instanceof Error ? e.message : String(e)}`));
+    },
+  );
 }
 
 type ProbeTable = Record<Exclude<CheckConfig['virtualServers'][number]['realServers'][number]['checkers'][number]['type'], 'BFD_CHECK'>, Probe>;
@@ -149,6 +166,14 @@ async function probeTable(check: CheckConfig, scripts: ChildScriptPort, log: Log
   };
 }
 
+function fifoSpecs(c: Config) {
+  const g = c.global;
+  return [
+    ...(g.notifyFifo.name === undefined ? [] : [fifoSpec('notify_fifo', g.notifyFifo)]),
+    ...(g.lvsNotifyFifo.name === undefined ? [] : [fifoSpec('lvs_notify_fifo', g.lvsNotifyFifo)]),
+  ];
+}
+
 function fifoSpec(which: 'notify_fifo' | 'lvs_notify_fifo', fifo: { name?: string; owner?: { uid: number; gid: number }; script?: { argv: readonly string[]; uid: number; gid: number } }) {
   const path = fifo.name!;
   return {
@@ -159,8 +184,8 @@ function fifoSpec(which: 'notify_fifo' | 'lvs_notify_fifo', fifo: { name?: strin
   };
 }
 
-/** Resolves with exit code 0 after SIGTERM/SIGINT (or the parent going away) and `stop`. */
-function waitForStop(stop: () => Promise<void> | void, log?: Logger): Promise<number> {
+/** Resolves with exit code 0 after SIGTERM/SIGINT (or the parent going away) and `stop`; SIGHUP calls `reload`. */
+function waitForStop(stop: () => Promise<void> | void, log?: Logger, reload?: () => void): Promise<number> {
   return new Promise<number>((resolve) => {
     let stopping = false;
     const onStop = async (): Promise<void> => {
@@ -172,7 +197,11 @@ function waitForStop(stop: () => Promise<void> | void, log?: Logger): Promise<nu
     process.on('SIGTERM', () => void onStop());
     process.on('SIGINT', () => void onStop());
     process.on('disconnect', () => void onStop());
-    process.on('SIGHUP', () => log?.warn('Reloading is not available in this version; the running configuration is kept'));
+    process.on('SIGHUP', () => {
+      if (reload) reload();
+      // without IPVS there is nothing to reload into
+      else log?.info('Reloading');
+    });
     process.on('SIGUSR1', () => undefined);
     process.on('SIGUSR2', () => undefined);
   });

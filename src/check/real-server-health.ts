@@ -39,17 +39,28 @@ export class RealServerHealth {
   private failed: number;
   private effectiveWeight: number;
 
-  /** `fileValues`: each FILE_CHECK's track file value at start, in `rs.fileChecks` order. */
+  /**
+   * `fileValues`: each FILE_CHECK's track file value at start, in `rs.fileChecks` order.
+   * `checkers`: where each checker starts, in `rs.checkers` order, when not
+   * as on a fresh start (a reload carries them over): up or not, and a
+   * dynamic MISC_CHECK's last asked weight.
+   */
   constructor(
     private readonly rs: RealServer,
     fileValues: readonly number[],
+    checkers?: readonly ({ readonly up: boolean; readonly weight?: number } | undefined)[],
   ) {
-    this.checkerUp = rs.checkers.map((c) => !c.alpha);
-    this.checkerWeight = rs.checkers.map(() => 0);
+    this.checkerUp = rs.checkers.map((c, i) => checkers?.[i]?.up ?? !c.alpha);
+    // set_effective_weights: the configured weight plus each checker's cur_weight
+    this.checkerWeight = rs.checkers.map((_, i) => {
+      const asked = checkers?.[i]?.weight;
+      return asked === undefined || !this.checkerUp[i] ? 0 : asked - rs.weight;
+    });
     this.fileValues = rs.fileChecks.map((_, i) => fileValues[i] ?? 0);
     const statuses = rs.fileChecks.map((f, i) => fileCheckStatus(f, this.fileValues[i]!));
     this.failed = this.checkerUp.filter((up) => !up).length + statuses.filter((s) => s === WEIGHT_FAULT).length;
-    this.effectiveWeight = statuses.reduce((sum, s) => (s === WEIGHT_FAULT ? sum : sum + s), rs.weight);
+    const checkerWeights = this.checkerWeight.reduce((sum, w) => sum + w, 0);
+    this.effectiveWeight = statuses.reduce((sum, s) => (s === WEIGHT_FAULT ? sum : sum + s), rs.weight + checkerWeights);
   }
 
   get alive(): boolean {

@@ -17,6 +17,7 @@ import type { Clock, RunAs } from '../vrrp/ports.js';
 import { applyHealth, desiredTable, startCheckers, type CheckerState } from './desired.js';
 import type { PoolEvent } from './events.js';
 import { setAlive, setWeight, type PoolStep } from './pool.js';
+import { reloadCheckers, type ReloadHealth } from './reload.js';
 
 /** After a failed change the kernel is dumped and reconciled again this much later. */
 const RETRY_US = 5_000_000;
@@ -47,7 +48,7 @@ export class CheckerRunner {
   opsSent = 0;
 
   constructor(
-    private readonly config: CheckConfig,
+    private config: CheckConfig,
     private readonly ports: CheckerRunnerPorts,
   ) {
     const start = startCheckers(config);
@@ -94,6 +95,28 @@ export class CheckerRunner {
 
   desired(): Table {
     return desiredTable(this.config, this.state);
+  }
+
+  /**
+   * SIGHUP: the new configuration's pools, carried over from the old ones
+   * (src/check/reload.ts), and the kernel brought to them by diff against
+   * what is programmed, so IPVS gets only the difference; services of the
+   * old configuration no longer wanted are deleted. `health`: each real
+   * server's health from its carried-over checkers (the checker process);
+   * without it a kept real server keeps its alive state and a new one starts
+   * as at start-up. Indices in serverChanged refer to the new configuration
+   * from here on.
+   */
+  reload(config: CheckConfig, health?: ReloadHealth): Promise<SyncReport> {
+    if (this.stopped) return Promise.resolve({ ops: [], failures: [] });
+    // what the old configuration programs stays ours until the diff has deleted it
+    for (const e of this.desired()) this.owned.add(serviceId(e.service.key));
+    const step = reloadCheckers(this.config, this.state, config, health);
+    this.config = config;
+    this.state = step.state;
+    this.report([...this.pending, ...step.events]);
+    this.pending = [];
+    return this.sync();
   }
 
   /** SIGTERM: remove our services unless `keep` (-I, --dont-release-ipvs). */

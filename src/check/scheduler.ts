@@ -42,6 +42,19 @@ export interface CheckerSchedulerPorts {
   logAllFailures?: boolean;
   /** Uniform in [0, 1]: where in the warmup the first run falls. */
   random?: () => number;
+  /**
+   * Where the checker starts instead of a fresh start's state: a reload's
+   * migrated checker (migrate_checkers) or one new on a kept real server.
+   */
+  initial?: CheckerRunState;
+}
+
+/** What a reload carries from an old checker to its successor (is_up, has_run, retry_it, a dynamic MISC_CHECK's weight). */
+export interface CheckerRunState {
+  readonly up: boolean;
+  readonly hasRun: boolean;
+  readonly retryIt: number;
+  readonly weight?: number;
 }
 
 interface State {
@@ -247,25 +260,44 @@ const EPILOGS: Record<ScheduledChecker['type'], Epilog> = {
 
 export class CheckerScheduler {
   private state: State;
-  private readonly context: Context;
+  private context: Context;
   private enabled = true;
   private cancelTimer: (() => void) | undefined;
   private running: AbortController | undefined;
   private stopped = false;
 
   constructor(
-    private readonly target: ProbeTarget,
+    private target: ProbeTarget,
     private readonly ports: CheckerSchedulerPorts,
   ) {
     const checker = target.checker;
     if (checker.type === 'BFD_CHECK') throw new RangeError('BFD_CHECK is not scheduled: the BFD process reports its state');
     this.context = { checker, rs: serverName(target.vs, target.rs), vs: target.vs.name, logAll: checker.logAllFailures || !!ports.logAllFailures };
     // alpha: down until a first success; the first verdict is final either way (retry_it starts at retry)
-    this.state = { up: !checker.alpha, hasRun: false, retryIt: checker.retry, weight: undefined, failedUrl: false };
+    const initial = ports.initial ?? { up: !checker.alpha, hasRun: false, retryIt: checker.retry };
+    this.state = { up: initial.up, hasRun: initial.hasRun, retryIt: initial.retryIt, weight: initial.weight, failedUrl: false };
   }
 
   get up(): boolean {
     return this.state.up;
+  }
+
+  /** The state a reload carries over to this checker's successor. */
+  get runState(): CheckerRunState {
+    const { up, hasRun, retryIt, weight } = this.state;
+    return weight === undefined ? { up, hasRun, retryIt } : { up, hasRun, retryIt, weight };
+  }
+
+  /**
+   * A reload kept this checker (the same check of the same real server):
+   * later attempts probe the new configuration's objects. An attempt under
+   * way finishes against the old ones.
+   */
+  retarget(target: ProbeTarget): void {
+    const checker = target.checker;
+    if (checker.type === 'BFD_CHECK' || checker.type !== this.context.checker.type) throw new RangeError(`a ${this.context.checker.type} scheduler cannot take a ${checker.type} checker`);
+    this.target = target;
+    this.context = { ...this.context, checker, rs: serverName(target.vs, target.rs), vs: target.vs.name };
   }
 
   /** `enabled` false: ha_suspend with the virtual server's address absent; the checker idles until enabled. */

@@ -113,3 +113,14 @@ describe('RealServerHealth: FILE_CHECK', () => {
     expect(h.checker(0, verdict(true))).toEqual([{ type: 'alive', alive: true }]);
   });
 });
+
+describe('RealServerHealth: after a reload', () => {
+  it("starts from the checkers' carried-over states and a dynamic MISC_CHECK's asked weight", () => {
+    const rs = server('weight 4\n TCP_CHECK {\n }\n MISC_CHECK {\n misc_path /bin/true\n misc_dynamic\n }');
+    const h = new RealServerHealth(rs, [], [{ up: true }, { up: true, weight: 9 }]);
+    expect([h.alive, h.weight]).toEqual([true, 9]);
+    const down = new RealServerHealth(rs, [], [{ up: false }, undefined]);
+    expect([down.alive, down.weight]).toEqual([false, 4]);
+    expect(down.checker(0, verdict(true))).toEqual([{ type: 'alive', alive: true }]);
+  });
+});

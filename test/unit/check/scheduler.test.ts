@@ -1,7 +1,7 @@
 /** The checker scheduler on a fake clock, with a probe the test answers by hand. */
 import { describe, expect, it } from 'vitest';
-import type { Probe, ProbeResult } from '../../../src/check/probe.js';
-import { CheckerScheduler, type CheckerVerdict } from '../../../src/check/scheduler.js';
+import type { Probe, ProbeResult, ProbeTarget } from '../../../src/check/probe.js';
+import { CheckerScheduler, type CheckerRunState, type CheckerVerdict } from '../../../src/check/scheduler.js';
 import { FakeClock } from '../vrrp/runner-world.js';
 import { checkTarget, type TargetOptions } from './check-target.js';
 
@@ -10,19 +10,21 @@ const S = 1_000_000;
 interface Call {
   at: number;
   signal: AbortSignal;
+  target: ProbeTarget;
   answer: (result: ProbeResult) => Promise<void>;
 }
 
-function world(block: string, options: TargetOptions & { random?: number; logAll?: boolean; enabled?: boolean } = {}) {
+function world(block: string, options: TargetOptions & { random?: number; logAll?: boolean; enabled?: boolean; initial?: CheckerRunState } = {}) {
   const clock = new FakeClock();
   const calls: Call[] = [];
   const logs: string[] = [];
   const verdicts: CheckerVerdict[] = [];
-  const probe: Probe = (_target, signal) =>
+  const probe: Probe = (target, signal) =>
     new Promise((resolve) => {
       calls.push({
         at: clock.nowUs(),
         signal,
+        target,
         answer: async (result) => {
           resolve(result);
           // let the scheduler take the result and arm its next timer
@@ -38,6 +40,7 @@ function world(block: string, options: TargetOptions & { random?: number; logAll
     onVerdict: (v) => verdicts.push(v),
     logAllFailures: options.logAll ?? false,
     random: () => options.random ?? 0,
+    ...(options.initial ? { initial: options.initial } : {}),
   });
   scheduler.start(options.enabled ?? true);
   logs.splice(0); // the Activating line, checked on its own
@@ -407,5 +410,38 @@ describe('CheckerScheduler: MISC_CHECK', () => {
       { up: true, weight: 3, first: false },
       { up: false, message: `${who} failed with retry disabled (exited with status 1).`, first: false },
     ]);
+  });
+});
+
+describe('CheckerScheduler: reload', () => {
+  it('starts from a carried-over state: retries not yet counted means a first failure is retried', async () => {
+    const w = world(tcp(), { initial: { up: true, hasRun: false, retryIt: 0 } });
+    await w.attempt(S, fail);
+    expect(w.verdicts).toEqual([]);
+    await w.attempt(3 * S, fail);
+    await w.attempt(3 * S, fail);
+    expect(w.take(w.verdicts).map((v) => v.up)).toEqual([false]);
+    expect(w.scheduler.runState).toEqual({ up: false, hasRun: true, retryIt: 0 });
+  });
+
+  it('a carried-over failed verdict is not reported again; a success is', async () => {
+    const w = world(tcp(), { initial: { up: false, hasRun: true, retryIt: 0 } });
+    expect(w.scheduler.up).toBe(false);
+    await w.attempt(S, fail);
+    expect(w.verdicts).toEqual([]);
+    await w.attempt(3 * S, ok);
+    expect(w.take(w.verdicts)).toEqual([{ up: true, message: 'TCP connection to [127.0.0.1]:tcp:80 success.', first: false }]);
+  });
+
+  it('retarget: later attempts probe the new objects, the schedule and state go on', async () => {
+    const w = world(tcp());
+    await w.attempt(S, ok);
+    const moved = checkTarget(tcp(), { vs: '10.0.0.9 80' });
+    w.scheduler.retarget(moved);
+    const call = w.expectRunAfter(10 * S);
+    expect(call.target).toBe(moved);
+    await call.answer(fail);
+    expect(w.scheduler.runState).toEqual({ up: true, hasRun: true, retryIt: 1 });
+    expect(() => w.scheduler.retarget(checkTarget('PING_CHECK {\n}'))).toThrow(RangeError);
   });
 });

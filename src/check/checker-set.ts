@@ -1,0 +1,202 @@
+/**
+ * Every checker of the configuration on its scheduler, each real server's
+ * health folded from its checkers and FILE_CHECKs, and the runner told of
+ * each change; on a reload the set follows the new configuration
+ * (reload_check_thread, clear_diff_services, migrate_checkers):
+ * - a checker identical to a running one of the same real server goes on
+ *   running with its state (a kept scheduler, only retargeted);
+ * - a changed check of a kept real server starts from its predecessor's
+ *   state, others as keepalived starts new checkers (src/check/reload-match.ts);
+ * - schedulers of checkers gone (or replaced) are stopped;
+ * - each real server's health is rebuilt from its checkers' states and
+ *   handed to the runner, which diffs IPVS against what it programmed.
+ */
+import type { CheckConfig, RealServer, VirtualServer } from '../config/check/model.js';
+import type { Clock } from '../vrrp/ports.js';
+import type { ProbeResult, ProbeTarget } from './probe.js';
+import { RealServerHealth, type HealthChange } from './real-server-health.js';
+import { matchRealServers, matchVirtualServers, planCheckers, reloadedCheckerStates } from './reload-match.js';
+import type { ReloadHealth, ServerHealth } from './reload.js';
+import type { CheckerRunner, SyncReport } from './runner.js';
+import { CheckerScheduler, type CheckerRunState, type ScheduledChecker } from './scheduler.js';
+
+export interface CheckerSetPorts {
+  clock: Clock;
+  /** One attempt of a checker (the probe of its type, looked up when it runs). */
+  probe(target: ProbeTarget & { checker: ScheduledChecker }, signal: AbortSignal): Promise<ProbeResult>;
+  log(message: string): void;
+  runner: Pick<CheckerRunner, 'serverChanged' | 'reload'>;
+  /** A track file's current value (0 when not watched). */
+  fileValue(name: string): number;
+  /** For the schedulers' first run in their warmup. */
+  random?: () => number;
+}
+
+export interface CheckerSetOptions {
+  /** global_defs checker_log_all_failures. */
+  readonly logAllFailures: boolean;
+}
+
+/** A running checker and where it sits in the current configuration (a reload moves it). */
+interface Running {
+  readonly scheduler: CheckerScheduler;
+  at: { v: number; i: number; c: number };
+}
+
+export interface ReloadSummary {
+  /** Schedulers that went on running, started, and stopped. */
+  readonly kept: number;
+  readonly started: number;
+  readonly stopped: number;
+  readonly sync: Promise<SyncReport>;
+}
+
+export class CheckerSet {
+  private config: CheckConfig;
+  private options: CheckerSetOptions;
+  private healths: RealServerHealth[][];
+  /** By virtual server, real server, checker; undefined for a BFD_CHECK. */
+  private schedulers: (Running | undefined)[][][];
+  private stopped = false;
+
+  constructor(
+    config: CheckConfig,
+    options: CheckerSetOptions,
+    private readonly ports: CheckerSetPorts,
+  ) {
+    this.config = config;
+    this.options = options;
+    this.healths = config.virtualServers.map((vs) => vs.realServers.map((rs) => new RealServerHealth(rs, this.fileValues(rs))));
+    this.schedulers = config.virtualServers.map((vs, v) =>
+      vs.realServers.map((rs, i) => rs.checkers.map((checker, c) => (checker.type === 'BFD_CHECK' ? undefined : this.schedule(vs, rs, checker, { v, i, c })))),
+    );
+  }
+
+  /**
+   * Real servers whose FILE_CHECK starts in fault, or whose weight a file
+   * moves, start that way; then every checker starts. Call after the
+   * runner's start.
+   */
+  start(): void {
+    this.config.virtualServers.forEach((vs, v) =>
+      vs.realServers.forEach((rs, i) => {
+        const health = this.healths[v]![i]!;
+        if (health.weight !== rs.weight) void this.ports.runner.serverChanged(v, i, { weight: health.weight, quiet: true });
+        if (!health.alive) void this.ports.runner.serverChanged(v, i, { alive: false });
+      }),
+    );
+    for (const r of this.running()) r.scheduler.start();
+  }
+
+  /** A track file's new value, for every FILE_CHECK watching it. */
+  fileChanged(name: string, value: number): void {
+    this.config.virtualServers.forEach((vs, v) =>
+      vs.realServers.forEach((rs, i) =>
+        rs.fileChecks.forEach((f, k) => {
+          if (f.trackFile === name) this.apply(v, i, this.healths[v]![i]!.file(k, value));
+        }),
+      ),
+    );
+  }
+
+  /** Each real server's health as this set holds it, by virtual server and real server index. */
+  health(): ServerHealth[][] {
+    return this.healths.map((list) => list.map((h) => ({ alive: h.alive, weight: h.weight })));
+  }
+
+  /** The new configuration takes over; synchronous up to the runner's IPVS sync, which `sync` settles. */
+  reload(next: CheckConfig, options: CheckerSetOptions): ReloadSummary {
+    const old = this.config;
+    const vsMatch = matchVirtualServers(old.virtualServers, next.virtualServers);
+    const kept = new Set<Running>();
+    const started: Running[] = [];
+    const healths: RealServerHealth[][] = [];
+    this.options = options;
+    const schedulers = next.virtualServers.map((vs, v) => {
+      const was = vsMatch[v];
+      const oldVs = was === undefined ? undefined : old.virtualServers[was];
+      const rsMatch = oldVs ? matchRealServers(oldVs, vs) : vs.realServers.map(() => undefined);
+      healths[v] = [];
+      return vs.realServers.map((rs, i) => {
+        const j = rsMatch[i];
+        const oldRs = j === undefined ? undefined : oldVs!.realServers[j];
+        const before = j === undefined ? [] : this.schedulers[was!]![j]!;
+        const plans = planCheckers(oldRs, rs);
+        const wasAlive = j === undefined || this.healths[was!]![j]!.alive;
+        const states = reloadedCheckerStates(rs, plans, (from) => before[from]?.scheduler.runState, oldRs !== undefined, wasAlive);
+        healths[v]![i] = new RealServerHealth(rs, this.fileValues(rs), states);
+        return rs.checkers.map((checker, c) => {
+          if (checker.type === 'BFD_CHECK') return undefined;
+          const plan = plans[c]!;
+          const previous = plan.kind === 'keep' ? before[plan.from] : undefined;
+          if (previous) {
+            kept.add(previous);
+            previous.at = { v, i, c };
+            previous.scheduler.retarget({ vs, rs, checker });
+            return previous;
+          }
+          const r = this.schedule(vs, rs, checker, { v, i, c }, states[c]);
+          started.push(r);
+          return r;
+        });
+      });
+    });
+    let stopped = 0;
+    for (const r of this.running()) {
+      if (kept.has(r)) continue;
+      r.scheduler.stop();
+      stopped++;
+    }
+    this.config = next;
+    this.schedulers = schedulers;
+    this.healths = healths;
+    const sync = this.ports.runner.reload(next, this.health() satisfies ReloadHealth);
+    if (!this.stopped) for (const r of started) r.scheduler.start();
+    return { kept: kept.size, started: started.length, stopped, sync };
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const r of this.running()) r.scheduler.stop();
+  }
+
+  private running(): Running[] {
+    return this.schedulers.flat(2).filter((r): r is Running => r !== undefined);
+  }
+
+  private fileValues(rs: RealServer): number[] {
+    return rs.fileChecks.map((f) => this.ports.fileValue(f.trackFile));
+  }
+
+  private apply(v: number, i: number, changes: readonly HealthChange[]): void {
+    const { runner } = this.ports;
+    for (const change of changes) {
+      if (change.type === 'alive') void runner.serverChanged(v, i, { alive: change.alive });
+      else if (change.type === 'weight') void runner.serverChanged(v, i, { weight: change.weight, quiet: change.quiet });
+    }
+  }
+
+  /** A scheduler whose verdicts go to wherever its checker sits now. */
+  private schedule(vs: VirtualServer, rs: RealServer, checker: ScheduledChecker, at: Running['at'], initial?: CheckerRunState): Running {
+    const running: Running = {
+      at,
+      scheduler: new CheckerScheduler(
+        { vs, rs, checker },
+        {
+          clock: this.ports.clock,
+          probe: (target, signal) => this.ports.probe({ ...target, checker: target.checker as ScheduledChecker }, signal),
+          log: (m) => this.ports.log(m),
+          onVerdict: (verdict) => {
+            const { v, i, c } = running.at;
+            const health = this.healths[v]?.[i];
+            if (health) this.apply(v, i, health.checker(c, verdict));
+          },
+          logAllFailures: this.options.logAllFailures,
+          ...(this.ports.random ? { random: this.ports.random } : {}),
+          ...(initial ? { initial } : {}),
+        },
+      ),
+    };
+    return running;
+  }
+}
