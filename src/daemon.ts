@@ -4,10 +4,12 @@
  * restarts a child that dies unless -R, and stops them all on SIGTERM/SIGINT.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import type { CliOptions } from './cli-options.js';
 import { CHILD_ENV } from './child-env.js';
 import { parseConfig } from './config/parse.js';
-import { operatorText } from './config/diagnostics.js';
+import { keepalivedText, operatorText } from './config/diagnostics.js';
+import { reloadVerdict } from './config/reload-check.js';
 import { createLogger, type Logger } from './observe/log.js';
 import { sdNotify } from './native/index.js';
 import { claimPidFile, removePidFile } from './pid-file.js';
@@ -44,10 +46,42 @@ export function runDaemon(o: CliOptions, argv: readonly string[]): Promise<numbe
   const { vrrp, check } = parsed.config;
   if (!o.checkOnly && (vrrp.instances.length > 0 || o.vrrpOnly)) children.push(child('VRRP', 'vrrp'));
   if (!o.vrrpOnly && (check.virtualServers.length > 0 || o.checkOnly)) children.push(child('Healthcheck', 'check'));
-  return supervise(children, o, log);
+  return supervise(children, o, log, parsed.config.global.reloadCheckConfig);
 }
 
-function supervise(children: Child[], o: CliOptions, log: Logger): Promise<number> {
+/**
+ * SIGHUP: the new configuration is read as `-t` reads it; if it would break
+ * the running node (config/reload-check.ts) the children are not told and
+ * keep the running configuration. `reloadCheckConfig`: the running
+ * configuration's reload_check_config log file, if any. Returns whether to
+ * reload, and the reload_check_config of the configuration that now runs.
+ */
+function checkReload(o: CliOptions, log: Logger, reloadCheckConfig: string | undefined): { reload: boolean; reloadCheckConfig: string | undefined } {
+  const refused = { reload: false, reloadCheckConfig };
+  let parsed: ReturnType<typeof parseConfig>;
+  try {
+    parsed = parseConfig(o.configFile, { configId: o.configId, testMode: true });
+  } catch (error) {
+    log.error(`Reload aborted: the new configuration cannot be read (${(error as Error).message}); the running one is kept`);
+    return refused;
+  }
+  for (const d of [...parsed.diagnostics, ...parsed.notices]) log.warn(operatorText(d));
+  const verdict = reloadVerdict(parsed, { strict: reloadCheckConfig !== undefined });
+  if (verdict.accept) return { reload: true, reloadCheckConfig: parsed.config.global.reloadCheckConfig };
+  if (reloadCheckConfig !== undefined) {
+    // keepalived's config-test child writes its report there
+    try {
+      writeFileSync(reloadCheckConfig, parsed.diagnostics.map((d) => `${keepalivedText(d)}\n`).join(''));
+    } catch (error) {
+      log.info(`Cannot write the config check log ${reloadCheckConfig} (${(error as Error).message})`);
+    }
+    log.info(`New config failed validation, see ${reloadCheckConfig} for details`);
+  }
+  log.error(`Reload aborted: the new configuration has errors; the running one is kept\n    ${verdict.reason}`);
+  return refused;
+}
+
+function supervise(children: Child[], o: CliOptions, log: Logger, reloadCheckConfig: string | undefined): Promise<number> {
   let stopping = false;
   const launch = (child: Child): void => {
     const started = Date.now();
@@ -80,9 +114,14 @@ function supervise(children: Child[], o: CliOptions, log: Logger): Promise<numbe
     resolveExit(0);
   };
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void stop());
+  let runningCheck = reloadCheckConfig;
   process.on('SIGHUP', () => {
+    if (stopping) return;
     notifySystemd('RELOADING=1');
-    for (const c of children) c.process?.kill('SIGHUP');
+    log.info('Reloading ...');
+    const verdict = checkReload(o, log, runningCheck);
+    runningCheck = verdict.reloadCheckConfig;
+    if (verdict.reload) for (const c of children) c.process?.kill('SIGHUP');
     notifySystemd('READY=1');
   });
   for (const signal of ['SIGUSR1', 'SIGUSR2'] as const) {

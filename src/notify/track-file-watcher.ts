@@ -41,11 +41,14 @@ export class TrackFileWatcher {
 
   private constructor(private readonly ports: TrackFileWatcherPorts) {}
 
-  /** Initialises (init_file), reads and watches each file; one that cannot be watched is logged and left out. */
-  static async start(files: readonly TrackFile[], ports: TrackFileWatcherPorts): Promise<TrackFileWatcher> {
+  /**
+   * Initialises (init_file), reads and watches each file; one that cannot be watched is logged and left out.
+   * `reload`: at a SIGHUP keepalived does not overwrite an existing file (a missing one is still created).
+   */
+  static async start(files: readonly TrackFile[], ports: TrackFileWatcherPorts, options: { reload?: boolean } = {}): Promise<TrackFileWatcher> {
     const watcher = new TrackFileWatcher(ports);
     for (const file of files) {
-      if (file.init) await watcher.initialise(file, file.init);
+      if (file.init) await watcher.initialise(file, file.init, options.reload === true);
       const resolved = await watcher.resolve(file);
       if (resolved === undefined) continue;
       const entry: Watched = { name: file.name, file: resolved, value: 0 };
@@ -68,13 +71,14 @@ export class TrackFileWatcher {
   }
 
   /** init_file: written unless it exists (or, with overwrite, unless it is no regular file). */
-  private async initialise(file: TrackFile, init: NonNullable<TrackFile['init']>): Promise<void> {
+  private async initialise(file: TrackFile, init: NonNullable<TrackFile['init']>, reload: boolean): Promise<void> {
     const stat = await fs.stat(file.file).catch(() => undefined);
     if (stat && !init.overwrite) return;
     if (stat && !stat.isFile()) {
       this.ports.log(`Cannot initialise track file ${file.name} - it is not a regular file`);
       return;
     }
+    if (stat && reload) return;
     // as fopen_safe: a private temporary file renamed over the name, so no reader sees it half written
     const temporary = `${file.file}${randomBytes(4).toString('hex')}`;
     try {

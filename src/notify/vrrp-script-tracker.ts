@@ -92,6 +92,29 @@ export class VrrpScriptTracker {
     this.cancelTimer?.();
   }
 
+  /**
+   * SIGHUP (keepalived's clear_diff_script): the same-named script of the new
+   * configuration takes over the old one's standing, its counter moved onto
+   * the new rise/fall. One still on its startup assumption (no exit yet) starts afresh.
+   */
+  adopt(previous: VrrpScriptTracker): void {
+    if (previous.initial) return;
+    const was = previous.script;
+    const { rise, fall } = this.script;
+    const top = rise + fall - 1;
+    if (previous.result < was.rise) {
+      this.result = previous.result === 0 ? 0 : Math.max(0, rise - (was.rise - previous.result));
+      this.current = false;
+      this.ports.log(`VRRP_Script(${this.script.name}) considered unsuccessful on reload`);
+    } else {
+      this.result = previous.result === was.rise + was.fall - 1 ? top : Math.min(top, rise + (previous.result - was.rise));
+      this.current = true;
+      this.ports.log(`VRRP_Script(${this.script.name}) considered successful on reload`);
+    }
+    this.initial = false;
+    this.lastStatus = previous.lastStatus;
+  }
+
   private get timeoutUs(): number {
     return this.script.timeoutUs || this.script.intervalUs;
   }

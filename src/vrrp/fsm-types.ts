@@ -57,8 +57,13 @@ export type FsmEvent =
   | { kind: 'track'; change: TrackChange }
   /** SIGTERM/SIGINT. */
   | { kind: 'shutdown' }
-  /** SIGHUP: the same instance (matched by the daemon) with its new settings, keeping its state. */
-  | { kind: 'reload'; settings: InstanceSettings }
+  /**
+   * SIGHUP: the same instance (matched by the daemon) with its new settings, keeping its state.
+   * `tracking`: what the watchers see now (the new configuration may track objects the old one did not).
+   */
+  | { kind: 'reload'; settings: InstanceSettings; tracking?: TrackStatus }
+  /** SIGHUP without this instance in the new configuration (vrrp.c clear_diff_vrrp). */
+  | { kind: 'delete' }
   /** The sync group moves this member along with another one (vrrp_sync.c). */
   | { kind: 'sync'; to: WantedState }
   /** Another member of the sync group heard a lower-priority advert: refresh our neighbours' ARP caches too. */

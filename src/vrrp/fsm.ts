@@ -5,12 +5,13 @@
  */
 import { clearTimer, log, masterDownUs, name, newDraft, notifyState, restartMainTimer, setTimer, type Draft } from './fsm-draft.js';
 import { vrrpLog } from './fsm-log.js';
+import { stateNotifies } from './fsm-notify.js';
 import { backupReceive, lowerPriorityGarp, masterReceive } from './fsm-receive.js';
 import type { InstanceSettings } from './fsm-settings.js';
 import { reconsider, startup, trackingVerdict } from './fsm-tracking.js';
 import { gotoMaster, gratuitous, leaveFault, leaveMaster, masterTx, restoreInterface } from './fsm-transitions.js';
 import type { FsmAction, FsmEvent, GroupContext, InstanceState, StepResult, TimerName, WantedState } from './fsm-types.js';
-import { applyTrackChange, EMPTY_TRACK_STATUS } from './track.js';
+import { applyTrackChange, EMPTY_TRACK_STATUS, type TrackStatus } from './track.js';
 
 export type * from './fsm-types.js';
 
@@ -69,7 +70,10 @@ function dispatch(d: Draft, event: FsmEvent): void {
       shutdown(d);
       return;
     case 'reload':
-      reload(d, event.settings);
+      reload(d, event.settings, event.tracking);
+      return;
+    case 'delete':
+      deleted(d);
       return;
     case 'sync':
       syncTo(d, event.to);
@@ -117,13 +121,18 @@ function shutdown(d: Draft): void {
 
 /**
  * SIGHUP with the same instance in the new config: the state is kept; a
- * master installs new addresses, drops removed ones and advertises at once.
+ * master installs new addresses, drops removed ones and advertises at once
+ * (vrrp.c clear_diff_vrrp, restore_vrrp_state; vrrp_scheduler.c reload_master).
+ * Only when an address was added does it send gratuitous ARPs/NAs, for all
+ * its addresses as keepalived's vrrp_send_link_update does; an unchanged
+ * instance sends none.
  */
-function reload(d: Draft, settings: InstanceSettings): void {
+function reload(d: Draft, settings: InstanceSettings, tracking: TrackStatus | undefined): void {
   const { s } = d;
   const before = trackingVerdict(s);
   const old = s.settings;
   s.settings = settings;
+  if (tracking) s.tracking = tracking;
   // keepalived builds the instance afresh and then re-applies the tracking weights
   s.basePriority = settings.priority;
   s.effectivePriority = settings.priority;
@@ -133,11 +142,36 @@ function reload(d: Draft, settings: InstanceSettings): void {
     const removed = old.vips.filter((vip) => !settings.vips.includes(vip));
     const added = settings.vips.filter((vip) => !old.vips.includes(vip));
     if (removed.length > 0) d.actions.push({ kind: 'remove-vips', vips: removed });
-    if (added.length > 0) d.actions.push({ kind: 'add-vips', vips: added });
+    if (added.length > 0) {
+      d.actions.push({ kind: 'add-vips', vips: added });
+      gratuitous(d, settings.garp.masterRepeat);
+      if (settings.garp.masterRefreshUs > 0) s.garpRefreshDueUs = d.now + settings.garp.masterRefreshUs;
+    }
   }
   if (s.state === 'MASTER') setTimer(d, 'advert', d.now);
   else restartMainTimer(d);
   reconsider(d, before);
+}
+
+/**
+ * SIGHUP without this instance: a master hands over (priority-0 advert, VIPs
+ * removed); then FAULT is reported (DELETED with notify_deleted), as
+ * keepalived's clear_diff_vrrp. Quirks kept: an instance already in FAULT
+ * reports nothing unless notify_deleted; without notify_deleted only the
+ * generic notify and the FIFO say FAULT (keepalived looks up the DELETED
+ * script before rewriting the state, so notify_fault does not run).
+ */
+function deleted(d: Draft): void {
+  const { s } = d;
+  const wasFault = s.state === 'FAULT';
+  if (s.state === 'MASTER') restoreInterface(d, true);
+  s.state = 'STOP';
+  s.timers = {};
+  const { notify, notifyDeleted } = s.settings;
+  if (notifyDeleted) notifyState(d, 'DELETED');
+  else if (!wasFault) {
+    d.actions.push(...stateNotifies('INSTANCE', name(d), notify.generic ? { generic: notify.generic } : {}, 'FAULT', s.effectivePriority));
+  }
 }
 
 /** The sync group moves this member (vrrp_sync.c vrrp_sync_master/_backup/_fault). */

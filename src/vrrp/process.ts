@@ -1,12 +1,15 @@
 /**
  * The VRRP child process (keepalived's Keepalived_vrrp): reads the
  * configuration, opens the kernel-facing ports, runs the instances and the
- * scripts and files they track, and stops gracefully on SIGTERM/SIGINT.
+ * scripts and files they track, reloads on SIGHUP and stops gracefully on
+ * SIGTERM/SIGINT.
  * Its own process keeps the advert timers free of any other work.
  */
 import type { CliOptions } from '../cli-options.js';
 import { monotonicClock } from '../clock.js';
-import { parseConfig } from '../config/parse.js';
+import { operatorText } from '../config/diagnostics.js';
+import { parseConfig, type Config } from '../config/parse.js';
+import { reloadVerdict } from '../config/reload-check.js';
 import { rtnetlinkAddressPort } from '../net/addresses.js';
 import { createAdvertSocketFactory } from '../net/advert-sockets.js';
 import { createAnnouncePort } from '../net/announce.js';
@@ -16,17 +19,19 @@ import { NotifyFifos } from '../notify/fifo.js';
 import { notifyRunner } from '../notify/notify-runner.js';
 import { ChildScriptPort } from '../notify/script-port.js';
 import { TrackFileWatcher } from '../notify/track-file-watcher.js';
-import { trackedScript, VrrpScriptTracker } from '../notify/vrrp-script-tracker.js';
+import { trackedScript, VrrpScriptTracker, type VrrpScriptTrackerPorts } from '../notify/vrrp-script-tracker.js';
 import { createLogger } from '../observe/log.js';
 import { dumpFilePath, writeStatsFile } from '../observe/stats-file.js';
 import { claimPidFile, removePidFile } from '../pid-file.js';
 import { VrrpRunner } from './runner.js';
 import { vrrpSettingsFromConfig, type VrrpRunSettings } from './settings-from-config.js';
+import type { TrackChange } from './track.js';
 
 export async function runVrrpProcess(o: CliOptions): Promise<number> {
   const log = createLogger({ console: o.logConsole, detail: o.logDetail }).child({ process: 'vrrp' });
-  const { config } = parseConfig(o.configFile, { configId: o.configId, testMode: false });
-  const settings = vrrpSettingsFromConfig(config);
+  // replaced at each SIGHUP that brings a usable configuration
+  let { config } = parseConfig(o.configFile, { configId: o.configId, testMode: false });
+  let settings = vrrpSettingsFromConfig(config);
   for (const problem of settings.problems) log.warn(problem);
   const claimed = claimPidFile(o.vrrpPidFile);
   if (claimed !== true) {
@@ -37,7 +42,7 @@ export async function runVrrpProcess(o: CliOptions): Promise<number> {
   const clock = monotonicClock;
   const interfaces = await openInterfaceTable((error) => log.error(`Netlink: ${error.message}`));
   const scriptPort = new ChildScriptPort((message) => log.info(message));
-  const fifos = NotifyFifos.open(fifoSpecs(settings), { scripts: scriptPort, log: (m) => log.info(m), process: 'vrrp' });
+  let fifos = NotifyFifos.open(fifoSpecs(settings), { scripts: scriptPort, log: (m) => log.info(m), process: 'vrrp' });
   const announcePort = createAnnouncePort();
   const announcer = new AnnounceQueue(
     clock,
@@ -56,18 +61,12 @@ export async function runVrrpProcess(o: CliOptions): Promise<number> {
     log,
   });
 
-  const tracked = new Set(settings.instances.flatMap((i) => i.fsm.tracked.filter((t) => t.kind === 'script').map((t) => t.name)));
-  const trackers = config.vrrp.scripts
-    .filter((s) => tracked.has(s.name))
-    .flatMap((s) => {
-      const script = trackedScript(s);
-      return script ? [{ name: s.name, tracker: new VrrpScriptTracker(script, { clock, scripts: scriptPort, onChange: (c) => runner.track(c), log: (m) => log.info(m) }) }] : [];
-    });
-  const files = await TrackFileWatcher.start(config.trackFiles, { onChange: (c) => runner.track(c), log: (m) => log.info(m) });
+  const trackerPorts = { clock, scripts: scriptPort, onChange: (c: TrackChange) => runner.track(c), log: (m: string) => log.info(m) };
+  let trackers = scriptTrackers(config, settings, trackerPorts);
+  const filePorts = { onChange: (c: TrackChange) => runner.track(c), log: (m: string) => log.info(m) };
+  let files = await TrackFileWatcher.start(config.trackFiles, filePorts);
 
-  const scripts: Record<string, boolean> = {};
-  for (const { name, tracker } of trackers) if (tracker.ok !== undefined) scripts[name] = tracker.ok;
-  runner.start({ scripts, files: Object.fromEntries(files.values) });
+  runner.start({ scripts: scriptStates(trackers), files: Object.fromEntries(files.values) });
   for (const { tracker } of trackers) tracker.start();
 
   return new Promise<number>((resolve) => {
@@ -92,8 +91,59 @@ export async function runVrrpProcess(o: CliOptions): Promise<number> {
     // keepalived's children get SIGTERM when the parent dies (PR_SET_PDEATHSIG); Node has no such call, but the
     // IPC channel fork() opened closes with the parent: an orphan must not go on holding the VIPs as MASTER
     process.on('disconnect', () => void stop());
-    // reload and the data dump come with the operations work; until then they are logged, not fatal
-    process.on('SIGHUP', () => log.warn('Reloading is not available in this version; the running configuration is kept'));
+    /**
+     * SIGHUP (keepalived's sigreload_vrrp, reload_vrrp_thread): masters advertise once, the configuration is read
+     * again and, unless it would break the node (config/reload-check.ts), the runner takes it over; the scripts
+     * and track files are restarted for it, each script keeping the standing of the same-named one.
+     */
+    const reload = async (): Promise<void> => {
+      if (stopping) return;
+      log.info('Reloading');
+      runner.advertiseMasters();
+      let parsed: ReturnType<typeof parseConfig>;
+      try {
+        parsed = parseConfig(o.configFile, { configId: o.configId, testMode: false });
+      } catch (error) {
+        log.error(`Reload aborted: the new configuration cannot be read (${(error as Error).message}); the running one is kept`);
+        return;
+      }
+      const verdict = reloadVerdict(parsed);
+      if (!verdict.accept) {
+        for (const d of verdict.blockers) log.warn(operatorText(d));
+        log.error(`Reload aborted: the new configuration has errors; the running one is kept\n    ${verdict.reason}`);
+        return;
+      }
+      const next = vrrpSettingsFromConfig(parsed.config);
+      for (const problem of next.problems) log.warn(problem);
+      const nextFiles = await TrackFileWatcher.start(parsed.config.trackFiles, filePorts, { reload: true });
+      if (stopping) {
+        nextFiles.close();
+        return;
+      }
+      const nextTrackers = scriptTrackers(parsed.config, next, trackerPorts);
+      for (const { name, tracker } of nextTrackers) {
+        const previous = trackers.find((t) => t.name === name);
+        if (previous) tracker.adopt(previous.tracker);
+      }
+      for (const { tracker } of trackers) tracker.stop();
+      files.close();
+      if (JSON.stringify(fifoSpecs(next)) !== JSON.stringify(fifoSpecs(settings))) {
+        fifos.close();
+        fifos = NotifyFifos.open(fifoSpecs(next), { scripts: scriptPort, log: (m) => log.info(m), process: 'vrrp' });
+      }
+      config = parsed.config;
+      settings = next;
+      trackers = nextTrackers;
+      files = nextFiles;
+      runner.reload(next, { scripts: scriptStates(trackers), files: Object.fromEntries(files.values) });
+      for (const { tracker } of trackers) tracker.start();
+    };
+    let reloads = Promise.resolve();
+    process.on('SIGHUP', () => {
+      // one at a time, as keepalived queues a reload that comes during another
+      reloads = reloads.then(reload).catch((error: Error) => log.error(`Reload failed: ${error.message}`));
+    });
+    // the data dump comes with the operations work; until then SIGUSR1 is ignored
     process.on('SIGUSR1', () => undefined);
     process.on('SIGUSR2', () => {
       try {
@@ -103,6 +153,24 @@ export async function runVrrpProcess(o: CliOptions): Promise<number> {
       }
     });
   });
+}
+
+/** A runner for every vrrp_script some instance or sync group tracks. */
+function scriptTrackers(config: Config, settings: VrrpRunSettings, ports: VrrpScriptTrackerPorts): { name: string; tracker: VrrpScriptTracker }[] {
+  const tracked = new Set(settings.instances.flatMap((i) => i.fsm.tracked.filter((t) => t.kind === 'script').map((t) => t.name)));
+  return config.vrrp.scripts
+    .filter((s) => tracked.has(s.name))
+    .flatMap((s) => {
+      const script = trackedScript(s);
+      return script ? [{ name: s.name, tracker: new VrrpScriptTracker(script, ports) }] : [];
+    });
+}
+
+/** What the scripts that have spoken say (the others are still on keepalived's init assumption). */
+function scriptStates(trackers: readonly { name: string; tracker: VrrpScriptTracker }[]): Record<string, boolean> {
+  const scripts: Record<string, boolean> = {};
+  for (const { name, tracker } of trackers) if (tracker.ok !== undefined) scripts[name] = tracker.ok;
+  return scripts;
 }
 
 function fifoSpecs(settings: VrrpRunSettings) {

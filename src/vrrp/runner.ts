@@ -7,11 +7,13 @@ import { formatIPv4 } from '../inet.js';
 import type { Logger } from '../observe/log.js';
 import { outgoingAdverts, type SendCounters } from './advert-out.js';
 import { initialInstanceState, step, type FsmAction, type FsmEvent, type InstanceState, type TimerName } from './fsm.js';
+import { fifoLine, type NotifiedState } from './fsm-notify.js';
 import type { AddressPort, AdvertSocket, AdvertSocketFactory, AdvertSocketOptions, Clock, InterfaceInfo, InterfacePort, RunAs } from './ports.js';
 import { checkReceivedAdvert, shouldCheckAddresses, type ReceivedPacket, type ReceiveState } from './receive-check.js';
 import type { RxCounter } from './receive-counters.js';
 import type { InstanceRunSettings, NotifyScriptsWithUsers, VipEntry, VrrpRunSettings } from './settings-from-config.js';
-import { groupStep, initialGroupState, type GroupAction, type GroupEvent, type SyncGroupState } from './sync-group.js';
+import { planReload } from './reload-plan.js';
+import { groupStep, initialGroupState, regroup, type GroupAction, type GroupEvent, type SyncGroupState } from './sync-group.js';
 import { applyTrackChange, EMPTY_TRACK_STATUS, type TrackChange, type TrackStatus } from './track.js';
 
 /** Sends `repeat` announcements per VIP (paced per interface by garp/gna intervals). */
@@ -43,6 +45,8 @@ interface Runtime {
   stats: Record<InstanceCounter, number>;
   timers: Map<TimerName, () => void>;
   socket?: AdvertSocket;
+  /** The VIP table before the last reload: the reducer removes dropped addresses by their old keys. */
+  retiredVips?: ReadonlyMap<string, VipEntry>;
 }
 
 const ZERO_STATS: Record<InstanceCounter, number> = {
@@ -63,6 +67,16 @@ const ZERO_STATS: Record<InstanceCounter, number> = {
   release_master: 0,
   pri_zero_sent: 0,
 };
+
+function newRuntime(run: InstanceRunSettings): Runtime {
+  return {
+    run,
+    send: { ipId: 0, ahSequence: 0 },
+    receive: { ahSequence: 0, unicastChecksumCompat: run.unicastChecksumCompat },
+    stats: { ...ZERO_STATS },
+    timers: new Map(),
+  };
+}
 
 export interface InstanceView {
   name: string;
@@ -94,13 +108,7 @@ export class VrrpRunner {
         ports.log.info(`(${run.fsm.name}) ${run.configFault} - instance stays in FAULT`);
         continue;
       }
-      this.runtimes.set(run.fsm.name, {
-        run,
-        send: { ipId: 0, ahSequence: 0 },
-        receive: { ahSequence: 0, unicastChecksumCompat: run.unicastChecksumCompat },
-        stats: { ...ZERO_STATS },
-        timers: new Map(),
-      });
+      this.runtimes.set(run.fsm.name, newRuntime(run));
     }
     for (const g of settings.syncGroups) {
       const members = g.members.filter((m) => this.runtimes.has(m));
@@ -161,6 +169,165 @@ export class VrrpRunner {
     await Promise.allSettled([...this.pending, ...stopScripts]);
     for (const { socket } of this.sockets.values()) socket.close();
     this.sockets.clear();
+  }
+
+  /** keepalived's send_reload_advert_thread: every master advertises once before the new configuration is read. */
+  advertiseMasters(): void {
+    if (this.stopped) return;
+    for (const [name, rt] of this.runtimes) {
+      const state = this.stateOf(name);
+      if (state?.state === 'MASTER') this.sendAdvert(name, rt, state.effectivePriority);
+    }
+  }
+
+  /**
+   * SIGHUP: run the new configuration's instances (keepalived's
+   * reload_vrrp_thread, clear_diff_vrrp, vrrp_complete_init). Running
+   * instances are matched by what they are on the wire (reload-plan.ts), not
+   * by name, and keep their states and counters: the reducer's `reload`
+   * applies the new settings (a master's VIP difference, at once an advert,
+   * gratuitous ARPs only when an address was added). Instances the new
+   * configuration lacks hand over as at SIGTERM and report FAULT (DELETED with
+   * notify_deleted); new ones start as at startup. Sync groups are rebuilt
+   * with their new membership (sync-group.ts regroup). `status`: what the
+   * restarted script and file watchers know now.
+   */
+  reload(settings: VrrpRunSettings, status: { scripts?: TrackStatus['scripts']; files?: TrackStatus['files'] } = {}): void {
+    if (this.stopped) return;
+    const { log } = this.ports;
+    const next = settings.instances.filter((run) => {
+      if (run.configFault === undefined) return true;
+      log.info(`(${run.fsm.name}) ${run.configFault} - instance stays in FAULT`);
+      return false;
+    });
+    const plan = planReload(
+      [...this.runtimes.values()].map((rt) => rt.run),
+      next,
+    );
+    for (const name of plan.removed) this.removeInstance(name);
+
+    const interfaces = { ...this.tracking.interfaces };
+    for (const run of next) {
+      for (const n of [run.fsm.interface, ...run.fsm.tracked.filter((t) => t.kind === 'interface').map((t) => t.name)]) {
+        if (!(n in interfaces)) interfaces[n] = this.ports.interfaces.byName(n)?.up ?? false;
+      }
+    }
+    this.tracking = { ...this.tracking, interfaces, ...(status.scripts ? { scripts: status.scripts } : {}), ...(status.files ? { files: status.files } : {}) };
+
+    // the kept instances under their new names, as they were before the reload
+    const carried = new Map<string, { state: InstanceState; rt: Runtime; oldName: string }>();
+    for (const { old, next: run } of plan.matched) {
+      const rt = this.runtimes.get(old)!;
+      const state = this.stateOf(old)!;
+      const renamed = old !== run.fsm.name;
+      carried.set(run.fsm.name, { state: renamed ? { ...state, settings: { ...state.settings, name: run.fsm.name } } : state, rt, oldName: old });
+      this.detachSocket(old);
+      if (run.unicastChecksumCompat !== rt.run.unicastChecksumCompat) rt.receive.unicastChecksumCompat = run.unicastChecksumCompat;
+      rt.retiredVips = rt.run.vipTable;
+      rt.run = run;
+      if (renamed) {
+        // the armed timers deliver to the old name
+        for (const cancel of rt.timers.values()) cancel();
+        rt.timers.clear();
+      }
+    }
+    const oldGroups = new Map(this.groups);
+    this.runtimes.clear();
+    this.standalone.clear();
+    this.groups.clear();
+    this.groupOf.clear();
+    this.groupScripts.clear();
+    for (const run of next) this.runtimes.set(run.fsm.name, carried.get(run.fsm.name)?.rt ?? newRuntime(run));
+    for (const [name, { state, rt, oldName }] of carried) {
+      if (oldName === name) continue;
+      for (const [timer, due] of Object.entries(state.timers) as [TimerName, number][]) this.setTimer(name, rt, timer, due);
+    }
+    for (const name of this.runtimes.keys()) this.openSocket(name);
+    this.closeIdleSockets();
+
+    const groups = settings.syncGroups.flatMap((g) => {
+      const members = g.members.filter((m) => this.runtimes.has(m));
+      return members.length ? [{ g, members }] : [];
+    });
+    for (const { g, members } of groups) {
+      for (const m of members) this.groupOf.set(m, g.fsm.name);
+      this.groupScripts.set(g.fsm.name, g.notifyScripts);
+      // a placeholder until the group is settled below: actions look the group up
+      this.groups.set(g.fsm.name, { settings: g.fsm, state: 'INIT', members: members.map((m) => carried.get(m)?.state ?? initialInstanceState(this.runtimes.get(m)!.run.fsm)) });
+    }
+    for (const [name, rt] of this.runtimes) {
+      if (this.groupOf.has(name)) continue;
+      const kept = carried.get(name);
+      this.standalone.set(name, kept?.state ?? initialInstanceState(rt.run.fsm));
+    }
+    const now = this.now();
+    for (const { g, members } of groups) {
+      const before = this.groups.get(g.fsm.name)!;
+      const fresh = members.every((m) => !carried.has(m));
+      if (fresh) {
+        // a new group of new instances: as at startup
+        const memberTracking: Record<string, TrackStatus> = {};
+        for (const m of members) memberTracking[m] = this.trackingOf(m);
+        this.groups.set(g.fsm.name, initialGroupState(g.fsm, before.members));
+        this.groupEvent(g.fsm.name, { kind: 'startup', tracking: this.tracking, memberTracking });
+        continue;
+      }
+      const regrouped = regroup(
+        g.fsm,
+        members.map((m) => ({ state: before.members.find((x) => x.settings.name === m)!, settings: this.runtimes.get(m)!.run.fsm, tracking: this.trackingOf(m) })),
+        now,
+        oldGroups.get(g.fsm.name)?.state,
+      );
+      this.groups.set(g.fsm.name, regrouped.group);
+      before.members.forEach((m, k) => this.changed(m, regrouped.group.members[k]!));
+      this.applyGroup(g.fsm.name, regrouped.actions);
+    }
+    for (const [name, state] of [...this.standalone]) {
+      const event: FsmEvent = carried.has(name)
+        ? { kind: 'reload', settings: this.runtimes.get(name)!.run.fsm, tracking: this.trackingOf(name) }
+        : { kind: 'startup', tracking: this.trackingOf(name) };
+      this.apply(name, step(state, event, now));
+    }
+
+    // fifo_write_vrrp_states_on_reload: the unchanged states once more (vrrp_init_state writes no line for a master)
+    if (settings.fifoWriteStatesOnReload) {
+      for (const [name, { state }] of carried) {
+        const after = this.stateOf(name);
+        if (after && after.state === state.state && (after.state === 'BACKUP' || after.state === 'FAULT')) {
+          this.ports.fifo(fifoLine('INSTANCE', name, after.state, after.effectivePriority));
+        }
+      }
+      for (const [name, group] of this.groups) {
+        if (oldGroups.get(name)?.state === group.state) this.ports.fifo(fifoLine('GROUP', name, group.state as NotifiedState, 0));
+      }
+    }
+  }
+
+  /** An instance the new configuration lacks: it hands over and reports, then is forgotten. */
+  private removeInstance(name: string): void {
+    const rt = this.runtimes.get(name)!;
+    const state = this.stateOf(name)!;
+    const result = step(state, { kind: 'delete' }, this.now());
+    this.changed(state, result.state);
+    for (const action of result.actions) this.act(name, action, rt.run.notifyScripts);
+    for (const cancel of rt.timers.values()) cancel();
+    rt.timers.clear();
+    this.detachSocket(name);
+  }
+
+  private detachSocket(name: string): void {
+    for (const shared of this.sockets.values()) {
+      const at = shared.instances.indexOf(name);
+      if (at >= 0) shared.instances.splice(at, 1);
+    }
+  }
+
+  private closeIdleSockets(): void {
+    for (const [key, shared] of this.sockets) {
+      if (shared.instances.length > 0) continue;
+      shared.socket.close();
+      this.sockets.delete(key);
+    }
   }
 
   instances(): InstanceView[] {
@@ -301,7 +468,7 @@ export class VrrpRunner {
 
   private changeVips(rt: Runtime, keys: readonly string[], add: boolean): void {
     for (const key of keys) {
-      const vip = rt.run.vipTable.get(key);
+      const vip = rt.run.vipTable.get(key) ?? rt.retiredVips?.get(key);
       if (!vip) continue;
       const iface = this.ports.interfaces.byName(vip.device);
       if (!iface) {
@@ -340,6 +507,8 @@ export class VrrpRunner {
 
   private openSocket(name: string): void {
     const rt = this.runtimes.get(name)!;
+    // at a reload: the socket of the old settings, unless the same one is found again below
+    delete rt.socket;
     const { fsm, transport } = rt.run;
     const iface = this.ports.interfaces.byName(fsm.interface);
     if (!iface) return;

@@ -8,7 +8,7 @@
 import { step } from './fsm.js';
 import { vrrpLog } from './fsm-log.js';
 import { stateNotifies, type NotifiedState } from './fsm-notify.js';
-import type { NotifyScripts } from './fsm-settings.js';
+import type { InstanceSettings, NotifyScripts } from './fsm-settings.js';
 import { trackingVerdict } from './fsm-tracking.js';
 import type { FsmAction, FsmEvent, GroupContext, InstanceState, VrrpStateName, WantedState } from './fsm-types.js';
 import { PRIORITY_OWNER } from './priority.js';
@@ -67,6 +67,45 @@ export function groupStep(group: SyncGroupState, event: GroupEvent, nowUs: numbe
   if (event.kind === 'startup') startGroup(d, (m) => event.memberTracking?.[m.settings.name] ?? event.tracking);
   else if (event.kind === 'shutdown') stopGroup(d);
   else memberEvent(d, event.instance, event.event);
+  return { group: d.g, actions: d.actions };
+}
+
+/** A member of a group rebuilt at a reload: a running one with its new settings, or a new one (state INIT). */
+export interface RegroupMember {
+  state: InstanceState;
+  /** The new settings of a running member (ignored for a new one). */
+  settings: InstanceSettings;
+  /** What the watchers see now, for this member. */
+  tracking: TrackStatus;
+}
+
+/**
+ * SIGHUP: the group as the new configuration has it. Running members keep
+ * their states and take their new settings; new members start as at
+ * startup. `previous`: the state of the same-named group before the reload;
+ * it is kept unless new members join. Then, as keepalived's
+ * vrrp_complete_init and vrrp_init_state settle a reloaded group: a member's
+ * own fault takes the group to FAULT; the group is MASTER only if every
+ * member was master, otherwise BACKUP, and a master member steps down to
+ * BACKUP (it wins the election back if it should). A group whose state
+ * differs from before reports BACKUP/FAULT; an unchanged group reports nothing.
+ */
+export function regroup(settings: SyncGroupSettings, members: readonly RegroupMember[], nowUs: number, previous?: VrrpStateName): GroupStepResult {
+  const fresh = members.some((m) => m.state.state === 'INIT');
+  const allMaster = members.every((m) => m.state.state === 'MASTER');
+  const state: VrrpStateName = previous !== undefined && !fresh ? previous : allMaster ? 'MASTER' : 'BACKUP';
+  const d: GroupDraft = { g: { settings, state, members: members.map((m) => m.state) }, actions: [], now: nowUs };
+  for (const m of members) {
+    if (m.state.state !== 'INIT') memberEvent(d, m.state.settings.name, { kind: 'reload', settings: m.settings, tracking: m.tracking });
+  }
+  for (const m of members) {
+    if (m.state.state === 'INIT') memberEvent(d, m.state.settings.name, { kind: 'startup', tracking: m.tracking });
+  }
+  if (d.g.state === 'BACKUP') {
+    for (const m of d.g.members) if (m.state === 'MASTER') stepMember(d, m.settings.name, { kind: 'sync', to: 'BACKUP' });
+  }
+  const groupNotified = d.actions.some((a) => a.instance === undefined && a.action.kind === 'fifo');
+  if (!groupNotified && d.g.state !== previous && (d.g.state === 'BACKUP' || d.g.state === 'FAULT')) groupNotifies(d, d.g.state);
   return { group: d.g, actions: d.actions };
 }
 
@@ -143,7 +182,8 @@ function memberEvent(d: GroupDraft, instance: string, event: FsmEvent): void {
       if (other.settings.name !== instance) stepMember(d, other.settings.name, { kind: 'group-lower-priority' });
     }
   }
-  if (event.kind === 'track' || event.kind === 'reload') {
+  // a member started by a reload into a running group counts as a tracking change
+  if (event.kind === 'track' || event.kind === 'reload' || event.kind === 'startup') {
     // the member's own fault came or went (down_instance / try_up_instance)
     if (!ownFault(before) && ownFault(after)) syncOthers(d, instance, 'FAULT');
     else if (before.state === 'FAULT' && after.state !== 'FAULT') syncOthers(d, instance, after.state === 'MASTER' ? 'MASTER' : 'BACKUP');

@@ -201,3 +201,43 @@ describe('trackedScript', () => {
     expect(trackedScript(base)).toBeUndefined();
   });
 });
+
+describe('VrrpScriptTracker.adopt (SIGHUP)', () => {
+  it('carries OK: the new script is OK from the start, and still needs `fall` failures to go KO', async () => {
+    const old = setup({ fall: 2 });
+    await old.cycle(OK);
+    const next = setup({ fall: 3 });
+    next.tracker.stop();
+    const fresh = new VrrpScriptTracker(
+      { name: 'chk', argv: ['/bin/chk'], runAs: { uid: 0, gid: 0 }, intervalUs: 2 * S, timeoutUs: 0, rise: 1, fall: 3, initFail: false },
+      { clock: next.clock, scripts: next.scripts, onChange: (c) => next.changes.push(c), log: (m) => next.logs.push(m) },
+    );
+    fresh.adopt(old.tracker);
+    expect(fresh.ok).toBe(true);
+    expect(next.logs).toEqual(['VRRP_Script(chk) considered successful on reload']);
+    fresh.start();
+    for (let i = 0; i < 2; i++) {
+      next.clock.advance(i === 0 ? 0 : 2 * S);
+      await next.scripts.runs.at(-1)!.finish(KO);
+    }
+    expect(next.changes).toEqual([]);
+    next.clock.advance(2 * S);
+    await next.scripts.runs.at(-1)!.finish(KO);
+    expect(next.changes).toEqual([ok(false)]);
+  });
+
+  it('carries KO, and leaves a script that has not spoken on the startup assumption', async () => {
+    const failed = setup({ rise: 2 });
+    await failed.cycle(KO);
+    const after = setup({ rise: 2 });
+    after.tracker.adopt(failed.tracker);
+    expect(after.tracker.ok).toBe(false);
+    expect(after.logs).toContain('VRRP_Script(chk) considered unsuccessful on reload');
+
+    const silent = setup();
+    const next = setup();
+    next.tracker.adopt(silent.tracker);
+    expect(next.tracker.ok).toBeUndefined();
+    expect(next.logs).toEqual([]);
+  });
+});

@@ -1,7 +1,7 @@
 /** RFC 5798 §6.4.3 Master, with keepalived's election, GARP and stop rules. */
 import { describe, expect, it } from 'vitest';
 import type { InstanceSettings } from '../../../src/vrrp/fsm-settings.js';
-import { detailLogs, effects, heard, logs, MDI_100, S, settings, Sim } from './fsm-harness.js';
+import { detailLogs, effects, heard, LINK_UP, logs, MDI_100, S, settings, Sim } from './fsm-harness.js';
 
 function master(overrides: Partial<InstanceSettings> = {}): Sim {
   const sim = new Sim(settings(overrides));
@@ -141,12 +141,32 @@ describe('reload keeping state', () => {
     sim.now += 100;
     const actions = sim.send({ kind: 'reload', settings: settings({ vips: ['10.0.0.10', '10.0.0.12'] }) });
     expect(sim.state.state).toBe('MASTER');
+    // an address was added: keepalived's vrrp_send_link_update announces all of them
     expect(effects(actions)).toEqual([
       { kind: 'remove-vips', vips: ['10.0.0.11'] },
       { kind: 'add-vips', vips: ['10.0.0.12'] },
+      { kind: 'gratuitous', vips: ['10.0.0.10', '10.0.0.12'], repeat: 5 },
     ]);
     expect(sim.armed.get('advert')).toBe(sim.now);
     expect(logs(actions)).toEqual([]);
+  });
+
+  it('a master with the same settings changes nothing but advertises at once, without gratuitous ARPs', () => {
+    const sim = master();
+    sim.now += 100;
+    const actions = sim.send({ kind: 'reload', settings: settings() });
+    expect(effects(actions)).toEqual([]);
+    expect(logs(actions)).toEqual([]);
+    expect(sim.armed.get('advert')).toBe(sim.now);
+    const next = sim.advanceBy(0);
+    expect(effects(next)).toEqual([{ kind: 'send-advert', priority: 100 }]);
+    expect(sim.state.state).toBe('MASTER');
+  });
+
+  it('a master only dropping an address sends no gratuitous ARPs', () => {
+    const sim = master({ vips: ['10.0.0.10', '10.0.0.11'] });
+    const actions = sim.send({ kind: 'reload', settings: settings({ vips: ['10.0.0.10'] }) });
+    expect(effects(actions)).toEqual([{ kind: 'remove-vips', vips: ['10.0.0.11'] }]);
   });
 
   it('a backup restarts its wait with the new priority', () => {
@@ -156,5 +176,47 @@ describe('reload keeping state', () => {
     sim.send({ kind: 'reload', settings: settings({ priority: 150 }) });
     expect(sim.state.state).toBe('BACKUP');
     expect(sim.armed.get('master-down')).toBe(S + 3_414_062);
+  });
+});
+
+describe('instance removed at reload', () => {
+  const notify = { fault: ['/f'], deleted: ['/d'], generic: ['/g'] };
+
+  it('a master sends priority 0, drops its VIPs and reports FAULT through the generic notify and the FIFO only', () => {
+    const sim = master({ notify });
+    const actions = sim.send({ kind: 'delete' });
+    expect(sim.state.state).toBe('STOP');
+    expect(effects(actions)).toEqual([
+      { kind: 'send-advert', priority: 0 },
+      { kind: 'stat', counter: 'pri_zero_sent' },
+      { kind: 'remove-vips', vips: ['10.0.0.10'] },
+      { kind: 'notify', argv: ['/g', 'INSTANCE', 'VI_1', 'FAULT', '100'] },
+      { kind: 'fifo', line: 'INSTANCE "VI_1" FAULT 100\n' },
+    ]);
+    expect(sim.armed.size).toBe(0);
+  });
+
+  it('with notify_deleted reports DELETED, even from FAULT', () => {
+    const sim = new Sim(settings({ notify, notifyDeleted: true }));
+    sim.start({ ...LINK_UP, interfaces: { eth0: false } });
+    expect(sim.state.state).toBe('FAULT');
+    expect(effects(sim.send({ kind: 'delete' }))).toEqual([
+      { kind: 'notify', argv: ['/d'] },
+      { kind: 'notify', argv: ['/g', 'INSTANCE', 'VI_1', 'DELETED', '100'] },
+      { kind: 'fifo', line: 'INSTANCE "VI_1" DELETED 100\n' },
+    ]);
+  });
+
+  it('a backup hands nothing over; one in FAULT without notify_deleted reports nothing', () => {
+    const backup = new Sim(settings({ notify }));
+    backup.start();
+    expect(effects(backup.send({ kind: 'delete' }))).toEqual([
+      { kind: 'notify', argv: ['/g', 'INSTANCE', 'VI_1', 'FAULT', '100'] },
+      { kind: 'fifo', line: 'INSTANCE "VI_1" FAULT 100\n' },
+    ]);
+    const faulty = new Sim(settings({ notify }));
+    faulty.start({ ...LINK_UP, interfaces: { eth0: false } });
+    expect(effects(faulty.send({ kind: 'delete' }))).toEqual([]);
+    expect(faulty.state.state).toBe('STOP');
   });
 });

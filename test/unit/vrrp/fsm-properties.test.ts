@@ -74,6 +74,7 @@ const eventArb: fc.Arbitrary<FsmEvent> = fc.oneof(
   { weight: 1, arbitrary: settingsArb.map((s): FsmEvent => ({ kind: 'reload', settings: s })) },
   { weight: 1, arbitrary: fc.constantFrom('MASTER' as const, 'BACKUP' as const, 'FAULT' as const).map((to): FsmEvent => ({ kind: 'sync', to })) },
   { weight: 1, arbitrary: fc.constant<FsmEvent>({ kind: 'shutdown' }) },
+  { weight: 1, arbitrary: fc.constant<FsmEvent>({ kind: 'delete' }) },
 );
 
 /** Events with the microseconds that pass before each. */

@@ -77,6 +77,8 @@ export class Lan {
 
 export class Node {
   readonly vips = new Set<string>();
+  /** Every address change asked of the kernel: `add 10.0.0.100`, `remove 10.0.0.100`. */
+  readonly vipOps: string[] = [];
   readonly announced: { address: string; repeat: number; at: number }[] = [];
   readonly lines: string[] = [];
   readonly notified: string[][] = [];
@@ -101,8 +103,14 @@ export class Node {
       close: () => undefined,
     };
     const addresses: AddressPort = {
-      add: async (vip: VipEntry) => void this.vips.add(vip.address),
-      remove: async (vip: VipEntry) => void this.vips.delete(vip.address),
+      add: async (vip: VipEntry) => {
+        this.vipOps.push(`add ${vip.address}`);
+        this.vips.add(vip.address);
+      },
+      remove: async (vip: VipEntry) => {
+        this.vipOps.push(`remove ${vip.address}`);
+        this.vips.delete(vip.address);
+      },
     };
     const announcer: Announcer = {
       enqueue: (vips, _iface, repeat) => {
@@ -134,6 +142,12 @@ export class Node {
         { family: 'inet6', address: this.address6, prefixLen: 64 },
       ],
     };
+  }
+
+  /** SIGHUP: what the VRRP process does once it has read the new configuration. */
+  reload(settings: VrrpRunSettings, status: { scripts?: Record<string, boolean>; files?: Record<string, number> } = {}): void {
+    this.runner.advertiseMasters();
+    this.runner.reload(settings, status);
   }
 
   setLink(up: boolean): void {
