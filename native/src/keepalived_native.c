@@ -9,6 +9,10 @@
  *   ip6Send(fd, data, dest, source, hopLimit) -> bytes
  *   pollStart(fd, callback) -> handle  calls callback(err?) from the event loop when fd is readable
  *   pollStop(handle)
+ *   signalStart(signum, callback) -> handle  calls callback() from the event loop on each signal, for the
+ *                                      ones Node will not watch (real-time signals: keepalived's SIGJSON)
+ *   signalStop(handle)
+ *   sigrtmin() -> number               the C library's SIGRTMIN
  *   close(fd)
  *
  * Errors are thrown as JS Errors with `code` (e.g. "ENODEV"), `errno` and `syscall`, as Node does.
@@ -28,6 +32,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <node_api.h>
@@ -327,14 +332,19 @@ static napi_value ip6_send(napi_env env, napi_callback_info info) {
   return int_value(env, sent);
 }
 
-/* ---- readability watch -------------------------------------------------------------------- */
+/* ---- readability and signal watches -------------------------------------------------------- */
 
 /*
- * One watcher per pollStart. Two owners share it: the uv handle (until its close callback) and the
- * JS external (until it is garbage collected); whichever lets go last frees it.
+ * One watcher per pollStart or signalStart. Two owners share it: the uv handle (until its close
+ * callback) and the JS external (until it is garbage collected); whichever lets go last frees it.
  */
 typedef struct {
-  uv_poll_t poll; /* first member: the uv callbacks get a pointer to it */
+  union {
+    uv_handle_t handle;
+    uv_poll_t poll;
+    uv_signal_t signal;
+  } uv; /* first member: the uv callbacks get a pointer to it */
+  bool is_signal;
   napi_env env;
   napi_ref callback;
   napi_async_context async;
@@ -357,10 +367,11 @@ static void on_uv_closed(uv_handle_t *handle) {
 static void stop_watcher(watcher_t *w) {
   if (w->stopped) return;
   w->stopped = true;
-  uv_poll_stop(&w->poll);
+  if (w->is_signal) uv_signal_stop(&w->uv.signal);
+  else uv_poll_stop(&w->uv.poll);
   if (w->callback) napi_delete_reference(w->env, w->callback);
   if (w->async) napi_async_destroy(w->env, w->async);
-  uv_close((uv_handle_t *)&w->poll, on_uv_closed);
+  uv_close(&w->uv.handle, on_uv_closed);
 }
 
 /* The environment is ending (process exit, or a worker thread finishing) with the watch still on. */
@@ -374,9 +385,8 @@ static void on_external_finalized(napi_env env, void *data, void *hint) {
   release(data);
 }
 
-static void on_readable(uv_poll_t *handle, int status, int events) {
-  (void)events;
-  watcher_t *w = (watcher_t *)handle;
+/* Calls the watcher's callback, with an error made of `status` when it is negative. */
+static void call_watcher(watcher_t *w, int status) {
   napi_env env = w->env;
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
@@ -394,6 +404,16 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
     napi_fatal_exception(env, exception); /* no JS frame to throw into: report it as uncaught */
   }
   napi_close_handle_scope(env, scope);
+}
+
+static void on_readable(uv_poll_t *handle, int status, int events) {
+  (void)events;
+  call_watcher((watcher_t *)handle, status);
+}
+
+static void on_signal(uv_signal_t *handle, int signum) {
+  (void)signum;
+  call_watcher((watcher_t *)handle, 0);
 }
 
 static napi_value poll_start(napi_env env, napi_callback_info info) {
@@ -415,7 +435,7 @@ static napi_value poll_start(napi_env env, napi_callback_info info) {
   if (!w) return throw_errno(env, "calloc", ENOMEM);
   w->env = env;
   w->owners = 1;
-  int rc = uv_poll_init(loop, &w->poll, fd);
+  int rc = uv_poll_init(loop, &w->uv.poll, fd);
   if (rc < 0) {
     free(w);
     return throw_errno(env, "uv_poll_init", -rc);
@@ -430,7 +450,7 @@ static napi_value poll_start(napi_env env, napi_callback_info info) {
     return thrown;
   }
   w->owners = 2;
-  rc = uv_poll_start(&w->poll, UV_READABLE, on_readable);
+  rc = uv_poll_start(&w->uv.poll, UV_READABLE, on_readable);
   if (rc < 0) {
     stop_watcher(w);
     return throw_errno(env, "uv_poll_start", -rc);
@@ -445,6 +465,60 @@ static napi_value poll_stop(napi_env env, napi_callback_info info) {
   CHECK(napi_get_value_external(env, argv[0], (void **)&w));
   stop_watcher(w);
   return NULL;
+}
+
+/*
+ * libuv, unlike Node's process.on, watches any signal number; the handle is unreferenced, so a
+ * watch alone does not keep the process running (as Node's own signal watches).
+ */
+static napi_value signal_start(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  int32_t signum;
+  napi_valuetype type;
+  CHECK(napi_get_value_int32(env, argv[0], &signum));
+  CHECK(napi_typeof(env, argv[1], &type));
+  if (type != napi_function) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "callback must be a function");
+    return NULL;
+  }
+  uv_loop_t *loop;
+  CHECK(napi_get_uv_event_loop(env, &loop));
+  napi_value name;
+  CHECK(napi_create_string_utf8(env, "keepalived_native.signal", NAPI_AUTO_LENGTH, &name));
+
+  watcher_t *w = calloc(1, sizeof *w);
+  if (!w) return throw_errno(env, "calloc", ENOMEM);
+  w->env = env;
+  w->owners = 1;
+  w->is_signal = true;
+  int rc = uv_signal_init(loop, &w->uv.signal);
+  if (rc < 0) {
+    free(w);
+    return throw_errno(env, "uv_signal_init", -rc);
+  }
+  uv_unref(&w->uv.handle);
+  napi_value handle;
+  if (napi_create_reference(env, argv[1], 1, &w->callback) != napi_ok ||
+      napi_async_init(env, NULL, name, &w->async) != napi_ok ||
+      napi_add_async_cleanup_hook(env, on_env_cleanup, w, &w->cleanup) != napi_ok ||
+      napi_create_external(env, w, on_external_finalized, NULL, &handle) != napi_ok) {
+    napi_value thrown = throw_napi_failure(env);
+    stop_watcher(w);
+    return thrown;
+  }
+  w->owners = 2;
+  rc = uv_signal_start(&w->uv.signal, on_signal, signum);
+  if (rc < 0) {
+    stop_watcher(w);
+    return throw_errno(env, "uv_signal_start", -rc);
+  }
+  return handle;
+}
+
+/* SIGRTMIN is a function call in glibc (it reserves some real-time signals for itself). */
+static napi_value sig_rtmin(napi_env env, napi_callback_info info) {
+  (void)info;
+  return int_value(env, SIGRTMIN);
 }
 
 static napi_value close_fd(napi_env env, napi_callback_info info) {
@@ -476,6 +550,9 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       {"ip6Send", NULL, ip6_send, NULL, NULL, NULL, napi_enumerable, NULL},
       {"pollStart", NULL, poll_start, NULL, NULL, NULL, napi_enumerable, NULL},
       {"pollStop", NULL, poll_stop, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"signalStart", NULL, signal_start, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"signalStop", NULL, poll_stop, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"sigrtmin", NULL, sig_rtmin, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, close_fd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"mkfifo", NULL, make_fifo, NULL, NULL, NULL, napi_enumerable, NULL},
   };

@@ -1,6 +1,7 @@
 /**
  * Typed access to the project's N-API addon (native/): what neither Node nor raw-socket can do —
- * sd_notify, AF_PACKET frames, raw IPv6 VRRP with the received hop limit (recvmsg ancillary data), mkfifo.
+ * sd_notify, AF_PACKET frames, raw IPv6 VRRP with the received hop limit (recvmsg ancillary data), mkfifo,
+ * real-time signals.
  * The addon is loaded on first use, so modules that import this one still load where it is not built.
  * Failed system calls throw Errors with `code` ('ENODEV', 'EAGAIN', ...), `errno` and `syscall`.
  */
@@ -31,6 +32,9 @@ interface Addon {
   ip6Send(fd: number, data: Buffer, destination: string, source: string, hopLimit: number): number;
   pollStart(fd: number, onReadable: (error?: Error) => void): object;
   pollStop(handle: object): void;
+  signalStart(signum: number, onSignal: () => void): object;
+  signalStop(handle: object): void;
+  sigrtmin(): number;
   close(fd: number): void;
   mkfifo(path: string, mode: number): void;
 }
@@ -73,6 +77,22 @@ export function sdNotify(state: string): boolean {
   const socketPath = process.env.NOTIFY_SOCKET;
   if (!socketPath) return false;
   return load().sdNotify(socketPath, Buffer.from(state));
+}
+
+/**
+ * Call `onSignal` from the event loop on each delivery of signal `signum`, for the signals Node's
+ * process.on does not know (real-time ones: keepalived's SIGJSON is SIGRTMIN+2). Like Node's own
+ * signal watches it does not keep the process running. Returns the function that stops the watch.
+ */
+export function watchSignal(signum: number, onSignal: () => void): () => void {
+  const native = load();
+  const handle = native.signalStart(signum, onSignal);
+  return () => native.signalStop(handle);
+}
+
+/** The C library's SIGRTMIN (34 with glibc, which keeps the first ones for itself). */
+export function sigrtmin(): number {
+  return load().sigrtmin();
 }
 
 /** mkfifo(3): creates a FIFO (throws EEXIST and the like with their code). */

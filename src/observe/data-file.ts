@@ -1,0 +1,540 @@
+/**
+ * SIGUSR1's keepalived.data: the VRRP process's state in keepalived 2.2.7's
+ * layout (vrrp_print.c vrrp_print_data → vrrp_data.c dump_data_vrrp:
+ * global_data.c dump_global_data, dump_vrrp, dump_sync_group, dump_vscript,
+ * vrrp_ipaddress.c format_ipaddress), written to $TMPDIR or /tmp. Exporters
+ * (mehdy/keepalived-exporter) read each ` VRRP Instance = NAME` block's
+ * `State`, `Wantstate`, `Interface`, `Virtual Router ID`, `Gratuitous ARP
+ * delay`, the address lines under `Virtual IP (N):` / `Virtual IP Excluded :`
+ * (`ADDR[/LEN] dev IF scope S …`: address first, interface third), and each
+ * ` VRRP Script = NAME` block's `Status` and `State`.
+ *
+ * keepalived prints some things we have no true value for; those lines are
+ * left out rather than made up:
+ *  - global definitions: Config save dir, the reload schedule (Reload time
+ *    file, Reload scheduled for …), LVS syncd lines, libnftnl version, Max auto
+ *    priority, Min auto priority delay, CPU affinity, SNMP and DBus lines,
+ *    netlink receive buffer sizes, rx_bufs_policy, umask when not configured,
+ *    current realtime priority/limit;
+ *  - whole sections: Gratuitous ARP delays (garp_group), Static Addresses,
+ *    Static Routes, Static Rules, Static Track groups, VRRP Sockpool, VRRP Track
+ *    files, VRRP Track processes, VRRP Track BFDs, Interfaces;
+ *  - per instance: Duplicate VRID, the VMAC/IPVLAN lines (the runner runs the
+ *    instance on its configured interface and creates no VMAC), Next gratuitous
+ *    ARP for secondaries, `fd_in N, fd_out N` (socket descriptors), Unicast
+ *    checksum compatibility (the runner may have switched it), Virtual Routes
+ *    and Virtual Rules (format_iproute/format_iprule), an address's
+ *    iptable_set/nftable_set, the IPv6 multicast line when the interface index
+ *    is not known, Master router/priority before any advert was heard;
+ *  - per vrrp_script: Insecure and Init state;
+ *  - instances with a configuration fault, which the runner does not run.
+ */
+import * as fs from 'node:fs';
+import type { Config } from '../config/parse.js';
+import { commandText } from '../config/scripts/parse.js';
+import type { Script } from '../config/scripts/index.js';
+import type { VrrpInstance, VrrpScript, VrrpSyncGroup } from '../config/vrrp/index.js';
+import type { NotifyScriptsWithUsers, VipEntry } from '../vrrp/settings-from-config.js';
+import type { InstanceView, SyncGroupView } from '../vrrp/runner.js';
+import { trackingVerdict } from '../vrrp/fsm-tracking.js';
+import { dumpFilePath } from './stats-file.js';
+
+/** A tracked vrrp_script and where its runner is. */
+export interface VrrpScriptView {
+  config: VrrpScript;
+  /** keepalived's result counter (GOOD from `rise` up). */
+  result: number;
+  running: boolean;
+}
+
+export interface VrrpDumpInput {
+  instances: readonly InstanceView[];
+  groups: readonly SyncGroupView[];
+  /** The configuration the instances run: global_defs, and what the run settings do not keep. */
+  config: Pick<Config, 'global' | 'vrrp'>;
+  scripts?: readonly VrrpScriptView[];
+  /** Wall-clock µs minus the runner's clock µs: turns its times into keepalived's (wall-clock) timevals. */
+  wallOffsetUs: number;
+  /** Interface index by name (keepalived prints it on the IPv6 multicast line). */
+  ifindex?(name: string): number | undefined;
+}
+
+/** keepalived's numbers for the states (vrrp.h). */
+export const STATE_NUMBER = { INIT: 0, BACKUP: 1, MASTER: 2, FAULT: 3, STOP: 98 } as const;
+
+/** get_state_str: anything but the four RFC/internal states prints as "unknown". */
+export function stateText(state: string): string {
+  return state === 'INIT' || state === 'BACKUP' || state === 'MASTER' || state === 'FAULT' ? state : 'unknown';
+}
+
+/** rt_scopes' built-in names (rttables.c rtscope_default); other numbers print as numbers. */
+const SCOPE_NAMES: Readonly<Record<number, string>> = { 0: 'global', 255: 'nowhere', 254: 'host', 253: 'link', 200: 'site' };
+
+/** format_ipaddress: `ADDR[/LEN][ brd B] dev IF[@BASE][ use_vmac] scope S[ label L]…[ set]`. */
+export function formatVip(vip: VipEntry, opts: { vmacIfname?: string; baseIfname?: string; set: boolean }): string {
+  const a = vip.config;
+  const full = vip.family === 'inet' ? 32 : 128;
+  let out = vip.prefixLen === full ? vip.address : `${vip.address}/${vip.prefixLen}`;
+  if (vip.family === 'inet' && a.broadcast !== undefined && a.broadcast !== '0.0.0.0') out += ` brd ${a.broadcast}`;
+  out += ` dev ${vip.device}`;
+  if (opts.vmacIfname !== undefined && vip.device === opts.vmacIfname && opts.baseIfname !== undefined) out += `@${opts.baseIfname}`;
+  if (vip.useVmac) out += ' use_vmac';
+  out += ` scope ${SCOPE_NAMES[vip.scope] ?? String(vip.scope)}`;
+  if (vip.label !== undefined) out += ` label ${vip.label}`;
+  if (a.peer !== undefined) out += ` peer ${a.peer}/${vip.prefixLen}`;
+  if (a.home) out += ' home';
+  if (a.nodad) out += ' -nodad';
+  if (a.mngtmpaddr) out += ' mngtmpaddr';
+  if (a.noprefixroute) out += ' noprefixroute';
+  if (a.autojoin) out += ' autojoin';
+  if (a.noTrack) out += ' no_track';
+  if (a.trackGroup !== undefined) out += ` track_group ${a.trackGroup}`;
+  if (vip.family === 'inet6') {
+    const lft = a.preferredLft ?? (vip.prefixLen === 128 ? 0 : 'forever');
+    if (lft === 0) out += ' deprecated';
+    else if (lft === 'forever') out += ' preferred_lft forever';
+    else out += ` preferred_lft ${lft}`;
+  }
+  if (opts.set) out += ' set';
+  return out;
+}
+
+/** An instance's addresses as keepalived lists them: vip (virtual_ipaddress) and evip (…_excluded). */
+export function instanceAddresses(view: InstanceView): { vips: string[]; evips: string[] } {
+  const { run, state } = view;
+  const opts = { ...(run.vmac ? { vmacIfname: run.vmac.ifname } : {}), baseIfname: run.fsm.interface, set: state.vipsSet };
+  const vips: string[] = [];
+  const evips: string[] = [];
+  for (const key of run.fsm.vips) {
+    const vip = run.vipTable.get(key);
+    if (vip) (vip.excluded ? evips : vips).push(formatVip(vip, opts));
+  }
+  return { vips, evips };
+}
+
+/** C's `%g`: 6 significant digits, trailing zeros dropped, exponent form outside 1e-4 ≤ |x| < 1e6. */
+export function formatG(x: number): string {
+  if (x === 0 || !Number.isFinite(x)) return String(x);
+  const [mantissa, exponentText] = x.toExponential(5).split('e') as [string, string];
+  const exponent = Number(exponentText);
+  const strip = (s: string): string => (s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s);
+  if (exponent < -4 || exponent >= 6) {
+    return `${strip(mantissa)}e${exponent < 0 ? '-' : '+'}${String(Math.abs(exponent)).padStart(2, '0')}`;
+  }
+  return strip(x.toFixed(5 - exponent));
+}
+
+/** A wall-clock time in µs as keepalived's `%ld.%6.6ld`. */
+export function timevalText(wallUs: number): string {
+  const us = Math.floor(wallUs);
+  return `${Math.floor(us / 1e6)}.${String(((us % 1e6) + 1e6) % 1e6).padStart(6, '0')}`;
+}
+
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** ctime_us_r: asctime's `Sat Jan 14 06:41:32` (local time), `.USEC`, then ` YEAR`. */
+export function ctimeUs(wallUs: number): string {
+  const us = Math.floor(wallUs);
+  const d = new Date(Math.floor(us / 1000));
+  const two = (n: number): string => String(n).padStart(2, '0');
+  const usec = String(((us % 1e6) + 1e6) % 1e6).padStart(6, '0');
+  return (
+    `${DAYS[d.getDay()]} ${MONTHS[d.getMonth()]}${String(d.getDate()).padStart(3, ' ')} ` +
+    `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}.${usec} ${d.getFullYear()}`
+  );
+}
+
+const yesNo = (b: boolean): string => (b ? 'yes' : 'no');
+const trueFalse = (b: boolean): string => (b ? 'true' : 'false');
+const enabled = (b: boolean): string => (b ? 'enabled' : 'disabled');
+const onOff = (b: boolean | undefined): string => (b === undefined ? 'unset' : b ? 'on' : 'off');
+const reverse = (b: boolean): string => (b ? ' reverse' : '');
+/** µs to whole seconds, as keepalived's `x / TIMER_HZ` on unsigned values. */
+const secs = (us: number): number => Math.floor(us / 1e6);
+
+/** dump_notify_script: `   Backup state transition script = 'a' 'b', uid:gid 0:0`. */
+function notifyLine(script: Pick<Script, 'argv' | 'uid' | 'gid'> | undefined, type: string): string[] {
+  return script ? [`   ${type} state transition script = ${commandText(script)}, uid:gid ${script.uid}:${script.gid}`] : [];
+}
+
+function notifyLines(scripts: NotifyScriptsWithUsers, withInstanceOnly: boolean): string[] {
+  return [
+    ...notifyLine(scripts.backup, 'Backup'),
+    ...notifyLine(scripts.master, 'Master'),
+    ...notifyLine(scripts.fault, 'Fault'),
+    ...notifyLine(scripts.stop, 'Stop'),
+    ...(withInstanceOnly ? notifyLine(scripts.deleted, 'Deleted') : []),
+    ...notifyLine(scripts.generic, 'Generic'),
+    ...(withInstanceOnly ? notifyLine(scripts.masterRxLowerPri, 'Master rx lower pri') : []),
+  ];
+}
+
+type Tracked = readonly { readonly name: string; readonly weight: number; readonly reverse: boolean }[];
+
+/** The track_* lists of an instance or sync group (vrrp_track.c dump_track_if, …_script, track_file.c, …). */
+function trackedLines(t: { trackInterfaces: Tracked; trackScripts: Tracked; trackFiles: Tracked; trackProcesses: Tracked; trackBfds: Tracked }, processTitle: string): string[] {
+  const out: string[] = [];
+  const list = (title: string, items: Tracked, line: (i: Tracked[number]) => string): void => {
+    if (items.length === 0) return;
+    out.push(`   ${title} :`);
+    for (const i of items) out.push(line(i));
+  };
+  list('Tracked interfaces', t.trackInterfaces, (i) => `     ${i.name} weight ${i.weight}${reverse(i.reverse)}`);
+  list('Tracked scripts', t.trackScripts, (i) => `     ${i.name} weight ${i.weight}${reverse(i.reverse)}`);
+  list('Tracked files', t.trackFiles, (i) => `     ${i.name}, weight ${i.weight}${reverse(i.reverse)}`);
+  list(processTitle, t.trackProcesses, (i) => `     ${i.name}, weight ${i.weight}${reverse(i.reverse)}`);
+  list('Tracked BFDs', t.trackBfds, (i) => `     ${i.name}: weight ${i.weight}${reverse(i.reverse)}`);
+  return out;
+}
+
+/** The instance's own track_* entries: keepalived's vrrp->track_* lists (the sync group's stay on the group). */
+export function ownTracking(view: InstanceView, cfg: VrrpInstance | undefined) {
+  const { fsm } = view.run;
+  // what the runner actually tracks (scripts that could not be run are dropped, as keepalived drops them)
+  const tracked = (kind: string, name: string): boolean => fsm.tracked.some((t) => t.kind === kind && t.name === name);
+  const mine = (list: Tracked | undefined, kind: string): Tracked => (list ?? []).filter((t) => tracked(kind, t.name));
+  return {
+    trackInterfaces: (cfg?.trackInterfaces ?? []).filter((t) => t.name !== fsm.interface),
+    trackScripts: mine(cfg?.trackScripts, 'script'),
+    trackFiles: mine(cfg?.trackFiles, 'file'),
+    trackProcesses: mine(cfg?.trackProcesses, 'process'),
+    trackBfds: mine(cfg?.trackBfds, 'bfd'),
+  };
+}
+
+function instanceLines(view: InstanceView, input: VrrpDumpInput): string[] {
+  const { name, state: s, run } = view;
+  const { fsm, transport } = run;
+  const cfg = input.config.vrrp.instances.find((i) => i.name === name);
+  const v3 = fsm.version === 3;
+  const out: string[] = [` VRRP Instance = ${name}`, `   VRRP Version = ${fsm.version}`];
+  if (run.syncGroup !== undefined) out.push(`   Sync group = ${run.syncGroup}`);
+  if (fsm.family === 'inet6') out.push('   Using Native IPv6');
+  out.push(`   State = ${stateText(s.state)}`);
+  if (s.state === 'BACKUP') {
+    if (s.masterAddress !== undefined) out.push(`   Master router = ${s.masterAddress}`);
+    if (s.masterPriority !== undefined) out.push(`   Master priority = ${s.masterPriority}`);
+    if (v3) out.push(`   Master advert int = ${(s.masterAdverIntUs / 1e6).toFixed(2)} sec`);
+  }
+
+  const unicastConfigured = cfg?.unicastConfigured ?? transport.unicast;
+  const unicastFaultNoPeer = cfg?.unicastFaultNoPeer ?? false;
+  const evipOtherFamily = [...run.vipTable.values()].some((e) => e.excluded && e.family !== fsm.family);
+  const anyFlag =
+    unicastConfigured ||
+    transport.unicast ||
+    unicastFaultNoPeer ||
+    fsm.dontTrackPrimary ||
+    (cfg?.linkbeatUsePolling ?? false) ||
+    run.skipCheckAdvAddr ||
+    transport.sourceAddress !== undefined ||
+    transport.trackSourceAddress ||
+    run.receive.checkUnicastSource ||
+    run.promoteSecondaries ||
+    evipOtherFamily ||
+    !fsm.preempt ||
+    run.vmac !== undefined ||
+    run.ipvlan !== undefined;
+  if (anyFlag) {
+    out.push('   Flags:');
+    if (transport.unicast) out.push('     Using unicast');
+    else if (unicastConfigured) out.push('     Unicast config option specified but using multicast');
+    if (unicastFaultNoPeer) out.push('     If unicast go to fault state if no peers');
+  } else out.push('   Flags: none');
+
+  const verdict = trackingVerdict(s);
+  out.push(
+    `   Wantstate = ${stateText(s.wantState)}`,
+    '   Number of config faults = 0',
+    `   Number of interface and track script faults = ${verdict.faults.length}`,
+    `   Number of track scripts init = ${verdict.awaitingScripts.length}`,
+  );
+  const lastWall = view.lastTransitionUs + input.wallOffsetUs;
+  out.push(`   Last transition = ${timevalText(lastWall)} (${ctimeUs(lastWall)})`);
+  const due = [s.timers['master-down'], s.timers.advert].filter((t): t is number => t !== undefined);
+  if (due.length === 0) out.push('   Read timeout = DISABLED');
+  else {
+    const wall = Math.min(...due) + input.wallOffsetUs;
+    out.push(`   Read timeout = ${timevalText(wall)} (${ctimeUs(wall)})`);
+  }
+  out.push(`   Master down timer = ${s.downTimerUs} usecs`);
+  out.push(`   Interface = ${fsm.interface}`);
+  if (transport.vrf !== undefined) out.push(`   VRF = ${transport.vrf}`);
+  if (fsm.dontTrackPrimary) out.push('   VRRP interface tracking disabled');
+  if (run.skipCheckAdvAddr) out.push('   Skip checking advert IP addresses');
+  if (run.strict) out.push('   Enforcing strict VRRP compliance');
+  const source = transport.sourceAddress ?? s.tracking.interfaceAddress;
+  out.push(`   Using src_ip = ${source ?? '(none)'}${transport.sourceAddress !== undefined ? ' (from configuration)' : ''}`);
+  if (!transport.unicast && transport.multicastDestination !== undefined) {
+    if (fsm.family === 'inet') out.push(`   Multicast address ${transport.multicastDestination}`);
+    else {
+      const index = input.ifindex?.(fsm.interface);
+      if (index !== undefined) out.push(`   Multicast address ${transport.multicastDestination}, ifindex ${index}`);
+    }
+  }
+  const g = fsm.garp;
+  out.push(
+    `   Gratuitous ARP delay = ${secs(g.masterDelayUs)}`,
+    `   Gratuitous ARP repeat = ${g.masterRepeat}`,
+    `   Gratuitous ARP refresh = ${secs(g.masterRefreshUs)}`,
+    `   Gratuitous ARP refresh repeat = ${g.masterRefreshRepeat}`,
+    `   Gratuitous ARP lower priority delay = ${secs(g.lowerPrioDelayUs)}`,
+    `   Gratuitous ARP lower priority repeat = ${g.lowerPrioRepeat}`,
+    `   Down timer adverts = ${fsm.downTimerAdverts}`,
+  );
+  if (secs(run.garpPacing.extraIfUs) > 0) {
+    out.push(`   Gratuitous ARP for each secondary ${run.garpPacing.extraIfAll ? 'i/f' : 'VMAC'} = ${secs(run.garpPacing.extraIfUs)}`);
+  }
+  out.push(
+    `   Send advert after receive lower priority advert = ${trueFalse(!fsm.lowerPrioNoAdvert)}`,
+    `   Send advert after receive higher priority advert = ${trueFalse(fsm.higherPrioSendAdvert)}`,
+    `   Virtual Router ID = ${fsm.vrid}`,
+    `   Priority = ${s.basePriority}`,
+    `   Effective priority = ${s.effectivePriority}`,
+    `   Total priority = ${s.basePriority + verdict.adjustment}`,
+    v3 ? `   Advert interval = ${Math.floor(fsm.advertIntUs / 1000)} milli-sec` : `   Advert interval = ${secs(fsm.advertIntUs)} sec`,
+  );
+  if (s.state === 'BACKUP' && v3) out.push(`   Master advert interval = ${Math.floor(s.masterAdverIntUs / 1000)} milli-sec`);
+  out.push(`   Accept = ${enabled(run.accept)}`, `   Preempt = ${enabled(fsm.preempt)}`);
+  if (fsm.preemptDelayUs) out.push(`   Preempt delay = ${formatG(fsm.preemptDelayUs / 1e6)} secs`);
+  out.push(`   Promote_secondaries = ${enabled(run.promoteSecondaries)}`);
+  if (run.auth) {
+    out.push(`   Authentication type = ${run.auth.type === 'AH' ? 'IPSEC_AH' : 'SIMPLE_PASSWORD'}`);
+    if (run.auth.type !== 'AH') out.push(`   Password = ${authData(run.auth.pass)}`);
+  } else if (!v3) out.push('   Authentication type = none');
+  if (transport.kernelRxBufSize) out.push(`   Kernel rx buffer size = ${transport.kernelRxBufSize}`);
+  if (cfg?.debug) out.push(`   Debug level = ${cfg.debug}`);
+
+  const { vips, evips } = instanceAddresses(view);
+  if (vips.length > 0) {
+    out.push(`   Virtual IP (${vips.length}):`);
+    for (const a of vips) out.push(`     ${a}`);
+  }
+  if (evips.length > 0) {
+    out.push('   Virtual IP Excluded :');
+    for (const a of evips) out.push(`     ${a}`);
+  }
+  if (transport.unicast) {
+    if (transport.unicastTtl !== undefined) out.push(`   Unicast TTL = ${transport.unicastTtl}`);
+    out.push(`   Check unicast src : ${yesNo(run.receive.checkUnicastSource)}`, '   Unicast Peer :');
+    for (const p of transport.unicastPeers) out.push(`     ${p.address} min_ttl ${p.minTtl} max_ttl ${p.maxTtl}`);
+  }
+  out.push(...trackedLines(ownTracking(view, cfg), 'Tracked processes'));
+  out.push(`   Using smtp notification = ${yesNo(run.smtpAlert)}`);
+  out.push(`   Notify deleted = ${fsm.notifyDeleted ? 'Deleted' : 'Fault'}`);
+  out.push(...notifyLines(run.notifyScripts, true));
+  out.push(`   Notify priority changes = ${trueFalse(fsm.notifyPriorityChanges)}`);
+  return out;
+}
+
+/** vrrp->auth_data: the password in 8 bytes, up to its first NUL. */
+export function authData(pass: string): string {
+  const bytes = Buffer.from(pass, 'utf8').subarray(0, 8);
+  const nul = bytes.indexOf(0);
+  return (nul < 0 ? bytes : bytes.subarray(0, nul)).toString('utf8');
+}
+
+function groupLines(group: SyncGroupView, input: VrrpDumpInput): string[] {
+  const cfg: VrrpSyncGroup | undefined = input.config.vrrp.syncGroups.find((sg) => sg.name === group.name);
+  const g = input.config.global;
+  const members = input.instances.filter((i) => group.members.includes(i.name));
+  const running = (i: InstanceView): boolean => i.state.state !== 'INIT' && i.state.state !== 'STOP';
+  const fault = members.filter((i) => running(i) && trackingVerdict(i.state).faults.length > 0).length;
+  const init = members.filter((i) => running(i) && trackingVerdict(i.state).awaitingScripts.length > 0).length;
+  const out = [` VRRP Sync Group = ${group.name}, ${stateText(group.state)}`, `   Num member fault ${fault}, num member init ${init}`];
+  if (group.members.length > 0) {
+    out.push('   VRRP member instances :');
+    for (const m of group.members) out.push(`     ${m}`);
+  }
+  if (cfg?.trackingWeight) out.push('   sync group tracking weight set');
+  out.push(`   Using smtp notification = ${yesNo(cfg?.smtpAlert ?? g.smtpAlertVrrp ?? g.smtpAlert ?? false)}`);
+  if (cfg?.notifyPriorityChanges !== undefined) out.push(`   Notify priority changes = ${yesNo(cfg.notifyPriorityChanges)}`);
+  if (cfg) {
+    out.push(...trackedLines(cfg, 'Tracked process'));
+    const scripts: NotifyScriptsWithUsers = {
+      ...(cfg.notifyBackup ? { backup: cfg.notifyBackup } : {}),
+      ...(cfg.notifyMaster ? { master: cfg.notifyMaster } : {}),
+      ...(cfg.notifyFault ? { fault: cfg.notifyFault } : {}),
+      ...(cfg.notifyStop ? { stop: cfg.notifyStop } : {}),
+      ...(cfg.notify ? { generic: cfg.notify } : {}),
+    };
+    out.push(...notifyLines(scripts, false));
+  }
+  return out;
+}
+
+function scriptLines(view: VrrpScriptView, instances: readonly InstanceView[]): string[] {
+  const c = view.config;
+  const out = [` VRRP Script = ${c.name}`];
+  if (c.script) out.push(`   Command = ${commandText(c.script)}`);
+  out.push(
+    `   Interval = ${secs(c.interval)} sec`,
+    `   Timeout = ${secs(c.timeout)} sec`,
+    `   Weight = ${c.weight}${reverse(c.weightReverse)}`,
+    `   Rise = ${c.rise}`,
+    `   Fall = ${c.fall}`,
+    `   Result = ${view.result}`,
+    `   Status = ${view.result >= c.rise ? 'GOOD' : 'BAD'}`,
+  );
+  if (c.script) out.push(`   Script uid:gid = ${c.script.uid}:${c.script.gid}`);
+  out.push('   VRRP instances :');
+  const tracking = instances.flatMap((i) => i.run.fsm.tracked.filter((t) => t.kind === 'script' && t.name === c.name).map((t) => ({ instance: i.name, t })));
+  if (tracking.length > 0) {
+    out.push('   Tracking instances :');
+    for (const { instance, t } of tracking) out.push(`     ${instance}, weight ${t.weight}${reverse(t.reverse)}`);
+  }
+  out.push(`   State = ${view.running ? 'running' : 'idle'}`);
+  return out;
+}
+
+/** dump_global_data: the lines we hold a value for, in keepalived's order. */
+function globalLines(config: VrrpDumpInput['config']): string[] {
+  const g = config.global;
+  const out = ['------< Global definitions >------'];
+  out.push(` Network namespace = ${g.networkNamespace ?? '(default)'}`);
+  out.push(` Network namespace ipvs = ${g.networkNamespaceIpvs === undefined ? '(main namespace)' : g.networkNamespaceIpvs || '(default)'}`);
+  if (g.instanceName !== undefined) out.push(` Instance name = ${g.instanceName}`);
+  if (g.processName !== undefined) out.push(` Parent process name = ${g.processName}`);
+  if (g.vrrpProcessName !== undefined) out.push(` VRRP process name = ${g.vrrpProcessName}`);
+  if (g.checkerProcessName !== undefined) out.push(` LVS process name = ${g.checkerProcessName}`);
+  if (g.bfdProcessName !== undefined) out.push(` BFD process name = ${g.bfdProcessName}`);
+  if (g.routerId) out.push(` Router ID = ${g.routerId}`);
+  if (g.smtpServer) {
+    out.push(` Smtp server = ${g.smtpServer.address}`, ` Smtp server port = ${g.smtpServer.port}`);
+  }
+  if (g.smtpHeloName !== undefined) out.push(` Smtp HELO name = ${g.smtpHeloName}`);
+  if (g.smtpServer) out.push(` Smtp server connection timeout = ${g.smtpConnectTimeout}`);
+  if (g.notificationEmailFrom !== undefined) {
+    out.push(` Email notification from = ${g.notificationEmailFrom}`, ' Email notification to:');
+    for (const e of g.notificationEmail) out.push(`   ${e}`);
+  }
+  out.push(
+    ` Default smtp_alert = ${onOff(g.smtpAlert)}`,
+    ` Default smtp_alert_vrrp = ${onOff(g.smtpAlertVrrp)}`,
+    ` Default smtp_alert_checker = ${onOff(g.smtpAlertChecker)}`,
+    ` Checkers log all failures = ${trueFalse(g.checkerLogAllFailures)}`,
+  );
+  out.push(g.reloadCheckConfig !== undefined ? ` Test config before reload, log to ${g.reloadCheckConfig}` : ' No test config before reload');
+  if (g.reloadFile !== undefined) out.push(` Reload_file = ${g.reloadFile}`);
+  if (g.tmpConfigDirectory !== undefined) out.push(` config save directory = ${g.tmpConfigDirectory}`);
+  if (g.dataUseInstance) out.push(' Use instance name in data dumps');
+  const s = g.startupScript;
+  if (s) out.push(` Startup script = ${commandText(s)}, uid:gid ${s.uid}:${s.gid}, timeout ${g.startupScriptTimeout}`);
+  const t = g.shutdownScript;
+  if (t) out.push(` Shutdown script = ${commandText(t)}, uid:gid ${t.uid}:${t.gid} timeout ${g.shutdownScriptTimeout}`);
+  out.push(` Dynamic interfaces = ${trueFalse(g.dynamicInterfaces)}`);
+  if (g.dynamicInterfaces) out.push(` Allow interface changes = ${trueFalse(g.allowIfChanges)}`);
+  if (g.noEmailFaults) out.push(' Send emails for fault transitions = off');
+  if (g.lvsTimeouts.tcp) out.push(` LVS TCP timeout = ${g.lvsTimeouts.tcp}`);
+  if (g.lvsTimeouts.tcpFin) out.push(` LVS TCP FIN timeout = ${g.lvsTimeouts.tcpFin}`);
+  // sic: keepalived 2.2.7 labels the UDP timeout "LVS TCP timeout"
+  if (g.lvsTimeouts.udp) out.push(` LVS TCP timeout = ${g.lvsTimeouts.udp}`);
+  out.push(` Default interface = ${g.defaultInterface ?? 'eth0'}`, ` Disable local IGMP = ${yesNo(g.disableLocalIgmp)}`);
+  out.push(` LVS flush = ${trueFalse(g.lvsFlush)}`);
+  out.push(` LVS flush on stop = ${g.lvsFlushOnStop === 'full' ? 'full' : g.lvsFlushOnStop === 'vs' ? 'VS' : 'disabled'}`);
+  const defaultUser = typeof g.defaultScriptUser === 'object' ? g.defaultScriptUser : undefined;
+  const fifo = (label: string, f: Config['global']['notifyFifo']): void => {
+    if (f.name === undefined) return;
+    const owner = f.owner ?? defaultUser;
+    if (owner) out.push(` ${label} notify fifo = ${f.name}, uid:gid ${owner.uid}:${owner.gid}`);
+    if (f.script) out.push(` ${label} notify fifo script = ${commandText(f.script)}, uid:gid ${f.script.uid}:${f.script.gid}`);
+  };
+  fifo('Global', g.notifyFifo);
+  fifo('VRRP', g.vrrpNotifyFifo);
+  fifo('LVS', g.lvsNotifyFifo);
+  out.push(
+    ` FIFO write vrrp states on reload = ${trueFalse(g.fifoWriteVrrpStatesOnReload)}`,
+    ` VRRP notify priority changes = ${trueFalse(g.vrrpNotifyPriorityChanges)}`,
+    ` VRRP IPv4 mcast group = ${g.vrrpMcastGroup4}`,
+    ` VRRP IPv6 mcast group = ${g.vrrpMcastGroup6}`,
+    ` Gratuitous ARP delay = ${secs(g.vrrpGarpMasterDelay)}`,
+    ` Gratuitous ARP repeat = ${g.vrrpGarpMasterRepeat}`,
+    ` Gratuitous ARP refresh timer = ${g.vrrpGarpMasterRefresh}`,
+    ` Gratuitous ARP refresh repeat = ${g.vrrpGarpMasterRefreshRepeat}`,
+    // vrrp_complete_init: unset, they are the garp_master ones
+    ` Gratuitous ARP lower priority delay = ${secs(g.vrrpGarpLowerPrioDelay ?? g.vrrpGarpMasterDelay)}`,
+    ` Gratuitous ARP lower priority repeat = ${g.vrrpGarpLowerPrioRepeat ?? g.vrrpGarpMasterRepeat}`,
+    ` Num adverts before down = ${g.vrrpDownTimerAdverts}`,
+  );
+  if (g.vrrpGarpExtraIf) out.push(` Gratuitous ARP for each secondary ${g.vrrpGarpExtraIfAll ? 'i/f' : 'VMAC'} = ${g.vrrpGarpExtraIf}s`);
+  out.push(
+    ` Send advert after receive lower priority advert = ${trueFalse(!g.vrrpLowerPrioNoAdvert)}`,
+    ` Send advert after receive higher priority advert = ${trueFalse(g.vrrpHigherPrioSendAdvert)}`,
+    ` Gratuitous ARP interval = ${(g.vrrpGarpInterval / 1e6).toFixed(6)}`,
+    ` Gratuitous NA interval = ${(g.vrrpGnaInterval / 1e6).toFixed(6)}`,
+    ` VRRP default protocol version = ${g.vrrpVersion}`,
+  );
+  if (g.vrrpNftablesTable !== undefined) {
+    out.push(
+      ` nftables table name = ${g.vrrpNftablesTable}`,
+      ` nftables base chain priority = ${g.vrrpNftablesPriority}`,
+      ` nftables ${g.vrrpNftablesIfindex ? '' : "don't "}force use ifindex for link local IPv6`,
+    );
+  }
+  if (g.ipvsNftablesTable !== undefined) {
+    out.push(
+      ` ipvs nftables table name = ${g.ipvsNftablesTable}`,
+      ` ipvs nftables base chain priority = ${g.ipvsNftablesPriority}`,
+      ` ipvs nftables start fwmark = ${g.ipvsNftablesStartFwmark}`,
+    );
+  }
+  out.push(` nftables with${g.nftablesCounters ? '' : 'out'} counters`);
+  out.push(
+    ` VRRP check unicast_src = ${trueFalse(g.vrrpCheckUnicastSrc)}`,
+    ` VRRP skip check advert addresses = ${trueFalse(g.vrrpSkipCheckAdvAddr)}`,
+    ` VRRP strict mode = ${trueFalse(g.vrrpStrict)}`,
+  );
+  const tuning = (label: string, p: Config['global']['vrrpProcess']): void => {
+    out.push(
+      ` ${label} process priority = ${p.priority}`,
+      ` ${label} don't swap = ${trueFalse(p.noSwap)}`,
+      ` ${label} realtime priority = ${p.realtimePriority ?? 0}`,
+      ` ${label} realtime limit = ${p.rlimitRttime}`,
+    );
+  };
+  tuning('VRRP', g.vrrpProcess);
+  tuning('Checker', g.checkerProcess);
+  tuning('BFD', g.bfdProcess);
+  out.push(` Script security ${enabled(g.enableScriptSecurity)}`);
+  if (defaultUser) out.push(` Default script uid:gid ${defaultUser.uid}:${defaultUser.gid}`);
+  out.push(` rx_bufs_multiples = ${g.vrrpRxBufsMultiplier}`);
+  if (g.umask !== undefined) out.push(` umask = 0${g.umask.toString(8)}`);
+  if (g.vrrpStartupDelay) out.push(` vrrp_startup_delay = ${formatG(g.vrrpStartupDelay / 1e6)}`);
+  if (g.logUnknownVrids) out.push(' log_unknown_vrids');
+  if (g.vmacPrefix !== undefined) out.push(` VMAC prefix = ${g.vmacPrefix}`);
+  if (g.vmacAddrPrefix !== undefined) out.push(` VMAC address prefix = ${g.vmacAddrPrefix}`);
+  return out;
+}
+
+export function dataText(input: VrrpDumpInput): string {
+  const out = globalLines(input.config);
+  if (input.instances.length > 0) {
+    out.push('------< VRRP Topology >------');
+    for (const i of input.instances) out.push(...instanceLines(i, input));
+  }
+  if (input.groups.length > 0) {
+    out.push('------< VRRP Sync groups >------');
+    for (const g of input.groups) out.push(...groupLines(g, input));
+  }
+  if (input.scripts && input.scripts.length > 0) {
+    out.push('------< VRRP Scripts >------');
+    for (const s of input.scripts) out.push(...scriptLines(s, input.instances));
+  }
+  return out.map((l) => `${l}\n`).join('');
+}
+
+/** open_dump_file: keepalived.data, or keepalived.NS_INSTANCE.data under data_use_instance. */
+export function dataFileName(g: Pick<Config['global'], 'dataUseInstance' | 'instanceName' | 'networkNamespace'>): string {
+  const ns = g.networkNamespace;
+  const instance = g.instanceName;
+  if (!g.dataUseInstance || (instance === undefined && ns === undefined)) return 'keepalived.data';
+  return `keepalived.${ns ?? ''}${ns !== undefined && instance !== undefined ? '_' : ''}${instance ?? ''}.data`;
+}
+
+/** vrrp_print_data: $TMPDIR/keepalived.data (or /tmp). */
+export function writeDataFile(input: VrrpDumpInput): string {
+  const file = dumpFilePath(dataFileName(input.config.global));
+  fs.writeFileSync(file, dataText(input));
+  return file;
+}
