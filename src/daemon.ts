@@ -11,7 +11,7 @@ import { parseConfig } from './config/parse.js';
 import { keepalivedText, operatorText } from './config/diagnostics.js';
 import { reloadVerdict } from './config/reload-check.js';
 import { createLogger, type Logger } from './observe/log.js';
-import { sdNotify } from './native/index.js';
+import { sdNotify, sigrtmin, watchSignal } from './native/index.js';
 import { claimPidFile, removePidFile } from './pid-file.js';
 import { VERSION } from './version.js';
 
@@ -129,11 +129,28 @@ function supervise(children: Child[], o: CliOptions, log: Logger, reloadCheckCon
       for (const c of children) c.process?.kill(signal);
     });
   }
+  forwardSigJson(children, log);
   for (const child of children) launch(child);
   log.info('Startup complete');
   notifySystemd('READY=1');
   const watchdog = startWatchdog();
   return exited;
+}
+
+/**
+ * keepalived's SIGJSON (SIGRTMIN+2) goes to the VRRP child only. Node cannot watch a real-time signal
+ * (and its default action ends the process): the native addon does, for as long as the parent runs.
+ */
+function forwardSigJson(children: readonly Child[], log: Logger): void {
+  try {
+    const signum = sigrtmin() + 2;
+    watchSignal(signum, () => {
+      // ChildProcess.kill only takes the signals Node names; process.kill passes a number on
+      for (const c of children) if (c.name === 'VRRP' && c.process?.pid !== undefined) process.kill(c.process.pid, signum);
+    });
+  } catch (error) {
+    log.warn(`SIGRTMIN+2 (keepalived.json) cannot be watched: ${(error as Error).message}`);
+  }
 }
 
 /** sd_notify when started by systemd with Type=notify; a failure to reach it is not fatal. */

@@ -81,6 +81,11 @@ export class VrrpScriptTracker {
     return this.current;
   }
 
+  /** keepalived's result counter and whether a run is under way (the data dump's Result, Status and State). */
+  get progress(): { result: number; running: boolean } {
+    return { result: this.result, running: this.runStartedUs !== undefined };
+  }
+
   /** The first run is at once, as keepalived queues it as an event. */
   start(): void {
     this.schedule(this.ports.clock.nowUs());

@@ -20,6 +20,8 @@ import { notifyRunner } from '../notify/notify-runner.js';
 import { ChildScriptPort } from '../notify/script-port.js';
 import { TrackFileWatcher } from '../notify/track-file-watcher.js';
 import { trackedScript, VrrpScriptTracker, type VrrpScriptTrackerPorts } from '../notify/vrrp-script-tracker.js';
+import { writeDataFile, type VrrpDumpInput } from '../observe/data-file.js';
+import { writeJsonFile, watchSigJson } from '../observe/json-file.js';
 import { createLogger } from '../observe/log.js';
 import { dumpFilePath, writeStatsFile } from '../observe/stats-file.js';
 import { claimPidFile, removePidFile } from '../pid-file.js';
@@ -69,11 +71,35 @@ export async function runVrrpProcess(o: CliOptions): Promise<number> {
   runner.start({ scripts: scriptStates(trackers), files: Object.fromEntries(files.values) });
   for (const { tracker } of trackers) tracker.start();
 
+  // as keepalived's timers: monotonic, shown as wall-clock times through an offset taken once at startup
+  const wallOffsetUs = Math.round(Date.now() * 1000 - clock.nowUs());
+  /** What SIGUSR1's and SIGJSON's dumps print: the runner's view, the configuration and the script runners. */
+  const dumpInput = (): VrrpDumpInput => ({
+    instances: runner.instances(),
+    groups: runner.syncGroups(),
+    config,
+    scripts: trackers.flatMap(({ name, tracker }) => {
+      const configured = config.vrrp.scripts.find((s) => s.name === name);
+      return configured ? [{ config: configured, ...tracker.progress }] : [];
+    }),
+    wallOffsetUs,
+    ifindex: (name) => interfaces.byName(name)?.index,
+  });
+  const dump = (file: string, write: () => unknown): void => {
+    try {
+      write();
+    } catch (error) {
+      log.info(`Can't open dump file ${file} (${(error as Error).message})`);
+    }
+  };
+
   return new Promise<number>((resolve) => {
     let stopping = false;
+    let sigJson: { stop: () => void } | undefined;
     const stop = async (): Promise<void> => {
       if (stopping) return;
       stopping = true;
+      sigJson?.stop();
       for (const { tracker } of trackers) tracker.stop();
       files.close();
       await runner.stop();
@@ -143,8 +169,13 @@ export async function runVrrpProcess(o: CliOptions): Promise<number> {
       // one at a time, as keepalived queues a reload that comes during another
       reloads = reloads.then(reload).catch((error: Error) => log.error(`Reload failed: ${error.message}`));
     });
-    // the data dump comes with the operations work; until then SIGUSR1 is ignored
-    process.on('SIGUSR1', () => undefined);
+    process.on('SIGUSR1', () => dump('keepalived.data', () => writeDataFile(dumpInput())));
+    // SIGJSON (SIGRTMIN+2) is a real-time signal Node cannot watch: the native addon does
+    try {
+      sigJson = watchSigJson(() => dump('keepalived.json', () => writeJsonFile(dumpInput())));
+    } catch (error) {
+      log.warn(`SIGRTMIN+2 (keepalived.json) cannot be watched: ${(error as Error).message}`);
+    }
     process.on('SIGUSR2', () => {
       try {
         writeStatsFile(runner.instances());

@@ -83,6 +83,16 @@ export interface InstanceView {
   state: InstanceState;
   run: InstanceRunSettings;
   stats: Readonly<Record<InstanceCounter, number>>;
+  /** When the instance last changed state (its creation until then), on the runner's clock (keepalived last_transition). */
+  lastTransitionUs: number;
+}
+
+/** A sync group as the data dumps show it. */
+export interface SyncGroupView {
+  name: string;
+  state: SyncGroupState['state'];
+  /** Member instance names, in declaration order. */
+  members: readonly string[];
 }
 
 export class VrrpRunner {
@@ -92,6 +102,7 @@ export class VrrpRunner {
   private readonly groupOf = new Map<string, string>();
   private readonly groupScripts = new Map<string, NotifyScriptsWithUsers>();
   private readonly sockets = new Map<string, { socket: AdvertSocket; instances: string[] }>();
+  private readonly lastTransition = new Map<string, number>();
   private tracking: TrackStatus = EMPTY_TRACK_STATUS;
   /** VIP additions and removals under way: shutdown waits for them. */
   private readonly pending = new Set<Promise<unknown>>();
@@ -117,6 +128,7 @@ export class VrrpRunner {
       this.groups.set(g.fsm.name, initialGroupState(g.fsm, members.map((m) => initialInstanceState(this.runtimes.get(m)!.run.fsm))));
     }
     for (const [name, rt] of this.runtimes) if (!this.groupOf.has(name)) this.standalone.set(name, initialInstanceState(rt.run.fsm));
+    for (const name of this.runtimes.keys()) this.lastTransition.set(name, ports.clock.nowUs());
   }
 
   /** Opens the sockets, then starts every instance and group with what the watchers see now. */
@@ -331,7 +343,17 @@ export class VrrpRunner {
   }
 
   instances(): InstanceView[] {
-    return [...this.runtimes].map(([name, rt]) => ({ name, state: this.stateOf(name)!, run: rt.run, stats: rt.stats }));
+    return [...this.runtimes].map(([name, rt]) => ({
+      name,
+      state: this.stateOf(name)!,
+      run: rt.run,
+      stats: rt.stats,
+      lastTransitionUs: this.lastTransition.get(name) ?? 0,
+    }));
+  }
+
+  syncGroups(): SyncGroupView[] {
+    return [...this.groups].map(([name, g]) => ({ name, state: g.state, members: g.members.map((m) => m.settings.name) }));
   }
 
   private now(): number {
@@ -385,7 +407,9 @@ export class VrrpRunner {
   }
 
   private changed(before: InstanceState, after: InstanceState): void {
-    if (before.state !== after.state) this.ports.onStateChange?.(after.settings.name, before.state, after.state, this.now());
+    if (before.state === after.state) return;
+    this.lastTransition.set(after.settings.name, this.now());
+    this.ports.onStateChange?.(after.settings.name, before.state, after.state, this.now());
   }
 
   private applyGroup(groupName: string, actions: readonly GroupAction[]): void {
