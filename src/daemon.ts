@@ -11,6 +11,7 @@ import { parseConfig } from './config/parse.js';
 import { keepalivedText, operatorText } from './config/diagnostics.js';
 import { reloadVerdict } from './config/reload-check.js';
 import { createLogger, type Logger } from './observe/log.js';
+import { parseListenAddress, startMetricsServer } from './observe/metrics-server.js';
 import { sdNotify, sigrtmin, watchSignal } from './native/index.js';
 import { claimPidFile, removePidFile } from './pid-file.js';
 import { VERSION } from './version.js';
@@ -35,6 +36,10 @@ export function runDaemon(o: CliOptions, argv: readonly string[]): Promise<numbe
   log.info(`Opening file '${o.configFile}'.`);
   const parsed = parseConfig(o.configFile, { configId: o.configId, testMode: true });
   for (const d of [...parsed.diagnostics, ...parsed.notices]) log.warn(operatorText(d));
+  if (o.metricsListen !== undefined && !parseListenAddress(o.metricsListen)) {
+    log.error(`--metrics-listen: '${o.metricsListen}' is not HOST:PORT (an IPv6 host in brackets: [::1]:9165)`);
+    return 1;
+  }
   const claimed = claimPidFile(o.pidFile);
   if (claimed !== true) {
     log.error(`daemon is already running (pid ${claimed} in ${o.pidFile})`);
@@ -109,6 +114,7 @@ function supervise(children: Child[], o: CliOptions, log: Logger, reloadCheckCon
     notifySystemd('STOPPING=1');
     log.info('Stopping');
     await Promise.all(children.map((c) => stopChild(c)));
+    await metrics?.close();
     removePidFile(o.pidFile);
     log.info(`Stopped keepalived-ts v${VERSION}`);
     resolveExit(0);
@@ -131,6 +137,7 @@ function supervise(children: Child[], o: CliOptions, log: Logger, reloadCheckCon
   }
   forwardSigJson(children, log);
   for (const child of children) launch(child);
+  const metrics = startMetricsServer(o.metricsListen, children.map((c) => ({ name: c.name.toLowerCase(), channel: () => c.process })), log, VERSION);
   log.info('Startup complete');
   notifySystemd('READY=1');
   const watchdog = startWatchdog();

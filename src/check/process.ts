@@ -15,6 +15,8 @@ import { NotifyFifos } from '../notify/fifo.js';
 import { ChildScriptPort } from '../notify/script-port.js';
 import { TrackFileWatcher } from '../notify/track-file-watcher.js';
 import { createLogger, type Logger } from '../observe/log.js';
+import { CheckMetrics, type RealServerSource } from '../observe/check-metrics.js';
+import { answerMetricsRequests } from '../observe/metrics-ipc.js';
 import { claimPidFile, removePidFile } from '../pid-file.js';
 import type { Probe } from './probe.js';
 import { dnsProbe } from './probes/dns.js';
@@ -26,6 +28,7 @@ import { tcpProbe } from './probes/tcp.js';
 import { udpProbe } from './probes/udp.js';
 import { CheckerSet } from './checker-set.js';
 import { sameTrackFiles } from './reload-match.js';
+import { serverName } from './pool.js';
 import { CheckerRunner } from './runner.js';
 
 export async function runCheckerProcess(o: CliOptions): Promise<number> {
@@ -46,8 +49,18 @@ export async function runCheckerProcess(o: CliOptions): Promise<number> {
   const clock = monotonicClock;
   const scripts = new ChildScriptPort((m) => log.info(m));
   let fifos = NotifyFifos.open(fifoSpecs(config), { scripts, log: (m) => log.info(m), process: 'lvs' });
+  // read at each scrape (--metrics-listen: the parent asks over the IPC channel)
+  const metrics: CheckMetrics = new CheckMetrics((): RealServerSource[] => {
+    const health = set.health();
+    return config.check.virtualServers.flatMap((vs, v) =>
+      vs.realServers.flatMap((rs, i) => {
+        const h = health[v]?.[i];
+        return h ? [{ vs: vs.name, rs: serverName(vs, rs), alive: h.alive, weight: h.weight }] : [];
+      }),
+    );
+  }, clock);
   const runner = new CheckerRunner(config.check, {
-    ipvs,
+    ipvs: metrics.counted(ipvs),
     clock,
     log,
     notify: (argv, runAs) => void scripts.run(argv, runAs),
@@ -72,7 +85,7 @@ export async function runCheckerProcess(o: CliOptions): Promise<number> {
     { logAllFailures: config.global.checkerLogAllFailures },
     {
       clock,
-      probe: (target, signal) => probes[target.checker.type](target, signal),
+      probe: metrics.timed((target, signal) => probes[target.checker.type](target, signal)),
       log: (m) => log.info(m),
       runner,
       fileValue: (name) => files.values.get(name) ?? 0,
@@ -81,6 +94,7 @@ export async function runCheckerProcess(o: CliOptions): Promise<number> {
   checkers = set;
   await runner.start();
   set.start();
+  answerMetricsRequests(process, () => metrics.metrics());
 
   /**
    * SIGHUP (reload_check_thread): the new configuration takes over the

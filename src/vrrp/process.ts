@@ -23,6 +23,8 @@ import { trackedScript, VrrpScriptTracker, type VrrpScriptTrackerPorts } from '.
 import { writeDataFile, type VrrpDumpInput } from '../observe/data-file.js';
 import { writeJsonFile, watchSigJson } from '../observe/json-file.js';
 import { createLogger } from '../observe/log.js';
+import { answerMetricsRequests } from '../observe/metrics-ipc.js';
+import { VrrpMetrics } from '../observe/vrrp-metrics.js';
 import { dumpFilePath, writeStatsFile } from '../observe/stats-file.js';
 import { claimPidFile, removePidFile } from '../pid-file.js';
 import { VrrpRunner } from './runner.js';
@@ -52,6 +54,15 @@ export async function runVrrpProcess(o: CliOptions): Promise<number> {
     (family, iface) => ({ intervalUs: pacingOf(settings, family, iface.name), group: iface.name }),
     (error, vip, iface) => log.error(`Sending gratuitous ARP on ${iface.name} for ${vip.address} failed: ${(error as Error).message}`),
   );
+  // read at each scrape (--metrics-listen: the parent asks over the IPC channel)
+  const metrics = new VrrpMetrics(
+    {
+      instances: () => runner.instances(),
+      scripts: () => trackers.map(({ name, tracker }) => ({ name, ok: tracker.ok, running: tracker.progress.running })),
+      configFaulted: () => settings.instances.filter((i) => i.configFault !== undefined),
+    },
+    { nowUs: () => clock.nowUs() },
+  );
   const runner = new VrrpRunner(settings, {
     clock,
     interfaces,
@@ -61,6 +72,7 @@ export async function runVrrpProcess(o: CliOptions): Promise<number> {
     notify: notifyRunner(scriptPort),
     fifo: (line) => fifos.write(line),
     log,
+    onStateChange: (instance, from, to, atUs) => metrics.stateChanged(instance, from, to, atUs),
   });
 
   const trackerPorts = { clock, scripts: scriptPort, onChange: (c: TrackChange) => runner.track(c), log: (m: string) => log.info(m) };
@@ -70,6 +82,7 @@ export async function runVrrpProcess(o: CliOptions): Promise<number> {
 
   runner.start({ scripts: scriptStates(trackers), files: Object.fromEntries(files.values) });
   for (const { tracker } of trackers) tracker.start();
+  answerMetricsRequests(process, () => metrics.metrics());
 
   // as keepalived's timers: monotonic, shown as wall-clock times through an offset taken once at startup
   const wallOffsetUs = Math.round(Date.now() * 1000 - clock.nowUs());

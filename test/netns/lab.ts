@@ -79,13 +79,17 @@ export class Lab {
     return ns;
   }
 
-  /** Starts keepalived or keepalived-ts (VRRP only, foreground, console log with detail) in `ns`. */
-  start(ns: string, daemon: Daemon, config: string): Running {
+  /**
+   * Starts keepalived or keepalived-ts (VRRP only, foreground, console log with detail) in `ns`;
+   * `extraArgs` go after the lab's own flags (`--metrics-listen 127.0.0.1:9165`).
+   */
+  start(ns: string, daemon: Daemon, config: string, options: { extraArgs?: readonly string[] } = {}): Running {
     const base = path.join(this.dir, `${ns}-${daemon}-${Date.now()}`);
     fs.writeFileSync(`${base}.conf`, config);
     const tmpDir = `${base}.tmp`;
     fs.mkdirSync(tmpDir);
     const flags = ['-n', '-l', '-D', '-P', '-f', `${base}.conf`, '-p', `${base}.pid`, '-r', `${base}.vrrp.pid`, '-c', `${base}.check.pid`];
+    flags.push(...(options.extraArgs ?? []));
     const argv = daemon === 'keepalived' ? ['keepalived', ...flags] : [process.execPath, KATS_BIN, ...flags];
     const proc = spawn('ip', ['netns', 'exec', ns, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: tmpDir } });
     const lines: string[] = [];

@@ -1,0 +1,164 @@
+/**
+ * `--metrics-listen HOST:PORT`: the parent process serves GET /metrics with
+ * node:http. Each scrape asks every child over its IPC channel (each has
+ * its own registry, src/observe/vrrp-metrics.ts and check-metrics.ts) and
+ * joins the answers after the parent's own families: `keepalived_up`,
+ * which child answered, and the build. A child that does not answer within
+ * the timeout is left out of that scrape and shows as
+ * keepalived_ts_process_up 0.
+ */
+import * as http from 'node:http';
+import { Gauge, Registry } from 'prom-client';
+import { requestMetrics, type IpcChannel } from './metrics-ipc.js';
+
+export interface ListenAddress {
+  /** Without brackets; '' for every address. */
+  host: string;
+  port: number;
+}
+
+/** HOST:PORT, [IPv6]:PORT or :PORT; undefined when it is none of them. */
+export function parseListenAddress(text: string): ListenAddress | undefined {
+  const m = /^\[([0-9A-Fa-f:.]+(?:%[\w.-]+)?)\]:(\d{1,5})$/.exec(text) ?? /^([^:[\]\s]*):(\d{1,5})$/.exec(text);
+  if (!m) return undefined;
+  const port = Number(m[2]);
+  if (port > 65535) return undefined;
+  return { host: m[1]!, port };
+}
+
+export interface MetricsChild {
+  /** The process label: `vrrp`, `healthcheck`. */
+  name: string;
+  /** The child's IPC channel; undefined while it is not running. */
+  channel(): IpcChannel | undefined;
+}
+
+export interface MetricsServerOptions {
+  version: string;
+  /** How long a child may take to answer (1 s by default). */
+  timeoutMs?: number;
+}
+
+/**
+ * Exposition texts joined, each metric family once: a family that comes
+ * again (two processes exporting the same name) keeps its first block.
+ */
+export function mergeExpositions(texts: readonly string[]): string {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const text of texts) {
+    let keep = true;
+    for (const line of text.split('\n')) {
+      if (line === '') continue;
+      const family = /^# (?:HELP|TYPE) (\S+)/.exec(line)?.[1];
+      if (family !== undefined && line.startsWith('# HELP ')) {
+        keep = !seen.has(family);
+        seen.add(family);
+      } else if (family !== undefined && !seen.has(family)) {
+        // a TYPE line without HELP starts its family too
+        keep = true;
+        seen.add(family);
+      }
+      if (keep) out.push(line);
+    }
+  }
+  return out.length === 0 ? '' : `${out.join('\n')}\n`;
+}
+
+export class MetricsServer {
+  private readonly registry = new Registry();
+  private readonly processUp: Gauge<'process'>;
+  private server: http.Server | undefined;
+
+  constructor(
+    private readonly children: readonly MetricsChild[],
+    private readonly options: MetricsServerOptions,
+  ) {
+    const registers = [this.registry];
+    new Gauge({ name: 'keepalived_up', help: 'Status: 1 while the keepalived-ts parent process runs', registers }).set(1);
+    this.processUp = new Gauge({
+      name: 'keepalived_ts_process_up',
+      help: 'Whether the child process answered this scrape (1) or not (0: restarting, stopped, or no answer within the timeout)',
+      labelNames: ['process'],
+      registers,
+    });
+    new Gauge({ name: 'keepalived_ts_build_info', help: 'keepalived-ts version; value 1', labelNames: ['version'], registers }).set({ version: options.version }, 1);
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** One scrape: the children asked in parallel, then every text joined. */
+  async scrape(): Promise<string> {
+    const timeoutMs = this.options.timeoutMs ?? 1000;
+    const answers = await Promise.all(this.children.map((c) => requestMetrics(c.channel(), timeoutMs)));
+    this.children.forEach((c, i) => this.processUp.set({ process: c.name }, answers[i] === undefined ? 0 : 1));
+    const own = await this.registry.metrics();
+    return mergeExpositions([own, ...answers.filter((a): a is string => a !== undefined)]);
+  }
+
+  /** Starts serving; rejects when the address cannot be bound. Resolves with the bound port. */
+  listen(address: ListenAddress): Promise<number> {
+    const server = http.createServer((req, res) => void this.handle(req, res));
+    this.server = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: address.host === '' ? undefined : address.host, port: address.port }, () => {
+        server.off('error', reject);
+        const bound = server.address();
+        resolve(typeof bound === 'object' && bound !== null ? bound.port : address.port);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return Promise.resolve();
+    return new Promise((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path !== '/metrics') {
+      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Not Found: metrics are at /metrics\n');
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' }).end('Method Not Allowed\n');
+      return;
+    }
+    try {
+      const text = await this.scrape();
+      res.writeHead(200, { 'Content-Type': this.contentType });
+      res.end(req.method === 'HEAD' ? undefined : text);
+    } catch (error) {
+      res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`${(error as Error).message}\n`);
+    }
+  }
+}
+
+/**
+ * The daemon's part: serves when `--metrics-listen` was given (the address
+ * already checked with parseListenAddress). A failure to bind is logged and
+ * the daemon runs on without metrics: they must not take the VIPs down.
+ */
+export function startMetricsServer(
+  listen: string | undefined,
+  children: readonly MetricsChild[],
+  log: { info(message: string): void; error(message: string): void },
+  version: string,
+): MetricsServer | undefined {
+  const address = listen === undefined ? undefined : parseListenAddress(listen);
+  if (!address) return undefined;
+  const server = new MetricsServer(children, { version });
+  server.listen(address).then(
+    (port) => log.info(`Serving metrics on http://${address.host.includes(':') ? `[${address.host}]` : address.host || '*'}:${port}/metrics`),
+    (error: Error) => log.error(`Cannot serve metrics on ${listen}: ${error.message}`),
+  );
+  return server;
+}
