@@ -111,6 +111,7 @@ function supervise(children: Child[], o: CliOptions, log: Logger, reloadCheckCon
     if (stopping) return;
     stopping = true;
     clearInterval(watchdog);
+    clearInterval(keepRunning);
     notifySystemd('STOPPING=1');
     log.info('Stopping');
     await Promise.all(children.map((c) => stopChild(c)));
@@ -141,6 +142,8 @@ function supervise(children: Child[], o: CliOptions, log: Logger, reloadCheckCon
   log.info('Startup complete');
   notifySystemd('READY=1');
   const watchdog = startWatchdog();
+  // with no child to wait for (nothing configured), keepalived still runs until stopped
+  const keepRunning = setInterval(() => undefined, 1 << 30);
   return exited;
 }
 
