@@ -16,7 +16,7 @@ import type { Logger } from '../observe/log.js';
 import type { Clock, RunAs } from '../vrrp/ports.js';
 import { applyHealth, desiredTable, startCheckers, type CheckerState } from './desired.js';
 import type { PoolEvent } from './events.js';
-import { setAlive, setWeight, type PoolStep } from './pool.js';
+import { setAlive, setWeight, stopPool, type PoolStep } from './pool.js';
 import { reloadCheckers, type ReloadHealth } from './reload.js';
 
 /** After a failed change the kernel is dumped and reconciled again this much later. */
@@ -88,6 +88,8 @@ export class CheckerRunner {
     if ('alive' in change) step = setAlive(vs, pool, i, change.alive);
     else if (change.quiet) step = { state: { ...pool, weights: pool.weights.map((w, k) => (k === i ? change.weight : w)) }, events: [] };
     else step = setWeight(vs, pool, i, change.weight);
+    // nothing changed (an alpha real server reported down at start): no pass
+    if (step.state === pool) return Promise.resolve({ ops: [], failures: [] });
     this.state = this.state.map((p, k) => (k === v ? step.state : p));
     this.report(step.events);
     return this.sync();
@@ -119,13 +121,19 @@ export class CheckerRunner {
     return this.sync();
   }
 
-  /** SIGTERM: remove our services unless `keep` (-I, --dont-release-ipvs). */
+  /**
+   * SIGTERM: remove our services unless `keep` (-I, --dont-release-ipvs),
+   * logging each real server's shutdown as keepalived's clear_services does
+   * (with omega, also its notifies); with -I keepalived says nothing.
+   */
   stop(keep: boolean): Promise<SyncReport> {
+    if (!this.stopped && !keep) this.report(this.config.virtualServers.flatMap((vs, v) => stopPool(vs, this.state[v]!)));
     this.stopped = true;
     this.cancelRetry?.();
     return this.serialise(async () => {
       if (keep) return { ops: [], failures: [] };
       const ops: IpvsOp[] = this.desired().map((e) => ({ op: 'delete-service', service: e.service }));
+      this.logOps(ops);
       const report = await this.ports.ipvs.apply(ops);
       this.opsSent += ops.length;
       for (const f of report.failures) this.ports.log.error(`IPVS: ${f.action}: ${f.message}`);
@@ -154,6 +162,7 @@ export class CheckerRunner {
       actual = dumped.table.filter((e) => this.owned.has(serviceId(e.service.key)));
     }
     const ops = reconcile(desired, actual);
+    this.logOps(ops);
     if (ops.length > 0) {
       const report = await this.ports.ipvs.apply(ops);
       this.opsSent += ops.length;
@@ -163,6 +172,11 @@ export class CheckerRunner {
     this.owned.clear();
     for (const e of desired) this.owned.add(serviceId(e.service.key));
     return { ops, failures: [] };
+  }
+
+  /** -D: how many netlink operations each pass sends (0: the kernel already holds the table). */
+  private logOps(ops: readonly IpvsOp[]): void {
+    this.ports.log.detail(`IPVS sync: ${ops.length} operation${ops.length === 1 ? '' : 's'}`);
   }
 
   private failed(failures: readonly PortFailure[]): SyncReport {

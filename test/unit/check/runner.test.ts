@@ -112,6 +112,39 @@ describe('CheckerRunner', () => {
     expect(sameTable(second.kernel.table(), first.kernel.table())).toBe(true);
   });
 
+  it('-D logs how many operations each pass sends: none when adopting a table that is right, one for a real server going down', async () => {
+    const config = configOf(text());
+    const first = runner(config);
+    await first.r.start();
+    expect(first.lines.filter((l) => l.startsWith('IPVS sync: '))).toEqual(['IPVS sync: 3 operations']);
+    const { r, lines } = runner(config, first.kernel.table());
+    await r.start();
+    const vs = config.virtualServers[0]!;
+    await r.health(new Map([[realServerId(vs, vs.realServers[1]!), false]]));
+    // a change that changes nothing makes no pass
+    expect((await r.serverChanged(0, 1, { alive: false })).ops).toEqual([]);
+    await r.stop(false);
+    expect(lines.filter((l) => l.startsWith('IPVS sync: '))).toEqual(['IPVS sync: 0 operations', 'IPVS sync: 1 operation', 'IPVS sync: 1 operation']);
+  });
+
+  it('stop logs each real server\'s shutdown as keepalived does, except with -I', async () => {
+    const config = configOf(text());
+    const { r, lines } = runner(config);
+    await r.start();
+    const vs = config.virtualServers[0]!;
+    await r.health(new Map([[realServerId(vs, vs.realServers[1]!), false]]));
+    await r.stop(false);
+    await r.stop(false);
+    expect(lines.filter((l) => l.startsWith('Shutting down'))).toEqual([
+      'Shutting down service [10.99.1.11]:tcp:80 from VS [10.99.1.100]:tcp:80',
+      'Shutting down service [10.99.1.12]:tcp:80 from VS [10.99.1.100]:tcp:80',
+    ]);
+    const kept = runner(config);
+    await kept.r.start();
+    await kept.r.stop(true);
+    expect(kept.lines.filter((l) => l.startsWith('Shutting down'))).toEqual([]);
+  });
+
   it('a refused op is logged and retried from a fresh dump', async () => {
     const config = configOf(text());
     let refuse = true;
