@@ -11,8 +11,10 @@ for pass in 1 2 3; do
     insmod /mods/$m.ko 2>/dev/null
   done
 done
-mount -t 9p -o trans=virtio,version=9p2000.L,ro host /host || echo "VM: host mount failed"
 OUT=$(sed -n 's/.*kats_out=\([^ ]*\).*/\1/p' /proc/cmdline)
+# kats_cache=loose: the guest caches what it reads of the (read-only) host root
+CACHE=$(sed -n 's/.*kats_cache=\([a-z]*\).*/\1/p' /proc/cmdline)
+mount -t 9p -o trans=virtio,version=9p2000.L,ro${CACHE:+,cache=$CACHE} host /host || echo "VM: host mount failed"
 mount -t proc proc /host/proc
 mount -t sysfs sys /host/sys
 mount -t devtmpfs dev /host/dev

@@ -95,8 +95,19 @@ export interface VmRun {
   readonly console: string;
 }
 
+export interface VmOptions {
+  /** vCPUs (TCG runs one host thread each); default 1. */
+  readonly cpus?: number;
+  /**
+   * 'loose': the guest caches what it reads of this machine's root (which it
+   * mounts read-only), so a program started again does not go back over 9p
+   * for each file; worth it for tests that start node many times.
+   */
+  readonly hostCache?: 'loose';
+}
+
 /** Boot the kernel, run `script` (sh) chrooted into this machine's root, and return its output. */
-export function runInVm(kernel: Kernel, script: string, timeoutMs = 180_000): VmRun {
+export function runInVm(kernel: Kernel, script: string, timeoutMs = 180_000, options: VmOptions = {}): VmRun {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'kats-vm-'));
   try {
     fs.writeFileSync(path.join(out, 'cmd.sh'), script);
@@ -104,8 +115,9 @@ export function runInVm(kernel: Kernel, script: string, timeoutMs = 180_000): Vm
       'qemu-system-x86_64',
       [
         '-accel', 'tcg', '-m', '1024', '-nographic', '-no-reboot', '-nic', 'none',
+        ...(options.cpus && options.cpus > 1 ? ['-smp', String(options.cpus)] : []),
         '-kernel', kernel.vmlinuz, '-initrd', kernel.initrd,
-        '-append', `console=ttyS0 quiet panic=-1 kats_out=${out}`,
+        '-append', `console=ttyS0 quiet panic=-1 kats_out=${out}${options.hostCache ? ` kats_cache=${options.hostCache}` : ''}`,
         '-virtfs', 'local,path=/,mount_tag=host,security_model=passthrough,readonly=on,multidevs=remap',
         '-virtfs', `local,path=${out},mount_tag=out,security_model=passthrough`,
       ],
