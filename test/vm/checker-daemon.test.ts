@@ -15,17 +15,22 @@
  *   -rs12-inhibited, -all-down-sorry, -one-back tables and back, each within
  *   delay_loop × (retry + 1) + connect_timeout × (retry + 1) (plus TCG_SLACK_MS
  *   for the emulated guest);
- * - SIGKILL of the checker child and the parent (no cleanup) leaves the
- *   table; a new start adopts it with 0 netlink operations, and a real server
- *   going down is then exactly 1 (counted from the -D line `IPVS sync: N
- *   operations`);
+ * - a start on the table keepalived left (loaded with `ipvsadm -R`) adopts
+ *   it with 0 netlink operations, and a real server going down is then
+ *   exactly 1 (counted from the -D line `IPVS sync: N operations`); with
+ *   KATS_VM_ALL_CASES=1 also after SIGKILL of the checker child and the
+ *   parent (no cleanup: the table stays, the pid files are stale);
+ * - on a fresh start, one operation per service and destination; every real
+ *   server going down or coming back is one;
  * - SIGTERM: the table is empty (-after-stop) and the shutdown lines are
  *   keepalived's.
  * Reload (SIGHUP) is not covered here.
  *
  * Each daemon start costs some 10-30 s under TCG (node starts twice: parent
  * and checker child), so by default the cases that cover the most run;
- * KATS_VM_ALL_CASES=1 adds dr_rr, tun_lc and fwmark_dr_wlc (see OPTIONAL).
+ * KATS_VM_ALL_CASES=1 adds the crash case, dr_rr, tun_lc and fwmark_dr_wlc
+ * (see OPTIONAL). About 4.5 min on an idle 2-core machine (2 vCPUs; the
+ * guest's 9p root cached loose, which halves node's start-up there).
  * The guest runs the built `dist/`, so `npm run build` comes first.
  */
 import * as fs from 'node:fs';
