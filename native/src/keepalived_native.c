@@ -416,6 +416,24 @@ static void on_signal(uv_signal_t *handle, int signum) {
   call_watcher((watcher_t *)handle, 0);
 }
 
+/*
+ * Ties an initialised libuv handle to its JS callback and returns the external that owns it
+ * (the second owner); on failure the handle is stopped and NULL returned with an exception pending.
+ */
+static napi_value bind_watcher(napi_env env, watcher_t *w, napi_value callback, napi_value name) {
+  napi_value handle;
+  if (napi_create_reference(env, callback, 1, &w->callback) != napi_ok ||
+      napi_async_init(env, NULL, name, &w->async) != napi_ok ||
+      napi_add_async_cleanup_hook(env, on_env_cleanup, w, &w->cleanup) != napi_ok ||
+      napi_create_external(env, w, on_external_finalized, NULL, &handle) != napi_ok) {
+    throw_napi_failure(env);
+    stop_watcher(w);
+    return NULL;
+  }
+  w->owners = 2;
+  return handle;
+}
+
 static napi_value poll_start(napi_env env, napi_callback_info info) {
   ARGS(2);
   int32_t fd;
@@ -440,16 +458,8 @@ static napi_value poll_start(napi_env env, napi_callback_info info) {
     free(w);
     return throw_errno(env, "uv_poll_init", -rc);
   }
-  napi_value handle;
-  if (napi_create_reference(env, argv[1], 1, &w->callback) != napi_ok ||
-      napi_async_init(env, NULL, name, &w->async) != napi_ok ||
-      napi_add_async_cleanup_hook(env, on_env_cleanup, w, &w->cleanup) != napi_ok ||
-      napi_create_external(env, w, on_external_finalized, NULL, &handle) != napi_ok) {
-    napi_value thrown = throw_napi_failure(env);
-    stop_watcher(w);
-    return thrown;
-  }
-  w->owners = 2;
+  napi_value handle = bind_watcher(env, w, argv[1], name);
+  if (!handle) return NULL;
   rc = uv_poll_start(&w->uv.poll, UV_READABLE, on_readable);
   if (rc < 0) {
     stop_watcher(w);
@@ -497,16 +507,8 @@ static napi_value signal_start(napi_env env, napi_callback_info info) {
     return throw_errno(env, "uv_signal_init", -rc);
   }
   uv_unref(&w->uv.handle);
-  napi_value handle;
-  if (napi_create_reference(env, argv[1], 1, &w->callback) != napi_ok ||
-      napi_async_init(env, NULL, name, &w->async) != napi_ok ||
-      napi_add_async_cleanup_hook(env, on_env_cleanup, w, &w->cleanup) != napi_ok ||
-      napi_create_external(env, w, on_external_finalized, NULL, &handle) != napi_ok) {
-    napi_value thrown = throw_napi_failure(env);
-    stop_watcher(w);
-    return thrown;
-  }
-  w->owners = 2;
+  napi_value handle = bind_watcher(env, w, argv[1], name);
+  if (!handle) return NULL;
   rc = uv_signal_start(&w->uv.signal, on_signal, signum);
   if (rc < 0) {
     stop_watcher(w);
