@@ -9,6 +9,7 @@ import { constants } from 'node:os';
 import { getSystemErrorMap } from 'node:util';
 import { isLinkLocal6, type SockAddr } from '../../config/check/address.js';
 import type { Connection } from '../../config/check/model.js';
+import type { Attempt } from './bounded-attempt.js';
 
 export class DatagramSetupError extends Error {
   constructor(
@@ -61,6 +62,30 @@ export function connectDatagram(connection: Connection, dst: SockAddr): Promise<
         throw error;
       },
     );
+}
+
+/**
+ * The socket of one attempt: `use` sets up the exchange on it once connected,
+ * unless the attempt ended meanwhile (then it is closed at once);
+ * `setupFailed` reports a bind or connect failure. Returns the attempt's cleanup.
+ */
+export function datagramAttempt(
+  attempt: Attempt,
+  connection: Connection,
+  dst: SockAddr,
+  use: (socket: Socket) => void,
+  setupFailed: (error: DatagramSetupError) => void,
+): () => void {
+  let socket: Socket | undefined;
+  connectDatagram(connection, dst).then((s) => {
+    if (attempt.done) {
+      s.close();
+      return;
+    }
+    socket = s;
+    use(s);
+  }, setupFailed);
+  return () => socket?.close();
 }
 
 /** `errno 111 (Connection refused)`, as keepalived prints errno and strerror. */

@@ -5,11 +5,10 @@
  * answer section holds. connect_timeout bounds the whole exchange.
  */
 import { randomInt } from 'node:crypto';
-import type { Socket } from 'node:dgram';
 import { serverName } from '../pool.js';
 import type { Probe, ProbeResult } from '../probe.js';
 import { boundedAttempt } from './bounded-attempt.js';
-import { connectDatagram, DatagramSetupError, errnoText, isUnreachable } from './datagram.js';
+import { datagramAttempt, errnoText, isUnreachable } from './datagram.js';
 import { decodeHeader, DNS_TYPES, encodeQuery } from './dns-message.js';
 
 export const dnsProbe: Probe = ({ vs, rs, checker }, signal) => {
@@ -21,15 +20,12 @@ export const dnsProbe: Probe = ({ vs, rs, checker }, signal) => {
   if (dst === undefined) return Promise.resolve(fail('failed to create socket. Rescheduling.'));
   const id = randomInt(0x10000);
   const query = encodeQuery(id, checker.name, DNS_TYPES[checker.queryType] ?? DNS_TYPES.SOA!);
-  return boundedAttempt(connection.connectTimeoutUs, signal, () => fail('read timeout from socket'), (attempt) => {
-    let socket: Socket | undefined;
-    connectDatagram(connection, dst).then(
+  return boundedAttempt(connection.connectTimeoutUs, signal, () => fail('read timeout from socket'), (attempt) =>
+    datagramAttempt(
+      attempt,
+      connection,
+      dst,
       (s) => {
-        if (attempt.done) {
-          s.close();
-          return;
-        }
-        socket = s;
         s.on('message', (reply) => {
           const header = decodeHeader(reply);
           if (header === undefined || header.id !== id || !header.response) return;
@@ -38,9 +34,8 @@ export const dnsProbe: Probe = ({ vs, rs, checker }, signal) => {
         s.on('error', (error: NodeJS.ErrnoException) => attempt.finish(fail(`failed to read socket; ${errnoText(error)}`)));
         s.send(query, (error) => error && attempt.finish(fail('failed to write socket.')));
       },
-      (error: DatagramSetupError) =>
+      (error) =>
         attempt.finish(fail(isUnreachable(error) ? `network unreachable for [${dst.address}]:${dst.port}` : 'UDP socket bind failed. Rescheduling.')),
-    );
-    return () => socket?.close();
-  });
+    ),
+  );
 };

@@ -4,12 +4,11 @@
  * success and only an ICMP error fails; with it the first datagram back
  * decides, checked against the masked reply data and length bounds.
  */
-import type { Socket } from 'node:dgram';
 import type { Checker } from '../../config/check/model.js';
 import { serverName } from '../pool.js';
 import type { Probe, ProbeResult } from '../probe.js';
 import { boundedAttempt } from './bounded-attempt.js';
-import { connectDatagram } from './datagram.js';
+import { datagramAttempt } from './datagram.js';
 
 type UdpChecker = Extract<Checker, { type: 'UDP_CHECK' }>;
 
@@ -43,15 +42,12 @@ export const udpProbe: Probe = ({ vs, rs, checker }, signal) => {
   if (dst === undefined) return Promise.resolve({ ok: false });
   const payload = checker.payload === undefined ? DEFAULT_PAYLOAD : Buffer.from(checker.payload, 'hex');
   const onTimeout = (): ProbeResult => (checker.requireReply ? failed : { ok: true });
-  return boundedAttempt(connection.connectTimeoutUs, signal, onTimeout, (attempt) => {
-    let socket: Socket | undefined;
-    connectDatagram(connection, dst).then(
+  return boundedAttempt(connection.connectTimeoutUs, signal, onTimeout, (attempt) =>
+    datagramAttempt(
+      attempt,
+      connection,
+      dst,
       (s) => {
-        if (attempt.done) {
-          s.close();
-          return;
-        }
-        socket = s;
         s.on('message', (reply) => {
           const ok = !checker.requireReply || replyMatches(reply, checker);
           attempt.finish(ok ? { ok } : { ok, message: `UDP check to ${target} reply data mismatch.` });
@@ -61,7 +57,6 @@ export const udpProbe: Probe = ({ vs, rs, checker }, signal) => {
         s.send(payload, (error) => error && attempt.finish({ ok: false }));
       },
       () => attempt.finish({ ok: false }),
-    );
-    return () => socket?.close();
-  });
+    ),
+  );
 };
