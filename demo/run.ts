@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { skewMs } from '../bench/failover.js';
-import { KATS_BIN, Lab, monotonicMs, waitFor } from '../test/netns/lab.js';
+import { lastState, Lab, monotonicMs, waitFor, type Running } from '../test/netns/lab.js';
 
 const SUBNET = 80;
 const VIP = `10.99.${SUBNET}.100`;
@@ -99,82 +99,13 @@ function haveCommand(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 }
 
-/** keepalived-ts on a director: the parent's pid is proc's, its children's are in the -r/-c files. */
-interface DirectorRun {
-  proc: ChildProcess;
-  lines: string[];
-  /** Monotonic arrival time (ms) of each entry of `lines`. */
-  lineTimes: number[];
-  config: string;
-  childPidFiles: string[];
-}
-
 /**
  * Starts keepalived-ts on a director as an operator would (one daemon: the
  * VRRP child, and the checker child when there are virtual servers), in the
  * foreground with readable log lines, serving metrics on its own address.
  */
-function startDirector(lab: Lab, dir: string, d: (typeof DIRECTORS)[number] & { ns: string }, ipvs: boolean): DirectorRun {
-  const base = path.join(dir, d.name);
-  const config = `${base}.conf`;
-  fs.writeFileSync(config, directorConfig(d, ipvs));
-  const childPidFiles = [`${base}.vrrp.pid`, `${base}.check.pid`];
-  const argv = [KATS_BIN, '-n', '-l', '-D', '-f', config, '-p', `${base}.pid`, '-r', childPidFiles[0]!, '-c', childPidFiles[1]!, '--metrics-listen', `${addr(d.host)}:${METRICS_PORT}`];
-  const proc = lab.spawn(d.ns, process.execPath, argv);
-  const lines: string[] = [];
-  const lineTimes: number[] = [];
-  const collect = (chunk: Buffer): void => {
-    const now = monotonicMs();
-    for (const line of chunk.toString().split('\n')) {
-      if (!line.trim()) continue;
-      lines.push(line);
-      lineTimes.push(now);
-    }
-  };
-  proc.stdout!.on('data', collect);
-  proc.stderr!.on('data', collect);
-  return { proc, lines, lineTimes, config, childPidFiles };
-}
-
-/** The daemon's children still alive (pid files naming a process that runs this config: never a stranger). */
-function childPids(r: DirectorRun): number[] {
-  const pids: number[] = [];
-  for (const file of r.childPidFiles) {
-    try {
-      const pid = Number.parseInt(fs.readFileSync(file, 'utf8'), 10);
-      if (pid > 0 && fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(r.config)) pids.push(pid);
-    } catch {
-      // no such file or process
-    }
-  }
-  return pids;
-}
-
-/** SIGKILL to the children and then the parent: no priority-0 advert, no VIP removed, no respawn. Waits until they are gone. */
-async function killDaemon(r: DirectorRun): Promise<void> {
-  const pids = childPids(r);
-  for (const pid of pids) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-  if (r.proc.exitCode === null && r.proc.signalCode === null) {
-    r.proc.kill('SIGKILL');
-    await new Promise((resolve) => r.proc.once('exit', resolve));
-  }
-  const until = Date.now() + 3000;
-  while (pids.some((pid) => fs.existsSync(`/proc/${pid}`)) && Date.now() < until) await sleep(20);
-}
-
-/** The state from the daemon's last `(VI_1) Entering X STATE` line. */
-function lastState(r: DirectorRun): string | undefined {
-  for (let i = r.lines.length - 1; i >= 0; i--) {
-    const m = /\(VI_1\) Entering (\w+) STATE/.exec(r.lines[i]!);
-    if (m) return m[1];
-  }
-  return undefined;
+function startDirector(lab: Lab, d: (typeof DIRECTORS)[number] & { ns: string }, ipvs: boolean): Running {
+  return lab.start(d.ns, 'kats', directorConfig(d, ipvs), { vrrpOnly: false, extraArgs: ['--metrics-listen', `${addr(d.host)}:${METRICS_PORT}`] });
 }
 
 function directorConfig(d: (typeof DIRECTORS)[number], ipvs: boolean): string {
@@ -251,7 +182,7 @@ const signed = (x: number): string => `${x < 0 ? '−' : '+'}${(Math.abs(x) / 10
 
 class Interrupted extends Error {}
 
-async function demo(lab: Lab, dir: string, daemons: DirectorRun[], ipvs: { ok: boolean; why: string }, interrupted: () => boolean): Promise<void> {
+async function demo(lab: Lab, daemons: Running[], ipvs: { ok: boolean; why: string }, interrupted: () => boolean): Promise<void> {
   const check = (): void => {
     if (interrupted()) throw new Interrupted();
   };
@@ -312,13 +243,13 @@ async function demo(lab: Lab, dir: string, daemons: DirectorRun[], ipvs: { ok: b
   await prober.ready;
   const clientStart = monotonicMs();
   say(`Starting keepalived-ts on dir1, and once it is MASTER on dir2 …`);
-  const m = startDirector(lab, dir, d1, ipvs.ok);
+  const m = startDirector(lab, d1, ipvs.ok);
   daemons.push(m);
-  let b: DirectorRun | undefined;
+  let b: Running | undefined;
   const logs = (): string => [...m.lines.slice(-25).map((l) => `dir1: ${l}`), ...(b?.lines.slice(-25).map((l) => `dir2: ${l}`) ?? [])].join('\n');
   await waitFor('dir1 MASTER', () => interrupted() || lastState(m) === 'MASTER', 60_000, () => `dir1 ${lastState(m) ?? 'starting'}\n${logs()}`);
   check();
-  b = startDirector(lab, dir, d2, ipvs.ok);
+  b = startDirector(lab, d2, ipvs.ok);
   daemons.push(b);
   const recent = (): Answer[] => answers.filter((a) => a.t > monotonicMs() - 500 && a.name !== undefined);
   const settled = (): boolean => {
@@ -361,7 +292,7 @@ async function demo(lab: Lab, dir: string, daemons: DirectorRun[], ipvs: { ok: b
   const bLinesBefore = b.lines.length;
   const killedAt = monotonicMs();
   lab.link(d1.ns, false);
-  await killDaemon(m);
+  await lab.killAllAndWait(m);
   let takeover: Answer | undefined;
   const serving: Serving = (a) => (ipvs.ok ? (a.t < (takeover?.t ?? Infinity) ? 'dir1' : 'dir2') : a.name!);
   const isTakeover = (a: Answer): boolean => a.name !== undefined && a.t >= killedAt && (ipvs.ok ? a.sent >= killedAt : a.name === 'dir2');
@@ -468,12 +399,12 @@ async function main(): Promise<number> {
   const ipvs = ipvsAvailable();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kats-demo-'));
   let lab: Lab | undefined;
-  const daemons: DirectorRun[] = [];
+  const daemons: Running[] = [];
   let interrupted = false;
   let cleaning: Promise<void> | undefined;
   const cleanup = (): Promise<void> =>
     (cleaning ??= (async () => {
-      for (const r of daemons) await killDaemon(r);
+      for (const r of daemons) await lab?.killAllAndWait(r);
       await lab?.close();
       fs.rmSync(dir, { recursive: true, force: true });
     })());
@@ -491,7 +422,7 @@ async function main(): Promise<number> {
   let code = 0;
   try {
     lab = new Lab(SUBNET, dir);
-    await demo(lab, dir, daemons, ipvs, () => interrupted);
+    await demo(lab, daemons, ipvs, () => interrupted);
   } catch (error) {
     if (interrupted) return new Promise(() => undefined); // the signal handler finishes
     say(`\nThe demo failed: ${(error as Error).message}`);

@@ -80,15 +80,15 @@ export class Lab {
   }
 
   /**
-   * Starts keepalived or keepalived-ts (VRRP only, foreground, console log with detail) in `ns`;
-   * `extraArgs` go after the lab's own flags (`--metrics-listen 127.0.0.1:9165`).
+   * Starts keepalived or keepalived-ts (VRRP only unless `vrrpOnly: false`, foreground, console log with
+   * detail) in `ns`; `extraArgs` go after the lab's own flags (`--metrics-listen 127.0.0.1:9165`).
    */
-  start(ns: string, daemon: Daemon, config: string, options: { extraArgs?: readonly string[] } = {}): Running {
+  start(ns: string, daemon: Daemon, config: string, options: { extraArgs?: readonly string[]; vrrpOnly?: boolean } = {}): Running {
     const base = path.join(this.dir, `${ns}-${daemon}-${Date.now()}`);
     fs.writeFileSync(`${base}.conf`, config);
     const tmpDir = `${base}.tmp`;
     fs.mkdirSync(tmpDir);
-    const flags = ['-n', '-l', '-D', '-P', '-f', `${base}.conf`, '-p', `${base}.pid`, '-r', `${base}.vrrp.pid`, '-c', `${base}.check.pid`];
+    const flags = ['-n', '-l', '-D', ...(options.vrrpOnly === false ? [] : ['-P']), '-f', `${base}.conf`, '-p', `${base}.pid`, '-r', `${base}.vrrp.pid`, '-c', `${base}.check.pid`];
     flags.push(...(options.extraArgs ?? []));
     const argv = daemon === 'keepalived' ? ['keepalived', ...flags] : [process.execPath, KATS_BIN, ...flags];
     const proc = spawn('ip', ['netns', 'exec', ns, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: tmpDir } });
@@ -137,6 +137,15 @@ export class Lab {
   killAll(r: Running): void {
     for (const pid of childPids(r)) killQuietly(pid);
     if (r.proc.pid !== undefined && r.proc.exitCode === null && r.proc.signalCode === null) killQuietly(r.proc.pid);
+  }
+
+  /** killAll, then waits until the parent and its children are gone (the children at most 3 s). */
+  async killAllAndWait(r: Running): Promise<void> {
+    const children = childPids(r);
+    this.killAll(r);
+    await r.exited;
+    const until = Date.now() + 3000;
+    while (children.some((pid) => fs.existsSync(`/proc/${pid}`)) && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
   }
 
   /** Runs a helper (a responder, a prober) in `ns`; close() kills it. */
