@@ -7,6 +7,7 @@ import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import type { CliOptions } from './cli-options.js';
 import { CHILD_ENV } from './child-env.js';
+import { permanentError } from './child-exit.js';
 import { parseConfig } from './config/parse.js';
 import { keepalivedText, operatorText } from './config/diagnostics.js';
 import { reloadVerdict } from './config/reload-check.js';
@@ -96,6 +97,12 @@ function supervise(children: Child[], o: CliOptions, log: Logger, reloadCheckCon
     p.on('exit', (code, signal) => {
       child.process = undefined;
       if (stopping) return;
+      const permanent = permanentError(code);
+      if (permanent !== undefined) {
+        log.error(`${child.name} child process(${p.pid}) exited with permanent error ${permanent}. Terminating`);
+        void stop(code ?? 1);
+        return;
+      }
       log.error(`${child.name} child process(${p.pid}) died: ${signal ?? `exited with status ${code}`}`);
       if (o.dontRespawn) {
         void stop();
@@ -107,7 +114,7 @@ function supervise(children: Child[], o: CliOptions, log: Logger, reloadCheckCon
 
   let resolveExit: (code: number) => void = () => undefined;
   const exited = new Promise<number>((resolve) => (resolveExit = resolve));
-  const stop = async (): Promise<void> => {
+  const stop = async (status = 0): Promise<void> => {
     if (stopping) return;
     stopping = true;
     clearInterval(watchdog);
@@ -118,7 +125,7 @@ function supervise(children: Child[], o: CliOptions, log: Logger, reloadCheckCon
     await metrics?.close();
     removePidFile(o.pidFile);
     log.info(`Stopped keepalived-ts v${VERSION}`);
-    resolveExit(0);
+    resolveExit(status);
   };
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void stop());
   let runningCheck = reloadCheckConfig;

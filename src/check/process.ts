@@ -12,6 +12,7 @@ import type { CheckConfig } from '../config/check/model.js';
 import { parseConfig, type Config } from '../config/parse.js';
 import { openNetlinkPort } from '../ipvs/netlink-port.js';
 import { NotifyFifos } from '../notify/fifo.js';
+import { ApprovedScripts } from '../notify/script-gate.js';
 import { ChildScriptPort } from '../notify/script-port.js';
 import { TrackFileWatcher } from '../notify/track-file-watcher.js';
 import { createLogger, type Logger } from '../observe/log.js';
@@ -47,7 +48,7 @@ export async function runCheckerProcess(o: CliOptions): Promise<number> {
   }
   const ipvs = opened.port;
   const clock = monotonicClock;
-  const scripts = new ChildScriptPort((m) => log.info(m));
+  const scripts = new ChildScriptPort(new ApprovedScripts(config.approvedScripts, 'checker'), (m) => log.info(m));
   let fifos = NotifyFifos.open(fifoSpecs(config), { scripts, log: (m) => log.info(m), process: 'lvs' });
   // read at each scrape (--metrics-listen: the parent asks over the IPC channel)
   const metrics: CheckMetrics = new CheckMetrics((): RealServerSource[] => {
@@ -123,6 +124,7 @@ export async function runCheckerProcess(o: CliOptions): Promise<number> {
     }
     const old = config;
     config = next;
+    scripts.approve(new ApprovedScripts(next.approvedScripts, 'checker'));
     probes = nextProbes;
     if (nextFiles) {
       files.close();

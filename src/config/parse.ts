@@ -9,6 +9,7 @@ import { ConfigErr, DiagnosticSink, MissingParameterError, exitCodeFor, EXIT_MIS
 import { Engine, KeywordTable, type Keyword } from './engine.js';
 import { LineRecording, type LineSource } from './line-recording.js';
 import { LineReader } from './reader.js';
+import type { ScriptApproval } from './scripts/index.js';
 import type { Pass, PassEnv } from './subsystem.js';
 import { hostSystem, type SystemPort } from './system.js';
 import { globalRootKeywords, newGlobalDraft, validateGlobal, type GlobalDefs } from './global/index.js';
@@ -36,6 +37,8 @@ export interface Config {
   readonly check: CheckConfig;
   readonly bfd: BfdConfig;
   readonly trackFiles: readonly TrackFile[];
+  /** The scripts script security passed, with the file each runs: nothing else is ever run. */
+  readonly approvedScripts: readonly ScriptApproval[];
 }
 
 export interface ParseResult {
@@ -91,6 +94,7 @@ export function parseConfig(file: string, opts: ParseOptions = {}): ParseResult 
   const trackFiles = newTrackFileDraft();
   let files: readonly string[] = [];
   let missingParameter = false;
+  const approvedScripts: ScriptApproval[] = [];
 
   const recording = new LineRecording();
   let reader: LineReader | undefined;
@@ -113,7 +117,7 @@ export function parseConfig(file: string, opts: ParseOptions = {}): ParseResult 
       source = recording.rewind();
     }
     if (!opened) return;
-    const env: PassEnv = { pass, sys, testMode, configId, reader, report, log: host.log };
+    const env: PassEnv = { pass, sys, testMode, configId, reader, report, log: host.log, approveScript: (a) => approvedScripts.push(a) };
     // Throwaway drafts for roots a pass reads but does not own (keepalived parses bfd in three processes).
     const roots = new KeywordTable();
     const want = (owner: Pass[], ks: Keyword[]): Keyword[] => (owner.includes(pass) ? ks : inactive(ks));
@@ -158,6 +162,7 @@ export function parseConfig(file: string, opts: ParseOptions = {}): ParseResult 
     check,
     bfd,
     trackFiles: trackFiles.files,
+    approvedScripts,
   };
   // -t discards the model, so only the daemon pays for freezing its hundreds of thousands of objects.
   const config = testMode ? model : deepFreeze(model);

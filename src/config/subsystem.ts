@@ -7,6 +7,7 @@
  */
 import type { ConfigErr, Location } from './diagnostics.js';
 import type { LineReader } from './reader.js';
+import type { ScriptApproval } from './scripts/approval.js';
 import type { SystemPort } from './system.js';
 
 export type Pass = 'parent' | 'checker' | 'vrrp' | 'bfd';
@@ -21,4 +22,6 @@ export interface PassEnv {
   /** Report with an explicit location (validators) or none (keepalived prints none). */
   report(cls: ConfigErr, message: string, hint?: string, loc?: Location): void;
   log(message: string): void;
+  /** A script that passed script security: the only scripts the daemon will run. */
+  approveScript(approval: ScriptApproval): void;
 }

@@ -1,33 +1,28 @@
 /**
- * How keepalived 2.x would start a configured argv (notify.c
- * check_script_secure, find_path, system_call_script): execve of the file,
- * bare names found by a PATH search; `/bin/sh -c` only for a file without a
- * `#!` line that is no binary (keepalived asks libmagic) or for the
- * `</path` file-openable test idiom.
+ * How keepalived 2.x starts a script whose path script security has already
+ * resolved (notify.c system_call_script): execve of the file; `/bin/sh -c`
+ * only for a file without a `#!` line that is no binary (keepalived asks
+ * libmagic) or for the `</path` file-openable test idiom.
  */
 import * as fs from 'node:fs/promises';
-import * as path from 'node:path';
 import type { RunAs } from '../vrrp/ports.js';
 
 export type ScriptCommand =
-  /** execve(file, argv): argv[0] is the file, PATH-resolved as keepalived rewrites it. */
+  /** execve(file, argv): argv[0] is the file. */
   | { kind: 'exec'; file: string; argv: readonly string[] }
   /** system(command). */
   | { kind: 'shell'; command: string }
   /** Not found, or found but not executable for the script's user: exec would fail with this errno. */
   | { kind: 'error'; code: 'ENOENT' | 'EACCES' };
 
-/** glibc's confstr(_CS_PATH), keepalived's PATH when none is set. */
-const DEFAULT_PATH = '/bin:/usr/bin';
-
-export async function scriptCommand(argv: readonly string[], runAs: RunAs, searchPath = process.env.PATH ?? DEFAULT_PATH): Promise<ScriptCommand> {
-  const name = argv[0];
-  if (name === undefined || name === '') return { kind: 'error', code: 'ENOENT' };
-  if (/^<[ \t]*\//.test(name)) return { kind: 'shell', command: shellCommandText(argv) };
-  const found = name.includes('/') ? await checkFile(name, runAs) : await searchPathFor(name, runAs, searchPath);
-  if (typeof found !== 'string') return { kind: 'error', code: found.code };
-  const resolved = [found, ...argv.slice(1)];
-  return (await runsDirectly(found)) ? { kind: 'exec', file: found, argv: resolved } : { kind: 'shell', command: shellCommandText(resolved) };
+/** `argv[0]`: the file script security checked (the gate puts it there). */
+export async function scriptCommand(argv: readonly string[], runAs: RunAs): Promise<ScriptCommand> {
+  const file = argv[0];
+  if (file === undefined || file === '') return { kind: 'error', code: 'ENOENT' };
+  if (/^<[ \t]*\//.test(file)) return { kind: 'shell', command: shellCommandText(argv) };
+  const usable = await checkFile(file, runAs);
+  if (usable !== true) return { kind: 'error', code: usable.code };
+  return (await runsDirectly(file)) ? { kind: 'exec', file, argv } : { kind: 'shell', command: shellCommandText(argv) };
 }
 
 /**
@@ -47,27 +42,15 @@ export function isExecutableBy(stat: { mode: number; uid: number; gid: number },
 
 type Failure = { code: 'ENOENT' | 'EACCES' };
 
-async function checkFile(file: string, runAs: RunAs): Promise<string | Failure> {
+/** The file may have gone or changed since the check: execve would fail with this errno. */
+async function checkFile(file: string, runAs: RunAs): Promise<true | Failure> {
   let stat;
   try {
     stat = await fs.stat(file);
   } catch (error) {
     return { code: (error as NodeJS.ErrnoException).code === 'EACCES' ? 'EACCES' : 'ENOENT' };
   }
-  return stat.isFile() && isExecutableBy(stat, runAs) ? file : { code: 'EACCES' };
-}
-
-/** execvp's search: the first executable regular file wins; EACCES if only unusable ones were seen. */
-async function searchPathFor(name: string, runAs: RunAs, searchPath: string): Promise<string | Failure> {
-  let denied = false;
-  for (const dir of searchPath.split(':')) {
-    // an empty entry is the current directory
-    const candidate = dir === '' ? name : path.join(dir, name);
-    const found = await checkFile(candidate, runAs);
-    if (typeof found === 'string') return found;
-    if (found.code === 'EACCES') denied = true;
-  }
-  return { code: denied ? 'EACCES' : 'ENOENT' };
+  return stat.isFile() && isExecutableBy(stat, runAs) ? true : { code: 'EACCES' };
 }
 
 /** What libmagic calls "executable" or "shared object": a `#!` script or an ELF file. */

@@ -1,13 +1,15 @@
 /**
  * The real ScriptPort: starts scripts as keepalived's system_call_script
  * does — in their own process group, as the configured user, stdio on
- * /dev/null — and SIGKILLs the group when the timeout is over.
+ * /dev/null — and SIGKILLs the group when the timeout is over. Only what the
+ * script-security gate approves is started, as the file it checked.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import { getSystemErrorMap } from 'node:util';
 import type { RunAs, ScriptExit, ScriptPort } from '../vrrp/ports.js';
 import { scriptCommand } from './script-command.js';
+import type { ScriptGate } from './script-gate.js';
 
 /** Not passed on to scripts (they could make a root script load foreign code or split words oddly). */
 const UNSAFE_ENV = ['IFS', 'LD_PRELOAD', 'LD_LIBRARY_PATH'];
@@ -20,11 +22,21 @@ export class ChildScriptPort implements ScriptPort {
   /** Process group ids of the scripts still running. */
   private readonly running = new Set<number>();
 
-  constructor(private readonly log: (message: string) => void) {}
+  /** `gate`: the running configuration's approvals (replaced on reload through `approve`). */
+  constructor(
+    private gate: ScriptGate,
+    private readonly log: (message: string) => void,
+  ) {}
+
+  approve(gate: ScriptGate): void {
+    this.gate = gate;
+  }
 
   async run(argv: readonly string[], runAs: RunAs, timeoutUs?: number): Promise<ScriptExit> {
-    const command = await scriptCommand(argv, runAs);
-    if (command.kind === 'error') return this.failedToStart(argv[0] ?? '', command.code);
+    const approved = this.gate.argvToRun(argv, runAs);
+    if (approved === undefined) return this.refused(argv[0] ?? '', runAs);
+    const command = await scriptCommand(approved, runAs);
+    if (command.kind === 'error') return this.failedToStart(approved[0] ?? '', command.code);
     if (command.kind === 'exec') return this.spawn(command.file, command.argv.slice(1), command.file, runAs, timeoutUs);
     const exit = await this.spawn('/bin/sh', ['-c', command.command], command.command, runAs, timeoutUs, 'sh');
     return this.shellExit(exit, command.command);
@@ -78,6 +90,12 @@ export class ChildScriptPort implements ScriptPort {
     else if (exit.code === SHELL_NOT_EXECUTABLE) this.log(`Couldn't execute command: ${command}`);
     else return exit;
     return { ...exit, code: 0 };
+  }
+
+  /** Fail closed: a script script security did not pass (or never checked) is not started. */
+  private refused(command: string, runAs: RunAs): ScriptExit {
+    this.log(`Refusing to run script '${command}' as uid:gid ${runAs.uid}:${runAs.gid}: script security has not approved it`);
+    return { code: 126, signal: undefined, timedOut: false };
   }
 
   /** As execve failing: 127 when there is no such file, 126 when it cannot be run. */

@@ -5,6 +5,7 @@
  * SIGTERM/SIGINT.
  * Its own process keeps the advert timers free of any other work.
  */
+import { CHILD_EXIT_CONFIG } from '../child-exit.js';
 import type { CliOptions } from '../cli-options.js';
 import { monotonicClock } from '../clock.js';
 import { operatorText } from '../config/diagnostics.js';
@@ -17,6 +18,7 @@ import { AnnounceQueue } from '../net/announce-queue.js';
 import { openInterfaceTable } from '../net/interfaces.js';
 import { NotifyFifos } from '../notify/fifo.js';
 import { notifyRunner } from '../notify/notify-runner.js';
+import { ApprovedScripts } from '../notify/script-gate.js';
 import { ChildScriptPort } from '../notify/script-port.js';
 import { TrackFileWatcher } from '../notify/track-file-watcher.js';
 import { trackedScript, VrrpScriptTracker, type VrrpScriptTrackerPorts } from '../notify/vrrp-script-tracker.js';
@@ -35,6 +37,11 @@ export async function runVrrpProcess(o: CliOptions): Promise<number> {
   const log = createLogger({ console: o.logConsole, detail: o.logDetail }).child({ process: 'vrrp' });
   // replaced at each SIGHUP that brings a usable configuration
   let { config } = parseConfig(o.configFile, { configId: o.configId, testMode: false });
+  if (config.vrrp.fatal !== undefined) {
+    // as keepalived's VRRP process (start_vrrp → stop_vrrp(KEEPALIVED_EXIT_CONFIG)): nothing runs, no script either
+    log.error(config.vrrp.fatal);
+    return CHILD_EXIT_CONFIG;
+  }
   let settings = vrrpSettingsFromConfig(config);
   for (const problem of settings.problems) log.warn(problem);
   const claimed = claimPidFile(o.vrrpPidFile);
@@ -45,7 +52,7 @@ export async function runVrrpProcess(o: CliOptions): Promise<number> {
   log.info('Registering Kernel netlink reflector');
   const clock = monotonicClock;
   const interfaces = await openInterfaceTable((error) => log.error(`Netlink: ${error.message}`));
-  const scriptPort = new ChildScriptPort((message) => log.info(message));
+  const scriptPort = new ChildScriptPort(new ApprovedScripts(config.approvedScripts, 'vrrp'), (message) => log.info(message));
   let fifos = NotifyFifos.open(fifoSpecs(settings), { scripts: scriptPort, log: (m) => log.info(m), process: 'vrrp' });
   const announcePort = createAnnouncePort();
   const announcer = new AnnounceQueue(
@@ -147,6 +154,11 @@ export async function runVrrpProcess(o: CliOptions): Promise<number> {
         return;
       }
       const verdict = reloadVerdict(parsed);
+      if (parsed.config.vrrp.fatal !== undefined) {
+        // keepalived's VRRP process would exit here; keeping the running configuration is kinder
+        log.error(`Reload aborted: ${parsed.config.vrrp.fatal}; the running configuration is kept`);
+        return;
+      }
       if (!verdict.accept) {
         for (const d of verdict.blockers) log.warn(operatorText(d));
         log.error(`Reload aborted: the new configuration has errors; the running one is kept\n    ${verdict.reason}`);
@@ -171,6 +183,7 @@ export async function runVrrpProcess(o: CliOptions): Promise<number> {
         fifos = NotifyFifos.open(fifoSpecs(next), { scripts: scriptPort, log: (m) => log.info(m), process: 'vrrp' });
       }
       config = parsed.config;
+      scriptPort.approve(new ApprovedScripts(config.approvedScripts, 'vrrp'));
       settings = next;
       trackers = nextTrackers;
       files = nextFiles;

@@ -81,9 +81,10 @@ export class Lab {
 
   /**
    * Starts keepalived or keepalived-ts (VRRP only unless `vrrpOnly: false`, foreground, console log with
-   * detail) in `ns`; `extraArgs` go after the lab's own flags (`--metrics-listen 127.0.0.1:9165`).
+   * detail) in `ns`; `extraArgs` go after the lab's own flags (`--metrics-listen 127.0.0.1:9165`); `env` is added to
+   * the daemon's environment.
    */
-  start(ns: string, daemon: Daemon, config: string, options: { extraArgs?: readonly string[]; vrrpOnly?: boolean } = {}): Running {
+  start(ns: string, daemon: Daemon, config: string, options: { extraArgs?: readonly string[]; vrrpOnly?: boolean; env?: Record<string, string> } = {}): Running {
     const base = path.join(this.dir, `${ns}-${daemon}-${Date.now()}`);
     fs.writeFileSync(`${base}.conf`, config);
     const tmpDir = `${base}.tmp`;
@@ -91,7 +92,7 @@ export class Lab {
     const flags = ['-n', '-l', '-D', ...(options.vrrpOnly === false ? [] : ['-P']), '-f', `${base}.conf`, '-p', `${base}.pid`, '-r', `${base}.vrrp.pid`, '-c', `${base}.check.pid`];
     flags.push(...(options.extraArgs ?? []));
     const argv = daemon === 'keepalived' ? ['keepalived', ...flags] : [process.execPath, KATS_BIN, ...flags];
-    const proc = spawn('ip', ['netns', 'exec', ns, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: tmpDir } });
+    const proc = spawn('ip', ['netns', 'exec', ns, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env, TMPDIR: tmpDir } });
     const lines: string[] = [];
     const lineTimes: number[] = [];
     const collect = (chunk: Buffer): void => {

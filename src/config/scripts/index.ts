@@ -4,6 +4,7 @@
  * script-security checks keepalived runs once the configuration is read.
  */
 export type { Script } from './model.js';
+export type { ScriptApproval, ScriptSubsystem } from './approval.js';
 export { parseScript, commandText } from './parse.js';
 export { DEFAULT_SCRIPT_USER, defaultScriptIdentity, lookupIdentity, setGlobalScriptUser } from './identity.js';
 export {
@@ -11,7 +12,6 @@ export {
   checkScripts,
   type ScriptRole,
   type ScriptSecurity,
-  type ScriptSubsystem,
   type ScriptToCheck,
   type ScriptVerdict,
 } from './security.js';

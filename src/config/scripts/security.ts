@@ -11,6 +11,7 @@ import { ConfigErr } from '../diagnostics.js';
 import type { GlobalDefs } from '../global/model.js';
 import type { PassEnv } from '../subsystem.js';
 import type { FileInfo, SystemPort } from '../system.js';
+import type { ScriptApproval, ScriptSubsystem } from './approval.js';
 import type { Script } from './model.js';
 import { commandText } from './parse.js';
 
@@ -190,9 +191,6 @@ export interface ScriptVerdict extends ScriptSecurity {
   readonly enabled: boolean;
 }
 
-/** Which process checks: its SECURITY VIOLATION text and the global FIFO scripts it also runs. */
-export type ScriptSubsystem = 'parent' | 'vrrp' | 'checker';
-
 const VIOLATION_SUBJECT: Record<ScriptSubsystem, string> = {
   parent: 'start/shutdown scripts',
   vrrp: 'scripts',
@@ -222,7 +220,9 @@ function judge(env: PassEnv, item: ScriptToCheck, sec: ScriptSecurity): ScriptVe
  * would (vrrp: some vrrp_instance exists; checker: some virtual_server).
  * The global FIFO scripts the subsystem runs are checked after them here.
  * Reports per-script errors and the SECURITY VIOLATION (exit 6) when
- * enable_script_security is off; returns one verdict per given script.
+ * enable_script_security is off; hands every script it keeps to
+ * `env.approveScript` (the only way a script gets to run); returns one
+ * verdict per given script.
  */
 export function checkScripts(scripts: readonly ScriptToCheck[], env: PassEnv, global: GlobalDefs, subsystem: ScriptSubsystem): ScriptVerdict[] {
   const fifoScripts = (subsystem === 'vrrp' ? [global.notifyFifo, global.vrrpNotifyFifo] : subsystem === 'checker' ? [global.notifyFifo, global.lvsNotifyFifo] : [])
@@ -235,7 +235,9 @@ export function checkScripts(scripts: readonly ScriptToCheck[], env: PassEnv, gl
     const sec = checkScriptSecure(item.script, env, global);
     anyScript ||= sec.isScript;
     anyInsecure ||= sec.insecure;
-    return judge(env, item, sec);
+    const verdict = judge(env, item, sec);
+    if (verdict.enabled) env.approveScript(approval(subsystem, item.script, verdict));
+    return verdict;
   });
   if (!global.enableScriptSecurity && anyScript) {
     env.report(
@@ -245,4 +247,8 @@ export function checkScripts(scripts: readonly ScriptToCheck[], env: PassEnv, gl
     );
   }
   return verdicts.slice(0, scripts.length);
+}
+
+function approval(subsystem: ScriptSubsystem, script: Script, verdict: ScriptVerdict): ScriptApproval {
+  return { subsystem, command: script.argv[0] ?? '', uid: script.uid, gid: script.gid, file: verdict.argv[0] ?? '' };
 }

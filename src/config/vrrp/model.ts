@@ -343,6 +343,8 @@ export interface VrrpDraft {
   upDownDelays: UpDownDelayDraft[];
   /** Interfaces that were named but do not exist (keepalived stops the VRRP checks on any). */
   missingInterfaces: string[];
+  /** The error keepalived's VRRP process exits on (KEEPALIVED_EXIT_CONFIG) instead of running, if any. */
+  fatal?: string;
   /** lvs_sync_daemon_interface given in an instance (deprecated): interface and instance. */
   lvsSyncDaemon?: { interface: string; instance: string };
 }

@@ -27,23 +27,27 @@ interface Checker {
   reporting: boolean;
   report(cls: ConfigErr, message: string, loc?: Location): void;
   log(message: string): void;
-  /** keepalived returns false here: no further diagnostics. */
+  /** keepalived returns false here: no further diagnostics, and its VRRP process exits. */
   stop(): void;
 }
 
 export function validateVrrp(d: VrrpDraft, env: PassEnv, g: GlobalDefs): void {
+  let lastReport = '';
   const k: Checker = {
     env,
     g,
     d,
     reporting: true,
     report(cls, message, loc) {
-      if (this.reporting) env.report(cls, message, undefined, loc);
+      if (!this.reporting) return;
+      env.report(cls, message, undefined, loc);
+      lastReport = message;
     },
     log(message) {
       if (this.reporting) env.log(message);
     },
     stop() {
+      if (this.reporting) d.fatal = lastReport;
       this.reporting = false;
     },
   };

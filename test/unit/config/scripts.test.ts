@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigErr, type Location } from '../../../src/config/diagnostics.js';
 import { newGlobalDraft, type GlobalDraft } from '../../../src/config/global/index.js';
-import { checkScripts, checkScriptSecure, defaultScriptIdentity, type Script } from '../../../src/config/scripts/index.js';
+import { checkScripts, checkScriptSecure, defaultScriptIdentity, type Script, type ScriptApproval } from '../../../src/config/scripts/index.js';
 import type { PassEnv } from '../../../src/config/subsystem.js';
 import type { SystemPort } from '../../../src/config/system.js';
 import { EXEC, fakeHost, type FakeHostOptions } from './fake-host.js';
@@ -12,6 +12,7 @@ const loc: Location = { file: 'k.conf', line: 1 };
 function envFor(sys: SystemPort) {
   const reports: Array<{ cls: ConfigErr; message: string }> = [];
   const logs: string[] = [];
+  const approved: ScriptApproval[] = [];
   const env = {
     pass: 'vrrp',
     sys,
@@ -19,8 +20,9 @@ function envFor(sys: SystemPort) {
     configId: 'lb1',
     report: (cls: ConfigErr, message: string) => void reports.push({ cls, message }),
     log: (m: string) => void logs.push(m),
+    approveScript: (a: ScriptApproval) => void approved.push(a),
   } as unknown as PassEnv;
-  return { env, reports, logs };
+  return { env, reports, logs, approved };
 }
 
 const script = (argv: string[], uid = 0, gid = 0): Script => ({ argv, uid, gid, loc });
@@ -183,6 +185,40 @@ describe('checkScripts', () => {
     expect(reports).toEqual([]);
     checkScripts([], env, g, 'vrrp');
     expect(reports.map((r) => r.cls)).toEqual([ConfigErr.SecurityError]);
+  });
+
+  it('approves exactly the scripts it keeps, with the file it checked', () => {
+    const host = fakeHost({ files: { ...files, '/usr/local/bin/ok': { mode: 0o120777, link: '/etc/keepalived/ok.sh' } } });
+    const { env, approved } = envFor(host);
+    const g = newGlobalDraft();
+    g.enableScriptSecurity = true;
+    checkScripts(
+      [
+        { script: script(['/usr/local/bin/ok', 'arg']), role: 'notify' },
+        { script: script(['/etc/keepalived/gone.sh']), role: 'track', name: 'chk_gone' },
+        { script: script(['</etc/hosts']), role: 'track', name: 'file_test' },
+        { script: script(['</etc/hosts']), role: 'notify' },
+      ],
+      env,
+      g,
+      'vrrp',
+    );
+    expect(approved).toEqual([
+      { subsystem: 'vrrp', command: '/usr/local/bin/ok', uid: 0, gid: 0, file: '/etc/keepalived/ok.sh' },
+      { subsystem: 'vrrp', command: '</etc/hosts', uid: 0, gid: 0, file: '</etc/hosts' },
+    ]);
+  });
+
+  it('an insecure FIFO script gets no approval (it never runs)', () => {
+    const insecure = { '/tmp': { mode: 0o40777, dir: true }, '/tmp/fifo.sh': EXEC };
+    const { env, approved, logs } = envFor(fakeHost({ files: { ...files, ...insecure } }));
+    const g = newGlobalDraft();
+    g.enableScriptSecurity = true;
+    g.notifyFifo.script = script(['/tmp/fifo.sh']);
+    g.vrrpNotifyFifo.script = script(['/etc/keepalived/ok.sh']);
+    checkScripts([], env, g, 'vrrp');
+    expect(logs).toContain("Unsafe permissions found for script '/tmp/fifo.sh' - disabling.");
+    expect(approved.map((a) => a.command)).toEqual(['/etc/keepalived/ok.sh']);
   });
 
   it('start/stop scripts are checked by the parent', () => {

@@ -1,7 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { newGlobalDraft } from '../../../src/config/global/index.js';
+import { checkScripts, type ScriptApproval } from '../../../src/config/scripts/index.js';
+import type { PassEnv } from '../../../src/config/subsystem.js';
+import { hostSystem } from '../../../src/config/system.js';
+import { ApprovedScripts, type ScriptGate } from '../../../src/notify/script-gate.js';
 import { ChildScriptPort } from '../../../src/notify/script-port.js';
+import type { RunAs } from '../../../src/vrrp/ports.js';
 import { tempDir } from '../../tmp.js';
 
 const ME = { uid: process.getuid!(), gid: process.getgid!() };
@@ -14,10 +20,24 @@ function script(name: string, body: string): string {
   return p;
 }
 
-function port(): { port: ChildScriptPort; logs: string[] } {
+/** The configuration's check on this host, run as each script comes (the daemon runs it once at start-up). */
+const checkedOnThisHost: ScriptGate = {
+  argvToRun(argv: readonly string[], runAs: RunAs) {
+    const approvals: ScriptApproval[] = [];
+    const env = { pass: 'vrrp', sys: hostSystem(), report: () => undefined, log: () => undefined, approveScript: (a: ScriptApproval) => approvals.push(a) };
+    checkScripts([{ script: { argv, ...runAs, loc: { file: 'k.conf', line: 1 } }, role: 'track', name: 't' }], env as unknown as PassEnv, newGlobalDraft(), 'vrrp');
+    return new ApprovedScripts(approvals, 'vrrp').argvToRun(argv, runAs);
+  },
+};
+
+function port(gate: ScriptGate = checkedOnThisHost): { port: ChildScriptPort; logs: string[] } {
   const logs: string[] = [];
-  return { port: new ChildScriptPort((m) => logs.push(m)), logs };
+  return { port: new ChildScriptPort(gate, (m) => logs.push(m)), logs };
 }
+
+/** Approvals as the check gave them, for files that changed after it. */
+const approved = (...files: string[]): ScriptGate =>
+  new ApprovedScripts(files.map((file) => ({ subsystem: 'vrrp', command: file, ...ME, file })), 'vrrp');
 
 /** Gone, or a zombie nobody has reaped yet: either way no longer running. */
 function running(pid: number): boolean {
@@ -56,7 +76,7 @@ describe('ChildScriptPort', () => {
     expect(fs.readFileSync(out, 'utf8')).toBe('[a;b]\n[$HOME]\n[|]\n[x y]\n');
   });
 
-  it('searches PATH for a bare name', async () => {
+  it('runs the file the check found for a bare name on PATH', async () => {
     const out = path.join(dir, 'path.out');
     script('kats-path-probe', `#!/bin/sh\necho "$0" > ${out}\n`);
     const saved = process.env.PATH;
@@ -79,11 +99,22 @@ describe('ChildScriptPort', () => {
     expect(logs).toEqual([`Couldn't find command: '${missing}'`]);
   });
 
-  it('resolves 127 for a missing file and 126 for one that cannot be run, logging the exec error', async () => {
-    const { port: p, logs } = port();
+  it('refuses, without starting anything, a script the check did not pass or never saw', async () => {
+    const out = path.join(dir, 'refused.out');
+    const unchecked = script('unchecked', `#!/bin/sh\ntouch ${out}\n`);
+    const { port: p, logs } = port(approved());
+    expect(await p.run([unchecked], ME)).toEqual({ code: 126, signal: undefined, timedOut: false });
+    const other = { uid: ME.uid + 1, gid: ME.gid };
+    expect((await port(approved(unchecked)).port.run([unchecked], other)).code).toBe(126);
+    expect(fs.existsSync(out)).toBe(false);
+    expect(logs).toEqual([`Refusing to run script '${unchecked}' as uid:gid ${ME.uid}:${ME.gid}: script security has not approved it`]);
+  });
+
+  it('resolves 127 for a file gone since the check and 126 for one no longer runnable, logging the exec error', async () => {
     const missing = path.join(dir, 'missing');
-    expect(await p.run([missing], ME)).toEqual({ code: 127, signal: undefined, timedOut: false });
     const plain = path.join(dir, 'plain');
+    const { port: p, logs } = port(approved(missing, plain));
+    expect(await p.run([missing], ME)).toEqual({ code: 127, signal: undefined, timedOut: false });
     fs.writeFileSync(plain, '#!/bin/sh\n', { mode: 0o644 });
     expect((await p.run([plain], ME)).code).toBe(126);
     expect(logs).toEqual([`Error exec-ing command '${missing}', error 2: No such file or directory`, `Error exec-ing command '${plain}', error 13: Permission denied`]);

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ProbeTarget } from '../../../../src/check/probe.js';
 import { miscProbe } from '../../../../src/check/probes/misc.js';
+import { ApprovedScripts } from '../../../../src/notify/script-gate.js';
 import { ChildScriptPort } from '../../../../src/notify/script-port.js';
 import type { RunAs, ScriptExit, ScriptPort } from '../../../../src/vrrp/ports.js';
 import { tempDir } from '../../../tmp.js';
@@ -28,8 +29,16 @@ const misc = (argv: string, extra = ''): ProbeTarget =>
 
 const line = (argv0: string, rest: string): string => `Misc check for [[10.0.0.2]:tcp:80 VS [10.0.0.1]:tcp:80] by [${argv0}] ${rest}`;
 
+/** The three scripts as the checker's script-security pass approves them, for the identity the configuration gives them. */
+function approvedScripts(): ApprovedScripts {
+  const { checker } = misc(exitWith);
+  if (checker.type !== 'MISC_CHECK') throw new Error('not a MISC_CHECK');
+  const { uid, gid } = checker.script;
+  return new ApprovedScripts([exitWith, selfKill, hang].map((file) => ({ subsystem: 'checker', command: file, uid, gid, file })), 'checker');
+}
+
 describe('MISC_CHECK', () => {
-  const probe = miscProbe(new ChildScriptPort(() => {}));
+  const probe = miscProbe(new ChildScriptPort(approvedScripts(), () => {}));
 
   it('exit 0 passes, keeping the configured weight', async () => {
     expect(await probe(misc(`${exitWith} 0`), never)).toEqual({ ok: true, message: line(exitWith, 'succeeded.') });
