@@ -14,6 +14,8 @@
  *   signalStop(handle)
  *   sigrtmin() -> number               the C library's SIGRTMIN
  *   close(fd)
+ *   cloexecFrom(lowest)                marks every descriptor from `lowest` up close-on-exec (raw-socket opens
+ *                                      its sockets without it; scripts must inherit none of the daemon's)
  *
  * Errors are thrown as JS Errors with `code` (e.g. "ENODEV"), `errno` and `syscall`, as Node does.
  * All socket I/O is non-blocking: the event loop carries VRRP timers and must never wait on the kernel.
@@ -21,7 +23,9 @@
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/if_packet.h>
 #include <netinet/in.h>
 #include <stdbool.h>
@@ -31,6 +35,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <signal.h>
 #include <unistd.h>
@@ -41,6 +46,14 @@
 #define VRRP_PROTO 112
 #define VRRP6_CHECKSUM_OFFSET 6 /* RFC 5798 §5.2.8: the kernel computes and verifies it with the pseudo-header */
 #define RECV_BUFFER 8192        /* > the largest VRRP packet (255 IPv6 addresses: 4088 bytes) */
+
+/* Called through syscall(): C libraries before glibc 2.34 have no close_range wrapper. */
+#ifndef SYS_close_range
+#define SYS_close_range 436 /* the same number on every architecture */
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
 
 /* A failed napi_* call either left an exception pending or only set an error status: make it a throw. */
 static napi_value throw_napi_failure(napi_env env) {
@@ -531,6 +544,53 @@ static napi_value close_fd(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* ---- close-on-exec ------------------------------------------------------------------------ */
+
+static int set_cloexec(int fd) {
+  int flags = fcntl(fd, F_GETFD);
+  if (flags < 0) return -1;
+  return (flags & FD_CLOEXEC) ? 0 : fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+}
+
+/* Each descriptor /proc/self/fd lists, for kernels without close_range's CLOEXEC flag.
+ * Returns NULL, or the call that failed with errno set. */
+static const char *cloexec_listed(unsigned int lowest) {
+  DIR *dir = opendir("/proc/self/fd"); /* glibc opens it O_CLOEXEC */
+  if (!dir) return "opendir";
+  int listing = dirfd(dir), err = 0;
+  const char *failed = NULL;
+  for (;;) {
+    errno = 0;
+    struct dirent *entry = readdir(dir);
+    if (!entry) {
+      if (errno) failed = "readdir", err = errno;
+      break;
+    }
+    char *end;
+    unsigned long fd = strtoul(entry->d_name, &end, 10);
+    if (end == entry->d_name || *end || fd < lowest || fd == (unsigned long)listing) continue;
+    /* EBADF: closed since it was listed (another thread), nothing left to mark */
+    if (set_cloexec((int)fd) < 0 && errno != EBADF) {
+      failed = "fcntl", err = errno;
+      break;
+    }
+  }
+  closedir(dir);
+  errno = err;
+  return failed;
+}
+
+static napi_value cloexec_from(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  uint32_t lowest;
+  CHECK(napi_get_value_uint32(env, argv[0], &lowest));
+  if (syscall(SYS_close_range, lowest, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return NULL;
+  /* ENOSYS before Linux 5.9, EINVAL for the flag before 5.11, EPERM from seccomp filters that predate it */
+  if (errno != ENOSYS && errno != EINVAL && errno != EPERM) return throw_errno(env, "close_range", errno);
+  const char *failed = cloexec_listed(lowest);
+  return failed ? throw_errno(env, failed, errno) : NULL;
+}
+
 /* mkfifo(path, mode): notify FIFOs keepalived creates when missing; Node has no mkfifo. */
 static napi_value make_fifo(napi_env env, napi_callback_info info) {
   ARGS(2);
@@ -557,6 +617,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       {"sigrtmin", NULL, sig_rtmin, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, close_fd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"mkfifo", NULL, make_fifo, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"cloexecFrom", NULL, cloexec_from, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions));
   return exports;

@@ -1,7 +1,7 @@
 /**
  * Typed access to the project's N-API addon (native/): what neither Node nor raw-socket can do —
  * sd_notify, AF_PACKET frames, raw IPv6 VRRP with the received hop limit (recvmsg ancillary data), mkfifo,
- * real-time signals.
+ * real-time signals, close-on-exec for descriptors opened without it.
  * The addon is loaded on first use, so modules that import this one still load where it is not built.
  * Failed system calls throw Errors with `code` ('ENODEV', 'EAGAIN', ...), `errno` and `syscall`.
  */
@@ -37,6 +37,7 @@ interface Addon {
   sigrtmin(): number;
   close(fd: number): void;
   mkfifo(path: string, mode: number): void;
+  cloexecFrom(lowest: number): void;
 }
 
 const ADDON = 'native/build/Release/keepalived_native.node';
@@ -98,6 +99,18 @@ export function sigrtmin(): number {
 /** mkfifo(3): creates a FIFO (throws EEXIST and the like with their code). */
 export function makeFifo(file: string, mode: number): void {
   load().mkfifo(file, mode);
+}
+
+/** The first descriptor after stdin, stdout and stderr, which scripts do get (on /dev/null). */
+const FIRST_AFTER_STDIO = 3;
+
+/**
+ * Marks every open descriptor but stdio close-on-exec, so that no script inherits one: raw-socket opens
+ * its sockets without SOCK_CLOEXEC and does not show their numbers, and a daemon may have been started
+ * with descriptors of its starter's. close_range(2), or each one in /proc/self/fd on kernels before 5.11.
+ */
+export function markDescriptorsCloseOnExec(): void {
+  load().cloexecFrom(FIRST_AFTER_STDIO);
 }
 
 /** An AF_PACKET socket that sends whole Ethernet frames out of one interface. */

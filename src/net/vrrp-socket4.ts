@@ -8,6 +8,7 @@
 import { createRequire } from 'node:module';
 import { endianness } from 'node:os';
 import { parseIPv4 } from '../inet.js';
+import { markDescriptorsCloseOnExec } from '../native/index.js';
 import { IPPROTO_AH } from '../vrrp/ah.js';
 import { IPPROTO_VRRP } from '../vrrp/packet.js';
 import type { AdvertSocket, AdvertSocketOptions } from '../vrrp/ports.js';
@@ -76,6 +77,8 @@ export function openVrrpSocket4(options: AdvertSocketOptions, onPacket: (packet:
     closed = true;
   };
   try {
+    // raw-socket opens it without SOCK_CLOEXEC: every script started after this would inherit it
+    markDescriptorsCloseOnExec();
     const { SOL_SOCKET, IPPROTO_IP } = raw.SocketLevel;
     const name = Buffer.from(`${options.ifname}\0`);
     socket.setOption(SOL_SOCKET, raw.SocketOption.SO_BINDTODEVICE, name, name.length);

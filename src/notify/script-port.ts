@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import { getSystemErrorMap } from 'node:util';
+import { markDescriptorsCloseOnExec } from '../native/index.js';
 import type { RunAs, ScriptExit, ScriptPort } from '../vrrp/ports.js';
 import { scriptCommand } from './script-command.js';
 import type { ScriptGate } from './script-gate.js';
@@ -51,6 +52,8 @@ export class ChildScriptPort implements ScriptPort {
     return new Promise((resolve) => {
       let child: ChildProcess;
       try {
+        // whatever a library opened without O_CLOEXEC since: the script gets stdio only
+        markDescriptorsCloseOnExec();
         child = spawn(file, args, {
           ...(argv0 === undefined ? {} : { argv0 }),
           detached: true,

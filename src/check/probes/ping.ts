@@ -10,6 +10,7 @@ import { randomInt } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { parseAddress } from '../../inet.js';
 import { isLinkLocal6 } from '../../config/check/address.js';
+import { markDescriptorsCloseOnExec } from '../../native/index.js';
 import { serverName } from '../pool.js';
 import type { Probe, ProbeResult } from '../probe.js';
 import { boundedAttempt } from './bounded-attempt.js';
@@ -82,13 +83,16 @@ export const pingProbe: Probe = ({ vs, rs, checker }, signal) => {
   sequence = (sequence + 1) & 0xffff;
   const timedOut = (): ProbeResult => ({ ok: false, message: `ICMP connection to address ${target} timeout.` });
   return boundedAttempt(connection.connectTimeoutUs, signal, timedOut, (attempt) => {
-    let socket: RawSocket;
+    let socket: RawSocket | undefined;
     try {
       socket = raw.createSocket({
         addressFamily: family === 'inet' ? raw.AddressFamily.IPv4 : raw.AddressFamily.IPv6,
         protocol: family === 'inet' ? raw.Protocol.ICMP : raw.Protocol.ICMPv6,
       });
+      // raw-socket opens it without SOCK_CLOEXEC: MISC_CHECK scripts started meanwhile would inherit it
+      markDescriptorsCloseOnExec();
     } catch {
+      socket?.close();
       attempt.finish({ ok: false, message: `ICMP${family === 'inet' ? '' : 'v6'} connect fail to create socket. Rescheduling.` });
       return () => undefined;
     }
