@@ -11,6 +11,10 @@ export interface CliOptions {
   dontFork: boolean;
   logConsole: boolean;
   logDetail: boolean;
+  /** -S: the syslog facility code of the background daemon (daemon 3, localN 16+N). */
+  logFacility: number;
+  /** -G */
+  noSyslog: boolean;
   vrrpOnly: boolean;
   checkOnly: boolean;
   pidFile: string;
@@ -44,6 +48,8 @@ const FLAGS: FlagSpec[] = [
   { short: 'n', long: 'dont-fork', arg: 'none', apply: (o) => (o.dontFork = true) },
   { short: 'l', long: 'log-console', arg: 'none', apply: (o) => (o.logConsole = true) },
   { short: 'D', long: 'log-detail', arg: 'none', apply: (o) => (o.logDetail = true) },
+  { short: 'S', long: 'log-facility', arg: 'required', apply: (o, v) => (o.logFacility = facility(v!)) },
+  { short: 'G', long: 'no-syslog', arg: 'none', apply: (o) => (o.noSyslog = true) },
   { short: 'P', long: 'vrrp', arg: 'none', apply: (o) => (o.vrrpOnly = true) },
   { short: 'C', long: 'check', arg: 'none', apply: (o) => (o.checkOnly = true) },
   { short: 'p', long: 'pid', arg: 'required', apply: (o, v) => (o.pidFile = v!) },
@@ -66,6 +72,8 @@ export function defaultOptions(): CliOptions {
     dontFork: false,
     logConsole: false,
     logDetail: false,
+    logFacility: FACILITY_DAEMON,
+    noSyslog: false,
     vrrpOnly: false,
     checkOnly: false,
     pidFile: '/run/keepalived.pid',
@@ -77,6 +85,20 @@ export function defaultOptions(): CliOptions {
     version: false,
     help: false,
   };
+}
+
+/** syslog.h's LOG_DAEMON >> 3, keepalived's default facility. */
+const FACILITY_DAEMON = 3;
+const FACILITY_USER = 1;
+const FACILITY_LOCAL0 = 16;
+
+/** keepalived's -S values: 0-7 or local0-local7 (LOG_LOCALn), daemon or user. */
+function facility(value: string): number {
+  const local = /^(?:local)?([0-7])$/.exec(value);
+  if (local) return FACILITY_LOCAL0 + Number(local[1]);
+  if (value === 'daemon') return FACILITY_DAEMON;
+  if (value === 'user') return FACILITY_USER;
+  throw new CliError(`Invalid log facility '${value}' (0-7, local0-local7, daemon or user)`);
 }
 
 /** getopt_long semantics: bundled short flags, `-fFILE`, `-f FILE`, `--long=V`, `--long V`. */
@@ -133,6 +155,9 @@ export const USAGE = `Usage: keepalived-ts [OPTION...]
   -C, --check                  Only run with Health-checker subsystem
   -l, --log-console            Log messages to local console
   -D, --log-detail             Detailed log messages
+  -S, --log-facility=([0-7]|local[0-7]|user|daemon)
+                               Set syslog facility to LOG_LOCAL[0-7], user or daemon (default)
+  -G, --no-syslog              Don't log via syslog
   -n, --dont-fork              Don't fork the daemon process
   -R, --dont-respawn           Don't respawn child processes
   -I, --dont-release-ipvs      Don't remove IPVS topology on daemon stop

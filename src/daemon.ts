@@ -12,6 +12,7 @@ import { parseConfig } from './config/parse.js';
 import { keepalivedText, operatorText } from './config/diagnostics.js';
 import { reloadVerdict } from './config/reload-check.js';
 import { createLogger, type Logger } from './observe/log.js';
+import { SYSLOG_FACILITY_ENV } from './observe/syslog.js';
 import { parseListenAddress, startMetricsServer } from './observe/metrics-server.js';
 import { sdNotify, sigrtmin, watchSignal } from './native/index.js';
 import { claimPidFile, removePidFile } from './pid-file.js';
@@ -30,7 +31,7 @@ interface Child {
 }
 
 export function runDaemon(o: CliOptions, argv: readonly string[]): Promise<number> | number {
-  if (!o.dontFork) return detach(argv);
+  if (!o.dontFork) return detach(o, argv);
   const log = createLogger({ console: o.logConsole, detail: o.logDetail });
   log.info(`Starting keepalived-ts v${VERSION}`);
   log.info(`Command line: ${process.argv.map((a) => `'${a}'`).join(' ')}`);
@@ -200,9 +201,16 @@ function stopChild(child: Child): Promise<void> {
   });
 }
 
-/** Without -n keepalived goes to the background: start a detached copy with -n and return. */
-function detach(argv: readonly string[]): number {
-  const child = spawn(process.execPath, [process.argv[1]!, '--dont-fork', ...argv], { detached: true, stdio: 'ignore' });
+/**
+ * Without -n keepalived goes to the background: start a detached copy with -n
+ * and return. It has no terminal, so it and its children log to syslog as
+ * keepalived does (facility -S), or nowhere with -G.
+ */
+function detach(o: CliOptions, argv: readonly string[]): number {
+  const env = { ...process.env };
+  if (o.noSyslog) delete env[SYSLOG_FACILITY_ENV];
+  else env[SYSLOG_FACILITY_ENV] = String(o.logFacility);
+  const child = spawn(process.execPath, [process.argv[1]!, '--dont-fork', ...argv], { detached: true, stdio: 'ignore', env });
   child.unref();
   return 0;
 }

@@ -16,6 +16,7 @@
  *   close(fd)
  *   cloexecFrom(lowest)                marks every descriptor from `lowest` up close-on-exec (raw-socket opens
  *                                      its sockets without it; scripts must inherit none of the daemon's)
+ *   syslogSend(path, line)             one datagram to /dev/log (or a stand-in); throws if it is absent or full
  *
  * Errors are thrown as JS Errors with `code` (e.g. "ENODEV"), `errno` and `syscall`, as Node does.
  * All socket I/O is non-blocking: the event loop carries VRRP timers and must never wait on the kernel.
@@ -141,20 +142,17 @@ static napi_value int_value(napi_env env, int64_t n) {
   return v;
 }
 
-/* ---- sd_notify ---------------------------------------------------------------------------- */
+/* ---- unix datagrams: sd_notify and syslog ------------------------------------------------ */
 
-static napi_value sd_notify(napi_env env, napi_callback_info info) {
-  ARGS(2);
-  char path[sizeof ((struct sockaddr_un *)0)->sun_path + 1];
-  size_t path_len;
-  if (!get_string(env, argv[0], path, sizeof path, &path_len)) return NULL;
-  void *data;
-  size_t data_len;
-  CHECK(napi_get_buffer_info(env, argv[1], &data, &data_len));
-
+/*
+ * One datagram to the unix socket at path ("/file" or "@abstract"), never waiting: a full or absent
+ * receiver is an error, not a blocked event loop. Returns 0 or an errno; *syscall names the failed call.
+ */
+static int send_unix_datagram(const char *path, size_t path_len, const void *data, size_t data_len, const char **syscall) {
   struct sockaddr_un sa = {.sun_family = AF_UNIX};
   socklen_t sa_len;
-  if (path[0] == '@' && path_len > 1) {
+  *syscall = "sendto";
+  if (path[0] == '@' && path_len > 1 && path_len <= sizeof sa.sun_path) {
     /* Abstract namespace: a leading NUL, and the length (not a terminator) ends the name. */
     memcpy(sa.sun_path + 1, path + 1, path_len - 1);
     sa_len = offsetof(struct sockaddr_un, sun_path) + path_len;
@@ -162,18 +160,40 @@ static napi_value sd_notify(napi_env env, napi_callback_info info) {
     memcpy(sa.sun_path, path, path_len + 1);
     sa_len = offsetof(struct sockaddr_un, sun_path) + path_len + 1;
   } else {
-    return throw_errno(env, "sd_notify", EAFNOSUPPORT); /* what libsystemd returns for such a value */
+    return EAFNOSUPPORT; /* what libsystemd returns for such a $NOTIFY_SOCKET */
   }
 
   int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return throw_errno(env, "socket", errno);
+  if (fd < 0) {
+    *syscall = "socket";
+    return errno;
+  }
   ssize_t sent = sendto(fd, data, data_len, MSG_NOSIGNAL | MSG_DONTWAIT, (struct sockaddr *)&sa, sa_len);
-  int err = errno;
+  int err = sent < 0 ? errno : 0;
   close(fd);
-  if (sent < 0) return throw_errno(env, "sendto", err);
+  return err;
+}
+
+/* (path, buffer): throws the errno of a datagram that was not sent. */
+static napi_value datagram_call(napi_env env, napi_callback_info info, const char *bad_path_syscall) {
+  ARGS(2);
+  char path[sizeof ((struct sockaddr_un *)0)->sun_path + 1];
+  size_t path_len;
+  if (!get_string(env, argv[0], path, sizeof path, &path_len)) return NULL;
+  void *data;
+  size_t data_len;
+  CHECK(napi_get_buffer_info(env, argv[1], &data, &data_len));
+  const char *syscall;
+  int err = send_unix_datagram(path, path_len, data, data_len, &syscall);
+  if (err == EAFNOSUPPORT) syscall = bad_path_syscall;
+  if (err) return throw_errno(env, syscall, err);
   napi_value yes;
   CHECK(napi_get_boolean(env, true, &yes));
   return yes;
+}
+
+static napi_value sd_notify(napi_env env, napi_callback_info info) {
+  return datagram_call(env, info, "sd_notify");
 }
 
 /* ---- AF_PACKET ---------------------------------------------------------------------------- */
@@ -602,6 +622,11 @@ static napi_value make_fifo(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* syslogSend(path, line): one syslog datagram to /dev/log (or a stand-in), as syslog(3) sends it. */
+static napi_value syslog_send(napi_env env, napi_callback_info info) {
+  return datagram_call(env, info, "syslog");
+}
+
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   const napi_property_descriptor functions[] = {
       {"sdNotify", NULL, sd_notify, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -618,6 +643,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       {"close", NULL, close_fd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"mkfifo", NULL, make_fifo, NULL, NULL, NULL, napi_enumerable, NULL},
       {"cloexecFrom", NULL, cloexec_from, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"syslogSend", NULL, syslog_send, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions));
   return exports;

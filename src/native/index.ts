@@ -1,7 +1,7 @@
 /**
  * Typed access to the project's N-API addon (native/): what neither Node nor raw-socket can do —
- * sd_notify, AF_PACKET frames, raw IPv6 VRRP with the received hop limit (recvmsg ancillary data), mkfifo,
- * real-time signals, close-on-exec for descriptors opened without it.
+ * sd_notify, syslog datagrams, AF_PACKET frames, raw IPv6 VRRP with the received hop limit (recvmsg ancillary
+ * data), mkfifo, real-time signals, close-on-exec for descriptors opened without it.
  * The addon is loaded on first use, so modules that import this one still load where it is not built.
  * Failed system calls throw Errors with `code` ('ENODEV', 'EAGAIN', ...), `errno` and `syscall`.
  */
@@ -38,6 +38,7 @@ interface Addon {
   close(fd: number): void;
   mkfifo(path: string, mode: number): void;
   cloexecFrom(lowest: number): void;
+  syslogSend(socketPath: string, line: Buffer): true;
 }
 
 const ADDON = 'native/build/Release/keepalived_native.node';
@@ -191,4 +192,9 @@ export function openVrrp6Socket(ifindex: number, group: string = VRRP6_GROUP): V
       fd = -1;
     },
   };
+}
+
+/** One syslog datagram to the unix socket at socketPath (/dev/log); throws, never waits, when it is absent or full. */
+export function syslogSend(socketPath: string, line: Buffer): void {
+  load().syslogSend(socketPath, line);
 }

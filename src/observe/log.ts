@@ -1,10 +1,12 @@
 /**
  * Logging: pino JSON lines on stdout (journald keeps them) whose `msg` is
  * keepalived's own text, or with -l/--log-console keepalived's readable
- * console lines. Detail lines (keepalived's -D/--log-detail) are dropped
+ * console lines; in the background (no -n) syslog lines (syslog.ts).
+ * Detail lines (keepalived's -D/--log-detail) are dropped
  * unless asked for.
  */
 import { pino, type Logger as Pino } from 'pino';
+import { syslogFromEnvironment, syslogLogger } from './syslog.js';
 
 export type LogFields = Record<string, unknown>;
 
@@ -23,11 +25,13 @@ export interface LogOptions {
   console: boolean;
   /** -D */
   detail: boolean;
-  /** Where lines go; default stdout. */
+  /** Where lines go; default syslog when the detaching parent asked for it, else stdout. */
   write?: (line: string) => void;
 }
 
 export function createLogger(options: LogOptions): Logger {
+  const syslog = options.write ? undefined : syslogFromEnvironment(process.env);
+  if (syslog) return syslogLogger(syslog, options.detail);
   const write = options.write ?? ((line: string) => process.stdout.write(line));
   if (options.console) return consoleLogger(options.detail, write, {});
   const destination = { write: (line: string) => write(line) };

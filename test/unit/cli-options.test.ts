@@ -27,4 +27,14 @@ describe("keepalived's command line", () => {
     expect(() => parseArgs(['-f'])).toThrow(CliError);
     expect(() => parseArgs(['--metrics-listen'])).toThrow(CliError);
   });
+  it("takes keepalived's -S facilities and -G", () => {
+    expect(parseArgs([])).toMatchObject({ logFacility: 3, noSyslog: false });
+    expect(parseArgs(['-S', '0']).logFacility).toBe(16);
+    expect(parseArgs(['--log-facility=local7']).logFacility).toBe(23);
+    expect(parseArgs(['-Suser']).logFacility).toBe(1);
+    expect(parseArgs(['-S', 'daemon']).logFacility).toBe(3);
+    expect(parseArgs(['-G']).noSyslog).toBe(true);
+    expect(() => parseArgs(['-S', '8'])).toThrow("Invalid log facility '8'");
+    expect(() => parseArgs(['-S', 'kern'])).toThrow(CliError);
+  });
 });

@@ -1,5 +1,6 @@
 /**
- * The systemd unit is valid (systemd-analyze verify), and the daemon tells a
+ * The systemd unit is valid (systemd-analyze verify) and hardened (systemd-analyze
+ * security), and the daemon tells a
  * NOTIFY_SOCKET what Type=notify expects: READY=1 once started, STOPPING=1
  * on SIGTERM. A python3 datagram listener stands in for systemd.
  */
@@ -19,7 +20,7 @@ describe('systemd', () => {
   it.skipIf(!haveAnalyze && !process.env.CI)('the unit passes systemd-analyze verify', () => {
     const dir = tempDir('unit');
     // verify wants the ExecStart binary to exist: point it at this checkout's
-    const unit = fs.readFileSync(UNIT, 'utf8').replace('/usr/bin/keepalived-ts', BIN);
+    const unit = fs.readFileSync(UNIT, 'utf8').replace('/usr/lib/keepalived-ts/bin/keepalived-ts', BIN);
     const file = path.join(dir, 'keepalived-ts.service');
     fs.writeFileSync(file, unit);
     const r = spawnSync('systemd-analyze', ['verify', file], { encoding: 'utf8' });
@@ -32,6 +33,23 @@ describe('systemd', () => {
     expect(unit).toMatch(/^ExecReload=\/bin\/kill -HUP \$MAINPID$/m);
     expect(unit).toMatch(/^EnvironmentFile=-\/etc\/sysconfig\/keepalived$/m);
     expect(unit).toMatch(/\$KEEPALIVED_OPTIONS/);
+  });
+
+  it.skipIf(!haveAnalyze && !process.env.CI)('the unit is hardened: no PATH lookup, private /tmp, read-only /etc, umask 0077', () => {
+    const unit = fs.readFileSync(UNIT, 'utf8');
+    expect(unit).toMatch(/^ExecStart=\/usr\/bin\/node \/usr\/lib\/keepalived-ts\/bin\/keepalived-ts --dont-fork /m);
+    expect(unit).toMatch(/^ReadWritePaths=\/run$/m);
+    expect(unit).toMatch(/^Environment=TMPDIR=\/run\/keepalived-ts$/m);
+    expect(unit).toMatch(/^RuntimeDirectoryMode=0700$/m);
+    // Node's JIT maps W+X pages: the daemon would not start with it
+    expect(unit).toMatch(/^MemoryDenyWriteExecute=false$/m);
+    const r = spawnSync('systemd-analyze', ['security', '--offline=true', '--no-pager', UNIT], { encoding: 'utf8' });
+    const report = r.stdout;
+    for (const setting of ['PrivateTmp=', 'UMask=', 'ProtectSystem=', 'NoNewPrivileges=', 'ProtectKernelTunables=', 'ProtectKernelModules=', 'PrivateDevices=', 'RestrictNamespaces=', 'SystemCallFilter=~@swap']) {
+      expect(report, setting).toMatch(new RegExp(`^✓ ${setting.replace(/[~@=]/g, '\\$&')}`, 'm'));
+    }
+    const exposure = Number(/Overall exposure level for keepalived-ts\.service: ([\d.]+)/.exec(report)?.[1]);
+    expect(exposure).toBeLessThanOrEqual(3.0);
   });
 
   it.skipIf(!havePython && !process.env.CI)('sends READY=1, then STOPPING=1 on SIGTERM', async () => {
