@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { miscProbe } from '../../src/check/probes/misc.js';
 import { pingProbe } from '../../src/check/probes/ping.js';
 import { openVrrpSocket4 } from '../../src/net/vrrp-socket4.js';
+import { ApprovedScripts } from '../../src/notify/script-gate.js';
 import { ChildScriptPort } from '../../src/notify/script-port.js';
 import { tempDir } from '../tmp.js';
 import { checkTarget } from '../unit/check/check-target.js';
@@ -52,7 +53,7 @@ describe.skipIf(process.getuid?.() !== 0)('scripts inherit no descriptor beyond 
   let viaShell: string;
   let out: string;
   const logs: string[] = [];
-  const port = new ChildScriptPort((m) => logs.push(m));
+  let port: ChildScriptPort;
 
   beforeAll(() => {
     const dir = tempDir('script-fds');
@@ -65,6 +66,9 @@ describe.skipIf(process.getuid?.() !== 0)('scripts inherit no descriptor beyond 
     ({ listFds } = writeFdScripts(scripts));
     viaShell = path.join(scripts, 'list-fds-sh');
     fs.writeFileSync(viaShell, `exec ${listFds} "$@"\n`, { mode: 0o755 });
+    // as script security approves them (the files are root-owned in a root-owned directory)
+    const approvals = [listFds, viaShell].flatMap((file) => [ROOT, NOBODY].map((id) => ({ subsystem: 'checker' as const, command: file, ...id, file })));
+    port = new ChildScriptPort(new ApprovedScripts(approvals, 'checker'), (m) => logs.push(m));
     const raw = createRequire(import.meta.url)('raw-socket') as RawSocketModule;
     sockets.push(raw.createSocket({ addressFamily: raw.AddressFamily.IPv4, protocol: IPPROTO_VRRP }));
     sockets.push(raw.createSocket({ addressFamily: raw.AddressFamily.IPv4, protocol: raw.Protocol.ICMP }));

@@ -33,8 +33,14 @@ describe.skipIf(!requireNetnsOrSkip())('script security fails closed, as keepali
   let early: string;
   /** Owned by nobody: scripts here are insecure when run as root. */
   let evil: string;
-  /** Where every script leaves a line naming itself and its uid. */
+  let out: string;
+  /** Where the scripts of the running case leave a line naming themselves and their uid (one per case: keepalived's
+   * scripts may still run after the case that started them). */
   let ranLog: string;
+  let cases = 0;
+  const newCase = (): void => {
+    ranLog = path.join(out, `ran-${cases++}.log`);
+  };
 
   const ran = (): string[] => (fs.existsSync(ranLog) ? fs.readFileSync(ranLog, 'utf8').trim().split('\n').filter(Boolean) : []);
 
@@ -90,10 +96,9 @@ describe.skipIf(!requireNetnsOrSkip())('script security fails closed, as keepali
     evil = path.join(lab.dir, 'evil');
     for (const dir of [secure, early, evil]) fs.mkdirSync(dir, { mode: 0o755 });
     fs.chownSync(evil, NOBODY, NOBODY);
-    const out = path.join(lab.dir, 'out');
+    out = path.join(lab.dir, 'out');
     fs.mkdirSync(out, { mode: 0o1777 });
     fs.chmodSync(out, 0o1777);
-    ranLog = path.join(out, 'ran.log');
   });
 
   afterAll(async () => {
@@ -102,7 +107,7 @@ describe.skipIf(!requireNetnsOrSkip())('script security fails closed, as keepali
 
   for (const daemon of DAEMONS) {
     it(`${daemon}: an instance on a missing interface stops the VRRP process; no script runs`, async () => {
-      fs.rmSync(ranLog, { force: true });
+      newCase();
       const track = script(evil, 'evil-track', NOBODY);
       const notify = script(evil, 'evil-notify', NOBODY);
       const preamble = `vrrp_script chk {\n  script "${track}"\n  interval 1\n}`;
@@ -119,7 +124,7 @@ describe.skipIf(!requireNetnsOrSkip())('script security fails closed, as keepali
     });
 
     it(`${daemon}: an insecure notify FIFO script never runs; the secure notify script does`, async () => {
-      fs.rmSync(ranLog, { force: true });
+      newCase();
       const fifoScript = script(evil, 'evil-fifo', NOBODY);
       const notify = script(secure, 'good-notify');
       const globals = `  vrrp_notify_fifo ${path.join(lab.dir, `${daemon}.fifo`)}\n  vrrp_notify_fifo_script "${fifoScript}"`;
@@ -131,7 +136,7 @@ describe.skipIf(!requireNetnsOrSkip())('script security fails closed, as keepali
     });
 
     it(`${daemon}: a command planted earlier in PATH or a re-pointed link after start-up does not run`, async () => {
-      fs.rmSync(ranLog, { force: true });
+      newCase();
       const name = `kats-probe-${daemon}`;
       script(secure, name);
       const linkTarget = script(secure, 'good-target');
