@@ -34,9 +34,13 @@ import { CheckerRunner } from './runner.js';
 export async function runCheckerProcess(o: CliOptions): Promise<number> {
   const log = createLogger({ console: o.logConsole, detail: o.logDetail }).child({ process: 'checker' });
   let { config } = parseConfig(o.configFile, { configId: o.configId, testMode: false });
-  const claimed = claimPidFile(o.checkersPidFile);
-  if (claimed !== true) {
-    log.error(`Checker child already running (pid ${claimed} in ${o.checkersPidFile})`);
+  const claim = claimPidFile(o.checkersPidFile, (m) => log.warn(m));
+  if ('heldBy' in claim) {
+    log.error(`Checker child already running (pid ${claim.heldBy} in ${o.checkersPidFile})`);
+    return 1;
+  }
+  if ('error' in claim) {
+    log.error(claim.error);
     return 1;
   }
   const opened = await openNetlinkPort();
