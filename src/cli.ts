@@ -4,6 +4,7 @@ import { operatorText } from './config/diagnostics.js';
 import { parseConfig } from './config/parse.js';
 import { CHILD_ENV } from './child-env.js';
 import { writeFileSafely } from './safe-file.js';
+import { applyCommandLineUmask } from './umask.js';
 import { VERSION } from './version.js';
 
 function configTest(o: CliOptions): number {
@@ -48,6 +49,7 @@ function main(argv: readonly string[]): Promise<number> | number {
     process.stdout.write(`keepalived-ts v${VERSION} (keepalived 2.2.7 compatible)\n`);
     return 0;
   }
+  applyCommandLineUmask(o.umask);
   if (o.configTest) return configTest(o);
   if (o.dumpConf) return dumpConf(o);
   // the daemon's modules (sockets, netlink, logging) load only when it runs, keeping -t quick

@@ -14,6 +14,7 @@ import { parseListenAddress, startMetricsServer } from './observe/metrics-server
 import { sdNotify, sigrtmin, watchSignal } from './native/index.js';
 import { claimPidFile, removePidFile } from './pid-file.js';
 import { writeFileSafely } from './safe-file.js';
+import { applyConfiguredUmask } from './umask.js';
 import { VERSION } from './version.js';
 
 
@@ -36,6 +37,7 @@ export function runDaemon(o: CliOptions, argv: readonly string[]): Promise<numbe
   log.info(`Opening file '${o.configFile}'.`);
   const parsed = parseConfig(o.configFile, { configId: o.configId, testMode: true });
   for (const d of [...parsed.diagnostics, ...parsed.notices]) log.warn(operatorText(d));
+  applyConfiguredUmask(o.umask, parsed.config.global.umask, (m) => log.info(m));
   if (o.metricsListen !== undefined && !parseListenAddress(o.metricsListen)) {
     log.error(`--metrics-listen: '${o.metricsListen}' is not HOST:PORT (an IPv6 host in brackets: [::1]:9165)`);
     return 1;
@@ -76,7 +78,10 @@ function checkReload(o: CliOptions, log: Logger, reloadCheckConfig: string | und
   }
   for (const d of [...parsed.diagnostics, ...parsed.notices]) log.warn(operatorText(d));
   const verdict = reloadVerdict(parsed, { strict: reloadCheckConfig !== undefined });
-  if (verdict.accept) return { reload: true, reloadCheckConfig: parsed.config.global.reloadCheckConfig };
+  if (verdict.accept) {
+    applyConfiguredUmask(o.umask, parsed.config.global.umask, (m) => log.info(m));
+    return { reload: true, reloadCheckConfig: parsed.config.global.reloadCheckConfig };
+  }
   if (reloadCheckConfig !== undefined) {
     // keepalived's config-test child writes its report there
     try {

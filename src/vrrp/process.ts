@@ -27,6 +27,7 @@ import { answerMetricsRequests } from '../observe/metrics-ipc.js';
 import { VrrpMetrics } from '../observe/vrrp-metrics.js';
 import { dumpFilePath, writeStatsFile } from '../observe/stats-file.js';
 import { claimPidFile, removePidFile } from '../pid-file.js';
+import { applyConfiguredUmask } from '../umask.js';
 import { VrrpRunner } from './runner.js';
 import { vrrpSettingsFromConfig, type VrrpRunSettings } from './settings-from-config.js';
 import type { TrackChange } from './track.js';
@@ -37,6 +38,7 @@ export async function runVrrpProcess(o: CliOptions): Promise<number> {
   let { config } = parseConfig(o.configFile, { configId: o.configId, testMode: false });
   let settings = vrrpSettingsFromConfig(config);
   for (const problem of settings.problems) log.warn(problem);
+  applyConfiguredUmask(o.umask, config.global.umask, (m) => log.info(m));
   const claim = claimPidFile(o.vrrpPidFile, (m) => log.warn(m));
   if ('heldBy' in claim) {
     log.error(`VRRP child already running (pid ${claim.heldBy} in ${o.vrrpPidFile})`);
@@ -156,6 +158,7 @@ export async function runVrrpProcess(o: CliOptions): Promise<number> {
         log.error(`Reload aborted: the new configuration has errors; the running one is kept\n    ${verdict.reason}`);
         return;
       }
+      applyConfiguredUmask(o.umask, parsed.config.global.umask, (m) => log.info(m));
       const next = vrrpSettingsFromConfig(parsed.config);
       for (const problem of next.problems) log.warn(problem);
       const nextFiles = await TrackFileWatcher.start(parsed.config.trackFiles, filePorts, { reload: true });
