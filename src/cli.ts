@@ -49,7 +49,8 @@ function main(argv: readonly string[]): Promise<number> | number {
     process.stdout.write(`keepalived-ts v${VERSION} (keepalived 2.2.7 compatible)\n`);
     return 0;
   }
-  applyCommandLineUmask(o.umask);
+  // a child inherits the parent's (and, as keepalived's, reads global_defs' umask again only at a reload)
+  if (process.env[CHILD_ENV] === undefined) applyCommandLineUmask(o.umask);
   if (o.configTest) return configTest(o);
   if (o.dumpConf) return dumpConf(o);
   // the daemon's modules (sockets, netlink, logging) load only when it runs, keeping -t quick

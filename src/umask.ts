@@ -1,8 +1,9 @@
 /**
  * keepalived's file creation mask: 0177 (files 0600) from the start, `-u`
  * (set as the command line is read) or else global_defs `umask` (set as the
- * configuration is read, before the pid file and the children). The
- * children and their scripts inherit it.
+ * parent reads the configuration, before its pid file and the children, and
+ * at each reload). The children and their scripts inherit it; as keepalived's,
+ * a child reads global_defs' umask again only at a reload.
  */
 import { parseCInteger } from './config/numbers.js';
 

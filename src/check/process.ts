@@ -35,7 +35,6 @@ import { CheckerRunner } from './runner.js';
 export async function runCheckerProcess(o: CliOptions): Promise<number> {
   const log = createLogger({ console: o.logConsole, detail: o.logDetail }).child({ process: 'checker' });
   let { config } = parseConfig(o.configFile, { configId: o.configId, testMode: false });
-  applyConfiguredUmask(o.umask, config.global.umask, (m) => log.info(m));
   const claim = claimPidFile(o.checkersPidFile, (m) => log.warn(m));
   if ('heldBy' in claim) {
     log.error(`Checker child already running (pid ${claim.heldBy} in ${o.checkersPidFile})`);

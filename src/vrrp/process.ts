@@ -38,7 +38,6 @@ export async function runVrrpProcess(o: CliOptions): Promise<number> {
   let { config } = parseConfig(o.configFile, { configId: o.configId, testMode: false });
   let settings = vrrpSettingsFromConfig(config);
   for (const problem of settings.problems) log.warn(problem);
-  applyConfiguredUmask(o.umask, config.global.umask, (m) => log.info(m));
   const claim = claimPidFile(o.vrrpPidFile, (m) => log.warn(m));
   if ('heldBy' in claim) {
     log.error(`VRRP child already running (pid ${claim.heldBy} in ${o.vrrpPidFile})`);
