@@ -2,6 +2,7 @@
  * keepalived's command line, parsed into options. The only module that
  * interprets argv; flags and spellings follow keepalived 2.2.7 (DESIGN.md §1).
  */
+import { parseUmaskOption } from './umask.js';
 
 export interface CliOptions {
   configFile: string;
@@ -25,6 +26,8 @@ export interface CliOptions {
   dontReleaseIpvs: boolean;
   releaseVips: boolean;
   metricsListen?: string;
+  /** -u: the file creation mask; global_defs `umask` is then ignored. */
+  umask?: number;
   version: boolean;
   help: boolean;
 }
@@ -59,10 +62,17 @@ const FLAGS: FlagSpec[] = [
   { short: 'R', long: 'dont-respawn', arg: 'none', apply: (o) => (o.dontRespawn = true) },
   { short: 'I', long: 'dont-release-ipvs', arg: 'none', apply: (o) => (o.dontReleaseIpvs = true) },
   { short: 'X', long: 'release-vips', arg: 'none', apply: (o) => (o.releaseVips = true) },
+  { short: 'u', long: 'umask', arg: 'required', apply: (o, v) => (o.umask = umaskOption(v!)) },
   { long: 'metrics-listen', arg: 'required', apply: (o, v) => (o.metricsListen = v!) },
   { short: 'v', long: 'version', arg: 'none', apply: (o) => (o.version = true) },
   { short: 'h', long: 'help', arg: 'none', apply: (o) => (o.help = true) },
 ];
+
+function umaskOption(text: string): number {
+  const mask = parseUmaskOption(text);
+  if (mask === undefined) throw new CliError(`invalid --umask option '${text}' (a mask from 0 to 0777, e.g. 0177)`);
+  return mask;
+}
 
 export function defaultOptions(): CliOptions {
   return {
@@ -159,6 +169,7 @@ export const USAGE = `Usage: keepalived-ts [OPTION...]
                                Set syslog facility to LOG_LOCAL[0-7], user or daemon (default)
   -G, --no-syslog              Don't log via syslog
   -n, --dont-fork              Don't fork the daemon process
+  -u, --umask=MASK             umask for file creation (in numeric form, default 0177)
   -R, --dont-respawn           Don't respawn child processes
   -I, --dont-release-ipvs      Don't remove IPVS topology on daemon stop
   -X, --release-vips           Drop VIP on transition from signal

@@ -1,16 +1,25 @@
 /** Entry point: keepalived's command line. */
-import * as fs from 'node:fs';
 import { CliError, parseArgs, USAGE, type CliOptions } from './cli-options.js';
 import { operatorText } from './config/diagnostics.js';
 import { parseConfig } from './config/parse.js';
 import { CHILD_ENV } from './child-env.js';
+import { writeFileSafely } from './safe-file.js';
+import { applyCommandLineUmask } from './umask.js';
 import { VERSION } from './version.js';
 
 function configTest(o: CliOptions): number {
   const result = parseConfig(o.configFile, { configId: o.configId, testMode: true });
   const text = [...result.diagnostics, ...result.notices].map(operatorText).join('\n');
-  if (o.configTestLog) fs.writeFileSync(o.configTestLog, text ? text + '\n' : '');
-  else if (text) process.stderr.write(text + '\n');
+  if (!o.configTestLog) {
+    if (text) process.stderr.write(text + '\n');
+    return result.exitCode;
+  }
+  try {
+    writeFileSafely(o.configTestLog, text ? text + '\n' : '', { mode: 0o600, warn: (m) => process.stderr.write(`${m}\n`) });
+  } catch (error) {
+    process.stderr.write(`Unable to open config-test log file: ${(error as Error).message}\n`);
+    return 1;
+  }
   return result.exitCode;
 }
 
@@ -40,6 +49,8 @@ function main(argv: readonly string[]): Promise<number> | number {
     process.stdout.write(`keepalived-ts v${VERSION} (keepalived 2.2.7 compatible)\n`);
     return 0;
   }
+  // a child inherits the parent's (and, as keepalived's, reads global_defs' umask again only at a reload)
+  if (process.env[CHILD_ENV] === undefined) applyCommandLineUmask(o.umask);
   if (o.configTest) return configTest(o);
   if (o.dumpConf) return dumpConf(o);
   // the daemon's modules (sockets, netlink, logging) load only when it runs, keeping -t quick

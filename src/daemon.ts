@@ -4,7 +4,6 @@
  * restarts a child that dies unless -R, and stops them all on SIGTERM/SIGINT.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import type { CliOptions } from './cli-options.js';
 import { CHILD_ENV } from './child-env.js';
 import { permanentError } from './child-exit.js';
@@ -16,6 +15,8 @@ import { SYSLOG_FACILITY_ENV } from './observe/syslog.js';
 import { parseListenAddress, startMetricsServer } from './observe/metrics-server.js';
 import { sdNotify, sigrtmin, watchSignal } from './native/index.js';
 import { claimPidFile, removePidFile } from './pid-file.js';
+import { writeFileSafely } from './safe-file.js';
+import { applyConfiguredUmask } from './umask.js';
 import { VERSION } from './version.js';
 
 
@@ -38,13 +39,18 @@ export function runDaemon(o: CliOptions, argv: readonly string[]): Promise<numbe
   log.info(`Opening file '${o.configFile}'.`);
   const parsed = parseConfig(o.configFile, { configId: o.configId, testMode: true });
   for (const d of [...parsed.diagnostics, ...parsed.notices]) log.warn(operatorText(d));
+  applyConfiguredUmask(o.umask, parsed.config.global.umask, (m) => log.info(m));
   if (o.metricsListen !== undefined && !parseListenAddress(o.metricsListen)) {
     log.error(`--metrics-listen: '${o.metricsListen}' is not HOST:PORT (an IPv6 host in brackets: [::1]:9165)`);
     return 1;
   }
-  const claimed = claimPidFile(o.pidFile);
-  if (claimed !== true) {
-    log.error(`daemon is already running (pid ${claimed} in ${o.pidFile})`);
+  const claim = claimPidFile(o.pidFile, (m) => log.warn(m));
+  if ('heldBy' in claim) {
+    log.error(`daemon is already running (pid ${claim.heldBy} in ${o.pidFile})`);
+    return 1;
+  }
+  if ('error' in claim) {
+    log.error(claim.error);
     return 1;
   }
   const children: Child[] = [];
@@ -74,13 +80,16 @@ function checkReload(o: CliOptions, log: Logger, reloadCheckConfig: string | und
   }
   for (const d of [...parsed.diagnostics, ...parsed.notices]) log.warn(operatorText(d));
   const verdict = reloadVerdict(parsed, { strict: reloadCheckConfig !== undefined });
-  if (verdict.accept) return { reload: true, reloadCheckConfig: parsed.config.global.reloadCheckConfig };
+  if (verdict.accept) {
+    applyConfiguredUmask(o.umask, parsed.config.global.umask, (m) => log.info(m));
+    return { reload: true, reloadCheckConfig: parsed.config.global.reloadCheckConfig };
+  }
   if (reloadCheckConfig !== undefined) {
     // keepalived's config-test child writes its report there
     try {
-      writeFileSync(reloadCheckConfig, parsed.diagnostics.map((d) => `${keepalivedText(d)}\n`).join(''));
+      writeFileSafely(reloadCheckConfig, parsed.diagnostics.map((d) => `${keepalivedText(d)}\n`).join(''), { mode: 0o600, warn: (m) => log.warn(m) });
     } catch (error) {
-      log.info(`Cannot write the config check log ${reloadCheckConfig} (${(error as Error).message})`);
+      log.info(`Unable to write the config check log: ${(error as Error).message}`);
     }
     log.info(`New config failed validation, see ${reloadCheckConfig} for details`);
   }

@@ -19,6 +19,7 @@ import { createLogger, type Logger } from '../observe/log.js';
 import { CheckMetrics, type RealServerSource } from '../observe/check-metrics.js';
 import { answerMetricsRequests } from '../observe/metrics-ipc.js';
 import { claimPidFile, removePidFile } from '../pid-file.js';
+import { applyConfiguredUmask } from '../umask.js';
 import type { Probe } from './probe.js';
 import { dnsProbe } from './probes/dns.js';
 import { loadSslContext, makeHttpProbe } from './probes/http.js';
@@ -35,9 +36,13 @@ import { CheckerRunner } from './runner.js';
 export async function runCheckerProcess(o: CliOptions): Promise<number> {
   const log = createLogger({ console: o.logConsole, detail: o.logDetail }).child({ process: 'checker' });
   let { config } = parseConfig(o.configFile, { configId: o.configId, testMode: false });
-  const claimed = claimPidFile(o.checkersPidFile);
-  if (claimed !== true) {
-    log.error(`Checker child already running (pid ${claimed} in ${o.checkersPidFile})`);
+  const claim = claimPidFile(o.checkersPidFile, (m) => log.warn(m));
+  if ('heldBy' in claim) {
+    log.error(`Checker child already running (pid ${claim.heldBy} in ${o.checkersPidFile})`);
+    return 1;
+  }
+  if ('error' in claim) {
+    log.error(claim.error);
     return 1;
   }
   const opened = await openNetlinkPort();
@@ -116,6 +121,7 @@ export async function runCheckerProcess(o: CliOptions): Promise<number> {
       log.error(`Reading ${o.configFile} failed (${e instanceof Error ? e.message : String(e)}) - keeping the running configuration`);
       return;
     }
+    applyConfiguredUmask(o.umask, next.global.umask, (m) => log.info(m));
     const nextProbes = await probeTable(next.check, scripts, log);
     const nextFiles = sameTrackFiles(config.trackFiles, next.trackFiles) ? undefined : await watchFiles(next, true);
     if (stopping) {

@@ -3,8 +3,11 @@
  * notify.c fifo_open): start the FIFO's script, open the FIFO read-write
  * and non-blocking — so the open never waits for a reader and a write never
  * blocks or raises SIGPIPE — and write each line to every open FIFO.
- * A missing FIFO is created (mkfifo through the project's addon, mode 0644,
- * given to its owner) and removed again on close, as keepalived does.
+ * A missing FIFO is created (mkfifo through the project's addon, mode 0644
+ * less the umask — 0600 under keepalived's default 0177 —, given to its
+ * owner) and removed again on close, as keepalived does. Neither a link
+ * (O_NOFOLLOW, as keepalived) nor anything but a FIFO at the path (a file
+ * keepalived would write into) is opened.
  */
 import * as fs from 'node:fs';
 import { makeFifo } from '../native/index.js';
@@ -25,6 +28,9 @@ export interface NotifyFifoPorts {
   /** The process writing: it names the FIFO scripts in their exit message. */
   process: 'vrrp' | 'lvs';
 }
+
+/** keepalived's mkfifo mode; the umask takes group and other off. */
+const FIFO_MODE = 0o644;
 
 interface OpenFifo {
   readonly path: string;
@@ -78,7 +84,7 @@ function openFifo(fifo: FifoSpec, ports: NotifyFifoPorts): { fd: number; created
   const type = fifo.which.slice(0, -'notify_fifo'.length);
   let created = false;
   try {
-    makeFifo(fifo.path, 0o644);
+    makeFifo(fifo.path, FIFO_MODE);
     created = true;
     if (fifo.owner) chownIfOther(fifo.path, fifo.owner, ports);
   } catch (error) {
@@ -92,13 +98,20 @@ function openFifo(fifo: FifoSpec, ports: NotifyFifoPorts): { fd: number; created
     const { argv, uid, gid } = fifo.script;
     void ports.scripts.run(argv, { uid, gid }).then(() => ports.log(`${ports.process} notify fifo script terminated`));
   }
+  let fd: number;
   try {
-    return { fd: fs.openSync(fifo.path, fs.constants.O_RDWR | fs.constants.O_NONBLOCK | fs.constants.O_NOFOLLOW), created };
+    fd = fs.openSync(fifo.path, fs.constants.O_RDWR | fs.constants.O_NONBLOCK | fs.constants.O_NOFOLLOW);
   } catch (error) {
     ports.log(`Unable to open ${type}notify fifo ${fifo.path} - errno ${errnoNumber(error)}`);
     if (created) fs.rmSync(fifo.path, { force: true });
     return undefined;
   }
+  if (!fs.fstatSync(fd).isFIFO()) {
+    fs.closeSync(fd);
+    ports.log(`Unable to open ${type}notify fifo ${fifo.path} - it is not a FIFO`);
+    return undefined;
+  }
+  return { fd, created };
 }
 
 function chownIfOther(file: string, owner: RunAs, ports: NotifyFifoPorts): void {

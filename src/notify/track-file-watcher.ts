@@ -6,9 +6,9 @@
 import { watch, type FSWatcher } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import type { TrackFile } from '../config/track-file.js';
 import { parseCInteger } from '../config/numbers.js';
+import { writeFileSafely } from '../safe-file.js';
 import type { TrackChange } from '../vrrp/track.js';
 
 export interface TrackFileWatcherPorts {
@@ -79,14 +79,11 @@ export class TrackFileWatcher {
       return;
     }
     if (stat && reload) return;
-    // as fopen_safe: a private temporary file renamed over the name, so no reader sees it half written
-    const temporary = `${file.file}${randomBytes(4).toString('hex')}`;
+    // fopen_safe's mode: 0666 less the umask (0600 under keepalived's default)
     try {
-      await fs.writeFile(temporary, `${init.value}\n`, { flag: 'wx', mode: 0o666 });
-      await fs.rename(temporary, file.file);
-    } catch {
-      await fs.rm(temporary, { force: true });
-      this.ports.log(`Unable to initialise track file ${file.name}`);
+      writeFileSafely(file.file, `${init.value}\n`, { mode: 0o666, warn: (m) => this.ports.log(m) });
+    } catch (error) {
+      this.ports.log(`Unable to initialise track file ${file.name} (${(error as Error).message})`);
     }
   }
 

@@ -29,7 +29,6 @@
  *  - per vrrp_script: Insecure and Init state;
  *  - instances with a configuration fault, which the runner does not run.
  */
-import * as fs from 'node:fs';
 import type { Config } from '../config/parse.js';
 import { commandText } from '../config/scripts/parse.js';
 import type { Script } from '../config/scripts/index.js';
@@ -37,7 +36,8 @@ import type { VrrpInstance, VrrpScript, VrrpSyncGroup } from '../config/vrrp/ind
 import type { NotifyScriptsWithUsers, VipEntry } from '../vrrp/settings-from-config.js';
 import type { InstanceView, SyncGroupView } from '../vrrp/runner.js';
 import { trackingVerdict } from '../vrrp/fsm-tracking.js';
-import { dumpFilePath } from './stats-file.js';
+import { writeFileSafely } from '../safe-file.js';
+import { DUMP_FILE_MODE, dumpFilePath } from './stats-file.js';
 
 /** A tracked vrrp_script and where its runner is. */
 export interface VrrpScriptView {
@@ -532,9 +532,9 @@ export function dataFileName(g: Pick<Config['global'], 'dataUseInstance' | 'inst
   return `keepalived.${ns ?? ''}${ns !== undefined && instance !== undefined ? '_' : ''}${instance ?? ''}.data`;
 }
 
-/** vrrp_print_data: $TMPDIR/keepalived.data (or /tmp). */
-export function writeDataFile(input: VrrpDumpInput): string {
+/** vrrp_print_data: $TMPDIR/keepalived.data (or /tmp), a new 0600 file as writeStatsFile's. */
+export function writeDataFile(input: VrrpDumpInput, warn: (message: string) => void): string {
   const file = dumpFilePath(dataFileName(input.config.global));
-  fs.writeFileSync(file, dataText(input));
+  writeFileSafely(file, dataText(input), { mode: DUMP_FILE_MODE, warn });
   return file;
 }

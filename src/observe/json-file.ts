@@ -19,13 +19,13 @@
  * text, which we do not reproduce), and instances with a configuration fault,
  * which the runner does not run.
  */
-import * as fs from 'node:fs';
 import { commandText } from '../config/scripts/parse.js';
 import type { Script } from '../config/scripts/index.js';
 import { sigrtmin, watchSignal } from '../native/index.js';
 import type { InstanceView } from '../vrrp/runner.js';
 import { authData, formatG, instanceAddresses, ownTracking, STATE_NUMBER, type VrrpDumpInput } from './data-file.js';
-import { dumpFilePath } from './stats-file.js';
+import { writeFileSafely } from '../safe-file.js';
+import { DUMP_FILE_MODE, dumpFilePath } from './stats-file.js';
 
 /** json_writer.c jsonw_puts, with the two fixes the header describes. */
 export function jsonString(s: string): string {
@@ -158,11 +158,14 @@ export function jsonText(input: VrrpDumpInput): string {
   return `[${entries.join(',')}]\n`;
 }
 
-/** vrrp_print_json: $TMPDIR/keepalived.json (or /tmp); like keepalived, nothing is written without instances. */
-export function writeJsonFile(input: VrrpDumpInput): string | undefined {
+/**
+ * vrrp_print_json: $TMPDIR/keepalived.json (or /tmp), a new 0600 file as writeStatsFile's; like keepalived,
+ * nothing is written without instances.
+ */
+export function writeJsonFile(input: VrrpDumpInput, warn: (message: string) => void): string | undefined {
   if (input.instances.length === 0) return undefined;
   const file = dumpFilePath('keepalived.json');
-  fs.writeFileSync(file, jsonText(input));
+  writeFileSafely(file, jsonText(input), { mode: DUMP_FILE_MODE, warn });
   return file;
 }
 

@@ -2,9 +2,9 @@
  * SIGUSR2's keepalived.stats: every VRRP instance's counters in keepalived's
  * layout (exporters parse this file), written to $TMPDIR or /tmp.
  */
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { writeFileSafely } from '../safe-file.js';
 import type { InstanceCounter } from '../vrrp/runner.js';
 
 export interface InstanceStats {
@@ -41,13 +41,17 @@ export function statsText(instances: readonly InstanceStats[]): string {
     .join('');
 }
 
+/** The dumps show auth_pass and the like: for root's eyes only. */
+export const DUMP_FILE_MODE = 0o600;
+
 /** keepalived's make_tmp_filename: $TMPDIR, else /tmp. */
 export function dumpFilePath(name: string): string {
   return path.join(process.env.TMPDIR || (os.platform() === 'linux' ? '/tmp' : os.tmpdir()), name);
 }
 
-export function writeStatsFile(instances: readonly InstanceStats[]): string {
+/** A new 0600 file, never written through a link (safe-file.ts); `warn` hears of a link replaced. */
+export function writeStatsFile(instances: readonly InstanceStats[], warn: (message: string) => void): string {
   const file = dumpFilePath('keepalived.stats');
-  fs.writeFileSync(file, statsText(instances));
+  writeFileSafely(file, statsText(instances), { mode: DUMP_FILE_MODE, warn });
   return file;
 }

@@ -29,6 +29,7 @@ import { answerMetricsRequests } from '../observe/metrics-ipc.js';
 import { VrrpMetrics } from '../observe/vrrp-metrics.js';
 import { dumpFilePath, writeStatsFile } from '../observe/stats-file.js';
 import { claimPidFile, removePidFile } from '../pid-file.js';
+import { applyConfiguredUmask } from '../umask.js';
 import { VrrpRunner } from './runner.js';
 import { vrrpSettingsFromConfig, type VrrpRunSettings } from './settings-from-config.js';
 import type { TrackChange } from './track.js';
@@ -44,9 +45,13 @@ export async function runVrrpProcess(o: CliOptions): Promise<number> {
   }
   let settings = vrrpSettingsFromConfig(config);
   for (const problem of settings.problems) log.warn(problem);
-  const claimed = claimPidFile(o.vrrpPidFile);
-  if (claimed !== true) {
-    log.error(`VRRP child already running (pid ${claimed} in ${o.vrrpPidFile})`);
+  const claim = claimPidFile(o.vrrpPidFile, (m) => log.warn(m));
+  if ('heldBy' in claim) {
+    log.error(`VRRP child already running (pid ${claim.heldBy} in ${o.vrrpPidFile})`);
+    return 1;
+  }
+  if ('error' in claim) {
+    log.error(claim.error);
     return 1;
   }
   log.info('Registering Kernel netlink reflector');
@@ -164,6 +169,7 @@ export async function runVrrpProcess(o: CliOptions): Promise<number> {
         log.error(`Reload aborted: the new configuration has errors; the running one is kept\n    ${verdict.reason}`);
         return;
       }
+      applyConfiguredUmask(o.umask, parsed.config.global.umask, (m) => log.info(m));
       const next = vrrpSettingsFromConfig(parsed.config);
       for (const problem of next.problems) log.warn(problem);
       const nextFiles = await TrackFileWatcher.start(parsed.config.trackFiles, filePorts, { reload: true });
@@ -195,16 +201,17 @@ export async function runVrrpProcess(o: CliOptions): Promise<number> {
       // one at a time, as keepalived queues a reload that comes during another
       reloads = reloads.then(reload).catch((error: Error) => log.error(`Reload failed: ${error.message}`));
     });
-    process.on('SIGUSR1', () => dump('keepalived.data', () => writeDataFile(dumpInput())));
+    const warn = (message: string): void => log.warn(message);
+    process.on('SIGUSR1', () => dump('keepalived.data', () => writeDataFile(dumpInput(), warn)));
     // SIGJSON (SIGRTMIN+2) is a real-time signal Node cannot watch: the native addon does
     try {
-      sigJson = watchSigJson(() => dump('keepalived.json', () => writeJsonFile(dumpInput())));
+      sigJson = watchSigJson(() => dump('keepalived.json', () => writeJsonFile(dumpInput(), warn)));
     } catch (error) {
       log.warn(`SIGRTMIN+2 (keepalived.json) cannot be watched: ${(error as Error).message}`);
     }
     process.on('SIGUSR2', () => {
       try {
-        writeStatsFile(runner.instances());
+        writeStatsFile(runner.instances(), warn);
       } catch (error) {
         log.info(`Can't open ${dumpFilePath('keepalived.stats')} (${(error as Error).message})`);
       }

@@ -82,13 +82,26 @@ export class Lab {
   /**
    * Starts keepalived or keepalived-ts (VRRP only unless `vrrpOnly: false`, foreground, console log with
    * detail) in `ns`; `extraArgs` go after the lab's own flags (`--metrics-listen 127.0.0.1:9165`); `env` is added to
-   * the daemon's environment.
+   * the daemon's environment; `prepare` runs once the TMPDIR exists, before the daemon (a test plants files where it
+   * will write).
    */
-  start(ns: string, daemon: Daemon, config: string, options: { extraArgs?: readonly string[]; vrrpOnly?: boolean; env?: Record<string, string> } = {}): Running {
+  start(
+    ns: string,
+    daemon: Daemon,
+    config: string,
+    options: {
+      extraArgs?: readonly string[];
+      vrrpOnly?: boolean;
+      env?: Record<string, string>;
+      prepare?: (paths: Pick<Running, 'tmpDir' | 'pidFiles'>) => void;
+    } = {},
+  ): Running {
     const base = path.join(this.dir, `${ns}-${daemon}-${Date.now()}`);
     fs.writeFileSync(`${base}.conf`, config);
     const tmpDir = `${base}.tmp`;
     fs.mkdirSync(tmpDir);
+    const pidFiles = { main: `${base}.pid`, vrrp: `${base}.vrrp.pid`, check: `${base}.check.pid` };
+    options.prepare?.({ tmpDir, pidFiles });
     const flags = ['-n', '-l', '-D', ...(options.vrrpOnly === false ? [] : ['-P']), '-f', `${base}.conf`, '-p', `${base}.pid`, '-r', `${base}.vrrp.pid`, '-c', `${base}.check.pid`];
     flags.push(...(options.extraArgs ?? []));
     const argv = daemon === 'keepalived' ? ['keepalived', ...flags] : [process.execPath, KATS_BIN, ...flags];
@@ -106,7 +119,6 @@ export class Lab {
     proc.stdout!.on('data', collect);
     proc.stderr!.on('data', collect);
     const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-    const pidFiles = { main: `${base}.pid`, vrrp: `${base}.vrrp.pid`, check: `${base}.check.pid` };
     const running: Running = { daemon, proc, lines, exited, tmpDir, lineTimes, pidFiles, config: `${base}.conf` };
     this.started.push(running);
     this.running.add(running);

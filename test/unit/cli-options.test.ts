@@ -22,6 +22,13 @@ describe("keepalived's command line", () => {
     expect(parseArgs(['--config-test=/tmp/log'])).toMatchObject({ configTest: true, configTestLog: '/tmp/log' });
     expect(parseArgs(['-t', '-f', 'x'])).toMatchObject({ configTest: true, configTestLog: undefined, configFile: 'x' });
   });
+  it("takes keepalived's -u/--umask, and refuses what is no mask", () => {
+    expect(parseArgs([]).umask).toBeUndefined();
+    expect(parseArgs(['-u', '0077']).umask).toBe(0o077);
+    expect(parseArgs(['-nu022']).umask).toBe(0o022);
+    expect(parseArgs(['--umask=0x3f']).umask).toBe(0o077);
+    expect(() => parseArgs(['--umask', '0999'])).toThrow("invalid --umask option '0999' (a mask from 0 to 0777, e.g. 0177)");
+  });
   it('rejects unknown options and missing arguments', () => {
     expect(() => parseArgs(['-Z'])).toThrow(CliError);
     expect(() => parseArgs(['-f'])).toThrow(CliError);

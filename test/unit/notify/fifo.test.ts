@@ -96,7 +96,7 @@ describe('NotifyFifos', () => {
     expect(logs).toEqual(['vrrp notify fifo script terminated']);
   });
 
-  it('creates a missing FIFO (mode 0644), writes to it, and removes it on close', () => {
+  it('creates a missing FIFO (mode 0644 less the umask), writes to it, and removes it on close', () => {
     const dir = tempDir('fifo');
     const file = path.join(dir, 'made');
     const { fifo, logs } = open([{ which: 'vrrp_notify_fifo', path: file }]);
@@ -129,5 +129,15 @@ describe('NotifyFifos', () => {
     fs.symlinkSync(file, link);
     const { logs } = open([{ which: 'notify_fifo', path: link }]);
     expect(logs).toEqual([`Unable to open notify fifo ${link} - errno 40`]);
+  });
+
+  it('writes nothing into a regular file at the path (keepalived would)', () => {
+    const file = path.join(tempDir('fifo'), 'planted');
+    fs.writeFileSync(file, 'precious\n');
+    const { fifo, logs } = open([{ which: 'vrrp_notify_fifo', path: file }]);
+    fifo.write('INSTANCE "VI_1" MASTER 100\n');
+    fifo.close();
+    expect(logs).toEqual([`Unable to open vrrp_notify fifo ${file} - it is not a FIFO`]);
+    expect(fs.readFileSync(file, 'utf8')).toBe('precious\n');
   });
 });

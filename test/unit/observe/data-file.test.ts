@@ -350,12 +350,16 @@ describe('keepalived.data', () => {
     expect(lines.at(-1)).toBe('');
   });
 
-  it('writes $TMPDIR/keepalived.data, or keepalived.NS_INSTANCE.data under data_use_instance', () => {
+  it('writes $TMPDIR/keepalived.data (a fresh 0600 file in place of a loose one), or keepalived.NS_INSTANCE.data under data_use_instance', () => {
     process.env.TMPDIR = tempDir('data');
+    const loose = path.join(process.env.TMPDIR, 'keepalived.data');
+    fs.writeFileSync(loose, 'old\n');
+    fs.chmodSync(loose, 0o666);
     const { a } = elected();
-    const file = writeDataFile(input(a));
-    expect(file).toBe(path.join(process.env.TMPDIR, 'keepalived.data'));
+    const file = writeDataFile(input(a), () => undefined);
+    expect(file).toBe(loose);
     expect(fs.readFileSync(file, 'utf8')).toBe(dataText(input(a)));
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
     expect(dataFileName({ dataUseInstance: false, instanceName: 'i1' })).toBe('keepalived.data');
     expect(dataFileName({ dataUseInstance: true })).toBe('keepalived.data');
     expect(dataFileName({ dataUseInstance: true, instanceName: 'i1' })).toBe('keepalived.i1.data');

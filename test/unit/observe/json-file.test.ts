@@ -155,14 +155,15 @@ describe('keepalived.json', () => {
     expect(read(b)).toEqual([{ name: 'VI_1', intf: 'eth0', vrid: '51', state: 'BACKUP', sent: 0 }]);
   });
 
-  it('writes $TMPDIR/keepalived.json, and nothing without instances', () => {
+  it('writes $TMPDIR/keepalived.json 0600, and nothing without instances', () => {
     process.env.TMPDIR = tempDir('json');
     const { a } = elected();
-    const file = writeJsonFile(a);
+    const file = writeJsonFile(a, () => undefined);
     expect(file).toBe(path.join(process.env.TMPDIR, 'keepalived.json'));
     expect(fs.readFileSync(file!, 'utf8')).toBe(jsonText(a));
+    expect(fs.statSync(file!).mode & 0o777).toBe(0o600);
     fs.rmSync(file!);
-    expect(writeJsonFile({ ...a, instances: [] })).toBeUndefined();
+    expect(writeJsonFile({ ...a, instances: [] }, () => undefined)).toBeUndefined();
     expect(fs.existsSync(file!)).toBe(false);
   });
 

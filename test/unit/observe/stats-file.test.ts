@@ -48,14 +48,24 @@ describe('keepalived.stats', () => {
     );
   });
 
-  it('writes $TMPDIR/keepalived.stats, one block per instance in order', () => {
+  it('writes $TMPDIR/keepalived.stats 0600, one block per instance in order, replacing a planted link without following it', () => {
     process.env.TMPDIR = tempDir('stats');
-    const file = writeStatsFile([
-      { name: 'VI_1', stats: numbered },
-      { name: 'VI_2', stats: numbered },
-    ]);
+    const precious = path.join(process.env.TMPDIR, 'precious');
+    fs.writeFileSync(precious, 'precious\n');
+    fs.symlinkSync(precious, path.join(process.env.TMPDIR, 'keepalived.stats'));
+    const warnings: string[] = [];
+    const file = writeStatsFile(
+      [
+        { name: 'VI_1', stats: numbered },
+        { name: 'VI_2', stats: numbered },
+      ],
+      (m) => warnings.push(m),
+    );
     expect(file).toBe(path.join(process.env.TMPDIR, 'keepalived.stats'));
     const text = fs.readFileSync(file, 'utf8');
     expect(text.match(/^VRRP Instance: (\S+)$/gm)).toEqual(['VRRP Instance: VI_1', 'VRRP Instance: VI_2']);
+    expect(fs.lstatSync(file).mode & 0o777).toBe(0o600);
+    expect(fs.readFileSync(precious, 'utf8')).toBe('precious\n');
+    expect(warnings).toHaveLength(1);
   });
 });
