@@ -6,7 +6,7 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import type { CliOptions } from './cli-options.js';
 import { CHILD_ENV } from './child-env.js';
-import { permanentError } from './child-exit.js';
+import { childLauncher } from './child-launch.js';
 import { parseConfig } from './config/parse.js';
 import { keepalivedText, operatorText } from './config/diagnostics.js';
 import { reloadVerdict } from './config/reload-check.js';
@@ -22,8 +22,6 @@ import { VERSION } from './version.js';
 
 /** keepalived gives its children this long to stop before the parent kills them. */
 const CHILD_STOP_TIMEOUT_MS = 10_000;
-/** A child dying faster than this after its start is not restarted in a loop. */
-const RESPAWN_DELAY_MS = 1_000;
 
 interface Child {
   name: 'VRRP' | 'Healthcheck';
@@ -99,28 +97,7 @@ function checkReload(o: CliOptions, log: Logger, reloadCheckConfig: string | und
 
 function supervise(children: Child[], o: CliOptions, log: Logger, reloadCheckConfig: string | undefined): Promise<number> {
   let stopping = false;
-  const launch = (child: Child): void => {
-    const started = Date.now();
-    const p = child.start();
-    child.process = p;
-    log.info(`Starting ${child.name} child process, pid=${p.pid}`);
-    p.on('exit', (code, signal) => {
-      child.process = undefined;
-      if (stopping) return;
-      const permanent = permanentError(code);
-      if (permanent !== undefined) {
-        log.error(`${child.name} child process(${p.pid}) exited with permanent error ${permanent}. Terminating`);
-        void stop(code ?? 1);
-        return;
-      }
-      log.error(`${child.name} child process(${p.pid}) died: ${signal ?? `exited with status ${code}`}`);
-      if (o.dontRespawn) {
-        void stop();
-        return;
-      }
-      setTimeout(() => launch(child), Math.max(0, RESPAWN_DELAY_MS - (Date.now() - started)));
-    });
-  };
+  const launch = childLauncher({ log, dontRespawn: o.dontRespawn, stopping: () => stopping, stop: (status) => void stop(status) });
 
   let resolveExit: (code: number) => void = () => undefined;
   const exited = new Promise<number>((resolve) => (resolveExit = resolve));

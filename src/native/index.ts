@@ -154,8 +154,9 @@ export interface Vrrp6Socket {
   /** `destination` without a %zone: the socket's interface is the scope. */
   send(data: Buffer, destination: string, options?: Vrrp6SendOptions): void;
   /**
-   * Call `onReadable` from the event loop whenever a packet is pending (it should `receive()` until null),
-   * or with an error if polling failed. Replaces an earlier callback: libuv allows one watch per descriptor.
+   * Call `onReadable` from the event loop whenever a packet is pending (level-triggered: it may `receive()`
+   * a batch and return, and is called again on a later turn while packets are left), or with an error if
+   * polling failed. Replaces an earlier callback: libuv allows one watch per descriptor.
    */
   watch(onReadable: (error?: Error) => void): void;
   unwatch(): void;

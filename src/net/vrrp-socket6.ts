@@ -20,6 +20,15 @@ function ipv6(text: string, what: string): Uint8Array {
   return bytes;
 }
 
+/**
+ * Messages read per readable wake-up. keepalived reads until the socket is
+ * empty (or a VRID's second advert), which a flood never lets happen, and
+ * its own adverts stop. The addon's poll is level-triggered: what is left is
+ * read on the event loop's next turn, after the timers (the adverts) have
+ * run. 32 keeps a turn well under a millisecond and the reads cheap.
+ */
+export const MAX_MESSAGES_PER_WAKE = 32;
+
 const sameAddress = (a: Uint8Array, b: Uint8Array | undefined): boolean => b !== undefined && a.every((x, i) => b[i] === x);
 
 /**
@@ -43,7 +52,11 @@ export function openVrrpSocket6(options: AdvertSocketOptions, onPacket: (packet:
     if (error) return onError(error);
     try {
       // onPacket may close the socket: stop reading then
-      for (let p = socket.receive(); p; p = closed ? null : socket.receive()) deliver(p);
+      for (let n = 0; n < MAX_MESSAGES_PER_WAKE && !closed; n++) {
+        const p = socket.receive();
+        if (!p) break;
+        deliver(p);
+      }
     } catch (receiveError) {
       onError(receiveError as Error);
     }

@@ -6,6 +6,7 @@
  * unless asked for.
  */
 import { pino, type Logger as Pino } from 'pino';
+import { boundedWriter, MAX_QUEUED_LOG_BYTES } from './bounded-output.js';
 import { syslogFromEnvironment, syslogLogger } from './syslog.js';
 
 export type LogFields = Record<string, unknown>;
@@ -25,17 +26,23 @@ export interface LogOptions {
   console: boolean;
   /** -D */
   detail: boolean;
-  /** Where lines go; default syslog when the detaching parent asked for it, else stdout. */
+  /** Where lines go; default syslog when the detaching parent asked for it, else stdout, its queue bounded (bounded-output.ts). */
   write?: (line: string) => void;
 }
 
 export function createLogger(options: LogOptions): Logger {
   const syslog = options.write ? undefined : syslogFromEnvironment(process.env);
   if (syslog) return syslogLogger(syslog, options.detail);
-  const write = options.write ?? ((line: string) => process.stdout.write(line));
-  if (options.console) return consoleLogger(options.detail, write, {});
+  const write =
+    options.write ??
+    boundedWriter(process.stdout, MAX_QUEUED_LOG_BYTES, (dropped) => logger.warn(`${dropped} log lines dropped: the log output could not keep up`));
+  const logger = options.console ? consoleLogger(options.detail, write, {}) : jsonLogger(options.detail, write);
+  return logger;
+}
+
+function jsonLogger(detail: boolean, write: (line: string) => void): Logger {
   const destination = { write: (line: string) => write(line) };
-  return pinoLogger(pino({ base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime }, destination), options.detail);
+  return pinoLogger(pino({ base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime }, destination), detail);
 }
 
 function pinoLogger(p: Pino, detail: boolean): Logger {

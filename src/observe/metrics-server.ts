@@ -9,7 +9,9 @@
  */
 import * as http from 'node:http';
 import { Gauge, Registry } from 'prom-client';
+import { monotonicClock } from '../clock.js';
 import { requestMetrics, type IpcChannel } from './metrics-ipc.js';
+import { RateLimitedLog } from './rate-limited-log.js';
 
 export interface ListenAddress {
   /** Without brackets; '' for every address. */
@@ -37,7 +39,16 @@ export interface MetricsServerOptions {
   version: string;
   /** How long a child may take to answer (1 s by default). */
   timeoutMs?: number;
+  /** Connections held at once; more are closed as they come (64 by default: a scraper needs one or two). */
+  maxConnections?: number;
+  /** A connection idle this long, or whose request is not in by then, is closed (10 s by default). */
+  idleTimeoutMs?: number;
+  /** Errors of the listening socket once it listens (EMFILE on accept); without a listener they would end the process. */
+  onError?: (error: Error) => void;
 }
+
+const DEFAULT_MAX_CONNECTIONS = 64;
+const DEFAULT_IDLE_TIMEOUT_MS = 10_000;
 
 /**
  * Exposition texts joined, each metric family once: a family that comes
@@ -98,14 +109,30 @@ export class MetricsServer {
     return mergeExpositions([own, ...answers.filter((a): a is string => a !== undefined)]);
   }
 
+  /** Connections open now. */
+  connections(): Promise<number> {
+    const server = this.server;
+    if (!server) return Promise.resolve(0);
+    return new Promise((resolve, reject) => server.getConnections((error, count) => (error ? reject(error) : resolve(count))));
+  }
+
   /** Starts serving; rejects when the address cannot be bound. Resolves with the bound port. */
   listen(address: ListenAddress): Promise<number> {
-    const server = http.createServer((req, res) => void this.handle(req, res));
+    // Node's defaults (no connection cap, 60 s to send headers, checked every 30 s) let idle connections use up the parent's descriptors
+    const idleMs = this.options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+    const server = http.createServer(
+      { headersTimeout: idleMs, requestTimeout: 2 * idleMs, keepAliveTimeout: idleMs, connectionsCheckingInterval: Math.min(1000, idleMs) },
+      (req, res) => void this.handle(req, res),
+    );
+    server.maxConnections = this.options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    // with no 'timeout' listener, a socket idle this long is destroyed
+    server.setTimeout(idleMs);
     this.server = server;
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       server.listen({ host: address.host === '' ? undefined : address.host, port: address.port }, () => {
         server.off('error', reject);
+        server.on('error', (error) => this.options.onError?.(error));
         const bound = server.address();
         resolve(typeof bound === 'object' && bound !== null ? bound.port : address.port);
       });
@@ -155,7 +182,10 @@ export function startMetricsServer(
 ): MetricsServer | undefined {
   const address = listen === undefined ? undefined : parseListenAddress(listen);
   if (!address) return undefined;
-  const server = new MetricsServer(children, { version });
+  // accept errors repeat for every connection attempt while they last
+  const errors = new RateLimitedLog(monotonicClock, 10_000_000);
+  const onError = (error: Error): void => errors.write((error as NodeJS.ErrnoException).code ?? error.message, `Metrics server: ${error.message}`, (line) => log.error(line));
+  const server = new MetricsServer(children, { version, onError });
   server.listen(address).then(
     (port) => log.info(`Serving metrics on http://${address.host.includes(':') ? `[${address.host}]` : address.host || '*'}:${port}/metrics`),
     (error: Error) => log.error(`Cannot serve metrics on ${listen}: ${error.message}`),

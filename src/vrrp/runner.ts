@@ -5,6 +5,7 @@
  */
 import { formatIPv4 } from '../inet.js';
 import type { Logger } from '../observe/log.js';
+import { RateLimitedLog } from '../observe/rate-limited-log.js';
 import { outgoingAdverts, type SendCounters } from './advert-out.js';
 import { initialInstanceState, step, type FsmAction, type FsmEvent, type InstanceState, type TimerName } from './fsm.js';
 import { fifoLine, type NotifiedState } from './fsm-notify.js';
@@ -34,6 +35,9 @@ export interface RunnerPorts {
   /** Told of every state change of an instance (metrics: transitions, time to MASTER). */
   onStateChange?(instance: string, from: InstanceState['state'], to: InstanceState['state'], atUs: number): void;
 }
+
+/** How often a flood of one kind of bad packet on one instance gets a line. */
+const REJECTED_LOG_WINDOW_US = 10_000_000;
 
 export type InstanceCounter = RxCounter | 'advert_sent' | 'become_master' | 'release_master' | 'pri_zero_sent';
 
@@ -107,6 +111,8 @@ export class VrrpRunner {
   /** VIP additions and removals under way: shutdown waits for them. */
   private readonly pending = new Set<Promise<unknown>>();
   private stopped = false;
+  /** A flood of bad packets must not become a flood of lines: one per instance and reason per window, then a count. */
+  private readonly rejectedLog: RateLimitedLog;
   /** While stopping: the STOP scripts, which keepalived waits for (up to their kill time). */
   private stopScripts: Promise<void>[] | undefined;
 
@@ -114,6 +120,7 @@ export class VrrpRunner {
     settings: VrrpRunSettings,
     private readonly ports: RunnerPorts,
   ) {
+    this.rejectedLog = new RateLimitedLog(ports.clock, REJECTED_LOG_WINDOW_US);
     for (const run of settings.instances) {
       if (run.configFault !== undefined) {
         ports.log.info(`(${run.fsm.name}) ${run.configFault} - instance stays in FAULT`);
@@ -177,6 +184,7 @@ export class VrrpRunner {
     for (const name of this.standalone.keys()) this.deliver(name, { kind: 'shutdown' });
     for (const groupName of this.groups.keys()) this.groupEvent(groupName, { kind: 'shutdown' });
     this.stopped = true;
+    this.rejectedLog.close();
     for (const rt of this.runtimes.values()) for (const cancel of rt.timers.values()) cancel();
     await Promise.allSettled([...this.pending, ...stopScripts]);
     for (const { socket } of this.sockets.values()) socket.close();
@@ -573,11 +581,11 @@ export class VrrpRunner {
     const verdict = checkReceivedAdvert(packet, rt.run.receive, { ...rt.receive, checkAddresses });
     if (verdict.kind === 'reject' && verdict.reason === 'other-vrid') return;
     for (const counter of verdict.counters) rt.stats[counter]++;
-    const detailOnly = verdict.kind === 'reject' && verdict.detailOnly === true;
-    for (const line of verdict.logs) {
-      if (detailOnly) this.ports.log.detail(line);
-      else this.ports.log.info(line);
-    }
+    if (verdict.kind === 'reject') {
+      const log = this.ports.log;
+      const write = verdict.detailOnly === true ? (line: string) => log.detail(line) : (line: string) => log.info(line);
+      for (const line of verdict.logs) this.rejectedLog.write(`${name} ${verdict.reason}`, line, write);
+    } else for (const line of verdict.logs) this.ports.log.info(line);
     if (verdict.effects.ahSequence !== undefined) rt.receive.ahSequence = verdict.effects.ahSequence;
     if (verdict.effects.adoptOldUnicastChecksum) rt.receive.unicastChecksumCompat = 'auto';
     if (verdict.kind === 'accept') this.deliver(name, { kind: 'advert', advert: verdict.advert, src: verdict.src, valid: true });

@@ -107,6 +107,29 @@ describe('VrrpRunner on a simulated LAN', () => {
     expect(b.stats().advert_rcvd).toBe(0);
   });
 
+  it('logs a flood of refused adverts once per instance and reason per 10 s, with the count, and still counts each', async () => {
+    const lan = new Lan();
+    // VRRPv3 adverts every 10 ms, each with a broken checksum
+    const v3 = ' version 3\n advert_int 0.01';
+    const a = node(lan, 1, conf(150, v3));
+    const b = node(lan, 2, conf(100, v3));
+    lan.tamper = (packet) => {
+      const broken = packet.slice();
+      broken[26]! ^= 0xff;
+      return broken;
+    };
+    a.runner.start();
+    b.runner.start();
+    lan.clock.advance(25 * S);
+    const refusals = (): string[] => b.lines.filter((l) => l.startsWith('(VI_1) Invalid VRRPv3 checksum'));
+    expect(b.stats().chk_err).toBeGreaterThan(2000);
+    const [first, ...summaries] = refusals();
+    expect(summaries.map((l) => l.replace(/^.*\(/, '('))).toEqual([expect.stringMatching(/^\(\d+ more in the last 10 s\)$/), expect.stringMatching(/^\(\d+ more in the last 10 s\)$/)]);
+    await b.runner.stop();
+    const counted = [first, ...refusals().slice(1)].reduce((n, l) => n + Number(/\((\d+) more/.exec(l!)?.[1] ?? 1), 0);
+    expect(counted).toBe(b.stats().chk_err);
+  });
+
   it('elects with AH authentication and counts a wrong key as an authentication failure', () => {
     const ah = (pass: string) => ` authentication {\n  auth_type AH\n  auth_pass ${pass}\n }`;
     const lan = new Lan();
