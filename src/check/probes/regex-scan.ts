@@ -4,9 +4,10 @@
  * (4095 bytes), so each read costs a bounded amount of (linear-time) work
  * and the checker's event loop keeps turning between reads.
  *
- * Each attempt carries the last CARRY bytes of the previous one, so a match
- * of up to CARRY bytes is found wherever it lies (keepalived keeps a partial
- * match for up to its whole buffer). A match that touches the end of an
+ * Each attempt carries the last REGEX_CARRY bytes of the previous one, the
+ * first of them as context only, so a match shorter than REGEX_CARRY bytes is
+ * found wherever it lies (keepalived keeps a partial match for up to its
+ * whole buffer, and drops it beyond). A match that touches the end of an
  * attempt before the response has ended waits for the next attempt, as its
  * `$` or `\b` may depend on what follows. Offsets count from the first byte
  * of the response, headers included, as keepalived's do. Only the first
@@ -15,7 +16,7 @@
 import type { CompiledRegex } from '../../config/check/http-regex.js';
 
 /** keepalived's MAX_BUFFER_LENGTH less the NUL it appends. */
-export const REGEX_WINDOW = 4095;
+const REGEX_WINDOW = 4095;
 const STEP = 1024;
 export const REGEX_CARRY = REGEX_WINDOW - STEP;
 export const REGEX_SUBJECT_MAX = 1 << 20;
