@@ -7,6 +7,8 @@ import { fork, spawn, type ChildProcess } from 'node:child_process';
 import type { CliOptions } from './cli-options.js';
 import { CHILD_ENV } from './child-env.js';
 import { childLauncher } from './child-launch.js';
+import { ChildLiveness, type WatchedChild } from './child-liveness.js';
+import { monotonicClock } from './clock.js';
 import { parseConfig } from './config/parse.js';
 import { keepalivedText, operatorText } from './config/diagnostics.js';
 import { reloadVerdict } from './config/reload-check.js';
@@ -22,6 +24,9 @@ import { VERSION } from './version.js';
 
 /** keepalived gives its children this long to stop before the parent kills them. */
 const CHILD_STOP_TIMEOUT_MS = 10_000;
+/** Each child is pinged this often and killed (so restarted) after this long without an answer. */
+const LIVENESS_INTERVAL_MS = 1_000;
+const LIVENESS_TIMEOUT_MS = 10_000;
 
 interface Child {
   name: 'VRRP' | 'Healthcheck';
@@ -105,6 +110,7 @@ function supervise(children: Child[], o: CliOptions, log: Logger, reloadCheckCon
     if (stopping) return;
     stopping = true;
     clearInterval(watchdog);
+    liveness.stop();
     clearInterval(keepRunning);
     notifySystemd('STOPPING=1');
     log.info('Stopping');
@@ -135,7 +141,8 @@ function supervise(children: Child[], o: CliOptions, log: Logger, reloadCheckCon
   const metrics = startMetricsServer(o.metricsListen, children.map((c) => ({ name: c.name.toLowerCase(), channel: () => c.process })), log, VERSION);
   log.info('Startup complete');
   notifySystemd('READY=1');
-  const watchdog = startWatchdog();
+  const liveness = watchChildren(children, log);
+  const watchdog = startWatchdog(() => liveness.allAnswering());
   // with no child to wait for (nothing configured), keepalived still runs until stopped
   const keepRunning = setInterval(() => undefined, 1 << 30);
   return exited;
@@ -166,12 +173,32 @@ function notifySystemd(state: string): void {
   }
 }
 
-/** WatchdogSec=: systemd sets WATCHDOG_USEC (and WATCHDOG_PID); ping at half the period. */
-function startWatchdog(): NodeJS.Timeout | undefined {
+/** WatchdogSec=: systemd sets WATCHDOG_USEC (and WATCHDOG_PID); ping at half the period, while the children answer. */
+function startWatchdog(childrenAnswer: () => boolean): NodeJS.Timeout | undefined {
   const usec = Number(process.env.WATCHDOG_USEC);
   const pid = process.env.WATCHDOG_PID;
   if (!Number.isFinite(usec) || usec <= 0 || (pid !== undefined && Number(pid) !== process.pid)) return undefined;
-  return setInterval(() => notifySystemd('WATCHDOG=1'), Math.max(1, Math.floor(usec / 2000)));
+  return setInterval(() => childrenAnswer() && notifySystemd('WATCHDOG=1'), Math.max(1, Math.floor(usec / 2000)));
+}
+
+/** A child whose event loop stops answering is killed; its exit handler restarts it (unless -R). */
+function watchChildren(children: readonly Child[], log: Logger): Pick<ChildLiveness<WatchedChild>, 'allAnswering' | 'stop'> {
+  const watched = children.map((c) => ({
+    name: c.name,
+    running: () => (c.process?.pid !== undefined && c.process.connected ? { pid: c.process.pid, channel: c.process } : undefined),
+    kill: (pid: number) => c.process?.pid === pid && c.process.kill('SIGKILL'),
+  }));
+  const liveness = new ChildLiveness(watched, {
+    clock: monotonicClock,
+    intervalMs: LIVENESS_INTERVAL_MS,
+    timeoutMs: LIVENESS_TIMEOUT_MS,
+    onSilent: (child, pid, silentMs) => {
+      log.error(`${child.name} child process(${pid}) not responding for ${Math.floor(silentMs / 1000)} seconds: killing it`);
+      child.kill(pid);
+    },
+  });
+  liveness.start();
+  return liveness;
 }
 
 function stopChild(child: Child): Promise<void> {

@@ -265,7 +265,7 @@ export async function runGenhash(argv: readonly string[], io: GenhashIo = { stdo
       connection,
       ...(req.ssl && { tls: { secureContext: tls.createSecureContext(), ...(servername !== undefined && { servername }) } }),
       request: buildRequest(req.url, req.protocol, connection.dst, req.vhost),
-      want: { digest: true, subject: false, body: req.verbose },
+      want: { digest: true, body: req.verbose },
     },
     new AbortController().signal,
   );

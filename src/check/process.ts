@@ -18,6 +18,7 @@ import { TrackFileWatcher } from '../notify/track-file-watcher.js';
 import { createLogger, type Logger } from '../observe/log.js';
 import { CheckMetrics, type RealServerSource } from '../observe/check-metrics.js';
 import { answerMetricsRequests } from '../observe/metrics-ipc.js';
+import { answerPings } from '../child-liveness.js';
 import { claimPidFile, removePidFile } from '../pid-file.js';
 import { applyConfiguredUmask } from '../umask.js';
 import type { Probe } from './probe.js';
@@ -35,6 +36,8 @@ import { CheckerRunner } from './runner.js';
 
 export async function runCheckerProcess(o: CliOptions): Promise<number> {
   const log = createLogger({ console: o.logConsole, detail: o.logDetail }).child({ process: 'checker' });
+  // answered from the start (an idle checker without IPVS too): a child that never answers is taken for stuck and killed
+  answerPings(process);
   let { config } = parseConfig(o.configFile, { configId: o.configId, testMode: false });
   const claim = claimPidFile(o.checkersPidFile, (m) => log.warn(m));
   if ('heldBy' in claim) {

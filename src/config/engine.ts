@@ -109,6 +109,11 @@ export class Ctx {
     this.engine.reporter.log(message);
   }
 
+  /** keepalived-ts's own remark (never changes the exit code), at this line unless told another. */
+  notice(message: string, loc: Location = this.loc): void {
+    this.engine.reporter.notice?.(message, loc);
+  }
+
   /** Number readers that report at this line. */
   get num(): NumberReader {
     return new NumberReader(this, this.engine.testMode);

@@ -26,6 +26,7 @@ import { writeDataFile, type VrrpDumpInput } from '../observe/data-file.js';
 import { writeJsonFile, watchSigJson } from '../observe/json-file.js';
 import { createLogger } from '../observe/log.js';
 import { answerMetricsRequests } from '../observe/metrics-ipc.js';
+import { answerPings } from '../child-liveness.js';
 import { VrrpMetrics } from '../observe/vrrp-metrics.js';
 import { dumpFilePath, writeStatsFile } from '../observe/stats-file.js';
 import { claimPidFile, removePidFile } from '../pid-file.js';
@@ -36,6 +37,8 @@ import type { TrackChange } from './track.js';
 
 export async function runVrrpProcess(o: CliOptions): Promise<number> {
   const log = createLogger({ console: o.logConsole, detail: o.logDetail }).child({ process: 'vrrp' });
+  // answered from the start: a child that never answers is taken for stuck and killed
+  answerPings(process);
   // replaced at each SIGHUP that brings a usable configuration
   let { config } = parseConfig(o.configFile, { configId: o.configId, testMode: false });
   if (config.vrrp.fatal !== undefined) {

@@ -10,28 +10,25 @@
  * hold it forever; here the whole rest of the response shares one timer, as
  * keepalived's SSL reader already does.
  *
- * The regex is a JavaScript RegExp standing in for PCRE2: caseless,
- * multiline, dotall and utf map to flags i, m, s and u, firstline is
- * honoured, other options are ignored, and PCRE-only syntax fails to
- * compile (the url then fails). It runs over the response from its first
- * byte, headers included, as keepalived's does, but only over its first
- * MiB; keepalived streams the whole response through partial matches.
+ * The regex runs on a linear-time engine (config/check/http-regex.ts) over
+ * the response as it is read (regex-scan.ts). A pattern that engine cannot
+ * run fails its url whether or not regex_no_match is set.
  */
 import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import * as tls from 'node:tls';
+import { compileHttpRegex } from '../../config/check/http-regex.js';
 import type { Checker, Connection, HttpUrl, SslContext } from '../../config/check/model.js';
 import { serverName } from '../pool.js';
 import type { Probe, ProbeResult } from '../probe.js';
 import { connect, converse, type ConnectFailure, type TlsOptions } from './connect.js';
+import { RegexScan } from './regex-scan.js';
 
 type HttpChecker = Extract<Checker, { type: 'HTTP_GET' | 'SSL_GET' }>;
-type Regex = NonNullable<HttpUrl['regex']>;
 
 /** keepalived's receive buffer less its terminating NUL: a header not ended within it reads as no data. */
 const HEADER_MAX = 4095;
-const SUBJECT_MAX = 1 << 20;
 
 /** check_http.c's request_template: the Host is the virtualhost, else the connect address and port. */
 export function buildRequest(path: string, protocol: HttpChecker['httpProtocol'], dst: Connection['dst'], vhost: string | undefined): string {
@@ -53,8 +50,6 @@ export interface Response {
   readonly digest?: string;
   /** The bytes that were hashed (genhash -v). */
   readonly body?: Buffer;
-  /** The response from its first byte, capped, for the regex. */
-  readonly subject?: Buffer;
 }
 
 export type FetchResult =
@@ -70,7 +65,9 @@ export interface FetchSpec {
   readonly connection: Connection;
   readonly tls?: TlsOptions;
   readonly request: string;
-  readonly want: { readonly digest: boolean; readonly subject: boolean; readonly body: boolean };
+  readonly want: { readonly digest: boolean; readonly body: boolean };
+  /** Fed every byte of the response, from its first. */
+  readonly regex?: RegexScan;
 }
 
 /** extract_status_code: the 3 digits after the first space, followed by a space. */
@@ -103,8 +100,6 @@ export async function fetchUrl(spec: FetchSpec, signal: AbortSignal): Promise<Fe
   return converse<FetchResult>(c.socket, signal, { kind: 'aborted' }, (s) => {
     const hash = spec.want.digest ? createHash('md5') : undefined;
     const hashed: Buffer[] = [];
-    const subject: Buffer[] = [];
-    let subjectLength = 0;
     let head = Buffer.alloc(0);
     let header: Buffer | undefined;
     let status = 0;
@@ -132,17 +127,13 @@ export async function fetchUrl(spec: FetchSpec, signal: AbortSignal): Promise<Fe
         status,
         ...(hash && { digest: hash.digest('hex') }),
         ...(spec.want.body && { body: Buffer.concat(hashed) }),
-        ...(spec.want.subject && { subject: Buffer.concat(subject) }),
       },
     });
 
     c.socket.on('data', (chunk: Buffer) => {
       if (!received) s.arm(timeoutMs, { kind: 'error', reason: secure ? 'Timeout SSL read' : 'Timeout HTTP read' });
       received = true;
-      if (spec.want.subject && subjectLength < SUBJECT_MAX) {
-        subject.push(chunk.subarray(0, SUBJECT_MAX - subjectLength));
-        subjectLength += Math.min(chunk.length, SUBJECT_MAX - subjectLength);
-      }
+      spec.regex?.feed(chunk);
       if (header) return feedBody(chunk);
       head = Buffer.concat([head, chunk]);
       const window = head.subarray(0, HEADER_MAX);
@@ -167,36 +158,6 @@ export async function fetchUrl(spec: FetchSpec, signal: AbortSignal): Promise<Fe
     s.arm(timeoutMs, { kind: 'error', reason: 'Timeout WEB read' });
     c.socket.write(spec.request);
   });
-}
-
-const compiled = new WeakMap<Regex, RegExp | null>();
-const REGEX_FLAGS: Readonly<Record<string, string>> = { caseless: 'i', multiline: 'm', dotall: 's', utf: 'u' };
-
-function compile(regex: Regex): RegExp | null {
-  let re = compiled.get(regex);
-  if (re !== undefined) return re;
-  const flags = [...new Set(regex.options.map((o) => REGEX_FLAGS[o] ?? ''))].join('');
-  try {
-    re = new RegExp(regex.pattern, `${flags}g`);
-  } catch {
-    re = null;
-  }
-  compiled.set(regex, re);
-  return re;
-}
-
-/** check_regex over the whole subject: the first match at or after min_offset must start before max_offset. */
-export function regexMatches(regex: Regex, subject: Buffer): boolean {
-  const re = compile(regex);
-  if (!re) return false;
-  const text = subject.toString(regex.options.includes('utf') ? 'utf8' : 'latin1');
-  re.lastIndex = regex.minOffset;
-  const m = re.exec(text);
-  if (!m) return false;
-  if (regex.maxOffset && m.index >= regex.maxOffset) return false;
-  // firstline: the match starts no later than the first newline after where matching starts.
-  const nl = text.indexOf('\n', regex.minOffset);
-  return !(regex.options.includes('firstline') && nl >= 0 && m.index > nl);
 }
 
 /** url → checker → real server → virtual server, as http_request_thread picks the Host. */
@@ -232,13 +193,16 @@ export function makeHttpProbe(secureContext: tls.SecureContext = tls.createSecur
     const fail = (reason: string): ProbeResult => ({ ok: false, message: `${reason} server ${name}.` });
     const lines: string[] = [];
     for (const url of checker.urls) {
+      const compiled = url.regex && compileHttpRegex(url.regex);
+      const scan = url.regex && compiled?.ok ? new RegexScan(compiled, url.regex) : undefined;
       const servername = checker.enableSni ? sniName(url, checker, vs.virtualhost) : undefined;
       const r = await fetchUrl(
         {
           connection: checker.connection,
           ...(checker.type === 'SSL_GET' && { tls: { secureContext, ...(servername !== undefined && { servername }) } }),
           request: buildRequest(url.path, checker.httpProtocol, checker.connection.dst, hostVhost(url, checker, rs.virtualhost, vs.virtualhost)),
-          want: { digest: url.digest !== undefined, subject: url.regex !== undefined, body: false },
+          want: { digest: url.digest !== undefined, body: false },
+          ...(scan && { regex: scan }),
         },
         signal,
       );
@@ -271,7 +235,7 @@ export function makeHttpProbe(secureContext: tls.SecureContext = tls.createSecur
         what = 'MD5 digest';
       }
       if (url.regex) {
-        if (regexMatches(url.regex, res.subject!) === url.regex.noMatch) return fail('Regex match failed');
+        if (!scan || scan.finish() === url.regex.noMatch) return fail('Regex match failed');
         what = 'Regex match';
       }
       lines.push(`${what} success to ${name} url(${url.path})`);

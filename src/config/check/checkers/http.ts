@@ -6,6 +6,7 @@ import { splitScriptWords } from '../../words.js';
 import type { CheckCtx } from '../context.js';
 import type { CheckerDraft } from '../draft.js';
 import type { HttpUrl } from '../model.js';
+import { regexRemark } from '../http-regex.js';
 import { commonCheckerKeywords, connectionUsable, queueChecker, setRetry } from './common.js';
 
 const STATUS_MIN = 100;
@@ -79,7 +80,7 @@ export function httpCheckKeyword(c: CheckCtx, type: 'HTTP_GET' | 'SSL_GET'): Key
     return v;
   };
   // keepalived keeps the pending regex and its options outside the url (they survive a url dropped for no path).
-  let pendingRegex: string | undefined;
+  let pendingRegex: { pattern: string; loc: Location } | undefined;
   let pendingOptions: string[] = [];
 
   const urlKeywords: Keyword[] = [
@@ -139,7 +140,7 @@ export function httpCheckKeyword(c: CheckCtx, type: 'HTTP_GET' | 'SSL_GET'): Key
         const split = splitScriptWords(ctx.raw);
         if (!split.ok) return ctx.report(ConfigErr.UnmatchedQuote, split.error);
         if (split.words.length !== 2) return ctx.log('regex missing or too many fields');
-        pendingRegex = split.words[1];
+        pendingRegex = { pattern: split.words[1]!, loc: ctx.loc };
       },
     },
     {
@@ -182,7 +183,7 @@ export function httpCheckKeyword(c: CheckCtx, type: 'HTTP_GET' | 'SSL_GET'): Key
   }
 
   /** url_check: a url needs a path; default status codes; regex settings need a regex. */
-  const closeUrl = (): void => {
+  const closeUrl = (ctx: Ctx): void => {
     const h = http();
     const u = h?.urls[h.urls.length - 1];
     if (!h || !u) return;
@@ -194,13 +195,15 @@ export function httpCheckKeyword(c: CheckCtx, type: 'HTTP_GET' | 'SSL_GET'): Key
     if (u.status.size === 0) for (let code = 200; code <= 299; code++) u.status.add(code);
     if (pendingRegex !== undefined) {
       u.regex = {
-        pattern: pendingRegex,
+        pattern: pendingRegex.pattern,
         options: pendingOptions,
         noMatch: u.regexNoMatch,
         minOffset: u.regexMinOffset,
         maxOffset: u.regexMaxOffset,
         useStack: u.regexUseStack,
       };
+      const remark = regexRemark(u.regex);
+      if (remark) ctx.notice(remark, pendingRegex.loc);
       pendingRegex = undefined;
     } else if (pendingOptions.length || u.regexNoMatch || u.regexMinOffset || u.regexMaxOffset || u.regexUseStack) {
       c.env.log('regex parameters specified without regex');
