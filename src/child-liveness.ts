@@ -64,6 +64,8 @@ interface Watch {
   channel: IpcChannel;
   lastAnswerUs: number;
   reported: boolean;
+  /** It has answered once: its own code runs (bin/keepalived-ts has set its SIGUSR1 listener). */
+  answered: boolean;
   onMessage: (message: unknown) => void;
 }
 
@@ -100,6 +102,14 @@ export class ChildLiveness<C extends WatchedChild> {
     });
   }
 
+  /**
+   * Whether the child's running process has answered a ping: until then a signal must not be passed on to it
+   * (Node's default SIGUSR1 starts its inspector, a root debugger on 127.0.0.1:9229; SIGUSR2 and SIGRTMIN+2 end it).
+   */
+  hasAnswered(child: C): boolean {
+    return this.current(child)?.answered === true;
+  }
+
   private tick(): void {
     const now = this.opts.clock.nowUs();
     const seq = ++this.seq;
@@ -127,8 +137,11 @@ export class ChildLiveness<C extends WatchedChild> {
       channel: proc.channel,
       lastAnswerUs: this.opts.clock.nowUs(),
       reported: false,
+      answered: false,
       onMessage: (message) => {
-        if (isPong(message)) fresh.lastAnswerUs = this.opts.clock.nowUs();
+        if (!isPong(message)) return;
+        fresh.lastAnswerUs = this.opts.clock.nowUs();
+        fresh.answered = true;
       },
     };
     proc.channel.on('message', fresh.onMessage);

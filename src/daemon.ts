@@ -57,7 +57,8 @@ export function runDaemon(o: CliOptions, argv: readonly string[]): Promise<numbe
     return 1;
   }
   const children: Child[] = [];
-  const child = (name: Child['name'], which: string): Child => ({ name, start: () => fork(process.argv[1]!, argv, { env: { ...process.env, [CHILD_ENV]: which } }) });
+  const execArgv = [...process.execArgv, ...inspectorSignalOff()];
+  const child = (name: Child['name'], which: string): Child => ({ name, start: () => fork(process.argv[1]!, argv, { execArgv, env: { ...process.env, [CHILD_ENV]: which } }) });
   // as keepalived: a subsystem's child runs only when the configuration has something for it
   const { vrrp, check } = parsed.config;
   if (!o.checkOnly && (vrrp.instances.length > 0 || o.vrrpOnly)) children.push(child('VRRP', 'vrrp'));
@@ -131,17 +132,18 @@ function supervise(children: Child[], o: CliOptions, log: Logger, reloadCheckCon
     if (verdict.reload) for (const c of children) c.process?.kill('SIGHUP');
     notifySystemd('READY=1');
   });
+  const { liveness, ready } = watchChildren(children, log);
   for (const signal of ['SIGUSR1', 'SIGUSR2'] as const) {
     process.on(signal, () => {
-      for (const c of children) c.process?.kill(signal);
+      for (const c of children) if (ready(c)) c.process?.kill(signal);
     });
   }
-  forwardSigJson(children, log);
+  forwardSigJson(children, ready, log);
   for (const child of children) launch(child);
   const metrics = startMetricsServer(o.metricsListen, children.map((c) => ({ name: c.name.toLowerCase(), channel: () => c.process })), log, VERSION);
   log.info('Startup complete');
   notifySystemd('READY=1');
-  const liveness = watchChildren(children, log);
+  liveness.start();
   const watchdog = startWatchdog(() => liveness.allAnswering());
   // with no child to wait for (nothing configured), keepalived still runs until stopped
   const keepRunning = setInterval(() => undefined, 1 << 30);
@@ -152,16 +154,25 @@ function supervise(children: Child[], o: CliOptions, log: Logger, reloadCheckCon
  * keepalived's SIGJSON (SIGRTMIN+2) goes to the VRRP child only. Node cannot watch a real-time signal
  * (and its default action ends the process): the native addon does, for as long as the parent runs.
  */
-function forwardSigJson(children: readonly Child[], log: Logger): void {
+function forwardSigJson(children: readonly Child[], ready: (child: Child) => boolean, log: Logger): void {
   try {
     const signum = sigrtmin() + 2;
     watchSignal(signum, () => {
       // ChildProcess.kill only takes the signals Node names; process.kill passes a number on
-      for (const c of children) if (c.name === 'VRRP' && c.process?.pid !== undefined) process.kill(c.process.pid, signum);
+      for (const c of children) if (c.name === 'VRRP' && c.process?.pid !== undefined && ready(c)) process.kill(c.process.pid, signum);
     });
   } catch (error) {
     log.warn(`SIGRTMIN+2 (keepalived.json) cannot be watched: ${(error as Error).message}`);
   }
+}
+
+/**
+ * `--disable-sigusr1` where the runtime has it (Node 22.14 / 23.7 on): a child's SIGUSR1 then never starts the
+ * inspector, not even before bin/keepalived-ts has set its listener.
+ */
+function inspectorSignalOff(): string[] {
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+  return (major === 22 && minor >= 14) || (major === 23 && minor >= 7) || major >= 24 ? ['--disable-sigusr1'] : [];
 }
 
 /** sd_notify when started by systemd with Type=notify; a failure to reach it is not fatal. */
@@ -182,13 +193,22 @@ function startWatchdog(childrenAnswer: () => boolean): NodeJS.Timeout | undefine
 }
 
 /** A child whose event loop stops answering is killed; its exit handler restarts it (unless -R). */
-function watchChildren(children: readonly Child[], log: Logger): Pick<ChildLiveness<WatchedChild>, 'allAnswering' | 'stop'> {
-  const watched = children.map((c) => ({
-    name: c.name,
-    running: () => (c.process?.pid !== undefined && c.process.connected ? { pid: c.process.pid, channel: c.process } : undefined),
-    kill: (pid: number) => c.process?.pid === pid && c.process.kill('SIGKILL'),
-  }));
-  const liveness = new ChildLiveness(watched, {
+interface KillableChild extends WatchedChild {
+  kill(pid: number): void;
+}
+
+function watchChildren(children: readonly Child[], log: Logger): { liveness: ChildLiveness<KillableChild>; ready: (child: Child) => boolean } {
+  const watched = new Map<Child, KillableChild>(
+    children.map((c) => [
+      c,
+      {
+        name: c.name,
+        running: () => (c.process?.pid !== undefined && c.process.connected ? { pid: c.process.pid, channel: c.process } : undefined),
+        kill: (pid: number) => void (c.process?.pid === pid && c.process.kill('SIGKILL')),
+      },
+    ]),
+  );
+  const liveness = new ChildLiveness([...watched.values()], {
     clock: monotonicClock,
     intervalMs: LIVENESS_INTERVAL_MS,
     timeoutMs: LIVENESS_TIMEOUT_MS,
@@ -197,8 +217,7 @@ function watchChildren(children: readonly Child[], log: Logger): Pick<ChildLiven
       child.kill(pid);
     },
   });
-  liveness.start();
-  return liveness;
+  return { liveness, ready: (child) => liveness.hasAnswered(watched.get(child)!) };
 }
 
 function stopChild(child: Child): Promise<void> {

@@ -60,10 +60,26 @@ function watch(names: string[]) {
     timeoutMs: 10_000,
     onSilent: (child, pid, silentMs) => silent.push(`${child.name} ${pid} ${silentMs}`),
   });
-  return { clock, procs, silent, liveness };
+  return { clock, procs, silent, liveness, children };
 }
 
 describe('ChildLiveness', () => {
+  it('a process counts as ready for signals only once it has answered a ping, and again after a restart', () => {
+    const w = watch(['VRRP']);
+    const first = new FakeChild(101);
+    first.freeze();
+    w.procs.set('VRRP', first);
+    w.liveness.start();
+    expect(w.liveness.hasAnswered(w.children[0]!)).toBe(false);
+    first.thaw();
+    expect(w.liveness.hasAnswered(w.children[0]!)).toBe(true);
+    const restarted = new FakeChild(102);
+    restarted.freeze();
+    w.procs.set('VRRP', restarted);
+    expect(w.liveness.hasAnswered(w.children[0]!)).toBe(false);
+    w.liveness.stop();
+  });
+
   it('pings each running child every interval; children that answer are never reported', () => {
     const w = watch(['VRRP', 'Healthcheck']);
     const vrrp = new FakeChild(101);
