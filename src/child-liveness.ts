@@ -53,8 +53,10 @@ export interface WatchedChild {
 export interface LivenessOptions<C extends WatchedChild> {
   readonly clock: Clock;
   readonly intervalMs: number;
-  /** Silence after which a child counts as stuck; a new process gets this long to answer its first ping. */
+  /** Silence after which a child counts as stuck. */
   readonly timeoutMs: number;
+  /** How long a new process has to answer its first ping (it loads its code and reads the configuration first). */
+  readonly startupMs: number;
   /** Called once per stuck process. */
   readonly onSilent: (child: C, pid: number, silentMs: number) => void;
 }
@@ -98,8 +100,12 @@ export class ChildLiveness<C extends WatchedChild> {
     const now = this.opts.clock.nowUs();
     return this.children.every((child) => {
       const w = this.current(child);
-      return !w || now - w.lastAnswerUs < this.opts.timeoutMs * 1000;
+      return !w || now - w.lastAnswerUs < this.allowedSilenceUs(w);
     });
+  }
+
+  private allowedSilenceUs(w: Watch): number {
+    return (w.answered ? this.opts.timeoutMs : this.opts.startupMs) * 1000;
   }
 
   /**
@@ -117,7 +123,7 @@ export class ChildLiveness<C extends WatchedChild> {
       const w = this.current(child);
       if (!w) continue;
       const silentUs = now - w.lastAnswerUs;
-      if (silentUs >= this.opts.timeoutMs * 1000 && !w.reported) {
+      if (silentUs >= this.allowedSilenceUs(w) && !w.reported) {
         w.reported = true;
         this.opts.onSilent(child, w.pid, Math.round(silentUs / 1000));
       }

@@ -27,6 +27,8 @@ const CHILD_STOP_TIMEOUT_MS = 10_000;
 /** Each child is pinged this often and killed (so restarted) after this long without an answer. */
 const LIVENESS_INTERVAL_MS = 1_000;
 const LIVENESS_TIMEOUT_MS = 10_000;
+/** A new child's first answer comes once its code has loaded (slow on an emulated CPU: seconds). */
+const LIVENESS_STARTUP_MS = 60_000;
 
 interface Child {
   name: 'VRRP' | 'Healthcheck';
@@ -212,6 +214,7 @@ function watchChildren(children: readonly Child[], log: Logger): { liveness: Chi
     clock: monotonicClock,
     intervalMs: LIVENESS_INTERVAL_MS,
     timeoutMs: LIVENESS_TIMEOUT_MS,
+    startupMs: LIVENESS_STARTUP_MS,
     onSilent: (child, pid, silentMs) => {
       log.error(`${child.name} child process(${pid}) not responding for ${Math.floor(silentMs / 1000)} seconds: killing it`);
       child.kill(pid);

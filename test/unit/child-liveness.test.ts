@@ -58,6 +58,7 @@ function watch(names: string[]) {
     clock,
     intervalMs: 1000,
     timeoutMs: 10_000,
+    startupMs: 30_000,
     onSilent: (child, pid, silentMs) => silent.push(`${child.name} ${pid} ${silentMs}`),
   });
   return { clock, procs, silent, liveness, children };
@@ -128,6 +129,30 @@ describe('ChildLiveness', () => {
     respawned.freeze();
     w.clock.advance(10 * SECOND);
     expect(w.silent).toEqual(['Healthcheck 102 10000', 'Healthcheck 103 10000']);
+  });
+
+  it('a new process has the start-up allowance for its first answer, then the timeout', () => {
+    const w = watch(['Healthcheck']);
+    const loading = new FakeChild(201);
+    loading.freeze();
+    w.procs.set('Healthcheck', loading);
+    w.liveness.start();
+    w.clock.advance(29 * SECOND);
+    expect(w.silent).toEqual([]);
+    expect(w.liveness.allAnswering()).toBe(true);
+    loading.thaw();
+    loading.freeze();
+    w.clock.advance(9 * SECOND);
+    expect(w.silent).toEqual([]);
+    w.clock.advance(1 * SECOND);
+    expect(w.silent).toEqual(['Healthcheck 201 10000']);
+
+    const neverAnswers = new FakeChild(202);
+    neverAnswers.freeze();
+    w.procs.set('Healthcheck', neverAnswers);
+    w.clock.advance(31 * SECOND);
+    expect(w.silent).toEqual(['Healthcheck 201 10000', 'Healthcheck 202 30000']);
+    expect(w.liveness.allAnswering()).toBe(false);
   });
 
   it('a child that was only slow is not reported once it answers again', () => {
