@@ -16,7 +16,7 @@ import { createLogger, type Logger } from './observe/log.js';
 import { SYSLOG_FACILITY_ENV } from './observe/syslog.js';
 import { parseListenAddress, startMetricsServer } from './observe/metrics-server.js';
 import { sdNotify, sigrtmin, watchSignal } from './native/index.js';
-import { claimPidFile, removePidFile } from './pid-file.js';
+import { claimPidFileAtStart, removePidFile } from './pid-file.js';
 import { writeFileSafely } from './safe-file.js';
 import { applyConfiguredUmask } from './umask.js';
 import { VERSION } from './version.js';
@@ -49,15 +49,7 @@ export function runDaemon(o: CliOptions, argv: readonly string[]): Promise<numbe
     log.error(`--metrics-listen: '${o.metricsListen}' is not HOST:PORT (an IPv6 host in brackets: [::1]:9165)`);
     return 1;
   }
-  const claim = claimPidFile(o.pidFile, (m) => log.warn(m));
-  if ('heldBy' in claim) {
-    log.error(`daemon is already running (pid ${claim.heldBy} in ${o.pidFile})`);
-    return 1;
-  }
-  if ('error' in claim) {
-    log.error(claim.error);
-    return 1;
-  }
+  if (!claimPidFileAtStart(o.pidFile, 'daemon is', log)) return 1;
   const children: Child[] = [];
   const execArgv = [...process.execArgv, ...inspectorSignalOff()];
   const child = (name: Child['name'], which: string): Child => ({ name, start: () => fork(process.argv[1]!, argv, { execArgv, env: { ...process.env, [CHILD_ENV]: which } }) });

@@ -25,6 +25,14 @@ export function claimPidFile(file: string, warn: (message: string) => void): Pid
   return { claimed: true };
 }
 
+/** claimPidFile for a process's start: true when ours, else says why not (`who`: keepalived's name for the holder). */
+export function claimPidFileAtStart(file: string, who: string, log: { warn(m: string): void; error(m: string): void }): boolean {
+  const claim = claimPidFile(file, (m) => log.warn(m));
+  if ('heldBy' in claim) log.error(`${who} already running (pid ${claim.heldBy} in ${file})`);
+  else if ('error' in claim) log.error(claim.error);
+  return 'claimed' in claim;
+}
+
 /** Removes the file only while it still names this process (unlink removes a link, never its target). */
 export function removePidFile(file: string): void {
   if (livePid(file) !== process.pid) return;

@@ -19,7 +19,7 @@ import { createLogger, type Logger } from '../observe/log.js';
 import { CheckMetrics, type RealServerSource } from '../observe/check-metrics.js';
 import { answerMetricsRequests } from '../observe/metrics-ipc.js';
 import { answerPings } from '../child-liveness.js';
-import { claimPidFile, removePidFile } from '../pid-file.js';
+import { claimPidFileAtStart, removePidFile } from '../pid-file.js';
 import { applyConfiguredUmask } from '../umask.js';
 import type { Probe } from './probe.js';
 import { dnsProbe } from './probes/dns.js';
@@ -39,15 +39,7 @@ export async function runCheckerProcess(o: CliOptions): Promise<number> {
   // answered from the start (an idle checker without IPVS too): a child that never answers is taken for stuck and killed
   answerPings(process);
   let { config } = parseConfig(o.configFile, { configId: o.configId, testMode: false });
-  const claim = claimPidFile(o.checkersPidFile, (m) => log.warn(m));
-  if ('heldBy' in claim) {
-    log.error(`Checker child already running (pid ${claim.heldBy} in ${o.checkersPidFile})`);
-    return 1;
-  }
-  if ('error' in claim) {
-    log.error(claim.error);
-    return 1;
-  }
+  if (!claimPidFileAtStart(o.checkersPidFile, 'Checker child', log)) return 1;
   const opened = await openNetlinkPort();
   if (!opened.ok) {
     // keepalived's checker stays up without IPVS (and so is not respawned in a loop)

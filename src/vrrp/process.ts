@@ -29,7 +29,7 @@ import { answerMetricsRequests } from '../observe/metrics-ipc.js';
 import { answerPings } from '../child-liveness.js';
 import { VrrpMetrics } from '../observe/vrrp-metrics.js';
 import { dumpFilePath, writeStatsFile } from '../observe/stats-file.js';
-import { claimPidFile, removePidFile } from '../pid-file.js';
+import { claimPidFileAtStart, removePidFile } from '../pid-file.js';
 import { applyConfiguredUmask } from '../umask.js';
 import { VrrpRunner } from './runner.js';
 import { vrrpSettingsFromConfig, type VrrpRunSettings } from './settings-from-config.js';
@@ -48,15 +48,7 @@ export async function runVrrpProcess(o: CliOptions): Promise<number> {
   }
   let settings = vrrpSettingsFromConfig(config);
   for (const problem of settings.problems) log.warn(problem);
-  const claim = claimPidFile(o.vrrpPidFile, (m) => log.warn(m));
-  if ('heldBy' in claim) {
-    log.error(`VRRP child already running (pid ${claim.heldBy} in ${o.vrrpPidFile})`);
-    return 1;
-  }
-  if ('error' in claim) {
-    log.error(claim.error);
-    return 1;
-  }
+  if (!claimPidFileAtStart(o.vrrpPidFile, 'VRRP child', log)) return 1;
   log.info('Registering Kernel netlink reflector');
   const clock = monotonicClock;
   const interfaces = await openInterfaceTable((error) => log.error(`Netlink: ${error.message}`));
