@@ -18,6 +18,7 @@ node_abi=$("$node" -p process.versions.modules)
 node_major=$("$node" -p 'process.versions.node.split(".")[0]')
 node_next_major=$((node_major + 1))
 release="1.node${node_major}"
+deb_version="${version}-1+node${node_major}"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/keepalived-ts-package.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -64,7 +65,7 @@ install -D -m 0644 packaging/keepalived-ts.8 "$tree/usr/share/man/man8/keepalive
 gzip -9n "$tree/usr/share/man/man8/keepalived-ts.8"
 
 fill() {
-  sed -e "s|@VERSION@|$version|g" -e "s|@RELEASE@|$release|g" -e "s|@NODE_MAJOR@|$node_major|g" \
+  sed -e "s|@VERSION@|$version|g" -e "s|@RELEASE@|$release|g" -e "s|@DEB_VERSION@|$deb_version|g" -e "s|@NODE_MAJOR@|$node_major|g" \
     -e "s|@NODE_NEXT_MAJOR@|$node_next_major|g" -e "s|@NODE_VERSION@|$node_version|g" -e "s|@NODE_ABI@|$node_abi|g" \
     -e "s|@STAGE@|${2:-}|g" -e "s|@INSTALLED_SIZE@|${3:-}|g" "$1"
 }
@@ -80,7 +81,7 @@ install -D -m 0644 packaging/defaults.deb "$deb/usr/share/keepalived-ts/defaults
 mkdir -p "$deb/DEBIAN"
 fill packaging/deb/control.in "" "$(du -sk --exclude=DEBIAN "$deb" | cut -f1)" >"$deb/DEBIAN/control"
 install -m 0755 packaging/deb/postinst packaging/deb/prerm packaging/deb/postrm "$deb/DEBIAN/"
-dpkg-deb --root-owner-group -Zxz --build "$deb" "$out/keepalived-ts_${version}-${release/./+}_amd64.deb" >/dev/null
+dpkg-deb --root-owner-group -Zxz --build "$deb" "$out/keepalived-ts_${deb_version}_amd64.deb" >/dev/null
 
 # .rpm: RHEL's unit path
 rpmroot="$work/rpm-root"
