@@ -40,7 +40,8 @@ import type { CheckConfig } from '../../src/config/check/model.js';
 import { parseConfig } from '../../src/config/parse.js';
 import { fakeSystem } from '../unit/config/check-helpers.js';
 import { IPVS_VECTORS } from '../unit/ipvs/vectors.js';
-import { prepareKernel, requireVmOrSkip, runInVm } from './vm.js';
+import { requireLayerOrSkip } from '../setup/layer.js';
+import { prepareKernel, runInVm } from './vm.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const GUEST = path.join(import.meta.dirname, 'checker-daemon-guest.mjs');
@@ -200,7 +201,7 @@ type GuestRecord =
   | { step: 'case'; case: string; ms: number }
   | { step: 'log'; case: string; lines: string[] };
 
-describe.skipIf(!requireVmOrSkip())('checker daemon against IPVS in a VM', () => {
+describe.skipIf(!requireLayerOrSkip('vm'))('checker daemon against IPVS in a VM', () => {
   it('programs what keepalived programmed, follows real servers down and back, adopts a table, and clears it on SIGTERM', () => {
     if (!fs.existsSync(BUILT)) throw new Error(`${BUILT} missing: run npm run build first`);
     const kernel = prepareKernel();

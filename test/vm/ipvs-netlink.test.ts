@@ -9,7 +9,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { IPVS_VECTORS } from '../unit/ipvs/vectors.js';
-import { prepareKernel, requireVmOrSkip, runInVm } from './vm.js';
+import { requireLayerOrSkip } from '../setup/layer.js';
+import { prepareKernel, runInVm } from './vm.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const GUEST = path.join(import.meta.dirname, 'ipvs-netlink-guest.mjs');
@@ -54,7 +55,7 @@ type Step =
   | { step: 'flush'; before: number; failure?: unknown; left: string; leftDumped: number }
   | { step: 'open'; failure: unknown };
 
-describe.skipIf(!requireVmOrSkip())('IPVS netlink port in a VM', () => {
+describe.skipIf(!requireLayerOrSkip('vm'))('IPVS netlink port in a VM', () => {
   it('reconciles every vector table into the kernel, reads it back and removes it', () => {
     if (!fs.existsSync(BUILT)) throw new Error(`${BUILT} missing: run npm run build first`);
     const kernel = prepareKernel();
