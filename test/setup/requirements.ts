@@ -10,10 +10,10 @@ export const LAYERS: readonly Layer[] = ['netns', 'vm'];
 
 export type PackageManager = 'apt-get' | 'dnf';
 
-/** A command a layer runs, and the package that provides it per package manager (none: cannot be installed there). */
+/** A command a layer runs, and the package that provides it: Debian's, and dnf's where dnf has one. */
 export interface Requirement {
   readonly command: string;
-  readonly packages: Readonly<Partial<Record<PackageManager, string>>>;
+  readonly packages: { readonly 'apt-get': string; readonly dnf?: string };
 }
 
 const both = (command: string, pkg: string): Requirement => ({ command, packages: { 'apt-get': pkg, dnf: pkg } });
@@ -34,8 +34,8 @@ export const REQUIREMENTS: Readonly<Record<Layer, readonly Requirement[]>> = {
     both('cpio', 'cpio'),
     both('ipvsadm', 'ipvsadm'),
     { command: 'ip', packages: { 'apt-get': 'iproute2', dnf: 'iproute' } },
-    { command: 'apt-get', packages: {} },
-    { command: 'dpkg', packages: {} },
+    { command: 'apt-get', packages: { 'apt-get': 'apt' } },
+    { command: 'dpkg', packages: { 'apt-get': 'dpkg' } },
   ],
 };
 
@@ -56,11 +56,11 @@ export type Plan =
 export const missingCommands = (layer: Layer, host: Host): string[] =>
   REQUIREMENTS[layer].filter((r) => !host.has(r.command)).map((r) => r.command);
 
-/** Debian's names, where a command has no package for the machine's manager or there is none. */
+/** The packages for `commands`: the manager's names, Debian's where it has none or there is no manager. */
 function packagesFor(layer: Layer, commands: readonly string[], manager: PackageManager | undefined): string[] {
   const names = REQUIREMENTS[layer]
     .filter((r) => commands.includes(r.command))
-    .map((r) => r.packages[manager ?? 'apt-get'] ?? r.packages['apt-get'] ?? r.command);
+    .map((r) => r.packages[manager ?? 'apt-get'] ?? r.packages['apt-get']);
   return [...new Set(names)];
 }
 
@@ -83,9 +83,9 @@ export function planLayer(layer: Layer, host: Host): Plan {
     const need = missing.length ? `; it also needs ${missing.join(', ')} (as root: ${howTo})` : '';
     return cannotRun(layer, `not root (run the tests as root${need})`, host);
   }
-  const installable = manager !== undefined && REQUIREMENTS[layer].every((r) => !missing.includes(r.command) || r.packages[manager] !== undefined);
-  if (!manager || !installable) {
-    const where = manager ? `${manager} cannot provide ${missing.filter((c) => !REQUIREMENTS[layer].find((r) => r.command === c)?.packages[manager]).join(', ')}` : 'no apt-get or dnf to install them';
+  const unprovided = manager ? REQUIREMENTS[layer].filter((r) => missing.includes(r.command) && !r.packages[manager]).map((r) => r.command) : missing;
+  if (!manager || unprovided.length > 0) {
+    const where = manager ? `${manager} cannot provide ${unprovided.join(', ')}` : 'no apt-get or dnf to install them';
     return cannotRun(layer, `missing ${missing.join(', ')} and ${where} (on Debian or Ubuntu: ${installCommand('apt-get', packagesFor(layer, missing, 'apt-get'))})`, host);
   }
   return { kind: 'install', manager, packages, line: `test set-up: installing ${packages.join(' ')} for the ${layer} tests (${manager})` };
