@@ -31,7 +31,7 @@ export const REQUIREMENTS: Readonly<Record<Layer, readonly Requirement[]>> = {
     { command: 'qemu-system-x86_64', packages: { 'apt-get': 'qemu-system-x86', dnf: 'qemu-system-x86-core' } },
     { command: 'busybox', packages: { 'apt-get': 'busybox-static', dnf: 'busybox' } },
     both('depmod', 'kmod'),
-    both('cpio', 'cpio'),
+    both('gzip', 'gzip'), // the initramfs: busybox cpio | gzip
     both('ipvsadm', 'ipvsadm'),
     { command: 'ip', packages: { 'apt-get': 'iproute2', dnf: 'iproute' } },
     { command: 'apt-get', packages: { 'apt-get': 'apt' } },
