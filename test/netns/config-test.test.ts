@@ -13,6 +13,7 @@ import { Netns, requireNetnsOrSkip } from './netns.js';
 
 const CLI = path.resolve(import.meta.dirname, '../../bin/keepalived-ts');
 const run = requireNetnsOrSkip() && corpusAvailable();
+if (!corpusAvailable()) console.warn(`keepalived corpus not found at ${CORPUS_DIR}: keepalived -t agreement tests skipped`);
 const CONCURRENCY = 4;
 
 function exitCodeIn(ns: Netns, cmd: string, args: string[]): Promise<number | null> {

@@ -4,22 +4,20 @@
  * Outside CI a machine without them skips the layer; in CI it fails loudly.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { isCi } from '../setup/host.js';
+import { requireLayerOrSkip } from '../setup/layer.js';
 
-export function netnsUnavailableReason(): string | undefined {
-  if (process.getuid?.() !== 0) return 'not root';
-  const r = spawnSync('ip', ['netns', 'list']);
-  if (r.error || r.status !== 0) return 'iproute2 `ip netns` not usable';
-  return undefined;
-}
-
-/** In CI the layer must run; elsewhere it may skip with a reason. */
-export function requireNetnsOrSkip(): boolean {
-  const why = netnsUnavailableReason();
+/** Root and `ip netns`: enough for a test that only needs a namespace (the unit layer's native tests). */
+export function requireNamespacesOrSkip(): boolean {
+  const why = process.getuid?.() !== 0 ? 'not root' : spawnSync('ip', ['netns', 'list']).status !== 0 ? 'iproute2 `ip netns` not usable' : undefined;
   if (!why) return true;
-  if (process.env.CI) throw new Error(`netns test layer cannot run in CI: ${why}`);
-  console.warn(`netns tests skipped: ${why}`);
+  if (isCi(process.env)) throw new Error(`namespace tests cannot run in CI: ${why}`);
+  console.warn(`namespace tests skipped: ${why}`);
   return false;
 }
+
+/** The netns layer: what test/setup decided (installed what was missing, or skipped with one line). */
+export const requireNetnsOrSkip = (): boolean => requireLayerOrSkip('netns');
 
 export class Netns {
   readonly name: string;

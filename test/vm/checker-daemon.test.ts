@@ -40,7 +40,8 @@ import type { CheckConfig } from '../../src/config/check/model.js';
 import { parseConfig } from '../../src/config/parse.js';
 import { fakeSystem } from '../unit/config/check-helpers.js';
 import { IPVS_VECTORS } from '../unit/ipvs/vectors.js';
-import { prepareKernel, requireVmOrSkip, runInVm } from './vm.js';
+import { requireLayerOrSkip } from '../setup/layer.js';
+import { prepareKernel, runInVm } from './vm.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const GUEST = path.join(import.meta.dirname, 'checker-daemon-guest.mjs');
@@ -147,9 +148,7 @@ const OPTIONAL: Case[] = [
   { name: 'fwmark_dr_wlc', why: 'a fwmark virtual server with DR real servers (port 0); fwmark also in vsg_nat_wrr', steps: [START, STOP] },
 ];
 
-const available = fs.existsSync(IPVS_VECTORS);
-const cases = available ? [...CASES, ...(process.env.KATS_VM_ALL_CASES ? OPTIONAL : [])].filter((c) => fs.existsSync(path.join(IPVS_VECTORS, c.name, 'keepalived.conf'))) : [];
-if (!available) console.warn(`checker daemon vm test skipped: no vectors in ${IPVS_VECTORS}`);
+const cases = [...CASES, ...(process.env.KATS_VM_ALL_CASES ? OPTIONAL : [])];
 
 function checkConfig(name: string): CheckConfig {
   return parseConfig('keepalived.conf', { cwd: path.join(IPVS_VECTORS, name), system: fakeSystem(), testMode: true, randomSeed: 1 }).config.check;
@@ -202,7 +201,7 @@ type GuestRecord =
   | { step: 'case'; case: string; ms: number }
   | { step: 'log'; case: string; lines: string[] };
 
-describe.skipIf(cases.length === 0 || !requireVmOrSkip())('checker daemon against IPVS in a VM', () => {
+describe.skipIf(!requireLayerOrSkip('vm'))('checker daemon against IPVS in a VM', () => {
   it('programs what keepalived programmed, follows real servers down and back, adopts a table, and clears it on SIGTERM', () => {
     if (!fs.existsSync(BUILT)) throw new Error(`${BUILT} missing: run npm run build first`);
     const kernel = prepareKernel();

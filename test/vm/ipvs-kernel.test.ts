@@ -3,9 +3,10 @@
  * folder run keepalived-ts there and compare `ipvsadm -Sn` with keepalived's.
  */
 import { describe, expect, it } from 'vitest';
-import { prepareKernel, requireVmOrSkip, runInVm } from './vm.js';
+import { requireLayerOrSkip } from '../setup/layer.js';
+import { prepareKernel, runInVm } from './vm.js';
 
-describe.skipIf(!requireVmOrSkip())('IPVS in a VM', () => {
+describe.skipIf(!requireLayerOrSkip('vm'))('IPVS in a VM', () => {
   it('loads ip_vs with its schedulers and programs a service', () => {
     const kernel = prepareKernel();
     const r = runInVm(

@@ -9,16 +9,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { IPVS_VECTORS } from '../unit/ipvs/vectors.js';
-import { prepareKernel, requireVmOrSkip, runInVm } from './vm.js';
+import { requireLayerOrSkip } from '../setup/layer.js';
+import { prepareKernel, runInVm } from './vm.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const GUEST = path.join(import.meta.dirname, 'ipvs-netlink-guest.mjs');
 const BUILT = path.join(ROOT, 'dist/src/ipvs/netlink-port.js');
 
-const cases = fs.existsSync(IPVS_VECTORS)
-  ? fs.readdirSync(IPVS_VECTORS).filter((d) => fs.existsSync(path.join(IPVS_VECTORS, d, 'expected-ipvsadm-Sn.txt'))).sort()
-  : [];
-if (cases.length === 0) console.warn(`ipvs netlink vm test skipped: no vectors in ${IPVS_VECTORS}`);
+const cases = fs.readdirSync(IPVS_VECTORS).filter((d) => fs.existsSync(path.join(IPVS_VECTORS, d, 'expected-ipvsadm-Sn.txt'))).sort();
 
 // The vectors' addresses: IPVS only accepts destinations it can route to.
 const SETUP = [
@@ -57,7 +55,7 @@ type Step =
   | { step: 'flush'; before: number; failure?: unknown; left: string; leftDumped: number }
   | { step: 'open'; failure: unknown };
 
-describe.skipIf(cases.length === 0 || !requireVmOrSkip())('IPVS netlink port in a VM', () => {
+describe.skipIf(!requireLayerOrSkip('vm'))('IPVS netlink port in a VM', () => {
   it('reconciles every vector table into the kernel, reads it back and removes it', () => {
     if (!fs.existsSync(BUILT)) throw new Error(`${BUILT} missing: run npm run build first`);
     const kernel = prepareKernel();

@@ -8,11 +8,12 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { hostOf } from '../setup/host.js';
+import { installCommand, planLayer } from '../setup/requirements.js';
 
 const CACHE = '/var/cache/kats-vm';
 const INIT = path.join(import.meta.dirname, 'init.sh');
 const BOOT_MODULES = ['virtio_ring', 'virtio', 'virtio_pci_legacy_dev', 'virtio_pci_modern_dev', 'virtio_pci', 'netfs', 'fscache', '9pnet', '9pnet_virtio', '9p'];
-const NEEDED_COMMANDS = ['qemu-system-x86_64', 'busybox', 'depmod', 'dpkg', 'apt-get', 'ipvsadm'];
 
 export interface Kernel {
   readonly version: string;
@@ -20,19 +21,12 @@ export interface Kernel {
   readonly initrd: string;
 }
 
+/** Why the VM cannot run here, installing nothing (bench/vm-boot.ts asks; the tests go through test/setup/layer.ts). */
 export function vmUnavailableReason(): string | undefined {
-  if (process.getuid?.() !== 0) return 'not root';
-  for (const c of NEEDED_COMMANDS) if (spawnSync('sh', ['-c', `command -v ${c}`]).status !== 0) return `${c} not installed`;
-  return undefined;
-}
-
-/** In CI the layer must run; elsewhere it may skip with a reason. */
-export function requireVmOrSkip(): boolean {
-  const why = vmUnavailableReason();
-  if (!why) return true;
-  if (process.env.CI) throw new Error(`vm test layer cannot run in CI: ${why}`);
-  console.warn(`vm tests skipped: ${why}`);
-  return false;
+  const plan = planLayer('vm', hostOf());
+  if (plan.kind === 'ready') return undefined;
+  if (plan.kind === 'install') return `missing ${plan.packages.join(' ')} (${installCommand(plan.manager, plan.packages)})`;
+  return plan.kind === 'skip' ? plan.line : plan.message;
 }
 
 function kernelPackage(): string {

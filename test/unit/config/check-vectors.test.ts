@@ -1,5 +1,5 @@
 /**
- * The IPVS vectors (../shared/vectors/ipvs/*): configurations keepalived
+ * The IPVS vectors (test/fixtures/ipvs/*): configurations keepalived
  * 2.2.7 programmed into a real kernel, with the resulting `ipvsadm -Sn`.
  * Each must parse cleanly, and the model must carry everything that table
  * is made of: the checker's desired table, built from the model alone with
@@ -12,16 +12,16 @@ import { applyHealth, desiredTable, realServerId, startCheckers } from '../../..
 import { parseConfig } from '../../../src/config/parse.js';
 import { renderIpvsadm } from '../../../src/ipvs/ipvsadm.js';
 import type { Table } from '../../../src/ipvs/table.js';
-import { IPVS_VECTORS as VECTORS, tableOf } from '../ipvs/vectors.js';
+import { IPVS_VECTORS as VECTORS, ipvsCases, tableOf } from '../ipvs/vectors.js';
 import { fakeSystem } from './check-helpers.js';
 
-const cases = fs.existsSync(VECTORS) ? fs.readdirSync(VECTORS).filter((d) => fs.existsSync(path.join(VECTORS, d, 'keepalived.conf'))) : [];
+const cases = ipvsCases;
 
 /** `ipvsadm -Sn` prints no thresholds. */
 const withoutThresholds = (table: Table): Table =>
   table.map((e) => ({ ...e, destinations: e.destinations.map((d) => ({ ...d, upperThreshold: 0, lowerThreshold: 0 })) }));
 
-describe.skipIf(cases.length === 0)('IPVS vectors', () => {
+describe('IPVS vectors', () => {
   it.each(cases)('%s parses cleanly into the table keepalived programmed', (name) => {
     const dir = path.join(VECTORS, name);
     const r = parseConfig('keepalived.conf', { cwd: dir, system: fakeSystem(), testMode: true, randomSeed: 1 });

@@ -16,9 +16,9 @@ import type { SystemPort } from '../../../src/config/system.js';
 import { CORPUS_DIR, corpusAvailable, loadVerdicts, modeBSystem, runCorpusFile } from '../../config/corpus.js';
 import { fakeSystem, vs } from './check-helpers.js';
 import { stripLocations } from './strip-locations.js';
+import { IPVS_VECTORS, ipvsCases } from '../ipvs/vectors.js';
 import { tempDir } from '../../tmp.js';
 
-const VECTORS_DIR = '/work/shared/vectors/ipvs';
 const tmp = tempDir('check-write');
 let written = 0;
 
@@ -68,10 +68,9 @@ describe.skipIf(!corpusAvailable())('writeCheck on the corpus', () => {
 if (!corpusAvailable()) console.log(`writeCheck corpus round trip skipped: no corpus at ${CORPUS_DIR}`);
 
 describe('writeCheck on the IPVS vectors', () => {
-  const dirs = fs.existsSync(VECTORS_DIR) ? fs.readdirSync(VECTORS_DIR).filter((d) => fs.existsSync(path.join(VECTORS_DIR, d, 'keepalived.conf'))) : [];
-  it.skipIf(dirs.length === 0).each(dirs)('%s reads back', (dir) => {
+  it.each(ipvsCases)('%s reads back', (dir) => {
     const sys = modeBSystem();
-    const c = parseConfig(path.join(VECTORS_DIR, dir, 'keepalived.conf'), { system: sys, testMode: true, randomSeed: 1 }).config;
+    const c = parseConfig(path.join(IPVS_VECTORS, dir, 'keepalived.conf'), { system: sys, testMode: true, randomSeed: 1 }).config;
     expect(c.check.virtualServers.length).toBeGreaterThan(0);
     expect(checkReadBack(c, sys)).toEqual(stripLocations(c.check));
   });

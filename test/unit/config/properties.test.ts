@@ -78,6 +78,8 @@ function mutate(text: string, ms: Array<{ kind: string; at: number; length?: num
   return t;
 }
 
+if (!corpusAvailable()) console.warn(`keepalived corpus not found at ${CORPUS_DIR}: mutated corpus tests skipped`);
+
 describe.skipIf(!corpusAvailable())('mutated corpus files', () => {
   const files = corpusAvailable()
     ? loadVerdicts()

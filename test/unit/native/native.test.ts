@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openPacketSocket, openVrrp6Socket, sdNotify } from '../../../src/native/index.js';
-import { Netns, requireNetnsOrSkip } from '../../netns/netns.js';
+import { Netns, requireNamespacesOrSkip } from '../../netns/netns.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const PEER = path.join(import.meta.dirname, 'netns-peer.mjs');
@@ -115,7 +115,7 @@ interface Link {
   address: string;
 }
 
-describe.skipIf(!requireNetnsOrSkip())('in a namespace: veth va <-> peer0', () => {
+describe.skipIf(!requireNamespacesOrSkip())('in a namespace: veth va <-> peer0', () => {
   let ns: Netns;
   let va: Link;
   let peer: Link;
