@@ -51,8 +51,9 @@ export function runDaemon(o: CliOptions, argv: readonly string[]): Promise<numbe
   }
   if (!claimPidFileAtStart(o.pidFile, 'daemon is', log)) return 1;
   const children: Child[] = [];
-  const execArgv = [...process.execArgv, ...inspectorSignalOff()];
-  const child = (name: Child['name'], which: string): Child => ({ name, start: () => fork(process.argv[1]!, argv, { execArgv, env: { ...process.env, [CHILD_ENV]: which } }) });
+  // Never --disable-sigusr1 (Node 22.14+): it leaves SIGUSR1 blocked, so the dump listener would never run.
+  // The parent passing signals only to children that answered a ping keeps their inspector shut instead.
+  const child = (name: Child['name'], which: string): Child => ({ name, start: () => fork(process.argv[1]!, argv, { env: { ...process.env, [CHILD_ENV]: which } }) });
   // as keepalived: a subsystem's child runs only when the configuration has something for it
   const { vrrp, check } = parsed.config;
   if (!o.checkOnly && (vrrp.instances.length > 0 || o.vrrpOnly)) children.push(child('VRRP', 'vrrp'));
@@ -158,15 +159,6 @@ function forwardSigJson(children: readonly Child[], ready: (child: Child) => boo
   } catch (error) {
     log.warn(`SIGRTMIN+2 (keepalived.json) cannot be watched: ${(error as Error).message}`);
   }
-}
-
-/**
- * `--disable-sigusr1` where the runtime has it (Node 22.14 / 23.7 on): a child's SIGUSR1 then never starts the
- * inspector, not even before bin/keepalived-ts has set its listener.
- */
-function inspectorSignalOff(): string[] {
-  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
-  return (major === 22 && minor >= 14) || (major === 23 && minor >= 7) || major >= 24 ? ['--disable-sigusr1'] : [];
 }
 
 /** sd_notify when started by systemd with Type=notify; a failure to reach it is not fatal. */
