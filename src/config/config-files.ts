@@ -15,6 +15,12 @@ export const INCLUDE_M = 0x02;
 export const INCLUDE_W = 0x04;
 export const INCLUDE_B = 0x08;
 
+/**
+ * keepalived holds every file of the include stack open, so a file that includes itself stops at its open-file
+ * limit (RLIMIT_NOFILE, 1024 by default, less what it already has open) with "open problem (Too many open files)".
+ */
+export const MAX_OPEN_INCLUDES = 1000;
+
 export interface FilesHost {
   report(cls: ConfigErr, message: string, hint?: string): void;
   /** Plain log lines that keepalived prints without an error class. */
@@ -157,6 +163,10 @@ export class ConfigFiles {
         continue;
       }
       const abs = path.resolve(file.baseDir, p);
+      if (this.stack.length > MAX_OPEN_INCLUDES) {
+        this.fileError(INCLUDE_R, `Configuration file '${p}' open problem (Too many open files) - skipping`);
+        continue;
+      }
       let content: string;
       try {
         const st = fs.statSync(abs);

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigErr } from '../../../src/config/diagnostics.js';
+import { MAX_OPEN_INCLUDES } from '../../../src/config/config-files.js';
 import { LineReader } from '../../../src/config/reader.js';
 import { tempDir } from '../../tmp.js';
 
@@ -113,6 +114,11 @@ describe('replicators', () => {
 });
 
 describe('include', () => {
+  it('a file that includes itself stops at the open-file limit, as keepalived does, instead of looping', () => {
+    const { lines, reports } = readAll({ 'keepalived.conf': 'top\ninclude keepalived.conf\n' });
+    expect(lines).toEqual(Array(MAX_OPEN_INCLUDES).fill('top'));
+    expect(reports).toEqual([{ cls: ConfigErr.Ok, message: "Configuration file 'keepalived.conf' open problem (Too many open files) - skipping" }]);
+  });
   it('reads globbed, brace-expanded includes relative to the including file, naming them', () => {
     const { lines, locs } = readAll({
       'keepalived.conf': 'top\ninclude conf.d/*.conf\nlast\n',
