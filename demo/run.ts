@@ -99,6 +99,16 @@ function haveCommand(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 }
 
+/** What the demo needs besides root: iproute2, installed (one line says so) where apt-get or dnf is at hand. */
+function ensureIproute2(): boolean {
+  if (haveCommand('ip')) return true;
+  const install = haveCommand('apt-get') ? ['apt-get', 'install', '-y', '-qq', '--no-install-recommends', 'iproute2'] : haveCommand('dnf') ? ['dnf', 'install', '-y', '-q', 'iproute'] : undefined;
+  if (!install) return false;
+  say(`installing ${install.at(-1)} for the demo (${install[0]})`);
+  spawnSync(install[0]!, install.slice(1), { stdio: 'ignore' });
+  return haveCommand('ip');
+}
+
 /**
  * Starts keepalived-ts on a director as an operator would (one daemon: the
  * VRRP child, and the checker child when there are virtual servers), in the
@@ -392,8 +402,9 @@ async function main(): Promise<number> {
     say('Nothing was done.');
     return 1;
   }
-  if (!haveCommand('ip') || spawnSync('ip', ['netns', 'list']).status !== 0) {
-    say('This demo needs iproute2 (`ip`) with network namespace support. Nothing was done.');
+  if (!ensureIproute2() || spawnSync('ip', ['netns', 'list']).status !== 0) {
+    say('This demo needs iproute2 (`ip`) with network namespace support: apt-get install iproute2 (or dnf install iproute).');
+    say('Nothing was done.');
     return 1;
   }
   const ipvs = ipvsAvailable();
