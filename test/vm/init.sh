@@ -22,6 +22,12 @@ mount -t tmpfs tmp /host/tmp
 mount -t tmpfs run /host/run
 mkdir -p /host$OUT
 mount -t 9p -o trans=virtio,version=9p2000.L out /host$OUT || echo "VM: out mount failed"
+# a checkout under /tmp or /run, hidden by the tmpfs above, comes on a share of its own
+REPO=$(sed -n 's/.*kats_repo=\([^ ]*\).*/\1/p' /proc/cmdline)
+if [ -n "$REPO" ]; then
+  mkdir -p /host$REPO
+  mount -t 9p -o trans=virtio,version=9p2000.L,ro${CACHE:+,cache=$CACHE} repo /host$REPO || echo "VM: repo mount failed"
+fi
 # The kernel's module requests (ip_vs_rr, …) must use the host's modprobe and module tree.
 printf '#!/bin/sh\nexec chroot /host /sbin/modprobe "$@"\n' > /bin/host-modprobe
 chmod +x /bin/host-modprobe

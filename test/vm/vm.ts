@@ -13,6 +13,9 @@ import { installCommand, planLayer } from '../setup/requirements.js';
 
 const CACHE = '/var/cache/kats-vm';
 const INIT = path.join(import.meta.dirname, 'init.sh');
+const PACKAGE_ROOT = path.resolve(import.meta.dirname, '../..');
+/** The guest mounts fresh tmpfs here (see init.sh): a checkout below them is shared into the guest on its own. */
+const GUEST_TMPFS = ['/tmp/', '/run/'];
 const BOOT_MODULES = ['virtio_ring', 'virtio', 'virtio_pci_legacy_dev', 'virtio_pci_modern_dev', 'virtio_pci', 'netfs', 'fscache', '9pnet', '9pnet_virtio', '9p'];
 
 export interface Kernel {
@@ -103,6 +106,7 @@ export interface VmOptions {
 /** Boot the kernel, run `script` (sh) chrooted into this machine's root, and return its output. */
 export function runInVm(kernel: Kernel, script: string, timeoutMs = 180_000, options: VmOptions = {}): VmRun {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'kats-vm-'));
+  const shareRepo = GUEST_TMPFS.some((dir) => PACKAGE_ROOT.startsWith(dir));
   try {
     fs.writeFileSync(path.join(out, 'cmd.sh'), script);
     const r = spawnSync(
@@ -111,9 +115,10 @@ export function runInVm(kernel: Kernel, script: string, timeoutMs = 180_000, opt
         '-accel', 'tcg', '-m', '1024', '-nographic', '-no-reboot', '-nic', 'none',
         ...(options.cpus && options.cpus > 1 ? ['-smp', String(options.cpus)] : []),
         '-kernel', kernel.vmlinuz, '-initrd', kernel.initrd,
-        '-append', `console=ttyS0 quiet panic=-1 kats_out=${out}${options.hostCache ? ` kats_cache=${options.hostCache}` : ''}`,
+        '-append', `console=ttyS0 quiet panic=-1 kats_out=${out}${options.hostCache ? ` kats_cache=${options.hostCache}` : ''}${shareRepo ? ` kats_repo=${PACKAGE_ROOT}` : ''}`,
         '-virtfs', 'local,path=/,mount_tag=host,security_model=passthrough,readonly=on,multidevs=remap',
         '-virtfs', `local,path=${out},mount_tag=out,security_model=passthrough`,
+        ...(shareRepo ? ['-virtfs', `local,path=${PACKAGE_ROOT},mount_tag=repo,security_model=passthrough,readonly=on,multidevs=remap`] : []),
       ],
       { encoding: 'utf8', timeout: timeoutMs },
     );
