@@ -7,19 +7,11 @@
  */
 import { pino, type Logger as Pino } from 'pino';
 import { boundedWriter, MAX_QUEUED_LOG_BYTES } from './bounded-output.js';
+import { consoleTime } from './log-time.js';
+import type { LogFields, Logger } from './logger.js';
 import { syslogFromEnvironment, syslogLogger } from './syslog.js';
 
-export type LogFields = Record<string, unknown>;
-
-export interface Logger {
-  info(message: string, fields?: LogFields): void;
-  /** Only with -D/--log-detail. */
-  detail(message: string, fields?: LogFields): void;
-  warn(message: string, fields?: LogFields): void;
-  error(message: string, fields?: LogFields): void;
-  /** The same logger with fields on every line (e.g. the process name). */
-  child(fields: LogFields): Logger;
-}
+export type { LogFields, Logger } from './logger.js';
 
 export interface LogOptions {
   /** -l: readable lines instead of JSON. */
@@ -69,12 +61,4 @@ function consoleLogger(detail: boolean, write: (line: string) => void, base: Log
     error: line,
     child: (fields) => consoleLogger(detail, write, { ...base, ...fields }),
   };
-}
-
-const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
-export function consoleTime(d: Date): string {
-  const two = (n: number): string => String(n).padStart(2, '0');
-  return `${DAYS[d.getDay()]} ${MONTHS[d.getMonth()]} ${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())} ${d.getFullYear()}`;
 }

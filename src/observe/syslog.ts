@@ -8,7 +8,8 @@
  */
 import { CHILD_ENV } from '../child-env.js';
 import { syslogSend } from '../native/index.js';
-import type { Logger } from './log.js';
+import { syslogTime } from './log-time.js';
+import type { Logger } from './logger.js';
 
 /** Set by the parent that detaches: the facility code the background daemon and its children log with. */
 export const SYSLOG_FACILITY_ENV = 'KEEPALIVED_TS_SYSLOG_FACILITY';
@@ -45,13 +46,9 @@ export function syslogFromEnvironment(env: NodeJS.ProcessEnv): SyslogOptions | u
   return { ident: syslogIdent(env), facility: Number(value) };
 }
 
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
 /** glibc's `<PRI>Mmm dd hh:mm:ss ident[pid]: message` (local time, day padded with a space). */
 export function syslogLine(priority: number, at: Date, ident: string, pid: number, message: string): string {
-  const two = (n: number): string => String(n).padStart(2, '0');
-  const stamp = `${MONTHS[at.getMonth()]} ${String(at.getDate()).padStart(2, ' ')} ${two(at.getHours())}:${two(at.getMinutes())}:${two(at.getSeconds())}`;
-  return `<${priority}>${stamp} ${ident}[${pid}]: ${message}`;
+  return `<${priority}>${syslogTime(at)} ${ident}[${pid}]: ${message}`;
 }
 
 export function syslogLogger(options: SyslogOptions, detail: boolean): Logger {

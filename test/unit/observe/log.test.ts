@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { consoleTime, createLogger } from '../../../src/observe/log.js';
+import { createLogger } from '../../../src/observe/log.js';
+import { consoleTime } from '../../../src/observe/log-time.js';
 
 function capture(console: boolean, detail: boolean) {
   const lines: string[] = [];
