@@ -8,7 +8,7 @@
  * the supervisor restarts it), and the parent's WATCHDOG=1 is held back
  * while any running child is silent.
  */
-import type { IpcChannel } from './observe/metrics-ipc.js';
+import { sendQuietly, type IpcChannel } from './observe/metrics-ipc.js';
 import type { Clock } from './vrrp/ports.js';
 
 interface Ping {
@@ -28,20 +28,10 @@ const isPong = (m: unknown): m is Pong => typeof m === 'object' && m !== null &&
 export function answerPings(channel: IpcChannel): () => void {
   if (typeof channel.send !== 'function') return () => undefined;
   const onMessage = (message: unknown): void => {
-    if (isPing(message)) send(channel, { type: 'pong', seq: message.seq } satisfies Pong);
+    if (isPing(message)) sendQuietly(channel, { type: 'pong', seq: message.seq } satisfies Pong);
   };
   channel.on('message', onMessage);
   return () => channel.off('message', onMessage);
-}
-
-function send(channel: IpcChannel, message: Ping | Pong): void {
-  if (channel.connected === false) return;
-  try {
-    // a closed channel reports through the callback (or throws), never as an 'error' event
-    channel.send?.(message, () => undefined);
-  } catch {
-    // the other end is gone: its exit is handled elsewhere
-  }
 }
 
 export interface WatchedChild {
@@ -127,7 +117,7 @@ export class ChildLiveness<C extends WatchedChild> {
         w.reported = true;
         this.opts.onSilent(child, w.pid, Math.round(silentUs / 1000));
       }
-      send(w.channel, { type: 'ping', seq });
+      sendQuietly(w.channel, { type: 'ping', seq } satisfies Ping);
     }
   }
 

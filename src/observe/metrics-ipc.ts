@@ -43,19 +43,20 @@ export function answerMetricsRequests(channel: IpcChannel, produce: () => Promis
     if (!isRequest(message)) return;
     const { id } = message;
     produce().then(
-      (text) => reply(channel, { type: 'metrics', id, text }),
+      (text) => sendQuietly(channel, { type: 'metrics', id, text }),
       // a failing collector must not leave the parent waiting for the timeout
-      (error: Error) => reply(channel, { type: 'metrics', id, text: `# metrics of this process failed: ${String(error.message).replace(/\n/g, ' ')}\n` }),
+      (error: Error) => sendQuietly(channel, { type: 'metrics', id, text: `# metrics of this process failed: ${String(error.message).replace(/\n/g, ' ')}\n` }),
     );
   };
   channel.on('message', onMessage);
   return () => channel.off('message', onMessage);
 }
 
-function reply(channel: IpcChannel, message: MetricsReply): void {
+/** Send without waiting or failing: the other end may be gone by now (its exit is handled elsewhere). */
+export function sendQuietly(channel: IpcChannel, message: unknown): void {
   if (channel.connected === false) return;
   try {
-    // the parent may be gone by now: the error goes to the callback, not to an 'error' event
+    // a closed channel reports through the callback (or throws), never as an 'error' event
     channel.send?.(message, () => undefined);
   } catch {
     // channel closed under us
