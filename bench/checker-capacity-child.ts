@@ -1,9 +1,9 @@
 /**
  * keepalived-ts's side of checker-capacity.ts: the checker process's core
- * as src/check/process.ts wires it (the configuration parsed by the real
+ * as src/daemon/checker-child.ts wires it (the configuration parsed by the real
  * parser, a CheckerSet with the real TCP_CHECK and HTTP_GET probes on the
  * monotonic clock, the CheckerRunner) but over the fake IPVS port
- * (src/ipvs/fake-port.ts), as this kernel has none, and with its log lines
+ * (lab/fakes/ipvs.ts), as this kernel has none, and with its log lines
  * formatted and dropped. Run by the harness under a raised RLIMIT_NOFILE:
  *   node checker-capacity-child.js CONF
  * It prints `READY` once every checker is scheduled; on a `start` line on
@@ -19,12 +19,12 @@ import { CheckerSet } from '../src/check/checker-set.js';
 import type { Probe } from '../src/check/probe.js';
 import { makeHttpProbe } from '../src/check/probes/http.js';
 import { tcpProbe } from '../src/check/probes/tcp.js';
-import { CheckerRunner } from '../src/check/runner.js';
-import { monotonicClock } from '../src/clock.js';
+import { CheckerRunner } from '../src/check/ipvs-sync.js';
+import { monotonicClock } from '../src/base/clock.js';
 import { parseConfig } from '../src/config/parse.js';
-import { fakeIpvsPort } from '../src/ipvs/fake-port.js';
-import { createLogger } from '../src/observe/log.js';
-import type { Clock } from '../src/vrrp/ports.js';
+import { fakeIpvsPort } from '../lab/fakes/ipvs.js';
+import { createLogger } from '../src/log/log.js';
+import type { Clock } from '../src/base/clock.js';
 
 export interface Distribution {
   readonly n: number;

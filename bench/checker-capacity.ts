@@ -7,7 +7,7 @@
  * kernel has no IPVS, so each daemon programs a fake one:
  * - keepalived-ts: the checker process's core driven in-process
  *   (checker-capacity-child.ts: CheckerSet + real probes + CheckerRunner
- *   over src/ipvs/fake-port.ts), which also reports each check's start
+ *   over lab/fakes/ipvs.ts), which also reports each check's start
  *   delay against its schedule;
  * - keepalived 2.2.7 -C, the real daemon, with an LD_PRELOAD
  *   (fake-ipvs-sockopt.c) answering libipvs's socket-option fallback as an
@@ -27,7 +27,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ChildWindow, Distribution } from './checker-capacity-child.js';
 import { haveCommand } from './measure.js';
-import { PROJECT_ROOT } from './vm-boot.js';
+import { PACKAGE_ROOT } from '../lab/package-root.js';
 
 export const CAPACITY_SERVERS = 10_000;
 /** Real servers per virtual server. */
@@ -93,7 +93,7 @@ class Responder {
   }
 
   static async start(): Promise<{ responder: Responder; ports: { tcp: number[]; http: number[] } }> {
-    const child = fork(path.join(PROJECT_ROOT, 'bench', 'capacity-responder.mjs'), [String(LISTENERS), String(LISTENERS)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(path.join(PACKAGE_ROOT, 'bench', 'capacity-responder.mjs'), [String(LISTENERS), String(LISTENERS)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     try {
       if (child.pid) os.setPriority(child.pid, NICE);
     } catch {
@@ -214,7 +214,7 @@ const ulimited = (argv: readonly string[]): string[] => [
 async function measureOurs(conf: string, responder: Responder, servers: number, seconds: number, settleMs: number): Promise<CapacitySide> {
   await responder.ask('status');
   responder.tell('reset');
-  const childJs = path.join(PROJECT_ROOT, 'dist', 'bench', 'checker-capacity-child.js');
+  const childJs = path.join(PACKAGE_ROOT, 'build', 'bench', 'checker-capacity-child.js');
   const child = spawn('sh', ulimited([process.execPath, childJs, conf]), { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines: string[] = [];
   let buffered = '';
@@ -258,7 +258,7 @@ function buildShim(dir: string): { so?: string; why?: string } {
   if (!haveCommand('keepalived')) return { why: 'keepalived not installed' };
   if (!haveCommand('cc')) return { why: 'keepalived needs IPVS, and no C compiler to build its fake (bench/fake-ipvs-sockopt.c)' };
   const so = path.join(dir, 'fake-ipvs.so');
-  const r = spawnSync('cc', ['-shared', '-fPIC', '-O2', '-o', so, path.join(PROJECT_ROOT, 'bench', 'fake-ipvs-sockopt.c'), '-ldl'], { encoding: 'utf8' });
+  const r = spawnSync('cc', ['-shared', '-fPIC', '-O2', '-o', so, path.join(PACKAGE_ROOT, 'bench', 'fake-ipvs-sockopt.c'), '-ldl'], { encoding: 'utf8' });
   return r.status === 0 ? { so } : { why: `keepalived needs IPVS; its fake did not build: ${r.stderr.trim().split('\n')[0]}` };
 }
 

@@ -17,8 +17,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { Lab, lastState, monotonicMs, waitFor, type Daemon } from '../test/netns/lab.js';
+import { PACKAGE_ROOT } from '../lab/package-root.js';
+import { Lab, lastState, monotonicMs, waitFor, type Daemon } from '../lab/netns-lab.js';
+import { skewTimeUs } from '../src/vrrp/fsm/timers.js';
 import { haveCommand } from './measure.js';
 
 export interface FailoverCase {
@@ -83,16 +84,12 @@ const PORT = 7777;
 const PROBE_INTERVAL_MS = 1;
 
 function benchDir(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!fs.existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
-  return path.join(dir, 'bench');
+  return path.join(PACKAGE_ROOT, 'bench');
 }
 
 /** Skew_Time of the backup, in ms, with keepalived's (and our) arithmetic: v2 (256 − p)/256 s, v3 (256 − p) × MAI in whole centiseconds / 256. */
-export function skewMs(c: FailoverCase, priority = BACKUP_PRIORITY): number {
-  const weight = 256 - priority;
-  if (c.version === 2) return Math.floor((weight * 1_000_000) / 256) / 1000;
-  return Math.floor((weight * Math.floor(Math.round(c.advertInt * 1_000_000) / 10_000) * 625) / 16) / 1000;
+function skewMs(c: FailoverCase, priority = BACKUP_PRIORITY): number {
+  return skewTimeUs(c.version, priority, Math.round(c.advertInt * 1_000_000)) / 1000;
 }
 
 /** The least time a backup can take: Master_Down_Interval for a dead master, Skew_Time after a priority-0 advert. */

@@ -12,7 +12,8 @@
  * complete. The guest is ipvs-program-guest.mjs.
  */
 import * as path from 'node:path';
-import { bootVm, PROJECT_ROOT, vmBenchUnavailable, type Accel } from './vm-boot.js';
+import { PACKAGE_ROOT } from '../lab/package-root.js';
+import { bootVm, vmBenchUnavailable, type Accel } from './vm-boot.js';
 
 export const PROGRAM_SERVICES = 1000;
 export const PROGRAM_DESTS = 10;
@@ -90,8 +91,8 @@ export function benchIpvsProgram(opts: { services?: number; runs?: number } = {}
   const services = opts.services ?? PROGRAM_SERVICES;
   const runs = opts.runs ?? 1;
   const entries = services * (PROGRAM_DESTS + 1);
-  const guest = path.join(PROJECT_ROOT, 'bench', 'ipvs-program-guest.mjs');
-  const cli = path.join(PROJECT_ROOT, 'bin', 'keepalived-ts');
+  const guest = path.join(PACKAGE_ROOT, 'bench', 'ipvs-program-guest.mjs');
+  const cli = path.join(PACKAGE_ROOT, 'bin', 'keepalived-ts');
   const script = [
     'D=$(dirname "$0")',
     'modprobe ip_vs',

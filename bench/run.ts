@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every benchmark beside keepalived, as a table with ratios (ours / keepalived).
- * Flags (after `npm run bench --`, or to `node dist/bench/run.js`):
+ * Flags (after `npm run bench --`, or to `node build/bench/run.js`):
  *   --quick           3 failover runs per case instead of 5, 250 virtual servers in the IPVS bench, a 10 s capacity window (also KATS_BENCH_QUICK=1)
  *   --runs N          failover runs per case (also KATS_BENCH_RUNS=N)
  *   --failover-only   only the failover bench

@@ -1,8 +1,8 @@
 /**
  * A benchmark's VM boot: the vm test layer's kernel and initramfs
- * (test/vm/vm.ts prepareKernel: Debian's kernel, which has IPVS, with this
+ * (lab/vm.ts prepareKernel: Debian's kernel, which has IPVS, with this
  * machine's root mounted read-only inside), with kats_cache=loose (the
- * guest caches what it reads of the host root, where test/vm/init.sh
+ * guest caches what it reads of the host root, where lab/vm-init.sh
  * supports it). Under TCG (the default, see vmAccel; one vCPU) the guest
  * runs tens of times slower than this host (keepalived -t of a 38k-line
  * file: 3.6 s against 0.11 s; without the cache 20 s), and more so when the
@@ -15,14 +15,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { prepareKernel, vmUnavailableReason, type Kernel } from '../test/vm/vm.js';
+import { prepareKernel, vmUnavailableReason, type Kernel } from '../lab/vm.js';
 
-export const PROJECT_ROOT = (() => {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!fs.existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
-  return dir;
-})();
 
 export type Accel = 'kvm' | 'tcg';
 
@@ -42,12 +36,8 @@ export function vmBenchUnavailable(): string | undefined {
 
 let kernel: Kernel | undefined;
 
-/** prepareKernel builds the initramfs from the init.sh beside vm.js: in dist/ it is not there unless copied. */
 function kernelOnce(): Kernel {
-  if (kernel) return kernel;
-  const built = path.join(PROJECT_ROOT, 'dist', 'test', 'vm', 'init.sh');
-  fs.copyFileSync(path.join(PROJECT_ROOT, 'test', 'vm', 'init.sh'), built);
-  kernel = prepareKernel();
+  kernel ??= prepareKernel();
   return kernel;
 }
 
@@ -64,7 +54,7 @@ export interface VmBoot {
 
 /**
  * Boots the kernel and runs `script` (sh) chrooted into this machine's root,
- * as test/vm/vm.ts runInVm does. `files` are written beside the script: the
+ * as lab/vm.ts runInVm does. `files` are written beside the script: the
  * guest sees them in `$(dirname "$0")` (the host's /tmp is not the guest's).
  */
 export function bootVm(script: string, opts: { timeoutMs: number; memoryMb?: number; files?: Record<string, string> }): VmBoot {

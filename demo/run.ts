@@ -16,8 +16,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { skewMs } from '../bench/failover.js';
-import { lastState, Lab, monotonicMs, waitFor, type Running } from '../test/netns/lab.js';
+import { skewTimeUs } from '../src/vrrp/fsm/timers.js';
+import { lastState, Lab, monotonicMs, waitFor, type Running } from '../lab/netns-lab.js';
 
 const SUBNET = 80;
 const VIP = `10.99.${SUBNET}.100`;
@@ -306,7 +306,7 @@ async function demo(lab: Lab, daemons: Running[], ipvs: { ok: boolean; why: stri
   let takeover: Answer | undefined;
   const serving: Serving = (a) => (ipvs.ok ? (a.t < (takeover?.t ?? Infinity) ? 'dir1' : 'dir2') : a.name!);
   const isTakeover = (a: Answer): boolean => a.name !== undefined && a.t >= killedAt && (ipvs.ok ? a.sent >= killedAt : a.name === 'dir2');
-  const floor = 3 * ADVERT_INT * 1000 + skewMs({ version: VRRP_VERSION, advertInt: ADVERT_INT, signal: 'SIGKILL' }, d2.priority);
+  const floor = 3 * ADVERT_INT * 1000 + skewTimeUs(VRRP_VERSION, d2.priority, ADVERT_INT * 1_000_000) / 1000;
   await waitFor('an answer through dir2', () => interrupted() || answers.some(isTakeover), floor + 10_000, logs);
   check();
   takeover = answers.find(isTakeover)!;
@@ -323,7 +323,7 @@ async function demo(lab: Lab, daemons: Running[], ipvs: { ok: boolean; why: stri
   say();
   say(`Takeover: ${ms(takeoverMs)} from the kill to the client's first answer through dir2.`);
   say(
-    `  For reference, the floor: a backup waits Master_Down_Interval = 3 × ${ms(ADVERT_INT * 1000)} + skew ${skewMs({ version: VRRP_VERSION, advertInt: ADVERT_INT, signal: 'SIGKILL' }, d2.priority).toFixed(1)} ms` +
+    `  For reference, the floor: a backup waits Master_Down_Interval = 3 × ${ms(ADVERT_INT * 1000)} + skew ${(skewTimeUs(VRRP_VERSION, d2.priority, ADVERT_INT * 1_000_000) / 1000).toFixed(1)} ms` +
       ` = ${floor.toFixed(1)} ms`,
   );
   say(`  after the master's last advert (which left up to ${ms(ADVERT_INT * 1000)} before the kill).`);

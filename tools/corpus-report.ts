@@ -1,9 +1,9 @@
 /**
  * Developer tool: run the whole corpus, print agreement with keepalived's
  * verdicts and, for each disagreement, our first diagnostics beside
- * keepalived's first error. Usage: node dist/tools/corpus-report.js [FILTER]
+ * keepalived's first error. Usage: npm run build:lab && node build/tools/corpus-report.js [FILTER]
  */
-import { corpusAvailable, loadVerdicts, runCorpusFile } from '../test/config/corpus.js';
+import { corpusAvailable, loadVerdicts, runCorpusFile } from '../lab/corpus.js';
 import { keepalivedText } from '../src/config/diagnostics.js';
 
 if (!corpusAvailable()) {

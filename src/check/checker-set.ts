@@ -12,12 +12,12 @@
  *   handed to the runner, which diffs IPVS against what it programmed.
  */
 import type { CheckConfig, RealServer, VirtualServer } from '../config/check/model.js';
-import type { Clock } from '../vrrp/ports.js';
+import type { Clock } from '../base/clock.js';
 import type { ProbeResult, ProbeTarget } from './probe.js';
 import { RealServerHealth, type HealthChange } from './real-server-health.js';
 import { matchRealServers, matchVirtualServers, planCheckers, reloadedCheckerStates } from './reload-match.js';
 import type { ReloadHealth, ServerHealth } from './reload.js';
-import type { CheckerRunner, SyncReport } from './runner.js';
+import type { CheckerRunner, SyncReport } from './ipvs-sync.js';
 import { CheckerScheduler, type CheckerRunState, type ScheduledChecker } from './scheduler.js';
 
 export interface CheckerSetPorts {

@@ -10,7 +10,7 @@
  * timed, so attempts never overlap and a slow one pushes the next back.
  */
 import type { Checker } from '../config/check/model.js';
-import type { Clock } from '../vrrp/ports.js';
+import type { Clock } from '../base/clock.js';
 import { serverName } from './pool.js';
 import type { Probe, ProbeResult, ProbeTarget } from './probe.js';
 

@@ -5,7 +5,7 @@
  */
 import { addressBytes } from '../config/check/address.js';
 import type { VirtualServer, VirtualServerGroup, VsgEntry } from '../config/check/model.js';
-import { formatAddress, parseIPv4, type Family } from '../inet.js';
+import { formatAddress, parseIPv4, type Family } from '../base/inet.js';
 import { SVC_FLAG } from '../ipvs/constants.js';
 import { defaultNetmask, type Service, type ServiceKey } from '../ipvs/table.js';
 

@@ -3,7 +3,6 @@
  * replay the first pass's logical lines instead of reading the files again.
  */
 import type { Location } from './diagnostics.js';
-import type { LineReader } from './reader.js';
 import { splitWords, type SplitResult } from './words.js';
 
 /** What the block walker reads from: the live reader, or a recording of it. */
@@ -16,7 +15,7 @@ export interface LineSource {
 }
 
 /**
- * Replays the lines a LineReader produced. keepalived's children re-read the
+ * Replays the lines a live reader (reader.ts) produced. keepalived's children re-read the
  * parent's consolidated copy of the configuration; the logical lines are the
  * same, so later passes replay the first pass's lines instead of re-reading.
  */
@@ -27,7 +26,7 @@ export class LineRecording implements LineSource {
   private pos = -1;
 
   /** Wrap a live reader so every line it returns is recorded. */
-  record(reader: LineReader): LineSource {
+  record(reader: LineSource): LineSource {
     return {
       words: () => this.words(),
       readLine: () => {

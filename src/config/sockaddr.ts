@@ -3,7 +3,7 @@
  * guesses the family from the whole word instead of trying both, and
  * inet_stosockaddr cuts a range or mask suffix off first.
  */
-import { formatAddress, parseAddress, type Family } from '../inet.js';
+import { formatAddress, parseAddress, type Family } from '../base/inet.js';
 
 export interface InetAddress {
   readonly family: Family;

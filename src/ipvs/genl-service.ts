@@ -4,7 +4,7 @@
  * libipvs uses. Ports are in network order, like IPv4 masks; an IPv6 "mask" is
  * a host-order prefix length.
  */
-import { ADDRESS_BYTES, formatAddress, parseAddress, type Family } from '../inet.js';
+import { ADDRESS_BYTES, formatAddress, parseAddress, type Family } from '../base/inet.js';
 import { AF, DEST_ATTR, FWD, FWD_MASK, IPPROTO, SVC_ATTR, TUN_FLAG, TUN_TYPE } from './constants.js';
 import { attrReader, hostU32s, nlaBe16, nlaBe32, nlaBytes, nlaString, nlaU16, nlaU32, nlaU8, type AttrSet, type NlaOut } from './nla.js';
 import type { Destination, Forwarding, Protocol, Service, ServiceKey, TunnelChecksum } from './table.js';

@@ -5,7 +5,7 @@
  * Attribute order and presence follow keepalived's libipvs. Decoders never
  * throw: a malformed message yields a Diagnostic saying where.
  */
-import type { Family } from '../inet.js';
+import type { Family } from '../base/inet.js';
 import { CMD, CMD_ATTR, IPVS_GENL_VERSION, type CommandName } from './constants.js';
 import {
   daemonAttrs,
@@ -17,12 +17,12 @@ import {
   type IpvsInfo,
   type SyncDaemon,
   type Timeouts,
-} from './genl-daemon.js';
+} from './genl-sync-daemon.js';
 import { decodeDest, decodeService, destAttrs, serviceAttrs } from './genl-service.js';
 import { attrReader, catchDecode, DecodeError, encodeAttrs, nlaNest, parseAttrs, type AttrSet, type Decoded, type NlaOut } from './nla.js';
 import type { Destination, Service } from './table.js';
 
-export type { IpvsInfo, SyncDaemon, Timeouts } from './genl-daemon.js';
+export type { IpvsInfo, SyncDaemon, Timeouts } from './genl-sync-daemon.js';
 
 export type IpvsRequest =
   | { readonly cmd: 'NEW_SERVICE' | 'SET_SERVICE' | 'DEL_SERVICE'; readonly service: Service }

@@ -4,10 +4,10 @@
  * servers). Plain immutable data; identities are strings so tables can be
  * indexed with Maps.
  */
-import { compareAddressBytes, parseAddress, type Family } from '../inet.js';
+import { compareAddressBytes, parseAddress, type Family } from '../base/inet.js';
 import { AF, IPPROTO, SVC_FLAG } from './constants.js';
 
-export type { Family } from '../inet.js';
+export type { Family } from '../base/inet.js';
 
 export type Protocol = 'tcp' | 'udp' | 'sctp';
 

@@ -6,9 +6,9 @@
  */
 import { getSystemErrorName } from 'node:util';
 import { AttrStream, FlagsNew, MessageType, createRtNetlink, parseError, rt, type RtNetlinkSocket } from 'netlink';
-import { parseAddress, type Family } from '../inet.js';
+import { parseAddress, type Family } from '../base/inet.js';
 import type { AddressPort } from '../vrrp/ports.js';
-import type { VipEntry } from '../vrrp/settings-from-config-vips.js';
+import type { VipEntry } from '../vrrp/settings/vips.js';
 
 export type AddressOp = 'add' | 'remove';
 

@@ -4,8 +4,8 @@
  * (IPv6), byte for byte as keepalived 2.2.7 builds them (vrrp_arp.c,
  * vrrp_ndisc.c). Only Ethernet: keepalived's InfiniBand variant is not made.
  */
-import { parseAddress, type Family } from '../inet.js';
-import { internetChecksum, pseudoHeaderSum } from '../vrrp/checksum.js';
+import { parseAddress, type Family } from '../base/inet.js';
+import { internetChecksum, pseudoHeaderSum } from '../vrrp/wire/checksum.js';
 
 const ETH_ALEN = 6;
 const ETH_HEADER_LENGTH = 14;

@@ -8,9 +8,10 @@
  * held back is only marked pending, so its later rounds fold into the one
  * pending send, as keepalived's per-address flag does.
  */
-import type { Family } from '../inet.js';
-import type { AnnouncePort, Clock, InterfaceInfo } from '../vrrp/ports.js';
-import type { VipEntry } from '../vrrp/settings-from-config-vips.js';
+import type { Family } from '../base/inet.js';
+import type { Clock } from '../base/clock.js';
+import type { AnnouncePort, InterfaceInfo } from '../vrrp/ports.js';
+import type { VipEntry } from '../vrrp/settings/vips.js';
 
 export interface AnnouncePacing {
   /** The interval for this family on the interface, in µs; 0: no pacing. */

@@ -4,9 +4,9 @@
  * VIP's interface, one socket per interface, opened on first use and kept.
  */
 import { readFileSync } from 'node:fs';
-import { openPacketSocket, type PacketSocket } from '../native/index.js';
+import { openPacketSocket, type PacketSocket } from '../base/native.js';
 import type { AnnouncePort, InterfaceInfo } from '../vrrp/ports.js';
-import type { VipEntry } from '../vrrp/settings-from-config-vips.js';
+import type { VipEntry } from '../vrrp/settings/vips.js';
 import { garpFrame, unsolicitedNaFrame } from './announce-frames.js';
 
 export interface PacketAnnouncePort extends AnnouncePort {

@@ -8,7 +8,7 @@
  */
 import { getSystemErrorName } from 'node:util';
 import { AttrStream, FlagsGet, MessageType, createRtNetlink, parseError, rt, type NetlinkMessage, type RtNetlinkSocket } from 'netlink';
-import { formatAddress, type Family } from '../inet.js';
+import { formatAddress, type Family } from '../base/inet.js';
 import type { InterfaceAddress, InterfaceInfo, InterfacePort } from '../vrrp/ports.js';
 
 /** The kernel answers at once; silence this long means it never will. */

@@ -7,12 +7,12 @@
  */
 import { createRequire } from 'node:module';
 import { endianness } from 'node:os';
-import { parseIPv4 } from '../inet.js';
-import { markDescriptorsCloseOnExec } from '../native/index.js';
-import { IPPROTO_AH } from '../vrrp/ah.js';
-import { IPPROTO_VRRP } from '../vrrp/packet.js';
+import { parseIPv4 } from '../base/inet.js';
+import { markDescriptorsCloseOnExec } from '../base/native.js';
+import { IPPROTO_AH } from '../vrrp/wire/ah.js';
+import { IPPROTO_VRRP } from '../vrrp/wire/packet.js';
 import type { AdvertSocket, AdvertSocketOptions } from '../vrrp/ports.js';
-import type { ReceivedPacket } from '../vrrp/receive-frame.js';
+import type { ReceivedPacket } from '../vrrp/wire/receive-frame.js';
 
 /** The part of raw-socket 1.8.1 used here (it ships no types). */
 interface RawSocketModule {

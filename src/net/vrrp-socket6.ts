@@ -3,10 +3,10 @@
  * IPv6 header (hop limit 255) and the VRRPv3 checksum; each received message
  * comes with its source, destination and hop limit.
  */
-import { parseIPv6 } from '../inet.js';
-import { openVrrp6Socket, type Ip6Packet } from '../native/index.js';
+import { parseIPv6 } from '../base/inet.js';
+import { openVrrp6Socket, type Ip6Packet } from '../base/native.js';
 import type { AdvertSocket, AdvertSocketOptions } from '../vrrp/ports.js';
-import type { ReceivedPacket } from '../vrrp/receive-frame.js';
+import type { ReceivedPacket } from '../vrrp/wire/receive-frame.js';
 
 /**
  * The addon always joins a group. A unicast socket joins all-nodes, which

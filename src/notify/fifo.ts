@@ -10,8 +10,8 @@
  * keepalived would write into) is opened.
  */
 import * as fs from 'node:fs';
-import { makeFifo } from '../native/index.js';
-import type { RunAs, ScriptPort } from '../vrrp/ports.js';
+import { makeFifo } from '../base/native.js';
+import type { RunAs, ScriptPort } from '../base/scripts.js';
 
 export interface FifoSpec {
   readonly which: 'notify_fifo' | 'vrrp_notify_fifo' | 'lvs_notify_fifo';

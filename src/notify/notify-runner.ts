@@ -3,7 +3,7 @@
  * (keepalived neither waits for nor looks at a notify script's exit), except
  * that a STOP script's `killAfterUs` kills it if it outlives the shutdown wait.
  */
-import type { RunAs, ScriptPort } from '../vrrp/ports.js';
+import type { RunAs, ScriptPort } from '../base/scripts.js';
 
 /** Starts argv as runAs; resolves once it has exited or been killed, never rejects. */
 export type NotifyRun = (argv: readonly string[], runAs: RunAs, killAfterUs?: number) => Promise<void>;

@@ -9,9 +9,9 @@
  */
 import * as http from 'node:http';
 import { Gauge, Registry } from 'prom-client';
-import { monotonicClock } from '../clock.js';
+import { monotonicClock } from '../base/clock.js';
 import { requestMetrics, type IpcChannel } from './metrics-ipc.js';
-import { RateLimitedLog } from './rate-limited-log.js';
+import { RateLimitedLog } from '../log/rate-limited-log.js';
 
 export interface ListenAddress {
   /** Without brackets; '' for every address. */

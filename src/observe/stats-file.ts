@@ -4,7 +4,7 @@
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { writeFileSafely } from '../safe-file.js';
+import { writeFileSafely } from '../base/safe-file.js';
 import type { InstanceCounter } from '../vrrp/runner.js';
 
 export interface InstanceStats {

@@ -12,8 +12,8 @@
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { InstanceCounter, InstanceView } from '../vrrp/runner.js';
-import type { InstanceRunSettings } from '../vrrp/settings-from-config.js';
-import type { VipEntry } from '../vrrp/settings-from-config-vips.js';
+import type { InstanceRunSettings } from '../vrrp/settings/from-config.js';
+import type { VipEntry } from '../vrrp/settings/vips.js';
 
 /** What the metrics read of an instance (VrrpRunner.instances()). */
 export type InstanceSource = Pick<InstanceView, 'name' | 'stats'> & {

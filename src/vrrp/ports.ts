@@ -3,16 +3,9 @@
  * implementation in src/net/ (or src/notify/) and a fake in the tests, so the
  * runner is tested without a kernel.
  */
-import type { Family } from '../inet.js';
-import type { ReceivedPacket } from './receive-frame.js';
-import type { VipEntry } from './settings-from-config-vips.js';
-
-/** Monotonic time in µs and one-shot timers on it. */
-export interface Clock {
-  nowUs(): number;
-  /** Run `fn` once at `dueUs` (at once if it is past); the returned function cancels it. */
-  at(dueUs: number, fn: () => void): () => void;
-}
+import type { Family } from '../base/inet.js';
+import type { ReceivedPacket } from './wire/receive-frame.js';
+import type { VipEntry } from './settings/vips.js';
 
 export interface InterfaceAddress {
   family: Family;
@@ -82,27 +75,4 @@ export interface AdvertSocketFactory {
 /** Sends one gratuitous ARP (IPv4) or unsolicited NA (IPv6) for a VIP out of an interface. */
 export interface AnnouncePort {
   announce(vip: VipEntry, iface: InterfaceInfo): void;
-}
-
-/** The identity a script runs as. */
-export interface RunAs {
-  uid: number;
-  gid: number;
-}
-
-export interface ScriptExit {
-  /** Exit status, or undefined when killed by a signal. */
-  code: number | undefined;
-  signal: string | undefined;
-  /** Killed by us after its timeout. */
-  timedOut: boolean;
-}
-
-/** Runs scripts with execve semantics (no shell), as keepalived 2.x does. */
-export interface ScriptPort {
-  /**
-   * Start argv as `runAs`; `timeoutUs` kills it (SIGKILL to its process group) when over.
-   * Resolves when it has exited; never rejects (a failure to start is exit 127 / 126).
-   */
-  run(argv: readonly string[], runAs: RunAs, timeoutUs?: number): Promise<ScriptExit>;
 }

@@ -6,7 +6,7 @@
  * the group - never by name: a renamed instance keeps its state, and one
  * whose VRID or interface changed is a removed one plus a new one.
  */
-import type { InstanceRunSettings } from './settings-from-config.js';
+import type { InstanceRunSettings } from './settings/from-config.js';
 
 export interface ReloadPlan {
   /** Running instance (its old name) → its settings in the new configuration. */

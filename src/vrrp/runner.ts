@@ -3,19 +3,21 @@
  * pure reducers (fsm.ts, sync-group.ts) with received adverts, timers and
  * tracking changes, and carries out their actions through the ports.
  */
-import { formatIPv4 } from '../inet.js';
-import type { Logger } from '../observe/log.js';
-import { RateLimitedLog } from '../observe/rate-limited-log.js';
+import { formatIPv4 } from '../base/inet.js';
+import type { Logger } from '../log/log.js';
+import { RateLimitedLog } from '../log/rate-limited-log.js';
 import { outgoingAdverts, type SendCounters } from './advert-out.js';
-import { initialInstanceState, step, type FsmAction, type FsmEvent, type InstanceState, type TimerName } from './fsm.js';
-import { fifoLine, type NotifiedState } from './fsm-notify.js';
-import type { AddressPort, AdvertSocket, AdvertSocketFactory, AdvertSocketOptions, Clock, InterfaceInfo, InterfacePort, RunAs } from './ports.js';
-import { checkReceivedAdvert, shouldCheckAddresses, type ReceivedPacket, type ReceiveState } from './receive-check.js';
-import type { RxCounter } from './receive-counters.js';
-import type { InstanceRunSettings, NotifyScriptsWithUsers, VipEntry, VrrpRunSettings } from './settings-from-config.js';
+import { initialInstanceState, step, type FsmAction, type FsmEvent, type InstanceState, type TimerName } from './fsm/step.js';
+import { fifoLine, type NotifiedState } from './fsm/notify.js';
+import type { Clock } from '../base/clock.js';
+import type { RunAs } from '../base/scripts.js';
+import type { AddressPort, AdvertSocket, AdvertSocketFactory, AdvertSocketOptions, InterfaceInfo, InterfacePort } from './ports.js';
+import { checkReceivedAdvert, shouldCheckAddresses, type ReceivedPacket, type ReceiveState } from './receive/check.js';
+import type { RxCounter } from './receive/counters.js';
+import type { InstanceRunSettings, NotifyScriptsWithUsers, VipEntry, VrrpRunSettings } from './settings/from-config.js';
 import { planReload } from './reload-plan.js';
-import { groupStep, initialGroupState, regroup, type GroupAction, type GroupEvent, type SyncGroupState } from './sync-group.js';
-import { applyTrackChange, EMPTY_TRACK_STATUS, type TrackChange, type TrackStatus } from './track.js';
+import { groupStep, initialGroupState, regroup, type GroupAction, type GroupEvent, type SyncGroupState } from './fsm/sync-group.js';
+import { applyTrackChange, EMPTY_TRACK_STATUS, type TrackChange, type TrackStatus } from './fsm/track.js';
 
 /** Sends `repeat` announcements per VIP (paced per interface by garp/gna intervals). */
 export interface Announcer {

@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../tmp.js';
-import { Lab, waitFor, type Running } from './lab.js';
+import { Lab, waitFor, type Running } from '../../lab/netns-lab.js';
 import { requireNetnsOrSkip } from './netns.js';
 
 const SUBNET = 57;

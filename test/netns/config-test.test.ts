@@ -7,8 +7,8 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CORPUS_DIR, corpusAvailable, loadVerdicts, type Verdict } from '../config/corpus.js';
-import { loadKnownDiffs } from '../config/known-diffs.js';
+import { CORPUS_DIR, corpusAvailable, loadVerdicts, type Verdict } from '../../lab/corpus.js';
+import { loadKnownDiffs } from '../../lab/known-diffs.js';
 import { Netns, requireNetnsOrSkip } from './netns.js';
 
 const CLI = path.resolve(import.meta.dirname, '../../bin/keepalived-ts');

@@ -13,9 +13,9 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sigrtmin } from '../../src/native/index.js';
+import { sigrtmin } from '../../src/base/native.js';
 import { tempDir } from '../tmp.js';
-import { KATS_BIN, Lab, lastState, waitFor, type Running } from './lab.js';
+import { KATS_BIN, Lab, lastState, waitFor, type Running } from '../../lab/netns-lab.js';
 import { requireNetnsOrSkip } from './netns.js';
 
 const SUBNET = 39;

@@ -11,7 +11,7 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../tmp.js';
-import { Lab, waitFor } from './lab.js';
+import { Lab, waitFor } from '../../lab/netns-lab.js';
 import { requireNetnsOrSkip } from './netns.js';
 
 const SUBNET = 32;

@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../tmp.js';
-import { Lab, waitFor } from './lab.js';
+import { Lab, waitFor } from '../../lab/netns-lab.js';
 import { requireNetnsOrSkip } from './netns.js';
 import { context, expectMaster, masterDownMs, MODES, Node, SLACK_MS, vrrpConfig } from './vrrp-interop-support.js';
 import { families, sampleValue } from '../unit/observe/metrics-text.js';

@@ -4,7 +4,7 @@
  * Outside CI a machine without them skips the layer; in CI it fails loudly.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { isCi } from '../setup/host.js';
+import { isCi } from '../../lab/host.js';
 import { requireLayerOrSkip } from '../setup/layer.js';
 
 /** Root and `ip netns`: enough for a test that only needs a namespace (the unit layer's native tests). */

@@ -7,7 +7,7 @@ import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:c
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { instanceVips, type VipEntry } from '../../src/vrrp/settings-from-config-vips.js';
+import { instanceVips, type VipEntry } from '../../src/vrrp/settings/vips.js';
 import { parseText } from '../unit/config/vrrp-helpers.js';
 import { Netns, requireNetnsOrSkip } from './netns.js';
 

@@ -14,7 +14,7 @@ import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../tmp.js';
 import { inheritableHere, readRuns, writeFdScripts, type ScriptRun } from './fd-scripts.js';
-import { Lab, waitFor, type Daemon } from './lab.js';
+import { Lab, waitFor, type Daemon } from '../../lab/netns-lab.js';
 import { requireNetnsOrSkip } from './netns.js';
 import { context, MODES, Node, SLACK_MS, vrrpConfig } from './vrrp-interop-support.js';
 

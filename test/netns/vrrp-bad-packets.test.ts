@@ -19,7 +19,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../tmp.js';
-import { Lab, waitFor } from './lab.js';
+import { Lab, waitFor } from '../../lab/netns-lab.js';
 import { requireNetnsOrSkip } from './netns.js';
 import { expectMaster, masterDownMs, MODES, Node, PASSWORD, SLACK_MS, vrrpConfig } from './vrrp-interop-support.js';
 

@@ -16,7 +16,7 @@ import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../tmp.js';
-import { Lab, waitFor } from './lab.js';
+import { Lab, waitFor } from '../../lab/netns-lab.js';
 import { requireNetnsOrSkip } from './netns.js';
 import { context, expectMaster, masterDownMs, MODES, Node, SLACK_MS, vrrpConfig, type Mode } from './vrrp-interop-support.js';
 

@@ -9,10 +9,10 @@ import { execFileSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { expect } from 'vitest';
-import { parseAddress } from '../../src/inet.js';
-import { lastState, monotonicMs, waitFor, type Daemon, type Lab, type Running } from './lab.js';
+import { parseAddress } from '../../src/base/inet.js';
+import { lastState, monotonicMs, waitFor, type Daemon, type Lab, type Running } from '../../lab/netns-lab.js';
 
-const BUILT = path.resolve(import.meta.dirname, '../../dist/src/cli.js');
+const BUILT = path.resolve(import.meta.dirname, '../../dist/src/daemon/cli.js');
 
 /** CI machines are slow (2 cores, many processes starting at once): waits are generous, holds are exact. */
 export const SLACK_MS = 10_000;

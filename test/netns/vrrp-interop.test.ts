@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { tempDir } from '../tmp.js';
-import { Lab } from './lab.js';
+import { Lab } from '../../lab/netns-lab.js';
 import { requireNetnsOrSkip } from './netns.js';
 import { failoverScenario, MODES } from './vrrp-interop-support.js';
 

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../tmp.js';
-import { Lab, waitFor } from './lab.js';
+import { Lab, waitFor } from '../../lab/netns-lab.js';
 import { requireNetnsOrSkip } from './netns.js';
 import { Capture, context, expectMaster, holdMaster, masterDownMs, MODES, Node, SLACK_MS, vrrpConfig } from './vrrp-interop-support.js';
 

@@ -18,7 +18,7 @@
 import * as fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../tmp.js';
-import { Lab, monotonicMs, waitFor } from './lab.js';
+import { Lab, monotonicMs, waitFor } from '../../lab/netns-lab.js';
 import { requireNetnsOrSkip } from './netns.js';
 import { Capture, context, expectMaster, MODES, Node, SLACK_MS, vrrpConfig, type InstanceOptions } from './vrrp-interop-support.js';
 

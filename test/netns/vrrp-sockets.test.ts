@@ -13,8 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { garpFrame, unsolicitedNaFrame } from '../../src/net/announce-frames.js';
 import { openVrrpSocket4 } from '../../src/net/vrrp-socket4.js';
 import { openVrrpSocket6 } from '../../src/net/vrrp-socket6.js';
-import { encodeIpv4Advert } from '../../src/vrrp/ipv4-advert.js';
-import { encodeVrrp, type VrrpV2Fields, type VrrpV3Fields } from '../../src/vrrp/packet.js';
+import { encodeIpv4Advert } from '../../src/vrrp/wire/ipv4-advert.js';
+import { encodeVrrp, type VrrpV2Fields, type VrrpV3Fields } from '../../src/vrrp/wire/packet.js';
 import { Netns, requireNetnsOrSkip } from './netns.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');

@@ -56,7 +56,7 @@ describe.skipIf(missing.length > 0)('npm run package', () => {
     const expected = [
       './usr/sbin/keepalived-ts',
       './usr/lib/keepalived-ts/bin/keepalived-ts',
-      './usr/lib/keepalived-ts/dist/src/cli.js',
+      './usr/lib/keepalived-ts/dist/src/daemon/cli.js',
       './usr/lib/keepalived-ts/package.json',
       './usr/lib/keepalived-ts/node-abi',
       './usr/lib/keepalived-ts/native/build/Release/keepalived_native.node',
@@ -82,7 +82,7 @@ describe.skipIf(missing.length > 0)('npm run package', () => {
 
   it('the .rpm has the same tree with the unit under /usr/lib/systemd/system and requires nodejs', () => {
     const files = run('rpm', ['-qpl', rpm]).out.split('\n');
-    for (const f of ['/usr/sbin/keepalived-ts', '/usr/lib/keepalived-ts/dist/src/cli.js', '/usr/lib/systemd/system/keepalived-ts.service',
+    for (const f of ['/usr/sbin/keepalived-ts', '/usr/lib/keepalived-ts/dist/src/daemon/cli.js', '/usr/lib/systemd/system/keepalived-ts.service',
       '/usr/share/man/man8/keepalived-ts.8.gz', '/usr/share/doc/keepalived-ts/samples/keepalived.conf']) {
       expect(files).toContain(f);
     }

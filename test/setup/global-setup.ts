@@ -7,8 +7,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { hostOf } from './host.js';
-import { cannotRun, LAYERS, missingCommands, planLayer, type Layer, type PackageManager, type Plan } from './requirements.js';
+import { hostOf } from '../../lab/host.js';
+import { cannotRun, LAYERS, missingCommands, planLayer, type Layer, type PackageManager, type Plan } from '../../lab/requirements.js';
 import { selectedLayers, vitestFilters } from './selected-layers.js';
 import type { LayerVerdicts } from './layer.js';
 
@@ -35,7 +35,7 @@ function install(manager: PackageManager, packages: readonly string[]): string |
   return run('apt-get', args) && (run('apt-get', ['update', '-qq']) ?? run('apt-get', args));
 }
 
-/** The vm layer downloads Debian's kernel package (test/vm/vm.ts): apt must know it. */
+/** The vm layer downloads Debian's kernel package (lab/vm.ts): apt must know it. */
 function debianKernelKnown(): boolean {
   const r = spawnSync('apt-cache', ['depends', 'linux-image-amd64'], { encoding: 'utf8' });
   return r.status === 0 && /Depends: linux-image-[0-9]/.test(r.stdout);

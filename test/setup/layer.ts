@@ -1,7 +1,7 @@
 /** For a root layer's test files: run, or skip with the reason the set-up (test/setup/global-setup.ts) gave. */
 import { inject } from 'vitest';
-import { hostOf } from './host.js';
-import { planLayer, type Layer } from './requirements.js';
+import { hostOf } from '../../lab/host.js';
+import { planLayer, type Layer } from '../../lab/requirements.js';
 
 export type LayerVerdicts = Partial<Record<Layer, 'ready' | 'skip'>>;
 

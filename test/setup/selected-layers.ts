@@ -3,7 +3,7 @@
  * only those: vitest takes its positional arguments as substrings of test
  * file paths, and with none it runs everything.
  */
-import type { Layer } from './requirements.js';
+import type { Layer } from '../../lab/requirements.js';
 
 /** vitest options whose value is the next argument (the rest are flags or `--opt=value`). */
 const TAKES_VALUE = new Set(['-t', '--testNamePattern', '-c', '--config', '-r', '--root', '--dir', '--project', '--reporter', '--outputFile', '--pool', '--shard', '--mode', '--environment']);

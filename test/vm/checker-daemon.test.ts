@@ -41,11 +41,11 @@ import { parseConfig } from '../../src/config/parse.js';
 import { fakeSystem } from '../unit/config/check-helpers.js';
 import { IPVS_VECTORS } from '../unit/ipvs/vectors.js';
 import { requireLayerOrSkip } from '../setup/layer.js';
-import { prepareKernel, runInVm } from './vm.js';
+import { prepareKernel, runInVm } from '../../lab/vm.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const GUEST = path.join(import.meta.dirname, 'checker-daemon-guest.mjs');
-const BUILT = path.join(ROOT, 'dist/src/check/process.js');
+const BUILT = path.join(ROOT, 'dist/src/daemon/checker-child.js');
 /** What the emulated guest may add to a timed transition (timers, probes, ipvsadm all run several times slower). */
 const TCG_SLACK_MS = 4_000;
 

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { requireLayerOrSkip } from '../setup/layer.js';
-import { prepareKernel, runInVm } from './vm.js';
+import { prepareKernel, runInVm } from '../../lab/vm.js';
 
 describe.skipIf(!requireLayerOrSkip('vm'))('IPVS in a VM', () => {
   it('loads ip_vs with its schedulers and programs a service', () => {

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { IPVS_VECTORS } from '../unit/ipvs/vectors.js';
 import { requireLayerOrSkip } from '../setup/layer.js';
-import { prepareKernel, runInVm } from './vm.js';
+import { prepareKernel, runInVm } from '../../lab/vm.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const GUEST = path.join(import.meta.dirname, 'ipvs-netlink-guest.mjs');

@@ -6,7 +6,7 @@
  * without its retry note, which the scheduler puts after the verdict word.
  */
 import { constants } from 'node:os';
-import type { ScriptExit, ScriptPort } from '../../vrrp/ports.js';
+import type { ScriptExit, ScriptPort } from '../../base/scripts.js';
 import { serverName } from '../pool.js';
 import type { Probe, ProbeResult } from '../probe.js';
 

@@ -8,9 +8,9 @@
  */
 import { randomInt } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { parseAddress } from '../../inet.js';
+import { parseAddress } from '../../base/inet.js';
 import { isLinkLocal6 } from '../../config/check/address.js';
-import { markDescriptorsCloseOnExec } from '../../native/index.js';
+import { markDescriptorsCloseOnExec } from '../../base/native.js';
 import { serverName } from '../pool.js';
 import type { Probe, ProbeResult } from '../probe.js';
 import { boundedAttempt } from './bounded-attempt.js';

@@ -2,7 +2,7 @@
  * Addresses with ports as the checker configuration reads and prints them:
  * keepalived's `ip [port]` parsing and its `[ip]:proto:port` service names.
  */
-import { isLinkLocal6 as bytesLinkLocal6, parseAddress, type Family } from '../../inet.js';
+import { isLinkLocal6 as bytesLinkLocal6, parseAddress, type Family } from '../../base/inet.js';
 import type { Ctx } from '../engine.js';
 import { formatInet, parseSockAddress } from '../sockaddr.js';
 

@@ -5,12 +5,12 @@
  * keepalived keeps them. This is what the IPVS programming and the health
  * checkers are driven from.
  */
-import type { Family } from '../../inet.js';
+import type { Family } from '../../base/inet.js';
 import type { Location } from '../diagnostics.js';
 import type { Script } from '../scripts/index.js';
 import type { ServiceProtocol, SockAddr } from './address.js';
 
-export type { Family } from '../../inet.js';
+export type { Family } from '../../base/inet.js';
 export type { ServiceProtocol, SockAddr } from './address.js';
 
 /** IPVS service flags keepalived sets from the configuration (IP_VS_SVC_F_*). */

@@ -1,5 +1,5 @@
 /** `virtual_server IP PORT | fwmark N | group NAME { }` (check_parser.c). */
-import { parseIPv4 } from '../../inet.js';
+import { parseIPv4 } from '../../base/inet.js';
 import { ConfigErr } from '../diagnostics.js';
 import { KeywordTable, type Ctx, type Keyword } from '../engine.js';
 import { checkTrueFalse } from '../numbers.js';

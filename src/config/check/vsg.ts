@@ -3,7 +3,7 @@
  * `IP [PORT]`, `IP-LAST [PORT]` (last octet, or last 16-bit word for IPv6),
  * `IP-IP [PORT]`, `IP/LEN [PORT]` and `fwmark N [inet|inet6]`.
  */
-import { compareAddressBytes, formatAddress, type Family } from '../../inet.js';
+import { compareAddressBytes, formatAddress, type Family } from '../../base/inet.js';
 import { ConfigErr } from '../diagnostics.js';
 import type { Ctx, Keyword } from '../engine.js';
 import { parseSockAddress } from '../sockaddr.js';

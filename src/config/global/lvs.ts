@@ -1,5 +1,5 @@
 /** The checker/IPVS settings of global_defs (lvs_*, netlink buffers, checker notifies). */
-import { isMulticast } from '../../inet.js';
+import { isMulticast } from '../../base/inet.js';
 import { ConfigErr } from '../diagnostics.js';
 import type { Ctx, Keyword } from '../engine.js';
 import { formatInet, parseSockAddress } from '../sockaddr.js';

@@ -1,5 +1,5 @@
 /** The VRRP process's settings in global_defs (vrrp_* and friends). */
-import { isLinkLocalMulticast6, isMulticast, type Family } from '../../inet.js';
+import { isLinkLocalMulticast6, isMulticast, type Family } from '../../base/inet.js';
 import { ConfigErr } from '../diagnostics.js';
 import type { Ctx, Keyword } from '../engine.js';
 import { checkTrueFalse, TIMER_HZ, TIMER_HZ_DIGITS } from '../numbers.js';

@@ -6,7 +6,7 @@
  */
 import nearley from 'nearley';
 import grammar, { type AddressEntry } from '../grammar.generated.js';
-import { parseIPv4, type Family } from '../../inet.js';
+import { parseIPv4, type Family } from '../../base/inet.js';
 import { ConfigErr } from '../diagnostics.js';
 import type { Ctx } from '../engine.js';
 import { formatInet, guessFamily, parseAs } from '../sockaddr.js';

@@ -1,5 +1,5 @@
 /** vrrp_instance NAME { … }: every keyword keepalived 2.2.7 accepts there, with its texts. */
-import { isLinkLocalMulticast6, isMulticast } from '../../inet.js';
+import { isLinkLocalMulticast6, isMulticast } from '../../base/inet.js';
 import { ConfigErr } from '../diagnostics.js';
 import type { Ctx, Keyword } from '../engine.js';
 import { TIMER_HZ, checkTrueFalse } from '../numbers.js';

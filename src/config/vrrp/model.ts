@@ -3,7 +3,7 @@
  * mutable draft the keyword handlers fill; the model is its deep-readonly
  * view, frozen by the parser. Times are in µs as keepalived keeps them.
  */
-import type { Family } from '../../inet.js';
+import type { Family } from '../../base/inet.js';
 import type { Location } from '../diagnostics.js';
 import type { Script } from '../scripts/index.js';
 

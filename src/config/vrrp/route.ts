@@ -3,7 +3,7 @@
  * alloc_route reads it, with its messages. A value keyword at the end of the
  * line stops keepalived (missing parameter, exit 2), as here.
  */
-import type { Family } from '../../inet.js';
+import type { Family } from '../../base/inet.js';
 import { ConfigErr } from '../diagnostics.js';
 import type { Ctx } from '../engine.js';
 import type { VrrpContext } from './context.js';

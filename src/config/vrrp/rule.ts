@@ -3,7 +3,7 @@
  * alloc_rule reads it, with its messages. Rules without a preference get a
  * decreasing one per family, as keepalived assigns them.
  */
-import type { Family } from '../../inet.js';
+import type { Family } from '../../base/inet.js';
 import type { Ctx } from '../engine.js';
 import type { VrrpContext } from './context.js';
 import type { IpRuleDraft } from './model.js';

@@ -5,7 +5,7 @@
  * finding; from then on we only complete the model with keepalived's
  * defaults, silently, so the dumped model is still what keepalived would run.
  */
-import { isLinkLocal6 } from '../../inet.js';
+import { isLinkLocal6 } from '../../base/inet.js';
 import { ConfigErr, type Location } from '../diagnostics.js';
 import type { GlobalDefs } from '../global/index.js';
 import { TIMER_HZ } from '../numbers.js';

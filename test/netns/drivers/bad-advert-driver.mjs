@@ -7,8 +7,8 @@
 //   CASE: good | lower (right, priority 50) | ttl | password | vrid | checksum | short
 import { readFileSync } from 'node:fs';
 import { openVrrpSocket4 } from '../../../dist/src/net/vrrp-socket4.js';
-import { encodeIpv4Advert } from '../../../dist/src/vrrp/ipv4-advert.js';
-import { authDataFromPassword, VRRP_AUTH } from '../../../dist/src/vrrp/packet.js';
+import { encodeIpv4Advert } from '../../../dist/src/vrrp/wire/ipv4-advert.js';
+import { authDataFromPassword, VRRP_AUTH } from '../../../dist/src/vrrp/wire/packet.js';
 
 const GROUP = '224.0.0.18';
 const [ifname, specJson] = process.argv.slice(2);

@@ -12,7 +12,7 @@ import type { PoolEvent } from '../../../src/check/events.js';
 import { stopPool } from '../../../src/check/pool.js';
 import type { CheckConfig } from '../../../src/config/check/index.js';
 import { parseConfig } from '../../../src/config/parse.js';
-import { renderIpvsadm } from '../../../src/ipvs/ipvsadm.js';
+import { renderIpvsadm } from '../../../lab/ipvsadm.js';
 import { sameTable, type Destination, type Table } from '../../../src/ipvs/table.js';
 import { fakeSystem } from '../config/check-helpers.js';
 import { IPVS_VECTORS, ipvsCases, tableOf } from '../ipvs/vectors.js';

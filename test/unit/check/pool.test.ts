@@ -10,7 +10,7 @@ import { applyHealth, desiredTable, realServerId, startCheckers } from '../../..
 import { setAlive, setWeight, startPool, stopPool, type PoolState } from '../../../src/check/pool.js';
 import { stepQuorum } from '../../../src/check/quorum.js';
 import type { CheckConfig, VirtualServer } from '../../../src/config/check/index.js';
-import { renderIpvsadm } from '../../../src/ipvs/ipvsadm.js';
+import { renderIpvsadm } from '../../../lab/ipvsadm.js';
 import { parseText } from '../config/check-helpers.js';
 
 function config(text: string): CheckConfig {

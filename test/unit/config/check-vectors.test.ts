@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyHealth, desiredTable, realServerId, startCheckers } from '../../../src/check/desired.js';
 import { parseConfig } from '../../../src/config/parse.js';
-import { renderIpvsadm } from '../../../src/ipvs/ipvsadm.js';
+import { renderIpvsadm } from '../../../lab/ipvsadm.js';
 import type { Table } from '../../../src/ipvs/table.js';
 import { IPVS_VECTORS as VECTORS, ipvsCases, tableOf } from '../ipvs/vectors.js';
 import { fakeSystem } from './check-helpers.js';

@@ -13,7 +13,7 @@ import { escapedWord } from '../../../src/config/check/write/text.js';
 import { parseConfig, type Config } from '../../../src/config/parse.js';
 import { quoteWord, scriptCommand, scriptLine } from '../../../src/config/quote.js';
 import type { SystemPort } from '../../../src/config/system.js';
-import { CORPUS_DIR, corpusAvailable, loadVerdicts, modeBSystem, runCorpusFile } from '../../config/corpus.js';
+import { CORPUS_DIR, corpusAvailable, loadVerdicts, modeBSystem, runCorpusFile } from '../../../lab/corpus.js';
 import { fakeSystem, vs } from './check-helpers.js';
 import { stripLocations } from './strip-locations.js';
 import { IPVS_VECTORS, ipvsCases } from '../ipvs/vectors.js';

@@ -4,8 +4,8 @@
  * test/config/known-diffs.tsv; a listed file that now agrees must be removed.
  */
 import { describe, expect, it } from 'vitest';
-import { CORPUS_DIR, corpusAvailable, loadVerdicts, runCorpusFile } from '../../config/corpus.js';
-import { loadKnownDiffs } from '../../config/known-diffs.js';
+import { CORPUS_DIR, corpusAvailable, loadVerdicts, runCorpusFile } from '../../../lab/corpus.js';
+import { loadKnownDiffs } from '../../../lab/known-diffs.js';
 
 /**
  * No file may take more CPU time: a hang cap (keepalived itself hangs on some), not a speed target.

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/parse.js';
 import { LineReader } from '../../../src/config/reader.js';
 import type { SystemPort } from '../../../src/config/system.js';
-import { CORPUS_DIR, corpusAvailable, loadVerdicts, modeBSystem } from '../../config/corpus.js';
+import { CORPUS_DIR, corpusAvailable, loadVerdicts, modeBSystem } from '../../../lab/corpus.js';
 import { tempDir } from '../../tmp.js';
 
 const dir = tempDir('prop');

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { EXIT_MISSING_PARAMETER } from '../../../src/config/diagnostics.js';
 import { parseConfig, type Config } from '../../../src/config/parse.js';
 import { writeConfig } from '../../../src/config/write.js';
-import { CORPUS_DIR, corpusAvailable, loadVerdicts, modeBSystem, runCorpusFile } from '../../config/corpus.js';
+import { CORPUS_DIR, corpusAvailable, loadVerdicts, modeBSystem, runCorpusFile } from '../../../lab/corpus.js';
 import { stripLocations } from './strip-locations.js';
 import { tempDir } from '../../tmp.js';
 

@@ -1,6 +1,6 @@
 /** fast-check generators of IPVS tables: small address/port pools so desired and actual tables overlap. */
 import fc from 'fast-check';
-import { formatAddress, type Family } from '../../../src/inet.js';
+import { formatAddress, type Family } from '../../../src/base/inet.js';
 import { SVC_FLAG } from '../../../src/ipvs/constants.js';
 import {
   defaultNetmask,

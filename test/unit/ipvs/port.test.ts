@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SVC_FLAG } from '../../../src/ipvs/constants.js';
-import { fakeIpvsPort } from '../../../src/ipvs/fake-port.js';
+import { fakeIpvsPort } from '../../../lab/fakes/ipvs.js';
 import { encodeReply } from '../../../src/ipvs/genl.js';
 import { errnoName, ipvsPortOver } from '../../../src/ipvs/genl-port.js';
 import type { GenlAnswer, GenlTransport } from '../../../src/ipvs/genl-transport.js';

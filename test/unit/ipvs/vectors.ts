@@ -1,7 +1,7 @@
 /** keepalived 2.2.7's IPVS vectors (test/fixtures/ipvs, see test/fixtures/README.md). */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseIpvsadm } from '../../../src/ipvs/ipvsadm.js';
+import { parseIpvsadm } from '../../../lab/ipvsadm.js';
 import type { Table } from '../../../src/ipvs/table.js';
 
 export const IPVS_VECTORS = path.resolve(import.meta.dirname, '../../fixtures/ipvs');

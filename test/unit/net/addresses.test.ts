@@ -6,7 +6,7 @@
 import { AttrStream, rt } from 'netlink';
 import { describe, expect, it } from 'vitest';
 import { addressRequest, alreadyDone } from '../../../src/net/addresses.js';
-import { instanceVips, type VipEntry } from '../../../src/vrrp/settings-from-config-vips.js';
+import { instanceVips, type VipEntry } from '../../../src/vrrp/settings/vips.js';
 import { parseText } from '../config/vrrp-helpers.js';
 
 /** The VIP of an instance on eth0 whose virtual_ipaddress is this one line. */

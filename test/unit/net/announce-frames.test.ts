@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { garpFrame, unsolicitedNaFrame } from '../../../src/net/announce-frames.js';
-import { internetChecksum, pseudoHeaderSum } from '../../../src/vrrp/checksum.js';
+import { internetChecksum, pseudoHeaderSum } from '../../../src/vrrp/wire/checksum.js';
 
 interface ExampleFrame {
   pcap: string;

@@ -2,10 +2,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Family } from '../../../src/inet.js';
+import type { Family } from '../../../src/base/inet.js';
 import { AnnounceQueue, type AnnouncePacing } from '../../../src/net/announce-queue.js';
-import type { AnnouncePort, Clock, InterfaceInfo } from '../../../src/vrrp/ports.js';
-import type { VipEntry } from '../../../src/vrrp/settings-from-config-vips.js';
+import type { Clock } from '../../../src/base/clock.js';
+import type { AnnouncePort, InterfaceInfo } from '../../../src/vrrp/ports.js';
+import type { VipEntry } from '../../../src/vrrp/settings/vips.js';
 
 class FakeClock implements Clock {
   private now = 0;

@@ -2,9 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { garpFrame, unsolicitedNaFrame } from '../../../src/net/announce-frames.js';
 import { createAnnouncePort } from '../../../src/net/announce.js';
-import type { PacketSocket } from '../../../src/native/index.js';
+import type { PacketSocket } from '../../../src/base/native.js';
 import type { InterfaceInfo } from '../../../src/vrrp/ports.js';
-import type { VipEntry } from '../../../src/vrrp/settings-from-config-vips.js';
+import type { VipEntry } from '../../../src/vrrp/settings/vips.js';
 
 const MAC = new Uint8Array([0x02, 0, 0, 0, 0, 1]);
 const eth0: InterfaceInfo = { name: 'eth0', index: 2, mac: MAC, up: true, noArp: false, addresses: [] };

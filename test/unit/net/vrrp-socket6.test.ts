@@ -1,10 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { Ip6Packet, Vrrp6Socket } from '../../../src/native/index.js';
+import type { Ip6Packet, Vrrp6Socket } from '../../../src/base/native.js';
 
 /** The addon's socket under a flood: a packet pending on every read, up to `pending`. */
 const flood = vi.hoisted(() => ({ pending: 0, onReadable: undefined as ((error?: Error) => void) | undefined }));
 
-vi.mock('../../../src/native/index.js', () => ({
+vi.mock('../../../src/base/native.js', () => ({
   openVrrp6Socket: (): Partial<Vrrp6Socket> => ({
     receive: (): Ip6Packet | null => {
       if (flood.pending === 0) return null;

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NotifyFifos, type FifoSpec } from '../../../src/notify/fifo.js';
-import type { RunAs, ScriptExit, ScriptPort } from '../../../src/vrrp/ports.js';
+import type { RunAs, ScriptExit, ScriptPort } from '../../../src/base/scripts.js';
 import { tempDir } from '../../tmp.js';
 
 class FakeScripts implements ScriptPort {

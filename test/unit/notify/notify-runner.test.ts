@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { notifyRunner } from '../../../src/notify/notify-runner.js';
-import type { RunAs, ScriptExit, ScriptPort } from '../../../src/vrrp/ports.js';
+import type { RunAs, ScriptExit, ScriptPort } from '../../../src/base/scripts.js';
 
 class FakeScripts implements ScriptPort {
   readonly runs: { argv: readonly string[]; runAs: RunAs; timeoutUs: number | undefined }[] = [];

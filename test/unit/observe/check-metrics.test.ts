@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { CheckerRunner } from '../../../src/check/runner.js';
-import { fakeIpvsPort } from '../../../src/ipvs/fake-port.js';
+import { CheckerRunner } from '../../../src/check/ipvs-sync.js';
+import { fakeIpvsPort } from '../../../lab/fakes/ipvs.js';
 import { CheckMetrics, type RealServerSource } from '../../../src/observe/check-metrics.js';
-import { createLogger } from '../../../src/observe/log.js';
+import { createLogger } from '../../../src/log/log.js';
 import { checkTarget } from '../check/check-target.js';
 import { parseText } from '../config/check-helpers.js';
 import { FakeClock } from '../vrrp/runner-world.js';

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ctimeUs, dataFileName, dataText, formatG, timevalText, writeDataFile, type VrrpDumpInput } from '../../../src/observe/data-file.js';
 import type { Config } from '../../../src/config/parse.js';
-import { vrrpSettingsFromConfig } from '../../../src/vrrp/settings-from-config.js';
+import { vrrpSettingsFromConfig } from '../../../src/vrrp/settings/from-config.js';
 import { parseText } from '../config/vrrp-helpers.js';
 import { Lan, Node } from '../vrrp/runner-world.js';
 import { tempDir } from '../../tmp.js';

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { VrrpDumpInput } from '../../../src/observe/data-file.js';
 import { jsonString, jsonText, watchSigJson, writeJsonFile } from '../../../src/observe/json-file.js';
-import { vrrpSettingsFromConfig } from '../../../src/vrrp/settings-from-config.js';
+import { vrrpSettingsFromConfig } from '../../../src/vrrp/settings/from-config.js';
 import { parseText } from '../config/vrrp-helpers.js';
 import { Lan, Node } from '../vrrp/runner-world.js';
 import { tempDir } from '../../tmp.js';

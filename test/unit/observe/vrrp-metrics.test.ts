@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { vipLabel, VrrpMetrics } from '../../../src/observe/vrrp-metrics.js';
-import { vrrpSettingsFromConfig } from '../../../src/vrrp/settings-from-config.js';
+import { vrrpSettingsFromConfig } from '../../../src/vrrp/settings/from-config.js';
 import { parseText } from '../config/vrrp-helpers.js';
 import { Lan, Node } from '../vrrp/runner-world.js';
 import { families, sampleValue } from './metrics-text.js';

@@ -2,8 +2,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isCi, onPath } from '../../setup/host.js';
-import { planLayer, REQUIREMENTS, type Host, type PackageManager } from '../../setup/requirements.js';
+import { isCi, onPath } from '../../../lab/host.js';
+import { planLayer, REQUIREMENTS, type Host, type PackageManager } from '../../../lab/requirements.js';
 import { tempDir } from '../../tmp.js';
 
 const everything = new Set(Object.values(REQUIREMENTS).flatMap((rs) => rs.map((r) => r.command)));

@@ -14,7 +14,7 @@ describe('selectedLayers', () => {
   it("selects the folders npm test names, and none for the unit layer", () => {
     expect(layersOf('run', 'test/netns', 'test/vm')).toEqual(['netns', 'vm']);
     expect(layersOf('run', 'test/unit')).toEqual([]);
-    expect(layersOf('run', 'test/unit/ipvs/ipvsadm.test.ts')).toEqual([]);
+    expect(layersOf('run', 'test/unit/lab/ipvsadm.test.ts')).toEqual([]);
   });
 
   it('matches a filter as a substring of a file path, as vitest does', () => {

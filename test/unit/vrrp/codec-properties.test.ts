@@ -5,10 +5,10 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ahIcvValid } from '../../../src/vrrp/ah.js';
-import { decodeIpv4Advert } from '../../../src/vrrp/ipv4-advert.js';
-import { authDataFromPassword, decodeVrrp, encodeVrrp, type ChecksumContext, type VrrpFields } from '../../../src/vrrp/packet.js';
-import { checkReceivedAdvert, type ReceiveSettings } from '../../../src/vrrp/receive-check.js';
+import { ahIcvValid } from '../../../src/vrrp/wire/ah.js';
+import { decodeIpv4Advert } from '../../../src/vrrp/wire/ipv4-advert.js';
+import { authDataFromPassword, decodeVrrp, encodeVrrp, type ChecksumContext, type VrrpFields } from '../../../src/vrrp/wire/packet.js';
+import { checkReceivedAdvert, type ReceiveSettings } from '../../../src/vrrp/receive/check.js';
 import { CAPTURE_PASSWORD, hex, isUnicast, vectors } from './vectors.js';
 
 const ipv4 = vectors.adverts.filter((v) => v.family === 'ipv4');

@@ -4,9 +4,9 @@
  * whole datagram keepalived built (ip_id, TOS, TTL, header checksum, AH).
  */
 import { describe, expect, it } from 'vitest';
-import { AH_LENGTH, ahIcvValid, IPPROTO_AH, signAh } from '../../../src/vrrp/ah.js';
-import { decodeIpv4Advert, encodeIpv4Advert } from '../../../src/vrrp/ipv4-advert.js';
-import { authDataFromPassword, decodeVrrp, encodeVrrp, type VrrpAdvert, type VrrpFields } from '../../../src/vrrp/packet.js';
+import { AH_LENGTH, ahIcvValid, IPPROTO_AH, signAh } from '../../../src/vrrp/wire/ah.js';
+import { decodeIpv4Advert, encodeIpv4Advert } from '../../../src/vrrp/wire/ipv4-advert.js';
+import { authDataFromPassword, decodeVrrp, encodeVrrp, type VrrpAdvert, type VrrpFields } from '../../../src/vrrp/wire/packet.js';
 import { CAPTURE_PASSWORD, hex, isUnicast, toHex, vectors, type AdvertVector } from './vectors.js';
 
 const ipv4 = vectors.adverts.filter((v) => v.family === 'ipv4');

@@ -2,11 +2,11 @@
  * A fake-clock runner for the VRRP reducer in tests: it keeps the state,
  * arms the timers the reducer asks for and fires them in due order.
  */
-import { initialInstanceState, step } from '../../../src/vrrp/fsm.js';
-import { DEFAULT_GARP, type InstanceSettings } from '../../../src/vrrp/fsm-settings.js';
-import type { FsmAction, FsmEvent, InstanceState, TimerName } from '../../../src/vrrp/fsm-types.js';
-import type { VrrpAdvert } from '../../../src/vrrp/packet.js';
-import { EMPTY_TRACK_STATUS, type TrackStatus } from '../../../src/vrrp/track.js';
+import { initialInstanceState, step } from '../../../src/vrrp/fsm/step.js';
+import { DEFAULT_GARP, type InstanceSettings } from '../../../src/vrrp/fsm/settings.js';
+import type { FsmAction, FsmEvent, InstanceState, TimerName } from '../../../src/vrrp/fsm/types.js';
+import type { VrrpAdvert } from '../../../src/vrrp/wire/packet.js';
+import { EMPTY_TRACK_STATUS, type TrackStatus } from '../../../src/vrrp/fsm/track.js';
 
 export const S = 1_000_000;
 /** Master_Down_Interval for v2, advert_int 1 s, priority 100: 3 + 156/256 s. */

@@ -1,6 +1,6 @@
 /** RFC 5798 §6.4.3 Master, with keepalived's election, GARP and stop rules. */
 import { describe, expect, it } from 'vitest';
-import type { InstanceSettings } from '../../../src/vrrp/fsm-settings.js';
+import type { InstanceSettings } from '../../../src/vrrp/fsm/settings.js';
 import { detailLogs, effects, heard, LINK_UP, logs, MDI_100, S, settings, Sim } from './fsm-harness.js';
 
 function master(overrides: Partial<InstanceSettings> = {}): Sim {

@@ -5,13 +5,13 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { initialInstanceState, step } from '../../../src/vrrp/fsm.js';
-import type { InstanceSettings } from '../../../src/vrrp/fsm-settings.js';
-import type { FsmEvent, InstanceState, TimerName } from '../../../src/vrrp/fsm-types.js';
-import { encodeIpv4Advert } from '../../../src/vrrp/ipv4-advert.js';
-import { decodeVrrp, VRRP_AUTH } from '../../../src/vrrp/packet.js';
-import { checkReceivedAdvert, type ReceiveSettings } from '../../../src/vrrp/receive-check.js';
-import type { TrackChange, TrackStatus } from '../../../src/vrrp/track.js';
+import { initialInstanceState, step } from '../../../src/vrrp/fsm/step.js';
+import type { InstanceSettings } from '../../../src/vrrp/fsm/settings.js';
+import type { FsmEvent, InstanceState, TimerName } from '../../../src/vrrp/fsm/types.js';
+import { encodeIpv4Advert } from '../../../src/vrrp/wire/ipv4-advert.js';
+import { decodeVrrp, VRRP_AUTH } from '../../../src/vrrp/wire/packet.js';
+import { checkReceivedAdvert, type ReceiveSettings } from '../../../src/vrrp/receive/check.js';
+import type { TrackChange, TrackStatus } from '../../../src/vrrp/fsm/track.js';
 import { advert, LINK_UP, S, settings } from './fsm-harness.js';
 
 const VIPS = ['10.0.0.10', '10.0.0.11', '10.0.0.12'];

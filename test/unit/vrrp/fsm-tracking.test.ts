@@ -1,7 +1,7 @@
 /** FAULT entry and exit, and effective priority changes, driven by tracked objects. */
 import { describe, expect, it } from 'vitest';
-import type { InstanceSettings } from '../../../src/vrrp/fsm-settings.js';
-import type { TrackedObject } from '../../../src/vrrp/track.js';
+import type { InstanceSettings } from '../../../src/vrrp/fsm/settings.js';
+import type { TrackedObject } from '../../../src/vrrp/fsm/track.js';
 import { effects, heard, LINK_UP, logs, MDI_100, S, settings, Sim } from './fsm-harness.js';
 
 const script = (name: string, weight: number, reverse = false): TrackedObject => ({ kind: 'script', name, weight, reverse });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { effectivePriority, evaluateTracking, fileStatus } from '../../../src/vrrp/priority.js';
-import { EMPTY_TRACK_STATUS, type TrackedObject } from '../../../src/vrrp/track.js';
+import { effectivePriority, evaluateTracking, fileStatus } from '../../../src/vrrp/fsm/priority.js';
+import { EMPTY_TRACK_STATUS, type TrackedObject } from '../../../src/vrrp/fsm/track.js';
 
 const obj = (kind: TrackedObject['kind'], name: string, weight: number, reverse = false): TrackedObject => ({ kind, name, weight, reverse });
 

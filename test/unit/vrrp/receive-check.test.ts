@@ -3,10 +3,10 @@
  * with the stats counter each one bumps and the line it logs.
  */
 import { describe, expect, it } from 'vitest';
-import { signAh } from '../../../src/vrrp/ah.js';
-import { decodeIpv4Advert, encodeIpv4Advert, type Ipv4AdvertOptions } from '../../../src/vrrp/ipv4-advert.js';
-import { putWord, word } from '../../../src/vrrp/ipv4.js';
-import { authDataFromPassword, VRRP_AUTH, type VrrpFields } from '../../../src/vrrp/packet.js';
+import { signAh } from '../../../src/vrrp/wire/ah.js';
+import { decodeIpv4Advert, encodeIpv4Advert, type Ipv4AdvertOptions } from '../../../src/vrrp/wire/ipv4-advert.js';
+import { putWord, word } from '../../../src/vrrp/wire/ipv4.js';
+import { authDataFromPassword, VRRP_AUTH, type VrrpFields } from '../../../src/vrrp/wire/packet.js';
 import {
   checkReceivedAdvert,
   shouldCheckAddresses,
@@ -14,7 +14,7 @@ import {
   type ReceiveSettings,
   type ReceiveState,
   type ReceiveVerdict,
-} from '../../../src/vrrp/receive-check.js';
+} from '../../../src/vrrp/receive/check.js';
 import { CAPTURE_PASSWORD, hex, isUnicast, vectors, type AdvertVector } from './vectors.js';
 
 const key = authDataFromPassword(CAPTURE_PASSWORD);

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseText, SCRIPT, SECURE } from '../config/vrrp-helpers.js';
-import { vrrpSettingsFromConfig, type VrrpRunSettings } from '../../../src/vrrp/settings-from-config.js';
+import { vrrpSettingsFromConfig, type VrrpRunSettings } from '../../../src/vrrp/settings/from-config.js';
 import { Lan, Node } from './runner-world.js';
 
 const S = 1_000_000;

@@ -3,11 +3,12 @@
  * due order, nodes whose fake sockets deliver each other's adverts after a
  * small latency, and fake address and announce ports that record.
  */
-import { createLogger, type Logger } from '../../../src/observe/log.js';
-import type { AddressPort, AdvertSocketFactory, Clock, InterfaceInfo, InterfacePort } from '../../../src/vrrp/ports.js';
-import type { ReceivedPacket } from '../../../src/vrrp/receive-frame.js';
+import { createLogger, type Logger } from '../../../src/log/log.js';
+import type { Clock } from '../../../src/base/clock.js';
+import type { AddressPort, AdvertSocketFactory, InterfaceInfo, InterfacePort } from '../../../src/vrrp/ports.js';
+import type { ReceivedPacket } from '../../../src/vrrp/wire/receive-frame.js';
 import { VrrpRunner, type Announcer } from '../../../src/vrrp/runner.js';
-import type { VipEntry, VrrpRunSettings } from '../../../src/vrrp/settings-from-config.js';
+import type { VipEntry, VrrpRunSettings } from '../../../src/vrrp/settings/from-config.js';
 
 export class FakeClock implements Clock {
   private now = 0;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseText } from '../config/vrrp-helpers.js';
-import { vrrpSettingsFromConfig } from '../../../src/vrrp/settings-from-config.js';
+import { vrrpSettingsFromConfig } from '../../../src/vrrp/settings/from-config.js';
 import { Lan, Node } from './runner-world.js';
 
 const S = 1_000_000;

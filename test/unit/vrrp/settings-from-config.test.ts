@@ -2,13 +2,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { instance, parseText, SCRIPT, SECURE } from '../config/vrrp-helpers.js';
-import { DEFAULT_GARP } from '../../../src/vrrp/fsm-settings.js';
-import { vrrpSettingsFromConfig, type InstanceRunSettings, type VrrpRunSettings } from '../../../src/vrrp/settings-from-config.js';
-import { groupStep, initialGroupState, type GroupAction } from '../../../src/vrrp/sync-group.js';
-import { initialInstanceState } from '../../../src/vrrp/fsm.js';
-import type { FsmAction } from '../../../src/vrrp/fsm-types.js';
-import { VRRP_AUTH } from '../../../src/vrrp/packet.js';
-import { EMPTY_TRACK_STATUS, type TrackStatus } from '../../../src/vrrp/track.js';
+import { DEFAULT_GARP } from '../../../src/vrrp/fsm/settings.js';
+import { vrrpSettingsFromConfig, type InstanceRunSettings, type VrrpRunSettings } from '../../../src/vrrp/settings/from-config.js';
+import { groupStep, initialGroupState, type GroupAction } from '../../../src/vrrp/fsm/sync-group.js';
+import { initialInstanceState } from '../../../src/vrrp/fsm/step.js';
+import type { FsmAction } from '../../../src/vrrp/fsm/types.js';
+import { VRRP_AUTH } from '../../../src/vrrp/wire/packet.js';
+import { EMPTY_TRACK_STATUS, type TrackStatus } from '../../../src/vrrp/fsm/track.js';
 import { effects, S, Sim } from './fsm-harness.js';
 
 function settingsOf(text: string): VrrpRunSettings {

@@ -1,9 +1,9 @@
 /** vrrp_sync_group: members move together, group notifies carry priority 0. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { initialInstanceState } from '../../../src/vrrp/fsm.js';
-import type { FsmEvent } from '../../../src/vrrp/fsm-types.js';
-import { groupStep, initialGroupState, type GroupAction, type GroupEvent, type SyncGroupState } from '../../../src/vrrp/sync-group.js';
+import { initialInstanceState } from '../../../src/vrrp/fsm/step.js';
+import type { FsmEvent } from '../../../src/vrrp/fsm/types.js';
+import { groupStep, initialGroupState, type GroupAction, type GroupEvent, type SyncGroupState } from '../../../src/vrrp/fsm/sync-group.js';
 import { heard, LINK_UP, S, settings } from './fsm-harness.js';
 
 const VI_2_MDI = 3 * S + Math.floor((156 * S) / 256);

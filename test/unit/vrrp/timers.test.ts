@@ -7,7 +7,7 @@ import {
   v2AdvertIntervalField,
   v2IntervalMatches,
   v3AdvertIntervalField,
-} from '../../../src/vrrp/timers.js';
+} from '../../../src/vrrp/fsm/timers.js';
 import { vectors } from './vectors.js';
 
 const S = 1_000_000;

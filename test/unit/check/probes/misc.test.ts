@@ -4,9 +4,9 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ProbeTarget } from '../../../../src/check/probe.js';
 import { miscProbe } from '../../../../src/check/probes/misc.js';
-import { ApprovedScripts } from '../../../../src/notify/script-gate.js';
-import { ChildScriptPort } from '../../../../src/notify/script-port.js';
-import type { RunAs, ScriptExit, ScriptPort } from '../../../../src/vrrp/ports.js';
+import { ApprovedScripts } from '../../../../src/scripts/script-gate.js';
+import { ChildScriptPort } from '../../../../src/scripts/script-port.js';
+import type { RunAs, ScriptExit, ScriptPort } from '../../../../src/base/scripts.js';
 import { tempDir } from '../../../tmp.js';
 import { checkTarget } from '../check-target.js';
 

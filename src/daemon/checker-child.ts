@@ -1,0 +1,225 @@
+/**
+ * The checker child process (keepalived's Keepalived_healthcheckers): one
+ * scheduler per checker of every real server, each real server's health
+ * folded from its checkers and FILE_CHECKs, and the runner keeping kernel
+ * IPVS equal to what keepalived would program. Its own process keeps a
+ * burst of checks from delaying a VRRP advert.
+ */
+import * as fs from 'node:fs';
+import type { CliOptions } from './cli-options.js';
+import { monotonicClock } from '../base/clock.js';
+import type { CheckConfig } from '../config/check/model.js';
+import { parseConfig, type Config } from '../config/parse.js';
+import { openNetlinkPort } from '../ipvs/netlink-port.js';
+import { NotifyFifos } from '../notify/fifo.js';
+import { ApprovedScripts } from '../scripts/script-gate.js';
+import { ChildScriptPort } from '../scripts/script-port.js';
+import { TrackFileWatcher } from '../track/track-file-watcher.js';
+import { createLogger, type Logger } from '../log/log.js';
+import { CheckMetrics, type RealServerSource } from '../observe/check-metrics.js';
+import { answerMetricsRequests } from '../observe/metrics-ipc.js';
+import { answerPings } from './child-liveness.js';
+import { claimPidFileAtStart, removePidFile } from './pid-file.js';
+import { applyConfiguredUmask } from './umask.js';
+import type { Probe } from '../check/probe.js';
+import { dnsProbe } from '../check/probes/dns.js';
+import { loadSslContext, makeHttpProbe } from '../check/probes/http.js';
+import { miscProbe } from '../check/probes/misc.js';
+import { pingProbe } from '../check/probes/ping.js';
+import { smtpProbe } from '../check/probes/smtp.js';
+import { tcpProbe } from '../check/probes/tcp.js';
+import { udpProbe } from '../check/probes/udp.js';
+import { CheckerSet } from '../check/checker-set.js';
+import { sameTrackFiles } from '../check/reload-match.js';
+import { serverName } from '../check/pool.js';
+import { CheckerRunner } from '../check/ipvs-sync.js';
+
+export async function runCheckerProcess(o: CliOptions): Promise<number> {
+  const log = createLogger({ console: o.logConsole, detail: o.logDetail }).child({ process: 'checker' });
+  // answered from the start (an idle checker without IPVS too): a child that never answers is taken for stuck and killed
+  answerPings(process);
+  let { config } = parseConfig(o.configFile, { configId: o.configId, testMode: false });
+  if (!claimPidFileAtStart(o.checkersPidFile, 'Checker child', log)) return 1;
+  const opened = await openNetlinkPort();
+  if (!opened.ok) {
+    // keepalived's checker stays up without IPVS (and so is not respawned in a loop)
+    log.error(`IPVS: Can't initialize ipvs: ${opened.failure.message}`);
+    return waitForStop(() => removePidFile(o.checkersPidFile));
+  }
+  const ipvs = opened.port;
+  const clock = monotonicClock;
+  const scripts = new ChildScriptPort(new ApprovedScripts(config.approvedScripts, 'checker'), (m) => log.info(m));
+  let fifos = NotifyFifos.open(fifoSpecs(config), { scripts, log: (m) => log.info(m), process: 'lvs' });
+  // read at each scrape (--metrics-listen: the parent asks over the IPC channel)
+  const metrics: CheckMetrics = new CheckMetrics((): RealServerSource[] => {
+    const health = set.health();
+    return config.check.virtualServers.flatMap((vs, v) =>
+      vs.realServers.flatMap((rs, i) => {
+        const h = health[v]?.[i];
+        return h ? [{ vs: vs.name, rs: serverName(vs, rs), alive: h.alive, weight: h.weight }] : [];
+      }),
+    );
+  }, clock);
+  const runner = new CheckerRunner(config.check, {
+    ipvs: metrics.counted(ipvs),
+    clock,
+    log,
+    notify: (argv, runAs) => void scripts.run(argv, runAs),
+    fifo: (line) => fifos.write(line),
+  });
+  let probes = await probeTable(config.check, scripts, log);
+  let checkers: CheckerSet | undefined;
+  const watchFiles = (c: Config, reload: boolean): Promise<TrackFileWatcher> =>
+    TrackFileWatcher.start(
+      // at a reload keepalived creates a missing track file but overwrites none
+      reload ? c.trackFiles.map((f) => (f.init?.overwrite ? { ...f, init: { ...f.init, overwrite: false } } : f)) : c.trackFiles,
+      {
+        onChange: (change) => {
+          if (change.kind === 'file') checkers?.fileChanged(change.name, change.value);
+        },
+        log: (m) => log.info(m),
+      },
+    );
+  let files = await watchFiles(config, false);
+  const set = new CheckerSet(
+    config.check,
+    { logAllFailures: config.global.checkerLogAllFailures },
+    {
+      clock,
+      probe: metrics.timed((target, signal) => probes[target.checker.type](target, signal)),
+      log: (m) => log.info(m),
+      runner,
+      fileValue: (name) => files.values.get(name) ?? 0,
+    },
+  );
+  checkers = set;
+  await runner.start();
+  set.start();
+  answerMetricsRequests(process, () => metrics.metrics());
+
+  /**
+   * SIGHUP (reload_check_thread): the new configuration takes over the
+   * checkers, the real servers' health and IPVS (src/check/checker-set.ts).
+   * Reading the configuration, SSL files and track files is done first; the
+   * switch itself does not wait, so no verdict falls between the two.
+   */
+  async function reload(): Promise<void> {
+    log.info('Reloading');
+    if (!fs.existsSync(o.configFile)) {
+      log.error(`Configuration file ${o.configFile} not found - keeping the running configuration`);
+      return;
+    }
+    let next: Config;
+    try {
+      next = parseConfig(o.configFile, { configId: o.configId, testMode: false }).config;
+    } catch (e) {
+      log.error(`Reading ${o.configFile} failed (${e instanceof Error ? e.message : String(e)}) - keeping the running configuration`);
+      return;
+    }
+    applyConfiguredUmask(o.umask, next.global.umask, (m) => log.info(m));
+    const nextProbes = await probeTable(next.check, scripts, log);
+    const nextFiles = sameTrackFiles(config.trackFiles, next.trackFiles) ? undefined : await watchFiles(next, true);
+    if (stopping) {
+      nextFiles?.close();
+      return;
+    }
+    const old = config;
+    config = next;
+    scripts.approve(new ApprovedScripts(next.approvedScripts, 'checker'));
+    probes = nextProbes;
+    if (nextFiles) {
+      files.close();
+      files = nextFiles;
+    }
+    if (JSON.stringify(fifoSpecs(old)) !== JSON.stringify(fifoSpecs(next))) {
+      fifos.close();
+      fifos = NotifyFifos.open(fifoSpecs(next), { scripts, log: (m) => log.info(m), process: 'lvs' });
+    }
+    const done = set.reload(next.check, { logAllFailures: next.global.checkerLogAllFailures });
+    log.detail(`Reloaded: ${done.kept} checkers kept running, ${done.started} started, ${done.stopped} stopped`);
+    await done.sync;
+  }
+  let stopping = false;
+  let reloads: Promise<void> = Promise.resolve();
+
+  return waitForStop(
+    async () => {
+      stopping = true;
+      await reloads;
+      set.stop();
+      files.close();
+      await runner.stop(o.dontReleaseIpvs);
+      ipvs.close();
+      fifos.close();
+      scripts.killAll('SIGTERM');
+      removePidFile(o.checkersPidFile);
+    },
+    log,
+    () => {
+      if (stopping) return;
+      reloads = reloads.then(reload).catch((e: unknown) => log.error(`Reload failed: ${e instanceof Error ? e.message : String(e)}`));
+    },
+  );
+}
+
+type ProbeTable = Record<Exclude<CheckConfig['virtualServers'][number]['realServers'][number]['checkers'][number]['type'], 'BFD_CHECK'>, Probe>;
+
+async function probeTable(check: CheckConfig, scripts: ChildScriptPort, log: Logger): Promise<ProbeTable> {
+  let http = makeHttpProbe();
+  if (check.ssl) {
+    const loaded = await loadSslContext(check.ssl);
+    if (loaded.ok) http = makeHttpProbe(loaded.context);
+    else log.error(loaded.message);
+  }
+  return {
+    TCP_CHECK: tcpProbe,
+    HTTP_GET: http,
+    SSL_GET: http,
+    SMTP_CHECK: smtpProbe,
+    DNS_CHECK: dnsProbe,
+    UDP_CHECK: udpProbe,
+    PING_CHECK: pingProbe,
+    MISC_CHECK: miscProbe(scripts),
+  };
+}
+
+function fifoSpecs(c: Config) {
+  const g = c.global;
+  return [
+    ...(g.notifyFifo.name === undefined ? [] : [fifoSpec('notify_fifo', g.notifyFifo)]),
+    ...(g.lvsNotifyFifo.name === undefined ? [] : [fifoSpec('lvs_notify_fifo', g.lvsNotifyFifo)]),
+  ];
+}
+
+function fifoSpec(which: 'notify_fifo' | 'lvs_notify_fifo', fifo: { name?: string; owner?: { uid: number; gid: number }; script?: { argv: readonly string[]; uid: number; gid: number } }) {
+  const path = fifo.name!;
+  return {
+    which,
+    path,
+    ...(fifo.script === undefined ? {} : { script: { argv: [...fifo.script.argv, path], uid: fifo.script.uid, gid: fifo.script.gid } }),
+    ...(fifo.owner === undefined ? {} : { owner: fifo.owner }),
+  };
+}
+
+/** Resolves with exit code 0 after SIGTERM/SIGINT (or the parent going away) and `stop`; SIGHUP calls `reload`. */
+function waitForStop(stop: () => Promise<void> | void, log?: Logger, reload?: () => void): Promise<number> {
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const onStop = async (): Promise<void> => {
+      if (stopping) return;
+      stopping = true;
+      await stop();
+      resolve(0);
+    };
+    process.on('SIGTERM', () => void onStop());
+    process.on('SIGINT', () => void onStop());
+    process.on('disconnect', () => void onStop());
+    process.on('SIGHUP', () => {
+      if (reload) reload();
+      // without IPVS there is nothing to reload into
+      else log?.info('Reloading');
+    });
+    process.on('SIGUSR1', () => undefined);
+    process.on('SIGUSR2', () => undefined);
+  });
+}

@@ -1,0 +1,65 @@
+/** Entry point: keepalived's command line. */
+import { CliError, parseArgs, USAGE, type CliOptions } from './cli-options.js';
+import { operatorText } from '../config/diagnostics.js';
+import { parseConfig } from '../config/parse.js';
+import { CHILD_ENV } from '../base/child-env.js';
+import { writeFileSafely } from '../base/safe-file.js';
+import { applyCommandLineUmask } from './umask.js';
+import { VERSION } from './version.js';
+
+function configTest(o: CliOptions): number {
+  const result = parseConfig(o.configFile, { configId: o.configId, testMode: true });
+  const text = [...result.diagnostics, ...result.notices].map(operatorText).join('\n');
+  if (!o.configTestLog) {
+    if (text) process.stderr.write(text + '\n');
+    return result.exitCode;
+  }
+  try {
+    writeFileSafely(o.configTestLog, text ? text + '\n' : '', { mode: 0o600, warn: (m) => process.stderr.write(`${m}\n`) });
+  } catch (error) {
+    process.stderr.write(`Unable to open config-test log file: ${(error as Error).message}\n`);
+    return 1;
+  }
+  return result.exitCode;
+}
+
+function dumpConf(o: CliOptions): number {
+  const result = parseConfig(o.configFile, { configId: o.configId, testMode: false });
+  process.stdout.write(JSON.stringify(result.config, null, 2) + '\n');
+  for (const d of [...result.diagnostics, ...result.notices]) process.stderr.write(operatorText(d) + '\n');
+  return 0;
+}
+
+function main(argv: readonly string[]): Promise<number> | number {
+  // keepalived's genhash, as a subcommand (keepalived: -T/--genhash, which must come first)
+  if (argv[0] === 'genhash' || argv[0] === '-T' || argv[0] === '--genhash') return import('../check/genhash.js').then((m) => m.runGenhash(argv.slice(1)));
+  let o: CliOptions;
+  try {
+    o = parseArgs(argv);
+  } catch (e) {
+    if (!(e instanceof CliError)) throw e;
+    process.stderr.write(`keepalived-ts: ${e.message}\n${USAGE}`);
+    return 1;
+  }
+  if (o.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (o.version) {
+    process.stdout.write(`keepalived-ts v${VERSION} (keepalived 2.2.7 compatible)\n`);
+    return 0;
+  }
+  // a child inherits the parent's (and, as keepalived's, reads global_defs' umask again only at a reload)
+  if (process.env[CHILD_ENV] === undefined) applyCommandLineUmask(o.umask);
+  if (o.configTest) return configTest(o);
+  if (o.dumpConf) return dumpConf(o);
+  // the daemon's modules (sockets, netlink, logging) load only when it runs, keeping -t quick
+  if (process.env[CHILD_ENV] === 'vrrp') return import('./vrrp-child.js').then((m) => m.runVrrpProcess(o));
+  if (process.env[CHILD_ENV] === 'check') return import('./checker-child.js').then((m) => m.runCheckerProcess(o));
+  return import('./parent.js').then((m) => m.runDaemon(o, argv));
+}
+
+const outcome = main(process.argv.slice(2));
+// the daemon's sockets and timers hold the event loop: it exits explicitly once stopped
+if (typeof outcome === 'number') process.exitCode = outcome;
+else void outcome.then((code) => process.exit(code));

@@ -1,0 +1,235 @@
+/**
+ * The parent process, as keepalived's: writes its pid file, starts the VRRP
+ * child (the checker child comes with the checkers), passes signals on,
+ * restarts a child that dies unless -R, and stops them all on SIGTERM/SIGINT.
+ */
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import type { CliOptions } from './cli-options.js';
+import { CHILD_ENV } from '../base/child-env.js';
+import { childLauncher } from './child-launch.js';
+import { ChildLiveness, type WatchedChild } from './child-liveness.js';
+import { monotonicClock } from '../base/clock.js';
+import { parseConfig } from '../config/parse.js';
+import { keepalivedText, operatorText } from '../config/diagnostics.js';
+import { reloadVerdict } from '../config/reload-check.js';
+import { createLogger, type Logger } from '../log/log.js';
+import { SYSLOG_FACILITY_ENV } from '../log/syslog.js';
+import { parseListenAddress, startMetricsServer } from '../observe/metrics-server.js';
+import { sdNotify, sigrtmin, watchSignal } from '../base/native.js';
+import { claimPidFileAtStart, removePidFile } from './pid-file.js';
+import { writeFileSafely } from '../base/safe-file.js';
+import { applyConfiguredUmask } from './umask.js';
+import { VERSION } from './version.js';
+
+
+/** keepalived gives its children this long to stop before the parent kills them. */
+const CHILD_STOP_TIMEOUT_MS = 10_000;
+/** Each child is pinged this often and killed (so restarted) after this long without an answer. */
+const LIVENESS_INTERVAL_MS = 1_000;
+const LIVENESS_TIMEOUT_MS = 10_000;
+/** A new child's first answer comes once its code has loaded (slow on an emulated CPU: seconds). */
+const LIVENESS_STARTUP_MS = 60_000;
+
+interface Child {
+  name: 'VRRP' | 'Healthcheck';
+  process?: ChildProcess;
+  start(): ChildProcess;
+}
+
+export function runDaemon(o: CliOptions, argv: readonly string[]): Promise<number> | number {
+  if (!o.dontFork) return detach(o, argv);
+  const log = createLogger({ console: o.logConsole, detail: o.logDetail });
+  log.info(`Starting keepalived-ts v${VERSION}`);
+  log.info(`Command line: ${process.argv.map((a) => `'${a}'`).join(' ')}`);
+  log.info(`Opening file '${o.configFile}'.`);
+  const parsed = parseConfig(o.configFile, { configId: o.configId, testMode: true });
+  for (const d of [...parsed.diagnostics, ...parsed.notices]) log.warn(operatorText(d));
+  applyConfiguredUmask(o.umask, parsed.config.global.umask, (m) => log.info(m));
+  if (o.metricsListen !== undefined && !parseListenAddress(o.metricsListen)) {
+    log.error(`--metrics-listen: '${o.metricsListen}' is not HOST:PORT (an IPv6 host in brackets: [::1]:9165)`);
+    return 1;
+  }
+  if (!claimPidFileAtStart(o.pidFile, 'daemon is', log)) return 1;
+  const children: Child[] = [];
+  // Never --disable-sigusr1 (Node 22.14+): it leaves SIGUSR1 blocked, so the dump listener would never run.
+  // The parent passing signals only to children that answered a ping keeps their inspector shut instead.
+  const child = (name: Child['name'], which: string): Child => ({ name, start: () => fork(process.argv[1]!, argv, { env: { ...process.env, [CHILD_ENV]: which } }) });
+  // as keepalived: a subsystem's child runs only when the configuration has something for it
+  const { vrrp, check } = parsed.config;
+  if (!o.checkOnly && (vrrp.instances.length > 0 || o.vrrpOnly)) children.push(child('VRRP', 'vrrp'));
+  if (!o.vrrpOnly && (check.virtualServers.length > 0 || o.checkOnly)) children.push(child('Healthcheck', 'check'));
+  return supervise(children, o, log, parsed.config.global.reloadCheckConfig);
+}
+
+/**
+ * SIGHUP: the new configuration is read as `-t` reads it; if it would break
+ * the running node (config/reload-check.ts) the children are not told and
+ * keep the running configuration. `reloadCheckConfig`: the running
+ * configuration's reload_check_config log file, if any. Returns whether to
+ * reload, and the reload_check_config of the configuration that now runs.
+ */
+function checkReload(o: CliOptions, log: Logger, reloadCheckConfig: string | undefined): { reload: boolean; reloadCheckConfig: string | undefined } {
+  const refused = { reload: false, reloadCheckConfig };
+  let parsed: ReturnType<typeof parseConfig>;
+  try {
+    parsed = parseConfig(o.configFile, { configId: o.configId, testMode: true });
+  } catch (error) {
+    log.error(`Reload aborted: the new configuration cannot be read (${(error as Error).message}); the running one is kept`);
+    return refused;
+  }
+  for (const d of [...parsed.diagnostics, ...parsed.notices]) log.warn(operatorText(d));
+  const verdict = reloadVerdict(parsed, { strict: reloadCheckConfig !== undefined });
+  if (verdict.accept) {
+    applyConfiguredUmask(o.umask, parsed.config.global.umask, (m) => log.info(m));
+    return { reload: true, reloadCheckConfig: parsed.config.global.reloadCheckConfig };
+  }
+  if (reloadCheckConfig !== undefined) {
+    // keepalived's config-test child writes its report there
+    try {
+      writeFileSafely(reloadCheckConfig, parsed.diagnostics.map((d) => `${keepalivedText(d)}\n`).join(''), { mode: 0o600, warn: (m) => log.warn(m) });
+    } catch (error) {
+      log.info(`Unable to write the config check log: ${(error as Error).message}`);
+    }
+    log.info(`New config failed validation, see ${reloadCheckConfig} for details`);
+  }
+  log.error(`Reload aborted: the new configuration has errors; the running one is kept\n    ${verdict.reason}`);
+  return refused;
+}
+
+function supervise(children: Child[], o: CliOptions, log: Logger, reloadCheckConfig: string | undefined): Promise<number> {
+  let stopping = false;
+  const launch = childLauncher({ log, dontRespawn: o.dontRespawn, stopping: () => stopping, stop: (status) => void stop(status) });
+
+  let resolveExit: (code: number) => void = () => undefined;
+  const exited = new Promise<number>((resolve) => (resolveExit = resolve));
+  const stop = async (status = 0): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    clearInterval(watchdog);
+    liveness.stop();
+    clearInterval(keepRunning);
+    notifySystemd('STOPPING=1');
+    log.info('Stopping');
+    await Promise.all(children.map((c) => stopChild(c)));
+    await metrics?.close();
+    removePidFile(o.pidFile);
+    log.info(`Stopped keepalived-ts v${VERSION}`);
+    resolveExit(status);
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void stop());
+  let runningCheck = reloadCheckConfig;
+  process.on('SIGHUP', () => {
+    if (stopping) return;
+    notifySystemd('RELOADING=1');
+    log.info('Reloading ...');
+    const verdict = checkReload(o, log, runningCheck);
+    runningCheck = verdict.reloadCheckConfig;
+    if (verdict.reload) for (const c of children) c.process?.kill('SIGHUP');
+    notifySystemd('READY=1');
+  });
+  const { liveness, ready } = watchChildren(children, log);
+  for (const signal of ['SIGUSR1', 'SIGUSR2'] as const) {
+    process.on(signal, () => {
+      for (const c of children) if (ready(c)) c.process?.kill(signal);
+    });
+  }
+  forwardSigJson(children, ready, log);
+  for (const child of children) launch(child);
+  const metrics = startMetricsServer(o.metricsListen, children.map((c) => ({ name: c.name.toLowerCase(), channel: () => c.process })), log, VERSION);
+  log.info('Startup complete');
+  notifySystemd('READY=1');
+  liveness.start();
+  const watchdog = startWatchdog(() => liveness.allAnswering());
+  // with no child to wait for (nothing configured), keepalived still runs until stopped
+  const keepRunning = setInterval(() => undefined, 1 << 30);
+  return exited;
+}
+
+/**
+ * keepalived's SIGJSON (SIGRTMIN+2) goes to the VRRP child only. Node cannot watch a real-time signal
+ * (and its default action ends the process): the native addon does, for as long as the parent runs.
+ */
+function forwardSigJson(children: readonly Child[], ready: (child: Child) => boolean, log: Logger): void {
+  try {
+    const signum = sigrtmin() + 2;
+    watchSignal(signum, () => {
+      // ChildProcess.kill only takes the signals Node names; process.kill passes a number on
+      for (const c of children) if (c.name === 'VRRP' && c.process?.pid !== undefined && ready(c)) process.kill(c.process.pid, signum);
+    });
+  } catch (error) {
+    log.warn(`SIGRTMIN+2 (keepalived.json) cannot be watched: ${(error as Error).message}`);
+  }
+}
+
+/** sd_notify when started by systemd with Type=notify; a failure to reach it is not fatal. */
+function notifySystemd(state: string): void {
+  try {
+    sdNotify(state);
+  } catch {
+    // no systemd listening: nothing to tell
+  }
+}
+
+/** WatchdogSec=: systemd sets WATCHDOG_USEC (and WATCHDOG_PID); ping at half the period, while the children answer. */
+function startWatchdog(childrenAnswer: () => boolean): NodeJS.Timeout | undefined {
+  const usec = Number(process.env.WATCHDOG_USEC);
+  const pid = process.env.WATCHDOG_PID;
+  if (!Number.isFinite(usec) || usec <= 0 || (pid !== undefined && Number(pid) !== process.pid)) return undefined;
+  return setInterval(() => childrenAnswer() && notifySystemd('WATCHDOG=1'), Math.max(1, Math.floor(usec / 2000)));
+}
+
+/** A child whose event loop stops answering is killed; its exit handler restarts it (unless -R). */
+interface KillableChild extends WatchedChild {
+  kill(pid: number): void;
+}
+
+function watchChildren(children: readonly Child[], log: Logger): { liveness: ChildLiveness<KillableChild>; ready: (child: Child) => boolean } {
+  const watched = new Map<Child, KillableChild>(
+    children.map((c) => [
+      c,
+      {
+        name: c.name,
+        running: () => (c.process?.pid !== undefined && c.process.connected ? { pid: c.process.pid, channel: c.process } : undefined),
+        kill: (pid: number) => void (c.process?.pid === pid && c.process.kill('SIGKILL')),
+      },
+    ]),
+  );
+  const liveness = new ChildLiveness([...watched.values()], {
+    clock: monotonicClock,
+    intervalMs: LIVENESS_INTERVAL_MS,
+    timeoutMs: LIVENESS_TIMEOUT_MS,
+    startupMs: LIVENESS_STARTUP_MS,
+    onSilent: (child, pid, silentMs) => {
+      log.error(`${child.name} child process(${pid}) not responding for ${Math.floor(silentMs / 1000)} seconds: killing it`);
+      child.kill(pid);
+    },
+  });
+  return { liveness, ready: (child) => liveness.hasAnswered(watched.get(child)!) };
+}
+
+function stopChild(child: Child): Promise<void> {
+  const p = child.process;
+  if (!p || p.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => p.kill('SIGKILL'), CHILD_STOP_TIMEOUT_MS);
+    p.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    p.kill('SIGTERM');
+  });
+}
+
+/**
+ * Without -n keepalived goes to the background: start a detached copy with -n
+ * and return. It has no terminal, so it and its children log to syslog as
+ * keepalived does (facility -S), or nowhere with -G.
+ */
+function detach(o: CliOptions, argv: readonly string[]): number {
+  const env = { ...process.env };
+  if (o.noSyslog) delete env[SYSLOG_FACILITY_ENV];
+  else env[SYSLOG_FACILITY_ENV] = String(o.logFacility);
+  const child = spawn(process.execPath, [process.argv[1]!, '--dont-fork', ...argv], { detached: true, stdio: 'ignore', env });
+  child.unref();
+  return 0;
+}

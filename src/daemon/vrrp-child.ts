@@ -1,0 +1,249 @@
+/**
+ * The VRRP child process (keepalived's Keepalived_vrrp): reads the
+ * configuration, opens the kernel-facing ports, runs the instances and the
+ * scripts and files they track, reloads on SIGHUP and stops gracefully on
+ * SIGTERM/SIGINT.
+ * Its own process keeps the advert timers free of any other work.
+ */
+import { CHILD_EXIT_CONFIG } from './child-exit.js';
+import type { CliOptions } from './cli-options.js';
+import { monotonicClock } from '../base/clock.js';
+import { operatorText } from '../config/diagnostics.js';
+import { parseConfig, type Config } from '../config/parse.js';
+import { reloadVerdict } from '../config/reload-check.js';
+import { rtnetlinkAddressPort } from '../net/addresses.js';
+import { createAdvertSocketFactory } from '../net/advert-sockets.js';
+import { createAnnouncePort } from '../net/announce.js';
+import { AnnounceQueue } from '../net/announce-queue.js';
+import { openInterfaceTable } from '../net/interfaces.js';
+import { NotifyFifos } from '../notify/fifo.js';
+import { notifyRunner } from '../notify/notify-runner.js';
+import { ApprovedScripts } from '../scripts/script-gate.js';
+import { ChildScriptPort } from '../scripts/script-port.js';
+import { TrackFileWatcher } from '../track/track-file-watcher.js';
+import { trackedScript, VrrpScriptTracker, type VrrpScriptTrackerPorts } from '../track/vrrp-script-tracker.js';
+import { writeDataFile, type VrrpDumpInput } from '../observe/data-file.js';
+import { writeJsonFile, watchSigJson } from '../observe/json-file.js';
+import { createLogger } from '../log/log.js';
+import { answerMetricsRequests } from '../observe/metrics-ipc.js';
+import { answerPings } from './child-liveness.js';
+import { VrrpMetrics } from '../observe/vrrp-metrics.js';
+import { dumpFilePath, writeStatsFile } from '../observe/stats-file.js';
+import { claimPidFileAtStart, removePidFile } from './pid-file.js';
+import { applyConfiguredUmask } from './umask.js';
+import { VrrpRunner } from '../vrrp/runner.js';
+import { vrrpSettingsFromConfig, type VrrpRunSettings } from '../vrrp/settings/from-config.js';
+import type { TrackChange } from '../vrrp/fsm/track.js';
+
+export async function runVrrpProcess(o: CliOptions): Promise<number> {
+  const log = createLogger({ console: o.logConsole, detail: o.logDetail }).child({ process: 'vrrp' });
+  // answered from the start: a child that never answers is taken for stuck and killed
+  answerPings(process);
+  // replaced at each SIGHUP that brings a usable configuration
+  let { config } = parseConfig(o.configFile, { configId: o.configId, testMode: false });
+  if (config.vrrp.fatal !== undefined) {
+    // as keepalived's VRRP process (start_vrrp → stop_vrrp(KEEPALIVED_EXIT_CONFIG)): nothing runs, no script either
+    log.error(config.vrrp.fatal);
+    return CHILD_EXIT_CONFIG;
+  }
+  let settings = vrrpSettingsFromConfig(config);
+  for (const problem of settings.problems) log.warn(problem);
+  if (!claimPidFileAtStart(o.vrrpPidFile, 'VRRP child', log)) return 1;
+  log.info('Registering Kernel netlink reflector');
+  const clock = monotonicClock;
+  const interfaces = await openInterfaceTable((error) => log.error(`Netlink: ${error.message}`));
+  const scriptPort = new ChildScriptPort(new ApprovedScripts(config.approvedScripts, 'vrrp'), (message) => log.info(message));
+  let fifos = NotifyFifos.open(fifoSpecs(settings), { scripts: scriptPort, log: (m) => log.info(m), process: 'vrrp' });
+  const announcePort = createAnnouncePort();
+  const announcer = new AnnounceQueue(
+    clock,
+    announcePort,
+    (family, iface) => ({ intervalUs: pacingOf(settings, family, iface.name), group: iface.name }),
+    (error, vip, iface) => log.error(`Sending gratuitous ARP on ${iface.name} for ${vip.address} failed: ${(error as Error).message}`),
+  );
+  // read at each scrape (--metrics-listen: the parent asks over the IPC channel)
+  const metrics = new VrrpMetrics(
+    {
+      instances: () => runner.instances(),
+      scripts: () => trackers.map(({ name, tracker }) => ({ name, ok: tracker.ok, running: tracker.progress.running })),
+      configFaulted: () => settings.instances.filter((i) => i.configFault !== undefined),
+    },
+    { nowUs: () => clock.nowUs() },
+  );
+  const runner = new VrrpRunner(settings, {
+    clock,
+    interfaces,
+    addresses: rtnetlinkAddressPort(),
+    sockets: createAdvertSocketFactory((error, options) => log.error(`VRRP socket on ${options.ifname}: ${error.message}`)),
+    announcer,
+    notify: notifyRunner(scriptPort),
+    fifo: (line) => fifos.write(line),
+    log,
+    onStateChange: (instance, from, to, atUs) => metrics.stateChanged(instance, from, to, atUs),
+  });
+
+  const trackerPorts = { clock, scripts: scriptPort, onChange: (c: TrackChange) => runner.track(c), log: (m: string) => log.info(m) };
+  let trackers = scriptTrackers(config, settings, trackerPorts);
+  const filePorts = { onChange: (c: TrackChange) => runner.track(c), log: (m: string) => log.info(m) };
+  let files = await TrackFileWatcher.start(config.trackFiles, filePorts);
+
+  runner.start({ scripts: scriptStates(trackers), files: Object.fromEntries(files.values) });
+  for (const { tracker } of trackers) tracker.start();
+  answerMetricsRequests(process, () => metrics.metrics());
+
+  // as keepalived's timers: monotonic, shown as wall-clock times through an offset taken once at startup
+  const wallOffsetUs = Math.round(Date.now() * 1000 - clock.nowUs());
+  /** What SIGUSR1's and SIGJSON's dumps print: the runner's view, the configuration and the script runners. */
+  const dumpInput = (): VrrpDumpInput => ({
+    instances: runner.instances(),
+    groups: runner.syncGroups(),
+    config,
+    scripts: trackers.flatMap(({ name, tracker }) => {
+      const configured = config.vrrp.scripts.find((s) => s.name === name);
+      return configured ? [{ config: configured, ...tracker.progress }] : [];
+    }),
+    wallOffsetUs,
+    ifindex: (name) => interfaces.byName(name)?.index,
+  });
+  const dump = (file: string, write: () => unknown): void => {
+    try {
+      write();
+    } catch (error) {
+      log.info(`Can't open dump file ${file} (${(error as Error).message})`);
+    }
+  };
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    let sigJson: { stop: () => void } | undefined;
+    const stop = async (): Promise<void> => {
+      if (stopping) return;
+      stopping = true;
+      sigJson?.stop();
+      for (const { tracker } of trackers) tracker.stop();
+      files.close();
+      await runner.stop();
+      announcer.clear();
+      announcePort.close();
+      fifos.close();
+      // Node cannot ask the kernel to end scripts with us (PR_SET_PDEATHSIG)
+      scriptPort.killAll('SIGTERM');
+      interfaces.close();
+      removePidFile(o.vrrpPidFile);
+      resolve(0);
+    };
+    process.on('SIGTERM', () => void stop());
+    process.on('SIGINT', () => void stop());
+    // keepalived's children get SIGTERM when the parent dies (PR_SET_PDEATHSIG); Node has no such call, but the
+    // IPC channel fork() opened closes with the parent: an orphan must not go on holding the VIPs as MASTER
+    process.on('disconnect', () => void stop());
+    /**
+     * SIGHUP (keepalived's sigreload_vrrp, reload_vrrp_thread): masters advertise once, the configuration is read
+     * again and, unless it would break the node (config/reload-check.ts), the runner takes it over; the scripts
+     * and track files are restarted for it, each script keeping the standing of the same-named one.
+     */
+    const reload = async (): Promise<void> => {
+      if (stopping) return;
+      log.info('Reloading');
+      runner.advertiseMasters();
+      let parsed: ReturnType<typeof parseConfig>;
+      try {
+        parsed = parseConfig(o.configFile, { configId: o.configId, testMode: false });
+      } catch (error) {
+        log.error(`Reload aborted: the new configuration cannot be read (${(error as Error).message}); the running one is kept`);
+        return;
+      }
+      const verdict = reloadVerdict(parsed);
+      if (parsed.config.vrrp.fatal !== undefined) {
+        // keepalived's VRRP process would exit here; keeping the running configuration is kinder
+        log.error(`Reload aborted: ${parsed.config.vrrp.fatal}; the running configuration is kept`);
+        return;
+      }
+      if (!verdict.accept) {
+        for (const d of verdict.blockers) log.warn(operatorText(d));
+        log.error(`Reload aborted: the new configuration has errors; the running one is kept\n    ${verdict.reason}`);
+        return;
+      }
+      applyConfiguredUmask(o.umask, parsed.config.global.umask, (m) => log.info(m));
+      const next = vrrpSettingsFromConfig(parsed.config);
+      for (const problem of next.problems) log.warn(problem);
+      const nextFiles = await TrackFileWatcher.start(parsed.config.trackFiles, filePorts, { reload: true });
+      if (stopping) {
+        nextFiles.close();
+        return;
+      }
+      const nextTrackers = scriptTrackers(parsed.config, next, trackerPorts);
+      for (const { name, tracker } of nextTrackers) {
+        const previous = trackers.find((t) => t.name === name);
+        if (previous) tracker.adopt(previous.tracker);
+      }
+      for (const { tracker } of trackers) tracker.stop();
+      files.close();
+      if (JSON.stringify(fifoSpecs(next)) !== JSON.stringify(fifoSpecs(settings))) {
+        fifos.close();
+        fifos = NotifyFifos.open(fifoSpecs(next), { scripts: scriptPort, log: (m) => log.info(m), process: 'vrrp' });
+      }
+      config = parsed.config;
+      scriptPort.approve(new ApprovedScripts(config.approvedScripts, 'vrrp'));
+      settings = next;
+      trackers = nextTrackers;
+      files = nextFiles;
+      runner.reload(next, { scripts: scriptStates(trackers), files: Object.fromEntries(files.values) });
+      for (const { tracker } of trackers) tracker.start();
+    };
+    let reloads = Promise.resolve();
+    process.on('SIGHUP', () => {
+      // one at a time, as keepalived queues a reload that comes during another
+      reloads = reloads.then(reload).catch((error: Error) => log.error(`Reload failed: ${error.message}`));
+    });
+    const warn = (message: string): void => log.warn(message);
+    process.on('SIGUSR1', () => dump('keepalived.data', () => writeDataFile(dumpInput(), warn)));
+    // SIGJSON (SIGRTMIN+2) is a real-time signal Node cannot watch: the native addon does
+    try {
+      sigJson = watchSigJson(() => dump('keepalived.json', () => writeJsonFile(dumpInput(), warn)));
+    } catch (error) {
+      log.warn(`SIGRTMIN+2 (keepalived.json) cannot be watched: ${(error as Error).message}`);
+    }
+    process.on('SIGUSR2', () => {
+      try {
+        writeStatsFile(runner.instances(), warn);
+      } catch (error) {
+        log.info(`Can't open ${dumpFilePath('keepalived.stats')} (${(error as Error).message})`);
+      }
+    });
+  });
+}
+
+/** A runner for every vrrp_script some instance or sync group tracks. */
+function scriptTrackers(config: Config, settings: VrrpRunSettings, ports: VrrpScriptTrackerPorts): { name: string; tracker: VrrpScriptTracker }[] {
+  const tracked = new Set(settings.instances.flatMap((i) => i.fsm.tracked.filter((t) => t.kind === 'script').map((t) => t.name)));
+  return config.vrrp.scripts
+    .filter((s) => tracked.has(s.name))
+    .flatMap((s) => {
+      const script = trackedScript(s);
+      return script ? [{ name: s.name, tracker: new VrrpScriptTracker(script, ports) }] : [];
+    });
+}
+
+/** What the scripts that have spoken say (the others are still on keepalived's init assumption). */
+function scriptStates(trackers: readonly { name: string; tracker: VrrpScriptTracker }[]): Record<string, boolean> {
+  const scripts: Record<string, boolean> = {};
+  for (const { name, tracker } of trackers) if (tracker.ok !== undefined) scripts[name] = tracker.ok;
+  return scripts;
+}
+
+function fifoSpecs(settings: VrrpRunSettings) {
+  return settings.fifos.map((f) => ({
+    which: f.which,
+    path: f.path,
+    ...(f.script === undefined ? {} : { script: f.script }),
+    ...(f.owner === undefined ? {} : { owner: f.owner }),
+  }));
+}
+
+/** vrrp_garp_interval / vrrp_gna_interval (the instance's own garp pacing is global in keepalived). */
+function pacingOf(settings: VrrpRunSettings, family: 'inet' | 'inet6', ifname: string): number {
+  const instance = settings.instances.find((i) => i.fsm.interface === ifname) ?? settings.instances[0];
+  if (!instance) return 0;
+  return family === 'inet' ? instance.garpPacing.garpIntervalUs : instance.garpPacing.gnaIntervalUs;
+}

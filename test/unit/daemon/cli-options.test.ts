@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { CliError, parseArgs } from '../../../src/daemon/cli-options.js';
+
+describe("keepalived's command line", () => {
+  it('has keepalived defaults', () => {
+    expect(parseArgs([])).toMatchObject({ configFile: '/etc/keepalived/keepalived.conf', pidFile: '/run/keepalived.pid', vrrpPidFile: '/run/vrrp.pid', checkersPidFile: '/run/checkers.pid' });
+  });
+  it('reads short, bundled and long forms', () => {
+    expect(parseArgs(['-nlD', '-f', 'a.conf', '-ilb1', '--vrrp_pid=/x', '--checkers_pid', '/y'])).toMatchObject({
+      dontFork: true,
+      logConsole: true,
+      logDetail: true,
+      configFile: 'a.conf',
+      configId: 'lb1',
+      vrrpPidFile: '/x',
+      checkersPidFile: '/y',
+    });
+  });
+  it('takes -t with an optional log file only when attached', () => {
+    expect(parseArgs(['-t'])).toMatchObject({ configTest: true, configTestLog: undefined });
+    expect(parseArgs(['-t/tmp/log'])).toMatchObject({ configTest: true, configTestLog: '/tmp/log' });
+    expect(parseArgs(['--config-test=/tmp/log'])).toMatchObject({ configTest: true, configTestLog: '/tmp/log' });
+    expect(parseArgs(['-t', '-f', 'x'])).toMatchObject({ configTest: true, configTestLog: undefined, configFile: 'x' });
+  });
+  it("takes keepalived's -u/--umask, and refuses what is no mask", () => {
+    expect(parseArgs([]).umask).toBeUndefined();
+    expect(parseArgs(['-u', '0077']).umask).toBe(0o077);
+    expect(parseArgs(['-nu022']).umask).toBe(0o022);
+    expect(parseArgs(['--umask=0x3f']).umask).toBe(0o077);
+    expect(() => parseArgs(['--umask', '0999'])).toThrow("invalid --umask option '0999' (a mask from 0 to 0777, e.g. 0177)");
+  });
+  it('rejects unknown options and missing arguments', () => {
+    expect(() => parseArgs(['-Z'])).toThrow(CliError);
+    expect(() => parseArgs(['-f'])).toThrow(CliError);
+    expect(() => parseArgs(['--metrics-listen'])).toThrow(CliError);
+  });
+  it("takes keepalived's -S facilities and -G", () => {
+    expect(parseArgs([])).toMatchObject({ logFacility: 3, noSyslog: false });
+    expect(parseArgs(['-S', '0']).logFacility).toBe(16);
+    expect(parseArgs(['--log-facility=local7']).logFacility).toBe(23);
+    expect(parseArgs(['-Suser']).logFacility).toBe(1);
+    expect(parseArgs(['-S', 'daemon']).logFacility).toBe(3);
+    expect(parseArgs(['-G']).noSyslog).toBe(true);
+    expect(() => parseArgs(['-S', '8'])).toThrow("Invalid log facility '8'");
+    expect(() => parseArgs(['-S', 'kern'])).toThrow(CliError);
+  });
+});
