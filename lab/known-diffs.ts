@@ -1,6 +1,7 @@
-/** test/config/known-diffs.tsv: every corpus file where we deliberately or knowingly differ from keepalived. */
+/** lab/known-diffs.tsv: every corpus file where we deliberately or knowingly differ from keepalived. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { PACKAGE_ROOT } from './package-root.js';
 
 export interface KnownDiff {
   readonly file: string;
@@ -9,7 +10,7 @@ export interface KnownDiff {
   readonly reason: string;
 }
 
-export const KNOWN_DIFFS_FILE = path.resolve(import.meta.dirname, 'known-diffs.tsv');
+export const KNOWN_DIFFS_FILE = path.join(PACKAGE_ROOT, 'lab', 'known-diffs.tsv');
 
 export function loadKnownDiffs(): Map<string, KnownDiff> {
   const rows = fs

@@ -1,7 +1,7 @@
 /**
  * The parser against keepalived 2.2.7's own `-t` verdicts on 721 real
  * configurations. Every disagreement must be listed, with its reason, in
- * test/config/known-diffs.tsv; a listed file that now agrees must be removed.
+ * lab/known-diffs.tsv; a listed file that now agrees must be removed.
  */
 import { describe, expect, it } from 'vitest';
 import { CORPUS_DIR, corpusAvailable, loadVerdicts, runCorpusFile } from '../../../lab/corpus.js';
