@@ -10,7 +10,8 @@ const lib = (name) => import(new URL(`../../dist/src/ipvs/${name}.js`, import.me
 const { openNetlinkPort } = await lib('netlink-port');
 const { describeOp } = await lib('genl-port');
 const { deleteServices } = await lib('port');
-const { parseIpvsadm } = await lib('ipvsadm');
+// the ipvsadm text format is lab code: npm test's pretest builds it into build/
+const { parseIpvsadm } = await import(new URL('../../build/lab/ipvsadm.js', import.meta.url).href);
 const { reconcile } = await lib('reconcile');
 
 const emit = (record) => console.log(`KATS ${JSON.stringify(record)}`);
