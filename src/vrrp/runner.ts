@@ -7,16 +7,18 @@ import { formatIPv4 } from '../base/inet.js';
 import type { Logger } from '../log/log.js';
 import { RateLimitedLog } from '../log/rate-limited-log.js';
 import { outgoingAdverts, type SendCounters } from './advert-out.js';
-import { initialInstanceState, step, type FsmAction, type FsmEvent, type InstanceState, type TimerName } from './fsm/step.js';
-import { fifoLine, type NotifiedState } from './fsm/notify.js';
+import { initialInstanceState, step, type FsmAction, type FsmEvent, type InstanceState, type StepResult, type TimerName } from './fsm/step.js';
+import { watchedInterfaces } from './fsm/settings.js';
 import type { Clock } from '../base/clock.js';
 import type { RunAs } from '../base/scripts.js';
-import type { AddressPort, AdvertSocket, AdvertSocketFactory, AdvertSocketOptions, InterfaceInfo, InterfacePort } from './ports.js';
+import { advertSocketRequest, primaryAddress, type SocketRequest } from './advert-endpoint.js';
+import { plannedGroupStep, plannedInstanceStep, type PlannedStep, type StateChange } from './planned-step.js';
+import type { AddressPort, AdvertSocket, AdvertSocketFactory, InterfaceInfo, InterfacePort } from './ports.js';
 import { checkReceivedAdvert, shouldCheckAddresses, type ReceivedPacket, type ReceiveState } from './receive/check.js';
 import type { RxCounter } from './receive/counters.js';
 import type { InstanceRunSettings, NotifyScriptsWithUsers, VipEntry, VrrpRunSettings } from './settings/from-config.js';
-import { planReload } from './reload-plan.js';
-import { groupStep, initialGroupState, regroup, type GroupAction, type GroupEvent, type SyncGroupState } from './fsm/sync-group.js';
+import { planReload, type ReloadPlan } from './reload/plan.js';
+import { groupStep, initialGroupState, type GroupEvent, type SyncGroupState } from './fsm/sync-group.js';
 import { applyTrackChange, EMPTY_TRACK_STATUS, type TrackChange, type TrackStatus } from './fsm/track.js';
 
 /** Sends `repeat` announcements per VIP (paced per interface by garp/gna intervals). */
@@ -84,6 +86,24 @@ function newRuntime(run: InstanceRunSettings): Runtime {
   };
 }
 
+/** A running instance's runtime under its settings in the new configuration. */
+function carryRuntime(rt: Runtime, run: InstanceRunSettings): Runtime {
+  if (run.unicastChecksumCompat !== rt.run.unicastChecksumCompat) rt.receive.unicastChecksumCompat = run.unicastChecksumCompat;
+  rt.retiredVips = rt.run.vipTable;
+  rt.run = run;
+  return rt;
+}
+
+function cancelTimers(rt: Runtime): void {
+  for (const cancel of rt.timers.values()) cancel();
+  rt.timers.clear();
+}
+
+function replaceAll<K, V>(table: Map<K, V>, entries: ReadonlyMap<K, V>): void {
+  table.clear();
+  for (const [key, value] of entries) table.set(key, value);
+}
+
 export interface InstanceView {
   name: string;
   state: InstanceState;
@@ -123,13 +143,7 @@ export class VrrpRunner {
     private readonly ports: RunnerPorts,
   ) {
     this.rejectedLog = new RateLimitedLog(ports.clock, REJECTED_LOG_WINDOW_US);
-    for (const run of settings.instances) {
-      if (run.configFault !== undefined) {
-        ports.log.info(`(${run.fsm.name}) ${run.configFault} - instance stays in FAULT`);
-        continue;
-      }
-      this.runtimes.set(run.fsm.name, newRuntime(run));
-    }
+    for (const run of this.runnable(settings.instances)) this.runtimes.set(run.fsm.name, newRuntime(run));
     for (const g of settings.syncGroups) {
       const members = g.members.filter((m) => this.runtimes.has(m));
       for (const m of members) this.groupOf.set(m, g.fsm.name);
@@ -144,10 +158,7 @@ export class VrrpRunner {
   start(initial: { scripts?: TrackStatus['scripts']; files?: TrackStatus['files'] } = {}): void {
     const { interfaces } = this.ports;
     const up: Record<string, boolean> = {};
-    for (const rt of this.runtimes.values()) {
-      const names = [rt.run.fsm.interface, ...rt.run.fsm.tracked.filter((t) => t.kind === 'interface').map((t) => t.name)];
-      for (const n of names) up[n] = interfaces.byName(n)?.up ?? false;
-    }
+    for (const rt of this.runtimes.values()) for (const n of watchedInterfaces(rt.run.fsm)) up[n] = interfaces.byName(n)?.up ?? false;
     this.tracking = { ...EMPTY_TRACK_STATUS, interfaces: up, scripts: initial.scripts ?? {}, files: initial.files ?? {} };
     interfaces.onChange((info, removed) => this.interfaceChanged(info, removed));
     // keepalived's vrrp_restore_interfaces_startup: VIPs left behind by a daemon that died (SIGKILL, a crash)
@@ -157,7 +168,10 @@ export class VrrpRunner {
       this.ports.log.info(`(${name}) removing VIPs.`);
       this.changeVips(rt, rt.run.fsm.vips, false);
     }
-    for (const name of this.runtimes.keys()) this.openSocket(name);
+    for (const [name, rt] of this.runtimes) {
+      const iface = interfaces.byName(rt.run.fsm.interface);
+      if (iface) this.attachSocket(name, advertSocketRequest(rt.run, iface));
+    }
     for (const [name, state] of this.standalone) this.apply(name, step(state, { kind: 'startup', tracking: this.trackingOf(name) }, this.now()));
     for (const [groupName] of this.groups) {
       const memberTracking: Record<string, TrackStatus> = {};
@@ -187,7 +201,7 @@ export class VrrpRunner {
     for (const groupName of this.groups.keys()) this.groupEvent(groupName, { kind: 'shutdown' });
     this.stopped = true;
     this.rejectedLog.close();
-    for (const rt of this.runtimes.values()) for (const cancel of rt.timers.values()) cancel();
+    for (const rt of this.runtimes.values()) cancelTimers(rt);
     await Promise.allSettled([...this.pending, ...stopScripts]);
     for (const { socket } of this.sockets.values()) socket.close();
     this.sockets.clear();
@@ -203,153 +217,69 @@ export class VrrpRunner {
   }
 
   /**
-   * SIGHUP: run the new configuration's instances (keepalived's
-   * reload_vrrp_thread, clear_diff_vrrp, vrrp_complete_init). Running
-   * instances are matched by what they are on the wire (reload-plan.ts), not
-   * by name, and keep their states and counters: the reducer's `reload`
-   * applies the new settings (a master's VIP difference, at once an advert,
-   * gratuitous ARPs only when an address was added). Instances the new
-   * configuration lacks hand over as at SIGTERM and report FAULT (DELETED with
-   * notify_deleted); new ones start as at startup. Sync groups are rebuilt
-   * with their new membership (sync-group.ts regroup). `status`: what the
-   * restarted script and file watchers know now.
+   * SIGHUP: run the new configuration's instances as reload/plan.ts plans
+   * it. `status`: what the restarted script and file watchers know now.
    */
   reload(settings: VrrpRunSettings, status: { scripts?: TrackStatus['scripts']; files?: TrackStatus['files'] } = {}): void {
     if (this.stopped) return;
-    const { log } = this.ports;
-    const next = settings.instances.filter((run) => {
-      if (run.configFault === undefined) return true;
-      log.info(`(${run.fsm.name}) ${run.configFault} - instance stays in FAULT`);
-      return false;
-    });
-    const plan = planReload(
-      [...this.runtimes.values()].map((rt) => rt.run),
-      next,
-    );
-    for (const name of plan.removed) this.removeInstance(name);
-
-    const interfaces = { ...this.tracking.interfaces };
-    for (const run of next) {
-      for (const n of [run.fsm.interface, ...run.fsm.tracked.filter((t) => t.kind === 'interface').map((t) => t.name)]) {
-        if (!(n in interfaces)) interfaces[n] = this.ports.interfaces.byName(n)?.up ?? false;
+    const instances = this.runnable(settings.instances);
+    const links = new Map<string, InterfaceInfo>();
+    for (const run of instances) {
+      for (const n of watchedInterfaces(run.fsm)) {
+        const info = this.ports.interfaces.byName(n);
+        if (info) links.set(n, info);
       }
     }
-    this.tracking = { ...this.tracking, interfaces, ...(status.scripts ? { scripts: status.scripts } : {}), ...(status.files ? { files: status.files } : {}) };
-
-    // the kept instances under their new names, as they were before the reload
-    const carried = new Map<string, { state: InstanceState; rt: Runtime; oldName: string }>();
-    for (const { old, next: run } of plan.matched) {
-      const rt = this.runtimes.get(old)!;
-      const state = this.stateOf(old)!;
-      const renamed = old !== run.fsm.name;
-      carried.set(run.fsm.name, { state: renamed ? { ...state, settings: { ...state.settings, name: run.fsm.name } } : state, rt, oldName: old });
-      this.detachSocket(old);
-      if (run.unicastChecksumCompat !== rt.run.unicastChecksumCompat) rt.receive.unicastChecksumCompat = run.unicastChecksumCompat;
-      rt.retiredVips = rt.run.vipTable;
-      rt.run = run;
-      if (renamed) {
-        // the armed timers deliver to the old name
-        for (const cancel of rt.timers.values()) cancel();
-        rt.timers.clear();
-      }
+    const running = {
+      instances: [...this.runtimes].map(([name, rt]) => ({ run: rt.run, state: this.stateOf(name)! })),
+      groups: new Map(this.groups),
+      tracking: this.tracking,
+      socketKeys: [...this.sockets.keys()],
+    };
+    const plan = planReload(running, { ...settings, instances }, { nowUs: this.now(), links, ...status });
+    // a removed instance hands over with its old settings and socket
+    for (const { name, step: removal } of plan.removed) {
+      this.runStep(removal);
+      cancelTimers(this.runtimes.get(name)!);
     }
-    const oldGroups = new Map(this.groups);
+    this.swapIn(plan);
+    for (const planned of plan.steps) this.runStep(planned);
+    for (const line of plan.fifo) this.ports.fifo(line);
+  }
+
+  private swapIn(plan: ReloadPlan): void {
+    const previous = new Map(this.runtimes);
     this.runtimes.clear();
-    this.standalone.clear();
-    this.groups.clear();
-    this.groupOf.clear();
-    this.groupScripts.clear();
-    for (const run of next) this.runtimes.set(run.fsm.name, carried.get(run.fsm.name)?.rt ?? newRuntime(run));
-    for (const [name, { state, rt, oldName }] of carried) {
-      if (oldName === name) continue;
-      for (const [timer, due] of Object.entries(state.timers) as [TimerName, number][]) this.setTimer(name, rt, timer, due);
+    for (const { run, continues } of plan.instances) {
+      this.runtimes.set(run.fsm.name, continues === undefined ? newRuntime(run) : carryRuntime(previous.get(continues)!, run));
     }
-    for (const name of this.runtimes.keys()) this.openSocket(name);
-    this.closeIdleSockets();
-
-    const groups = settings.syncGroups.flatMap((g) => {
-      const members = g.members.filter((m) => this.runtimes.has(m));
-      return members.length ? [{ g, members }] : [];
-    });
-    for (const { g, members } of groups) {
-      for (const m of members) this.groupOf.set(m, g.fsm.name);
-      this.groupScripts.set(g.fsm.name, g.notifyScripts);
-      // a placeholder until the group is settled below: actions look the group up
-      this.groups.set(g.fsm.name, { settings: g.fsm, state: 'INIT', members: members.map((m) => carried.get(m)?.state ?? initialInstanceState(this.runtimes.get(m)!.run.fsm)) });
+    replaceAll(this.standalone, plan.standalone);
+    replaceAll(this.groups, plan.groups);
+    replaceAll(this.groupOf, plan.groupOf);
+    replaceAll(this.groupScripts, plan.groupScripts);
+    this.tracking = plan.tracking;
+    for (const { instance, timers } of plan.rearm) {
+      const rt = this.runtimes.get(instance)!;
+      cancelTimers(rt);
+      for (const [timer, due] of timers) this.setTimer(instance, rt, timer, due);
     }
-    for (const [name, rt] of this.runtimes) {
-      if (this.groupOf.has(name)) continue;
-      const kept = carried.get(name);
-      this.standalone.set(name, kept?.state ?? initialInstanceState(rt.run.fsm));
-    }
-    const now = this.now();
-    for (const { g, members } of groups) {
-      const before = this.groups.get(g.fsm.name)!;
-      const fresh = members.every((m) => !carried.has(m));
-      if (fresh) {
-        // a new group of new instances: as at startup
-        const memberTracking: Record<string, TrackStatus> = {};
-        for (const m of members) memberTracking[m] = this.trackingOf(m);
-        this.groups.set(g.fsm.name, initialGroupState(g.fsm, before.members));
-        this.groupEvent(g.fsm.name, { kind: 'startup', tracking: this.tracking, memberTracking });
-        continue;
-      }
-      const regrouped = regroup(
-        g.fsm,
-        members.map((m) => ({ state: before.members.find((x) => x.settings.name === m)!, settings: this.runtimes.get(m)!.run.fsm, tracking: this.trackingOf(m) })),
-        now,
-        oldGroups.get(g.fsm.name)?.state,
-      );
-      this.groups.set(g.fsm.name, regrouped.group);
-      before.members.forEach((m, k) => this.changed(m, regrouped.group.members[k]!));
-      this.applyGroup(g.fsm.name, regrouped.actions);
-    }
-    for (const [name, state] of [...this.standalone]) {
-      const event: FsmEvent = carried.has(name)
-        ? { kind: 'reload', settings: this.runtimes.get(name)!.run.fsm, tracking: this.trackingOf(name) }
-        : { kind: 'startup', tracking: this.trackingOf(name) };
-      this.apply(name, step(state, event, now));
-    }
-
-    // fifo_write_vrrp_states_on_reload: the unchanged states once more (vrrp_init_state writes no line for a master)
-    if (settings.fifoWriteStatesOnReload) {
-      for (const [name, { state }] of carried) {
-        const after = this.stateOf(name);
-        if (after && after.state === state.state && (after.state === 'BACKUP' || after.state === 'FAULT')) {
-          this.ports.fifo(fifoLine('INSTANCE', name, after.state, after.effectivePriority));
-        }
-      }
-      for (const [name, group] of this.groups) {
-        if (oldGroups.get(name)?.state === group.state) this.ports.fifo(fifoLine('GROUP', name, group.state as NotifiedState, 0));
-      }
-    }
-  }
-
-  /** An instance the new configuration lacks: it hands over and reports, then is forgotten. */
-  private removeInstance(name: string): void {
-    const rt = this.runtimes.get(name)!;
-    const state = this.stateOf(name)!;
-    const result = step(state, { kind: 'delete' }, this.now());
-    this.changed(state, result.state);
-    for (const action of result.actions) this.act(name, action, rt.run.notifyScripts);
-    for (const cancel of rt.timers.values()) cancel();
-    rt.timers.clear();
-    this.detachSocket(name);
-  }
-
-  private detachSocket(name: string): void {
-    for (const shared of this.sockets.values()) {
-      const at = shared.instances.indexOf(name);
-      if (at >= 0) shared.instances.splice(at, 1);
-    }
-  }
-
-  private closeIdleSockets(): void {
-    for (const [key, shared] of this.sockets) {
-      if (shared.instances.length > 0) continue;
-      shared.socket.close();
+    // every instance attaches again, to the socket it shared before if it is still the same one
+    for (const shared of this.sockets.values()) shared.instances.length = 0;
+    for (const rt of this.runtimes.values()) delete rt.socket;
+    for (const { instance, request } of plan.sockets) this.attachSocket(instance, request);
+    for (const key of plan.closeSockets) {
+      this.sockets.get(key)?.socket.close();
       this.sockets.delete(key);
     }
+  }
+
+  /** Instances with a configuration fault stay in FAULT: they are not run at all. */
+  private runnable(instances: readonly InstanceRunSettings[]): InstanceRunSettings[] {
+    return instances.filter((run) => {
+      if (run.configFault === undefined) return true;
+      this.ports.log.info(`(${run.fsm.name}) ${run.configFault} - instance stays in FAULT`);
+      return false;
+    });
   }
 
   instances(): InstanceView[] {
@@ -379,15 +309,8 @@ export class VrrpRunner {
   /** The shared tracking with the instance's own interface address (its default advert source). */
   private trackingOf(name: string): TrackStatus {
     const { fsm } = this.runtimes.get(name)!.run;
-    const address = this.primaryAddress(fsm.interface, fsm.family);
+    const address = primaryAddress(this.ports.interfaces.byName(fsm.interface), fsm.family);
     return address === undefined ? this.tracking : { ...this.tracking, interfaceAddress: address };
-  }
-
-  private primaryAddress(ifname: string, family: InstanceRunSettings['fsm']['family']): string | undefined {
-    const addresses = this.ports.interfaces.byName(ifname)?.addresses.filter((a) => a.family === family) ?? [];
-    // keepalived sends IPv6 adverts from the link-local address
-    const chosen = family === 'inet6' ? addresses.find((a) => a.address.toLowerCase().startsWith('fe80:')) : addresses[0];
-    return chosen?.address;
   }
 
   private deliver(name: string, event: FsmEvent): void {
@@ -404,29 +327,27 @@ export class VrrpRunner {
     const before = this.groups.get(groupName)!;
     const result = groupStep(before, event, this.now());
     this.groups.set(groupName, result.group);
-    before.members.forEach((m, k) => this.changed(m, result.group.members[k]!));
-    this.applyGroup(groupName, result.actions);
+    this.runStep(plannedGroupStep(groupName, before.members, result));
   }
 
-  private apply(name: string, result: { state: InstanceState; actions: FsmAction[] }): void {
+  private apply(name: string, result: StepResult): void {
     const before = this.standalone.get(name)!;
     // stored before the actions run, which may deliver the next event
     this.standalone.set(name, result.state);
-    this.changed(before, result.state);
-    for (const action of result.actions) this.act(name, action, this.runtimes.get(name)!.run.notifyScripts);
+    this.runStep(plannedInstanceStep(name, before, result));
   }
 
-  private changed(before: InstanceState, after: InstanceState): void {
-    if (before.state === after.state) return;
-    this.lastTransition.set(after.settings.name, this.now());
-    this.ports.onStateChange?.(after.settings.name, before.state, after.state, this.now());
-  }
-
-  private applyGroup(groupName: string, actions: readonly GroupAction[]): void {
+  private runStep({ group, transitions, actions }: PlannedStep): void {
+    for (const change of transitions) this.changed(change);
     for (const { instance, action } of actions) {
-      if (instance === undefined) this.act(undefined, action, this.groupScripts.get(groupName) ?? {});
+      if (instance === undefined) this.act(undefined, action, (group === undefined ? undefined : this.groupScripts.get(group)) ?? {});
       else this.act(instance, action, this.runtimes.get(instance)!.run.notifyScripts);
     }
+  }
+
+  private changed({ instance, from, to }: StateChange): void {
+    this.lastTransition.set(instance, this.now());
+    this.ports.onStateChange?.(instance, from, to, this.now());
   }
 
   private act(name: string | undefined, action: FsmAction, scripts: NotifyScriptsWithUsers): void {
@@ -489,7 +410,7 @@ export class VrrpRunner {
     const socket = rt.socket;
     if (!socket) return;
     const { fsm, transport } = rt.run;
-    const source = transport.sourceAddress ?? this.primaryAddress(fsm.interface, fsm.family);
+    const source = transport.sourceAddress ?? primaryAddress(this.ports.interfaces.byName(fsm.interface), fsm.family);
     try {
       for (const out of outgoingAdverts(rt.run, priority, source, rt.send)) {
         socket.send(out.packet, out.destination, fsm.family === 'inet6' ? source : undefined);
@@ -539,23 +460,8 @@ export class VrrpRunner {
     if (killAfterUs !== undefined) this.stopScripts?.push(done);
   }
 
-  private openSocket(name: string): void {
-    const rt = this.runtimes.get(name)!;
-    // at a reload: the socket of the old settings, unless the same one is found again below
-    delete rt.socket;
-    const { fsm, transport } = rt.run;
-    const iface = this.ports.interfaces.byName(fsm.interface);
-    if (!iface) return;
-    const options: AdvertSocketOptions = {
-      family: fsm.family,
-      ifname: iface.name,
-      ifindex: iface.index,
-      ...(transport.multicastDestination === undefined ? {} : { multicastGroup: transport.multicastDestination }),
-      ...(transport.sourceAddress === undefined ? {} : { sourceAddress: transport.sourceAddress }),
-      ...(rt.run.auth?.type === 'AH' ? { ah: true } : {}),
-    };
-    // instances on the same interface, family and destination share one socket, as in keepalived
-    const key = `${options.family} ${options.ifname} ${options.multicastGroup ?? `unicast ${options.sourceAddress ?? ''}`}${options.ah ? ' ah' : ''}`;
+  /** Instances on the same interface, family and destination share one socket, as in keepalived. */
+  private attachSocket(name: string, { key, options }: SocketRequest): void {
     let shared = this.sockets.get(key);
     if (!shared) {
       try {
@@ -566,12 +472,12 @@ export class VrrpRunner {
         shared = { socket, instances };
         this.sockets.set(key, shared);
       } catch (error) {
-        this.ports.log.error(`(${name}) cannot open VRRP socket on ${iface.name}: ${(error as Error).message}`);
+        this.ports.log.error(`(${name}) cannot open VRRP socket on ${options.ifname}: ${(error as Error).message}`);
         return;
       }
     }
     shared.instances.push(name);
-    rt.socket = shared.socket;
+    this.runtimes.get(name)!.socket = shared.socket;
   }
 
   private received(name: string, packet: ReceivedPacket): void {
@@ -602,7 +508,7 @@ export class VrrpRunner {
     }
     for (const [name, rt] of this.runtimes) {
       if (rt.run.fsm.interface !== info.name) continue;
-      const address = removed ? undefined : this.primaryAddress(info.name, rt.run.fsm.family);
+      const address = removed ? undefined : primaryAddress(this.ports.interfaces.byName(info.name), rt.run.fsm.family);
       const state = this.stateOf(name);
       if (state && state.tracking.interfaceAddress !== address) this.deliver(name, { kind: 'track', change: { kind: 'interface-address', address } });
     }

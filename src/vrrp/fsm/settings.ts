@@ -77,6 +77,11 @@ export interface InstanceSettings {
   dontTrackPrimary: boolean;
 }
 
+/** The interfaces whose link state the instance follows: its own, then its track_interface ones. */
+export function watchedInterfaces(settings: InstanceSettings): string[] {
+  return [settings.interface, ...settings.tracked.filter((t) => t.kind === 'interface').map((t) => t.name)];
+}
+
 /** keepalived's defaults for the garp_* keywords. */
 export const DEFAULT_GARP: GarpSettings = {
   masterDelayUs: 5_000_000,

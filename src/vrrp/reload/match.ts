@@ -6,9 +6,9 @@
  * the group - never by name: a renamed instance keeps its state, and one
  * whose VRID or interface changed is a removed one plus a new one.
  */
-import type { InstanceRunSettings } from './settings/from-config.js';
+import type { InstanceRunSettings } from '../settings/from-config.js';
 
-export interface ReloadPlan {
+export interface InstanceMatch {
   /** Running instance (its old name) → its settings in the new configuration. */
   readonly matched: readonly { readonly old: string; readonly next: InstanceRunSettings }[];
   /** Running instances the new configuration no longer has (old names). */
@@ -26,7 +26,7 @@ export function instanceIdentity(run: InstanceRunSettings): string {
   return `${base}${vmacFlags} multicast ${transport.multicastDestination ?? ''}`;
 }
 
-export function planReload(running: readonly InstanceRunSettings[], next: readonly InstanceRunSettings[]): ReloadPlan {
+export function matchInstances(running: readonly InstanceRunSettings[], next: readonly InstanceRunSettings[]): InstanceMatch {
   const waiting = new Map<string, InstanceRunSettings>();
   for (const run of next) if (!waiting.has(instanceIdentity(run))) waiting.set(instanceIdentity(run), run);
   const matched: { old: string; next: InstanceRunSettings }[] = [];
