@@ -16,7 +16,7 @@ import { fakeIpvsPort } from '../../../lab/fakes/ipvs.js';
 import { createLogger } from '../../../src/log/log.js';
 import { fakeSystem } from '../config/check-helpers.js';
 import { tempDir } from '../../tmp.js';
-import { FakeClock } from '../vrrp/runner-world.js';
+import { FakeClock } from '../../../lab/fakes/clock.js';
 
 const S = 1_000_000;
 

@@ -16,7 +16,7 @@ import type { Table } from '../../../src/ipvs/table.js';
 import { createLogger } from '../../../src/log/log.js';
 import { fakeSystem } from '../config/check-helpers.js';
 import { tempDir } from '../../tmp.js';
-import { FakeClock } from '../vrrp/runner-world.js';
+import { FakeClock } from '../../../lab/fakes/clock.js';
 
 function configOf(text: string): CheckConfig {
   const dir = tempDir('runner-reload');

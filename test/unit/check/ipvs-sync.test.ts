@@ -18,7 +18,7 @@ import { createLogger } from '../../../src/log/log.js';
 import { fakeSystem } from '../config/check-helpers.js';
 import { IPVS_VECTORS, ipvsCases, tableOf } from '../ipvs/vectors.js';
 import { tempDir } from '../../tmp.js';
-import { FakeClock } from '../vrrp/runner-world.js';
+import { FakeClock } from '../../../lab/fakes/clock.js';
 
 const cases = ipvsCases;
 

@@ -5,7 +5,7 @@ import { CheckMetrics, type RealServerSource } from '../../../src/observe/check-
 import { createLogger } from '../../../src/log/log.js';
 import { checkTarget } from '../check/check-target.js';
 import { parseText } from '../config/check-helpers.js';
-import { FakeClock } from '../vrrp/runner-world.js';
+import { FakeClock } from '../../../lab/fakes/clock.js';
 import { sampleValue } from './metrics-text.js';
 
 const VS = '[10.0.0.1]:tcp:80';

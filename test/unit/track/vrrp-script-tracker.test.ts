@@ -1,36 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { trackedScript, VrrpScriptTracker, type TrackedScript } from '../../../src/track/vrrp-script-tracker.js';
 import type { VrrpScript } from '../../../src/config/vrrp/index.js';
-import type { Clock } from '../../../src/base/clock.js';
 import type { RunAs, ScriptExit, ScriptPort } from '../../../src/base/scripts.js';
 import type { TrackChange } from '../../../src/vrrp/fsm/track.js';
+import { FakeClock } from '../../../lab/fakes/clock.js';
 
 const S = 1_000_000;
-
-class FakeClock implements Clock {
-  private now = 0;
-  private timers: { due: number; fn: () => void }[] = [];
-  nowUs(): number {
-    return this.now;
-  }
-  at(dueUs: number, fn: () => void): () => void {
-    const timer = { due: Math.max(dueUs, this.now), fn };
-    this.timers.push(timer);
-    return () => void (this.timers = this.timers.filter((t) => t !== timer));
-  }
-  /** Runs the timers due up to now + us, in due order. */
-  advance(us: number): void {
-    const end = this.now + us;
-    for (;;) {
-      const next = this.timers.filter((t) => t.due <= end).sort((a, b) => a.due - b.due)[0];
-      if (!next) break;
-      this.timers = this.timers.filter((t) => t !== next);
-      this.now = next.due;
-      next.fn();
-    }
-    this.now = end;
-  }
-}
 
 /** Each run waits for the test to finish it. */
 class FakeScripts implements ScriptPort {

@@ -1,41 +1,14 @@
 /**
- * A simulated LAN for VrrpRunner tests: a fake clock that runs timers in
- * due order, nodes whose fake sockets deliver each other's adverts after a
- * small latency, and fake address and announce ports that record.
+ * A simulated LAN for VrrpRunner tests: on one fake clock (lab/fakes/clock.ts),
+ * nodes whose fake sockets deliver each other's adverts after a small
+ * latency, and fake address and announce ports that record.
  */
 import { createLogger, type Logger } from '../../../src/log/log.js';
-import type { Clock } from '../../../src/base/clock.js';
+import { FakeClock } from '../../../lab/fakes/clock.js';
 import type { AddressPort, AdvertSocketFactory, InterfaceInfo, InterfacePort } from '../../../src/vrrp/ports.js';
 import type { ReceivedPacket } from '../../../src/vrrp/wire/receive-frame.js';
 import { VrrpRunner, type Announcer } from '../../../src/vrrp/runner.js';
 import type { VipEntry, VrrpRunSettings } from '../../../src/vrrp/settings/from-config.js';
-
-export class FakeClock implements Clock {
-  private now = 0;
-  private seq = 0;
-  private readonly queue = new Map<number, { due: number; fn: () => void }>();
-  nowUs(): number {
-    return this.now;
-  }
-  at(dueUs: number, fn: () => void): () => void {
-    const id = this.seq++;
-    this.queue.set(id, { due: Math.max(dueUs, this.now), fn });
-    return () => this.queue.delete(id);
-  }
-  /** Run every timer due within `us`, in due order (ties in arming order). */
-  advance(us: number): void {
-    const end = this.now + us;
-    for (;;) {
-      let next: [number, { due: number; fn: () => void }] | undefined;
-      for (const entry of this.queue) if (entry[1].due <= end && (!next || entry[1].due < next[1].due)) next = entry;
-      if (!next) break;
-      this.queue.delete(next[0]);
-      this.now = next[1].due;
-      next[1].fn();
-    }
-    this.now = end;
-  }
-}
 
 const LATENCY_US = 100;
 
