@@ -13,7 +13,7 @@ import { CheckerRunner } from '../../../src/check/ipvs-sync.js';
 import type { CheckConfig } from '../../../src/config/check/index.js';
 import { parseConfig } from '../../../src/config/parse.js';
 import { fakeIpvsPort } from '../../../lab/fakes/ipvs.js';
-import { createLogger } from '../../../src/log/log.js';
+import { fakeLogger } from '../../../lab/fakes/logger.js';
 import { fakeSystem } from '../config/check-helpers.js';
 import { tempDir } from '../../tmp.js';
 import { FakeClock } from '../../../lab/fakes/clock.js';
@@ -34,8 +34,7 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 5));
 function world(config: CheckConfig) {
   const clock = new FakeClock();
   const { port, kernel } = fakeIpvsPort();
-  const lines: string[] = [];
-  const log = createLogger({ console: true, detail: true, write: (l) => lines.push(l.replace(/^.*?\d{4}: /, '').trimEnd()) });
+  const { log, lines } = fakeLogger();
   const runner = new CheckerRunner(config, { ipvs: port, clock, log, notify: () => undefined, fifo: () => undefined });
   /** Probe answers by real server address (default ok), and the attempts made. */
   const down = new Set<string>();

@@ -13,7 +13,7 @@ import type { CheckConfig } from '../../../src/config/check/index.js';
 import { parseConfig } from '../../../src/config/parse.js';
 import { fakeIpvsPort } from '../../../lab/fakes/ipvs.js';
 import type { Table } from '../../../src/ipvs/table.js';
-import { createLogger } from '../../../src/log/log.js';
+import { fakeLogger } from '../../../lab/fakes/logger.js';
 import { fakeSystem } from '../config/check-helpers.js';
 import { tempDir } from '../../tmp.js';
 import { FakeClock } from '../../../lab/fakes/clock.js';
@@ -27,14 +27,14 @@ function configOf(text: string): CheckConfig {
 
 function world(config: CheckConfig, options: { table?: Table; refuse?: (cmd: string) => string | undefined } = {}) {
   const { port, kernel } = fakeIpvsPort({ table: options.table ?? [], ...(options.refuse ? { refuse: (req) => options.refuse!(req.cmd) } : {}) });
-  const lines: string[] = [];
+  const { log, lines } = fakeLogger();
   const fifo: string[] = [];
   const notified: string[][] = [];
   const clock = new FakeClock();
   const runner = new CheckerRunner(config, {
     ipvs: port,
     clock,
-    log: createLogger({ console: true, detail: true, write: (l) => lines.push(l.replace(/^.*?\d{4}: /, '').trimEnd()) }),
+    log,
     notify: (argv) => notified.push([...argv]),
     fifo: (line) => fifo.push(Buffer.from(line).toString()),
   });

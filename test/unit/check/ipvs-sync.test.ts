@@ -14,7 +14,7 @@ import { parseConfig } from '../../../src/config/parse.js';
 import { fakeIpvsPort } from '../../../lab/fakes/ipvs.js';
 import { renderIpvsadm } from '../../../lab/ipvsadm.js';
 import { sameTable, type Table } from '../../../src/ipvs/table.js';
-import { createLogger } from '../../../src/log/log.js';
+import { fakeLogger } from '../../../lab/fakes/logger.js';
 import { fakeSystem } from '../config/check-helpers.js';
 import { IPVS_VECTORS, ipvsCases, tableOf } from '../ipvs/vectors.js';
 import { tempDir } from '../../tmp.js';
@@ -29,14 +29,14 @@ function load(name: string): CheckConfig {
 
 function runner(config: CheckConfig, table: Table = [], refuse?: (cmd: string) => string | undefined) {
   const { port, kernel } = fakeIpvsPort({ table, ...(refuse ? { refuse: (req) => refuse(req.cmd) } : {}) });
-  const lines: string[] = [];
+  const { log, lines } = fakeLogger();
   const fifo: string[] = [];
   const notified: string[][] = [];
   const clock = new FakeClock();
   const r = new CheckerRunner(config, {
     ipvs: port,
     clock,
-    log: createLogger({ console: true, detail: true, write: (l) => lines.push(l.replace(/^.*?\d{4}: /, '').trimEnd()) }),
+    log,
     notify: (argv) => notified.push([...argv]),
     fifo: (line) => fifo.push(Buffer.from(line).toString()),
   });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CheckerRunner } from '../../../src/check/ipvs-sync.js';
 import { fakeIpvsPort } from '../../../lab/fakes/ipvs.js';
 import { CheckMetrics, type RealServerSource } from '../../../src/observe/check-metrics.js';
-import { createLogger } from '../../../src/log/log.js';
+import { fakeLogger } from '../../../lab/fakes/logger.js';
 import { checkTarget } from '../check/check-target.js';
 import { parseText } from '../config/check-helpers.js';
 import { FakeClock } from '../../../lab/fakes/clock.js';
@@ -62,7 +62,7 @@ describe('checker metrics', () => {
     const runner = new CheckerRunner(parsed.config.check, {
       ipvs: metrics.counted(port),
       clock,
-      log: createLogger({ console: true, detail: false, write: () => undefined }),
+      log: fakeLogger().log,
       notify: () => undefined,
       fifo: () => undefined,
     });

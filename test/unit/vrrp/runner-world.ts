@@ -3,8 +3,8 @@
  * nodes whose fake sockets deliver each other's adverts after a small
  * latency, and fake address and announce ports that record.
  */
-import { createLogger, type Logger } from '../../../src/log/log.js';
 import { FakeClock } from '../../../lab/fakes/clock.js';
+import { fakeLogger } from '../../../lab/fakes/logger.js';
 import type { AddressPort, AdvertSocketFactory, InterfaceInfo, InterfacePort } from '../../../src/vrrp/ports.js';
 import type { ReceivedPacket } from '../../../src/vrrp/wire/receive-frame.js';
 import { VrrpRunner, type Announcer } from '../../../src/vrrp/runner.js';
@@ -54,7 +54,7 @@ export class Node {
   /** Every address change asked of the kernel: `add 10.0.0.100`, `remove 10.0.0.100`. */
   readonly vipOps: string[] = [];
   readonly announced: { address: string; repeat: number; at: number }[] = [];
-  readonly lines: string[] = [];
+  readonly lines: string[];
   readonly notified: string[][] = [];
   /** `VI_1 BACKUP>MASTER`, as the runner reports them. */
   readonly stateChanges: string[] = [];
@@ -69,7 +69,8 @@ export class Node {
     readonly address6: string,
     settings: VrrpRunSettings,
   ) {
-    const log: Logger = createLogger({ console: true, detail: true, write: (line) => this.lines.push(line.replace(/^.*?\d{4}: /, '').trimEnd()) });
+    const { log, lines } = fakeLogger();
+    this.lines = lines;
     const interfaces: InterfacePort = {
       byName: (n) => (n === 'eth0' ? this.iface() : undefined),
       byIndex: (i) => (i === 2 ? this.iface() : undefined),
