@@ -5,7 +5,7 @@ import type { GlobalDraft } from './model.js';
 import { rootKeywords } from './root.js';
 import { smtpKeywords } from './smtp.js';
 import { scriptKeywords } from './scripts.js';
-import { processKeywords } from './process.js';
+import { processKeywords } from './process-keywords.js';
 import { vrrpSettingsKeywords } from './vrrp-settings.js';
 import { firewallKeywords } from './firewall.js';
 import { lvsKeywords } from './lvs.js';
