@@ -4,7 +4,7 @@ import type { PassEnv } from '../subsystem.js';
 import type { GlobalDraft } from './model.js';
 import { rootKeywords } from './root.js';
 import { smtpKeywords } from './smtp.js';
-import { scriptKeywords } from './scripts.js';
+import { scriptKeywords } from './script-keywords.js';
 import { processKeywords } from './process-keywords.js';
 import { vrrpSettingsKeywords } from './vrrp-settings.js';
 import { firewallKeywords } from './firewall.js';
