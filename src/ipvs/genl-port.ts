@@ -1,6 +1,6 @@
 /**
  * The IPVS port over any generic-netlink transport (the real socket in
- * netlink-port.ts, the fake kernel in fake-port.ts): each op one request with
+ * netlink-port.ts, the fake kernel in lab/fakes/ipvs.ts): each op one request with
  * NLM_F_ACK, its ack checked with keepalived's tolerances (EEXIST on add,
  * ENOENT/ESRCH on delete are success; an edit of a destination that has gone
  * adds it back); the table dumped as services, then each service's

@@ -1,7 +1,7 @@
 /**
  * The IPVS port: what the daemon asks of the kernel's IPVS table. The real
  * implementation speaks generic netlink (netlink-port.ts); the fake runs the
- * same port logic against an in-memory kernel (fake-port.ts).
+ * same port logic against an in-memory kernel (lab/fakes/ipvs.ts).
  */
 import type { IpvsOp, OpErrno } from './ops.js';
 import type { Service, Table } from './table.js';
