@@ -2,7 +2,7 @@
  * keepalived-ts's side of checker-capacity.ts: the checker process's core
  * as src/daemon/checker-child.ts wires it (the configuration parsed by the real
  * parser, a CheckerSet with the real TCP_CHECK and HTTP_GET probes on the
- * monotonic clock, the CheckerRunner) but over the fake IPVS port
+ * monotonic clock, the IpvsSync) but over the fake IPVS port
  * (lab/fakes/ipvs.ts), as this kernel has none, and with its log lines
  * formatted and dropped. Run by the harness under a raised RLIMIT_NOFILE:
  *   node checker-capacity-child.js CONF
@@ -19,7 +19,7 @@ import { CheckerSet } from '../src/check/checker-set.js';
 import type { Probe } from '../src/check/probe.js';
 import { makeHttpProbe } from '../src/check/probes/http.js';
 import { tcpProbe } from '../src/check/probes/tcp.js';
-import { CheckerRunner } from '../src/check/ipvs-sync.js';
+import { IpvsSync } from '../src/check/ipvs-sync.js';
 import { monotonicClock } from '../src/base/clock.js';
 import { parseConfig } from '../src/config/parse.js';
 import { fakeIpvsPort } from '../lab/fakes/ipvs.js';
@@ -101,13 +101,13 @@ async function main(file: string): Promise<void> {
   };
 
   const { port } = fakeIpvsPort();
-  const runner = new CheckerRunner(config.check, { ipvs: port, clock: monotonicClock, log, notify: () => undefined, fifo: () => undefined });
+  const ipvsSync = new IpvsSync(config.check, { ipvs: port, clock: monotonicClock, log, notify: () => undefined, fifo: () => undefined });
   const set = new CheckerSet(
     config.check,
     { logAllFailures: config.global.checkerLogAllFailures },
-    { clock, probe: (target, signal) => probe(target, signal), log: (m) => log.info(m), runner, fileValue: () => 0 },
+    { clock, probe: (target, signal) => probe(target, signal), log: (m) => log.info(m), ipvsSync, fileValue: () => 0 },
   );
-  await runner.start();
+  await ipvsSync.start();
   set.start();
   const startRssKb = process.memoryUsage.rss() / 1024;
   const loop = monitorEventLoopDelay({ resolution: 10 });
@@ -119,7 +119,7 @@ async function main(file: string): Promise<void> {
     if (line === 'start') {
       loop.reset();
       loop.enable();
-      window = { started: performance.now(), cpu: process.cpuUsage(), lateness: [], duration: [], checks: 0, ok: 0, byType: {}, logLines, ops: runner.opsSent };
+      window = { started: performance.now(), cpu: process.cpuUsage(), lateness: [], duration: [], checks: 0, ok: 0, byType: {}, logLines, ops: ipvsSync.opsSent };
     } else if (line === 'stop' && window) {
       const w = window;
       window = undefined;
@@ -140,7 +140,7 @@ async function main(file: string): Promise<void> {
         startRssKb,
         heapUsedKb: process.memoryUsage().heapUsed / 1024,
         logLines: logLines - w.logLines,
-        ipvsOps: runner.opsSent - w.ops,
+        ipvsOps: ipvsSync.opsSent - w.ops,
       };
       process.stdout.write(`${JSON.stringify(result)}\n`);
       break;

@@ -6,7 +6,7 @@
  * counts each connection against the real server it was made to. This
  * kernel has no IPVS, so each daemon programs a fake one:
  * - keepalived-ts: the checker process's core driven in-process
- *   (checker-capacity-child.ts: CheckerSet + real probes + CheckerRunner
+ *   (checker-capacity-child.ts: CheckerSet + real probes + IpvsSync
  *   over lab/fakes/ipvs.ts), which also reports each check's start
  *   delay against its schedule;
  * - keepalived 2.2.7 -C, the real daemon, with an LD_PRELOAD

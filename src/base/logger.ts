@@ -1,4 +1,4 @@
-/** What every part of the daemon logs through (log.ts makes the real ones). */
+/** What every part of the daemon logs through (log.ts makes the real ones; the tests' fake is lab/fakes/logger.ts). */
 export type LogFields = Record<string, unknown>;
 
 export interface Logger {

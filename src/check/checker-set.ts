@@ -1,6 +1,6 @@
 /**
  * Every checker of the configuration on its scheduler, each real server's
- * health folded from its checkers and FILE_CHECKs, and the runner told of
+ * health folded from its checkers and FILE_CHECKs, and the IPVS sync told of
  * each change; on a reload the set follows the new configuration
  * (reload_check_thread, clear_diff_services, migrate_checkers):
  * - a checker identical to a running one of the same real server goes on
@@ -9,7 +9,7 @@
  *   state, others as keepalived starts new checkers (src/check/reload-match.ts);
  * - schedulers of checkers gone (or replaced) are stopped;
  * - each real server's health is rebuilt from its checkers' states and
- *   handed to the runner, which diffs IPVS against what it programmed.
+ *   handed to the IPVS sync, which diffs IPVS against what it programmed.
  */
 import type { CheckConfig, RealServer, VirtualServer } from '../config/check/model.js';
 import type { Clock } from '../base/clock.js';
@@ -17,7 +17,7 @@ import type { ProbeResult, ProbeTarget } from './probe.js';
 import { RealServerHealth, type HealthChange } from './real-server-health.js';
 import { matchRealServers, matchVirtualServers, planCheckers, reloadedCheckerStates } from './reload-match.js';
 import type { ReloadHealth, ServerHealth } from './reload.js';
-import type { CheckerRunner, SyncReport } from './ipvs-sync.js';
+import type { IpvsSync, SyncReport } from './ipvs-sync.js';
 import { CheckerScheduler, type CheckerRunState, type ScheduledChecker } from './scheduler.js';
 
 export interface CheckerSetPorts {
@@ -25,7 +25,7 @@ export interface CheckerSetPorts {
   /** One attempt of a checker (the probe of its type, looked up when it runs). */
   probe(target: ProbeTarget & { checker: ScheduledChecker }, signal: AbortSignal): Promise<ProbeResult>;
   log(message: string): void;
-  runner: Pick<CheckerRunner, 'serverChanged' | 'reload'>;
+  ipvsSync: Pick<IpvsSync, 'serverChanged' | 'reload'>;
   /** A track file's current value (0 when not watched). */
   fileValue(name: string): number;
   /** For the schedulers' first run in their warmup. */
@@ -75,14 +75,14 @@ export class CheckerSet {
   /**
    * Real servers whose FILE_CHECK starts in fault, or whose weight a file
    * moves, start that way; then every checker starts. Call after the
-   * runner's start.
+   * IPVS sync's start.
    */
   start(): void {
     this.config.virtualServers.forEach((vs, v) =>
       vs.realServers.forEach((rs, i) => {
         const health = this.healths[v]![i]!;
-        if (health.weight !== rs.weight) void this.ports.runner.serverChanged(v, i, { weight: health.weight, quiet: true });
-        if (!health.alive) void this.ports.runner.serverChanged(v, i, { alive: false });
+        if (health.weight !== rs.weight) void this.ports.ipvsSync.serverChanged(v, i, { weight: health.weight, quiet: true });
+        if (!health.alive) void this.ports.ipvsSync.serverChanged(v, i, { alive: false });
       }),
     );
     for (const r of this.running()) r.scheduler.start();
@@ -104,7 +104,7 @@ export class CheckerSet {
     return this.healths.map((list) => list.map((h) => ({ alive: h.alive, weight: h.weight })));
   }
 
-  /** The new configuration takes over; synchronous up to the runner's IPVS sync, which `sync` settles. */
+  /** The new configuration takes over; synchronous up to the IPVS sync, which `sync` settles. */
   reload(next: CheckConfig, options: CheckerSetOptions): ReloadSummary {
     const old = this.config;
     const vsMatch = matchVirtualServers(old.virtualServers, next.virtualServers);
@@ -150,7 +150,7 @@ export class CheckerSet {
     this.config = next;
     this.schedulers = schedulers;
     this.healths = healths;
-    const sync = this.ports.runner.reload(next, this.health() satisfies ReloadHealth);
+    const sync = this.ports.ipvsSync.reload(next, this.health() satisfies ReloadHealth);
     if (!this.stopped) for (const r of started) r.scheduler.start();
     return { kept: kept.size, started: started.length, stopped, sync };
   }
@@ -169,10 +169,10 @@ export class CheckerSet {
   }
 
   private apply(v: number, i: number, changes: readonly HealthChange[]): void {
-    const { runner } = this.ports;
+    const { ipvsSync } = this.ports;
     for (const change of changes) {
-      if (change.type === 'alive') void runner.serverChanged(v, i, { alive: change.alive });
-      else if (change.type === 'weight') void runner.serverChanged(v, i, { weight: change.weight, quiet: change.quiet });
+      if (change.type === 'alive') void ipvsSync.serverChanged(v, i, { alive: change.alive });
+      else if (change.type === 'weight') void ipvsSync.serverChanged(v, i, { weight: change.weight, quiet: change.quiet });
     }
   }
 

@@ -1,6 +1,7 @@
 /**
- * The checker process's core loop: real-server health in, pool events
- * (logs, notifies, FIFO lines) and IPVS changes out. The kernel is only
+ * Keeps the kernel's IPVS table in step with real-server health (it runs no
+ * checker: CheckerSet does): health in, pool events (logs, notifies, FIFO
+ * lines) and IPVS changes out. The kernel is only
  * ever changed by diff: at start the desired table is reconciled against
  * what the kernel already has (adopting matching entries), after each
  * health change against what was last programmed, and a failed change
@@ -23,7 +24,7 @@ import { reloadCheckers, type ReloadHealth } from './reload.js';
 /** After a failed change the kernel is dumped and reconciled again this much later. */
 const RETRY_US = 5_000_000;
 
-export interface CheckerRunnerPorts {
+export interface IpvsSyncPorts {
   ipvs: IpvsPort;
   clock: Clock;
   log: Logger;
@@ -36,7 +37,7 @@ export interface SyncReport {
   failures: readonly PortFailure[];
 }
 
-export class CheckerRunner {
+export class IpvsSync {
   private state: CheckerState;
   /** What the kernel holds of ours, as far as we know; undefined: dump it first. */
   private programmed: Table | undefined;
@@ -50,7 +51,7 @@ export class CheckerRunner {
 
   constructor(
     private config: CheckConfig,
-    private readonly ports: CheckerRunnerPorts,
+    private readonly ports: IpvsSyncPorts,
   ) {
     const start = startCheckers(config);
     this.state = start.state;

@@ -8,7 +8,7 @@
  *   keeps running as it is; one whose check is the same but whose timing
  *   changed (delay_loop, retry, alpha, …) starts anew from its
  *   predecessor's state; any other is new.
- * Pure: the checker process and the runner act on the plan.
+ * Pure: the checker process and the IPVS sync act on the plan.
  */
 import { sameSockAddr } from '../config/check/address.js';
 import type { Checker, RealServer, VirtualServer, VirtualServerGroup, VsgEntry } from '../config/check/model.js';

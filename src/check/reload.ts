@@ -10,7 +10,7 @@
  *    matched one takes its new weights (logged when they change), gets its
  *    new real servers (alive unless waiting for a first check, quietly, as
  *    at start-up) and a quorum pass.
- * The IPVS table then follows from the pools (desiredTable); the runner
+ * The IPVS table then follows from the pools (desiredTable); the IPVS sync
  * brings the kernel to it by diff. Pure.
  */
 import type { CheckConfig, RealServer, VirtualServer } from '../config/check/model.js';
@@ -29,7 +29,7 @@ export interface ServerHealth {
   readonly weight: number;
 }
 
-/** By index in the new configuration: virtual server, then real server. Missing: as the runner alone knows. */
+/** By index in the new configuration: virtual server, then real server. Missing: as the IPVS sync alone knows. */
 export type ReloadHealth = readonly (readonly (ServerHealth | undefined)[] | undefined)[];
 
 /** A real server in IPVS (keepalived's rs->set): serving, or held at weight 0 by inhibit_on_failure. */

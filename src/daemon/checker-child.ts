@@ -32,7 +32,7 @@ import { udpProbe } from '../check/probes/udp.js';
 import { CheckerSet } from '../check/checker-set.js';
 import { sameTrackFiles } from '../check/reload-match.js';
 import { serverName } from '../check/pool.js';
-import { CheckerRunner } from '../check/ipvs-sync.js';
+import { IpvsSync } from '../check/ipvs-sync.js';
 
 export async function runCheckerProcess(o: CliOptions): Promise<number> {
   const log = createLogger({ console: o.logConsole, detail: o.logDetail }).child({ process: 'checker' });
@@ -60,7 +60,7 @@ export async function runCheckerProcess(o: CliOptions): Promise<number> {
       }),
     );
   }, clock);
-  const runner = new CheckerRunner(config.check, {
+  const runner = new IpvsSync(config.check, {
     ipvs: metrics.counted(ipvs),
     clock,
     log,
@@ -88,7 +88,7 @@ export async function runCheckerProcess(o: CliOptions): Promise<number> {
       clock,
       probe: metrics.timed((target, signal) => probes[target.checker.type](target, signal)),
       log: (m) => log.info(m),
-      runner,
+      ipvsSync: runner,
       fileValue: (name) => files.values.get(name) ?? 0,
     },
   );

@@ -4,7 +4,7 @@
  * caller's state is never touched.
  */
 import { PRIORITY_OWNER } from './priority.js';
-import { vrrpLog } from './log.js';
+import { vrrpLog } from './log-lines.js';
 import { fifoLine, stateNotifies, type NotifiedState } from './notify.js';
 import type { FsmAction, GroupContext, InstanceState, StatCounter, TimerName } from './types.js';
 import { masterDownIntervalUs, skewTimeUs } from './timers.js';

@@ -4,9 +4,9 @@
  * runner arms and reports back as `timer` events.
  */
 import { clearTimer, log, masterDownUs, name, newDraft, notifyState, restartMainTimer, setTimer, type Draft } from './draft.js';
-import { vrrpLog } from './log.js';
+import { vrrpLog } from './log-lines.js';
 import { stateNotifies } from './notify.js';
-import { backupReceive, lowerPriorityGarp, masterReceive } from './receive.js';
+import { backupReceive, lowerPriorityGarp, masterReceive } from './received-advert.js';
 import type { InstanceSettings } from './settings.js';
 import { reconsider, startup, trackingVerdict } from './tracking.js';
 import { gotoMaster, gratuitous, leaveFault, leaveMaster, masterTx, restoreInterface } from './transitions.js';

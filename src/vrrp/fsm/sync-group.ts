@@ -6,7 +6,7 @@
  * all the others want to as well. Group notifies carry priority 0.
  */
 import { step } from './step.js';
-import { vrrpLog } from './log.js';
+import { vrrpLog } from './log-lines.js';
 import { stateNotifies, type NotifiedState } from './notify.js';
 import type { InstanceSettings, NotifyScripts } from './settings.js';
 import { trackingVerdict } from './tracking.js';

@@ -4,7 +4,7 @@
  * down_instance; vrrp_scheduler.c vrrp_init_state, try_up_instance).
  */
 import { changeEffectivePriority, isOwner, log, masterDownUs, name, notifyState, restartMainTimer, type Draft } from './draft.js';
-import { vrrpLog } from './log.js';
+import { vrrpLog } from './log-lines.js';
 import { downInstance, OWNER_START_WAIT_US, tryUpInstance } from './transitions.js';
 import type { InstanceState } from './types.js';
 import { effectivePriority, evaluateTracking, type TrackingVerdict } from './priority.js';

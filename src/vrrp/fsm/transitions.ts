@@ -17,7 +17,7 @@ import {
   stat,
   type Draft,
 } from './draft.js';
-import { vrrpLog } from './log.js';
+import { vrrpLog } from './log-lines.js';
 import type { GroupContext } from './types.js';
 import { PRIORITY_STOP } from './priority.js';
 

@@ -1,6 +1,6 @@
 /**
  * The checker set across a reload, on a fake clock with probes answered per
- * real server and the runner over an in-memory kernel: unchanged checkers
+ * real server and the IPVS sync over an in-memory kernel: unchanged checkers
  * keep running with their state (not restarted), their verdicts follow the
  * real server to its new place, changed ones start from their predecessor's
  * state, and IPVS gets only the difference.
@@ -9,14 +9,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CheckerSet } from '../../../src/check/checker-set.js';
-import { CheckerRunner } from '../../../src/check/ipvs-sync.js';
+import { IpvsSync } from '../../../src/check/ipvs-sync.js';
 import type { CheckConfig } from '../../../src/config/check/index.js';
 import { parseConfig } from '../../../src/config/parse.js';
 import { fakeIpvsPort } from '../../../lab/fakes/ipvs.js';
-import { createLogger } from '../../../src/log/log.js';
+import { fakeLogger } from '../../../lab/fakes/logger.js';
 import { fakeSystem } from '../config/check-helpers.js';
 import { tempDir } from '../../tmp.js';
-import { FakeClock } from '../vrrp/runner-world.js';
+import { FakeClock } from '../../../lab/fakes/clock.js';
 
 const S = 1_000_000;
 
@@ -34,9 +34,8 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 5));
 function world(config: CheckConfig) {
   const clock = new FakeClock();
   const { port, kernel } = fakeIpvsPort();
-  const lines: string[] = [];
-  const log = createLogger({ console: true, detail: true, write: (l) => lines.push(l.replace(/^.*?\d{4}: /, '').trimEnd()) });
-  const runner = new CheckerRunner(config, { ipvs: port, clock, log, notify: () => undefined, fifo: () => undefined });
+  const { log, lines } = fakeLogger();
+  const ipvsSync = new IpvsSync(config, { ipvs: port, clock, log, notify: () => undefined, fifo: () => undefined });
   /** Probe answers by real server address (default ok), and the attempts made. */
   const down = new Set<string>();
   const attempts: string[] = [];
@@ -50,7 +49,7 @@ function world(config: CheckConfig) {
         return { ok: !down.has(rs.addr.address) };
       },
       log: (m) => lines.push(m),
-      runner,
+      ipvsSync,
       fileValue: () => 0,
       random: () => 0,
     },
@@ -68,13 +67,13 @@ function world(config: CheckConfig) {
     await settle();
     return { ...summary, requests: kernel.requests.slice(before).map((r) => r.cmd) };
   };
-  return { clock, kernel, lines, runner, set, down, attempts, dests, advance, reload };
+  return { clock, kernel, lines, ipvsSync, set, down, attempts, dests, advance, reload };
 }
 
 describe('CheckerSet.reload', () => {
   it('an unchanged configuration keeps every checker running: none restarted, nothing sent', async () => {
     const w = world(configOf(vsText([server('10.99.1.11'), server('10.99.1.12')])));
-    await w.runner.start();
+    await w.ipvsSync.start();
     w.set.start();
     await w.advance(1 * S);
     expect(w.attempts).toHaveLength(2);
@@ -91,7 +90,7 @@ describe('CheckerSet.reload', () => {
 
   it('a real server down before the reload stays down, and its kept checker brings it back at its new place', async () => {
     const w = world(configOf(vsText([server('10.99.1.11'), server('10.99.1.12')])));
-    await w.runner.start();
+    await w.ipvsSync.start();
     w.set.start();
     w.down.add('10.99.1.12');
     await w.advance(1 * S);
@@ -110,7 +109,7 @@ describe('CheckerSet.reload', () => {
 
   it('a checker whose timing changed starts anew from its predecessor’s state: a down server stays down', async () => {
     const w = world(configOf(vsText([server('10.99.1.11'), server('10.99.1.12')])));
-    await w.runner.start();
+    await w.ipvsSync.start();
     w.set.start();
     w.down.add('10.99.1.12');
     await w.advance(1 * S);
@@ -126,7 +125,7 @@ describe('CheckerSet.reload', () => {
 
   it('a down server whose failed check is replaced by another comes up (no failed checker left)', async () => {
     const w = world(configOf(vsText([server('10.99.1.11'), server('10.99.1.12')])));
-    await w.runner.start();
+    await w.ipvsSync.start();
     w.set.start();
     w.down.add('10.99.1.12');
     await w.advance(1 * S);
@@ -142,7 +141,7 @@ describe('CheckerSet.reload', () => {
 
   it('a removed real server’s checker stops; a removed virtual server’s service goes', async () => {
     const w = world(configOf(vsText([server('10.99.1.11'), server('10.99.1.12')])));
-    await w.runner.start();
+    await w.ipvsSync.start();
     w.set.start();
     await w.advance(1 * S);
     const r = await w.reload(configOf(vsText([server('10.99.1.11')])));
@@ -158,7 +157,7 @@ describe('CheckerSet.reload', () => {
 
   it('a weight changed on an unchanged checker: one SET_DEST, the checker kept', async () => {
     const w = world(configOf(vsText([server('10.99.1.11'), server('10.99.1.12')])));
-    await w.runner.start();
+    await w.ipvsSync.start();
     w.set.start();
     const r = await w.reload(configOf(vsText([server('10.99.1.11'), server('10.99.1.12').replace('weight 1', 'weight 5')])));
     expect([r.kept, r.started, r.requests]).toEqual([2, 0, ['SET_DEST']]);

@@ -1,5 +1,5 @@
 /**
- * The checker runner against an in-memory kernel: start programs every
+ * The IPVS sync against an in-memory kernel: start programs every
  * vector's table (adopting what is already there), a health change is one
  * minimal diff, services that are not ours are left alone, a refused op is
  * retried from a fresh dump, and stop removes only our services.
@@ -8,17 +8,17 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { realServerId } from '../../../src/check/desired.js';
-import { CheckerRunner } from '../../../src/check/ipvs-sync.js';
+import { IpvsSync } from '../../../src/check/ipvs-sync.js';
 import type { CheckConfig } from '../../../src/config/check/index.js';
 import { parseConfig } from '../../../src/config/parse.js';
 import { fakeIpvsPort } from '../../../lab/fakes/ipvs.js';
 import { renderIpvsadm } from '../../../lab/ipvsadm.js';
 import { sameTable, type Table } from '../../../src/ipvs/table.js';
-import { createLogger } from '../../../src/log/log.js';
+import { fakeLogger } from '../../../lab/fakes/logger.js';
 import { fakeSystem } from '../config/check-helpers.js';
 import { IPVS_VECTORS, ipvsCases, tableOf } from '../ipvs/vectors.js';
 import { tempDir } from '../../tmp.js';
-import { FakeClock } from '../vrrp/runner-world.js';
+import { FakeClock } from '../../../lab/fakes/clock.js';
 
 const cases = ipvsCases;
 
@@ -27,129 +27,129 @@ function load(name: string): CheckConfig {
   return r.config.check;
 }
 
-function runner(config: CheckConfig, table: Table = [], refuse?: (cmd: string) => string | undefined) {
+function synced(config: CheckConfig, table: Table = [], refuse?: (cmd: string) => string | undefined) {
   const { port, kernel } = fakeIpvsPort({ table, ...(refuse ? { refuse: (req) => refuse(req.cmd) } : {}) });
-  const lines: string[] = [];
+  const { log, lines } = fakeLogger();
   const fifo: string[] = [];
   const notified: string[][] = [];
   const clock = new FakeClock();
-  const r = new CheckerRunner(config, {
+  const sync = new IpvsSync(config, {
     ipvs: port,
     clock,
-    log: createLogger({ console: true, detail: true, write: (l) => lines.push(l.replace(/^.*?\d{4}: /, '').trimEnd()) }),
+    log,
     notify: (argv) => notified.push([...argv]),
     fifo: (line) => fifo.push(Buffer.from(line).toString()),
   });
-  return { r, kernel, lines, fifo, notified, clock };
+  return { sync, kernel, lines, fifo, notified, clock };
 }
 
 const expected = (name: string, state = ''): Table => tableOf(fs.readFileSync(path.join(IPVS_VECTORS, name, `expected-ipvsadm-Sn${state}.txt`), 'utf8'));
 
-describe('CheckerRunner on the IPVS vectors', () => {
+describe('IpvsSync on the IPVS vectors', () => {
   it.each(cases)('%s: start programs what keepalived programmed; a second start on that table sends nothing', async (name) => {
     const config = load(name);
-    const first = runner(config);
-    const report = await first.r.start();
+    const first = synced(config);
+    const report = await first.sync.start();
     expect(report.failures).toEqual([]);
     // alpha checkers start failed: compare with the all-healthy state only where nothing waits for a first success
     if (!config.virtualServers.some((vs) => vs.alpha || vs.realServers.some((rs) => rs.checkers.some((c) => c.alpha)))) {
       expect(renderIpvsadm(first.kernel.table())).toBe(renderIpvsadm(expected(name)));
     }
-    const again = runner(config, first.kernel.table());
-    expect((await again.r.start()).ops).toEqual([]);
+    const again = synced(config, first.kernel.table());
+    expect((await again.sync.start()).ops).toEqual([]);
   });
 });
 
-describe('CheckerRunner', () => {
+describe('IpvsSync', () => {
   const text = (extra = '') =>
     `virtual_server 10.99.1.100 80 {\n lb_algo rr\n lb_kind NAT\n protocol TCP\n${extra}\n real_server 10.99.1.11 80 {\n  weight 1\n  TCP_CHECK {\n  }\n }\n real_server 10.99.1.12 80 {\n  weight 1\n  TCP_CHECK {\n  }\n }\n}\n`;
   const configOf = (t: string): CheckConfig => {
-    const dir = tempDir('runner');
+    const dir = tempDir('ipvs-sync');
     fs.writeFileSync(path.join(dir, 'keepalived.conf'), t);
     return parseConfig('keepalived.conf', { cwd: dir, system: fakeSystem(), testMode: true, randomSeed: 1 }).config.check;
   };
 
   it('a real server going down is one delete, coming back one add; logs, FIFO lines and notifies follow', async () => {
     const config = configOf(text());
-    const { r, kernel, lines, fifo } = runner(config);
-    await r.start();
+    const { sync, kernel, lines, fifo } = synced(config);
+    await sync.start();
     const vs = config.virtualServers[0]!;
     const id = realServerId(vs, vs.realServers[1]!);
-    const down = await r.health(new Map([[id, false]]));
+    const down = await sync.health(new Map([[id, false]]));
     expect(down.ops.map((o) => o.op)).toEqual(['delete-dest']);
     expect(lines).toContain('Removing service [10.99.1.12]:tcp:80 from VS [10.99.1.100]:tcp:80');
     expect(fifo).toContain('RS [10.99.1.12]:tcp:80 [10.99.1.100]:tcp:80 DOWN\n\0');
     expect(kernel.table()[0]!.destinations).toHaveLength(1);
-    const up = await r.health(new Map([[id, true]]));
+    const up = await sync.health(new Map([[id, true]]));
     expect(up.ops.map((o) => o.op)).toEqual(['add-dest']);
     expect(kernel.table()[0]!.destinations).toHaveLength(2);
-    expect((await r.health(new Map([[id, true]]))).ops).toEqual([]);
+    expect((await sync.health(new Map([[id, true]]))).ops).toEqual([]);
   });
 
   it('leaves services that are not ours alone, and stop removes only ours (unless -I)', async () => {
     const foreign = configOf(text().replace('10.99.1.100', '10.99.1.200'));
-    const other = runner(foreign);
-    await other.r.start();
+    const other = synced(foreign);
+    await other.sync.start();
     const config = configOf(text());
-    const { r, kernel } = runner(config, other.kernel.table());
-    await r.start();
+    const { sync, kernel } = synced(config, other.kernel.table());
+    await sync.start();
     expect(kernel.table()).toHaveLength(2);
-    await r.stop(false);
+    await sync.stop(false);
     expect(kernel.table().map((e) => e.service.key)).toEqual(other.kernel.table().map((e) => e.service.key));
-    const kept = runner(config, []);
-    await kept.r.start();
-    await kept.r.stop(true);
+    const kept = synced(config, []);
+    await kept.sync.start();
+    await kept.sync.stop(true);
     expect(kept.kernel.table()).toHaveLength(1);
   });
 
   it('adopts a table that is already right and mends one that is not', async () => {
     const config = configOf(text());
-    const first = runner(config);
-    await first.r.start();
+    const first = synced(config);
+    await first.sync.start();
     const wrong = first.kernel.table().map((e) => ({ ...e, destinations: e.destinations.slice(0, 1) }));
-    const second = runner(config, wrong);
-    expect((await second.r.start()).ops.map((o) => o.op)).toEqual(['add-dest']);
+    const second = synced(config, wrong);
+    expect((await second.sync.start()).ops.map((o) => o.op)).toEqual(['add-dest']);
     expect(sameTable(second.kernel.table(), first.kernel.table())).toBe(true);
   });
 
   it('-D logs how many operations each pass sends: none when adopting a table that is right, one for a real server going down', async () => {
     const config = configOf(text());
-    const first = runner(config);
-    await first.r.start();
+    const first = synced(config);
+    await first.sync.start();
     expect(first.lines.filter((l) => l.startsWith('IPVS sync: '))).toEqual(['IPVS sync: 3 operations']);
-    const { r, lines } = runner(config, first.kernel.table());
-    await r.start();
+    const { sync, lines } = synced(config, first.kernel.table());
+    await sync.start();
     const vs = config.virtualServers[0]!;
-    await r.health(new Map([[realServerId(vs, vs.realServers[1]!), false]]));
+    await sync.health(new Map([[realServerId(vs, vs.realServers[1]!), false]]));
     // a change that changes nothing makes no pass
-    expect((await r.serverChanged(0, 1, { alive: false })).ops).toEqual([]);
-    await r.stop(false);
+    expect((await sync.serverChanged(0, 1, { alive: false })).ops).toEqual([]);
+    await sync.stop(false);
     expect(lines.filter((l) => l.startsWith('IPVS sync: '))).toEqual(['IPVS sync: 0 operations', 'IPVS sync: 1 operation', 'IPVS sync: 1 operation']);
   });
 
   it('stop logs each real server\'s shutdown as keepalived does, except with -I', async () => {
     const config = configOf(text());
-    const { r, lines } = runner(config);
-    await r.start();
+    const { sync, lines } = synced(config);
+    await sync.start();
     const vs = config.virtualServers[0]!;
-    await r.health(new Map([[realServerId(vs, vs.realServers[1]!), false]]));
-    await r.stop(false);
-    await r.stop(false);
+    await sync.health(new Map([[realServerId(vs, vs.realServers[1]!), false]]));
+    await sync.stop(false);
+    await sync.stop(false);
     expect(lines.filter((l) => l.startsWith('Shutting down'))).toEqual([
       'Shutting down service [10.99.1.11]:tcp:80 from VS [10.99.1.100]:tcp:80',
       'Shutting down service [10.99.1.12]:tcp:80 from VS [10.99.1.100]:tcp:80',
     ]);
-    const kept = runner(config);
-    await kept.r.start();
-    await kept.r.stop(true);
+    const kept = synced(config);
+    await kept.sync.start();
+    await kept.sync.stop(true);
     expect(kept.lines.filter((l) => l.startsWith('Shutting down'))).toEqual([]);
   });
 
   it('a refused op is logged and retried from a fresh dump', async () => {
     const config = configOf(text());
     let refuse = true;
-    const { r, kernel, lines, clock } = runner(config, [], (cmd) => (refuse && cmd === 'NEW_DEST' ? 'ENOMEM' : undefined));
-    const report = await r.start();
+    const { sync, kernel, lines, clock } = synced(config, [], (cmd) => (refuse && cmd === 'NEW_DEST' ? 'ENOMEM' : undefined));
+    const report = await sync.start();
     expect(report.failures.length).toBeGreaterThan(0);
     expect(lines.some((l) => l.startsWith('IPVS: '))).toBe(true);
     refuse = false;

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Probe, ProbeResult, ProbeTarget } from '../../../src/check/probe.js';
 import { CheckerScheduler, type CheckerRunState, type CheckerVerdict } from '../../../src/check/scheduler.js';
-import { FakeClock } from '../vrrp/runner-world.js';
+import { FakeClock } from '../../../lab/fakes/clock.js';
 import { checkTarget, type TargetOptions } from './check-target.js';
 
 const S = 1_000_000;

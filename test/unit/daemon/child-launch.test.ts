@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { childLauncher, type LaunchedChild } from '../../../src/daemon/child-launch.js';
+import { fakeLogger } from '../../../lab/fakes/logger.js';
 
 /** What fork() returns: with a pid when the process started, without one (and an 'error' to come) when not. */
 function fakeProcess(pid: number | undefined): ChildProcess {
@@ -13,12 +14,12 @@ function eagain(): Error {
 }
 
 function world(forks: (() => ChildProcess)[], dontRespawn = false) {
-  const lines: string[] = [];
+  const { log, lines } = fakeLogger();
   let stopped = false;
   let status: number | undefined;
   const child: LaunchedChild = { name: 'VRRP', start: () => forks.shift()!() };
   const launch = childLauncher({
-    log: { info: (m) => lines.push(m), error: (m) => lines.push(m) },
+    log,
     dontRespawn,
     stopping: () => stopped,
     stop: (code) => {
@@ -75,8 +76,8 @@ describe('childLauncher', () => {
         throw Object.assign(new Error('spawn EMFILE'), { code: 'EMFILE' });
       },
     };
-    const lines: string[] = [];
-    const launch = childLauncher({ log: { info: (m) => lines.push(m), error: (m) => lines.push(m) }, dontRespawn: false, stopping: () => false, stop: () => undefined });
+    const { log, lines } = fakeLogger();
+    const launch = childLauncher({ log, dontRespawn: false, stopping: () => false, stop: () => undefined });
     launch(child);
     await vi.advanceTimersByTimeAsync((1 + 2 + 4 + 8 + 16 + 32 + 60 + 60) * 1000);
     expect(attempts).toBe(9);

@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { answerPings, ChildLiveness, type WatchedChild } from '../../../src/daemon/child-liveness.js';
 import type { IpcChannel } from '../../../src/observe/metrics-ipc.js';
-import { FakeClock } from '../vrrp/runner-world.js';
+import { FakeClock } from '../../../lab/fakes/clock.js';
 
 type End = IpcChannel & EventEmitter & { sent: unknown[] };
 

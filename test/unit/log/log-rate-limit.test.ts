@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LogRateLimiter } from '../../../src/log/log-rate-limit.js';
 import { RateLimitedLog } from '../../../src/log/rate-limited-log.js';
-import { FakeClock } from '../vrrp/runner-world.js';
+import { FakeClock } from '../../../lab/fakes/clock.js';
 
 const S = 1_000_000;
 

@@ -4,36 +4,9 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Family } from '../../../src/base/inet.js';
 import { AnnounceQueue, type AnnouncePacing } from '../../../src/net/announce-queue.js';
-import type { Clock } from '../../../src/base/clock.js';
 import type { AnnouncePort, InterfaceInfo } from '../../../src/vrrp/ports.js';
 import type { VipEntry } from '../../../src/vrrp/settings/vips.js';
-
-class FakeClock implements Clock {
-  private now = 0;
-  private timers: { dueUs: number; fn: () => void; live: boolean }[] = [];
-  nowUs(): number {
-    return this.now;
-  }
-  at(dueUs: number, fn: () => void): () => void {
-    const timer = { dueUs, fn, live: true };
-    this.timers.push(timer);
-    return () => (timer.live = false);
-  }
-  /** Run due timers in time order up to `toUs`. */
-  advanceTo(toUs: number): void {
-    for (;;) {
-      const due = this.timers.filter((t) => t.live && t.dueUs <= toUs).sort((a, b) => a.dueUs - b.dueUs)[0];
-      if (!due) break;
-      due.live = false;
-      this.now = Math.max(this.now, due.dueUs);
-      due.fn();
-    }
-    this.now = toUs;
-  }
-  get liveTimers(): number {
-    return this.timers.filter((t) => t.live).length;
-  }
-}
+import { FakeClock } from '../../../lab/fakes/clock.js';
 
 const vip = (address: string, device = 'eth0'): VipEntry => {
   const family: Family = address.includes(':') ? 'inet6' : 'inet';
@@ -103,7 +76,7 @@ describe('AnnounceQueue without an interval', () => {
     expect(expected).toHaveLength(5 * addresses.length);
     expect(sent.map((s) => s.address)).toEqual(expected);
     expect(sent.every((s) => s.atUs === 0)).toBe(true);
-    expect(clock.liveTimers).toBe(0);
+    expect(clock.pendingTimers).toBe(0);
   });
 
   it('reports a failed send and goes on with the rest', () => {
@@ -135,7 +108,7 @@ describe('AnnounceQueue with vrrp_garp_interval / vrrp_gna_interval', () => {
       [2000, '10.0.0.2'],
       [3000, '10.0.0.3'],
     ]);
-    expect(clock.liveTimers).toBe(0);
+    expect(clock.pendingTimers).toBe(0);
   });
 
   it('paces each interface and family on its own, and across bursts of different instances', () => {
@@ -190,7 +163,7 @@ describe('AnnounceQueue with vrrp_garp_interval / vrrp_gna_interval', () => {
     const { sent, queue, clock } = setup(every1ms);
     queue.enqueue([vip('10.0.0.1'), vip('10.0.0.2')], eth0, 3);
     queue.clear();
-    expect(clock.liveTimers).toBe(0);
+    expect(clock.pendingTimers).toBe(0);
     clock.advanceTo(10_000);
     expect(sent.map((s) => s.address)).toEqual(['10.0.0.1']);
   });

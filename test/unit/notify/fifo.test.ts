@@ -3,17 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NotifyFifos, type FifoSpec } from '../../../src/notify/fifo.js';
-import type { RunAs, ScriptExit, ScriptPort } from '../../../src/base/scripts.js';
+import { FakeScripts } from '../../../lab/fakes/scripts.js';
 import { tempDir } from '../../tmp.js';
-
-class FakeScripts implements ScriptPort {
-  readonly runs: { argv: readonly string[]; runAs: RunAs; timeoutUs: number | undefined }[] = [];
-  exit: (exit: ScriptExit) => void = () => undefined;
-  run(argv: readonly string[], runAs: RunAs, timeoutUs?: number): Promise<ScriptExit> {
-    this.runs.push({ argv, runAs, timeoutUs });
-    return new Promise((resolve) => (this.exit = resolve));
-  }
-}
 
 const opened: NotifyFifos[] = [];
 const readers: number[] = [];
@@ -91,8 +82,7 @@ describe('NotifyFifos', () => {
     const file = mkfifo(path.join(dir, 'f'));
     const { scripts, logs } = open([{ which: 'vrrp_notify_fifo', path: file, script: { argv: ['/usr/bin/reader', file], uid: 3, gid: 4 } }]);
     expect(scripts.runs).toEqual([{ argv: ['/usr/bin/reader', file], runAs: { uid: 3, gid: 4 }, timeoutUs: undefined }]);
-    scripts.exit({ code: 0, signal: undefined, timedOut: false });
-    await new Promise((r) => setImmediate(r));
+    await scripts.finish({ code: 0, signal: undefined, timedOut: false });
     expect(logs).toEqual(['vrrp notify fifo script terminated']);
   });
 

@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { notifyRunner } from '../../../src/notify/notify-runner.js';
-import type { RunAs, ScriptExit, ScriptPort } from '../../../src/base/scripts.js';
-
-class FakeScripts implements ScriptPort {
-  readonly runs: { argv: readonly string[]; runAs: RunAs; timeoutUs: number | undefined }[] = [];
-  constructor(private readonly exit: ScriptExit) {}
-  run(argv: readonly string[], runAs: RunAs, timeoutUs?: number): Promise<ScriptExit> {
-    this.runs.push({ argv, runAs, timeoutUs });
-    return Promise.resolve(this.exit);
-  }
-}
+import { FakeScripts } from '../../../lab/fakes/scripts.js';
 
 describe('notifyRunner', () => {
   it('runs the argv as the given user; a STOP script gets its kill delay as timeout', async () => {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { CheckerRunner } from '../../../src/check/ipvs-sync.js';
+import { IpvsSync } from '../../../src/check/ipvs-sync.js';
 import { fakeIpvsPort } from '../../../lab/fakes/ipvs.js';
 import { CheckMetrics, type RealServerSource } from '../../../src/observe/check-metrics.js';
-import { createLogger } from '../../../src/log/log.js';
+import { fakeLogger } from '../../../lab/fakes/logger.js';
 import { checkTarget } from '../check/check-target.js';
 import { parseText } from '../config/check-helpers.js';
-import { FakeClock } from '../vrrp/runner-world.js';
+import { FakeClock } from '../../../lab/fakes/clock.js';
 import { sampleValue } from './metrics-text.js';
 
 const VS = '[10.0.0.1]:tcp:80';
@@ -51,7 +51,7 @@ describe('checker metrics', () => {
     expect(sampleValue(text, 'keepalived_ts_check_attempts_total', { type: 'HTTP_GET', result: 'failure' })).toBe(1);
   });
 
-  it('count the IPVS operations the runner sends through the port, and those the kernel refuses', async () => {
+  it('count the IPVS operations the IPVS sync sends through the port, and those the kernel refuses', async () => {
     const parsed = parseText(
       'virtual_server 10.0.0.1 80 {\n protocol TCP\n real_server 10.0.1.2 80 {\n  TCP_CHECK {\n  }\n }\n real_server 10.0.1.3 80 {\n  TCP_CHECK {\n  }\n }\n}\n',
     );
@@ -59,26 +59,26 @@ describe('checker metrics', () => {
     const { port } = fakeIpvsPort({ refuse: (req) => (req.cmd === 'NEW_DEST' && refuseDest && req.dest.address === '10.0.1.3' ? 'ENOMEM' : undefined) });
     const metrics = new CheckMetrics(() => [], { nowUs: () => 0 });
     const clock = new FakeClock();
-    const runner = new CheckerRunner(parsed.config.check, {
+    const sync = new IpvsSync(parsed.config.check, {
       ipvs: metrics.counted(port),
       clock,
-      log: createLogger({ console: true, detail: false, write: () => undefined }),
+      log: fakeLogger().log,
       notify: () => undefined,
       fifo: () => undefined,
     });
-    const report = await runner.start();
+    const report = await sync.start();
     expect(report.failures).toHaveLength(1);
     let text = await metrics.metrics();
     expect(sampleValue(text, 'keepalived_ts_ipvs_operations_total', { op: 'add-service' })).toBe(1);
     expect(sampleValue(text, 'keepalived_ts_ipvs_operations_total', { op: 'add-dest' })).toBe(2);
     expect(sampleValue(text, 'keepalived_ts_ipvs_errors_total', { op: 'add-dest' })).toBe(1);
-    // the runner retries from a fresh dump 5 s later: the destination goes in
+    // the IPVS sync retries from a fresh dump 5 s later: the destination goes in
     refuseDest = false;
     clock.advance(5_000_000);
-    await runner.health(new Map());
+    await sync.health(new Map());
     text = await metrics.metrics();
     expect(sampleValue(text, 'keepalived_ts_ipvs_operations_total', { op: 'add-dest' })).toBe(3);
     expect(sampleValue(text, 'keepalived_ts_ipvs_errors_total', { op: 'add-dest' })).toBe(1);
-    expect(runner.opsSent).toBe(4);
+    expect(sync.opsSent).toBe(4);
   });
 });

@@ -1,51 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { trackedScript, VrrpScriptTracker, type TrackedScript } from '../../../src/track/vrrp-script-tracker.js';
 import type { VrrpScript } from '../../../src/config/vrrp/index.js';
-import type { Clock } from '../../../src/base/clock.js';
-import type { RunAs, ScriptExit, ScriptPort } from '../../../src/base/scripts.js';
+import type { ScriptExit } from '../../../src/base/scripts.js';
 import type { TrackChange } from '../../../src/vrrp/fsm/track.js';
+import { FakeClock } from '../../../lab/fakes/clock.js';
+import { FakeScripts } from '../../../lab/fakes/scripts.js';
 
 const S = 1_000_000;
-
-class FakeClock implements Clock {
-  private now = 0;
-  private timers: { due: number; fn: () => void }[] = [];
-  nowUs(): number {
-    return this.now;
-  }
-  at(dueUs: number, fn: () => void): () => void {
-    const timer = { due: Math.max(dueUs, this.now), fn };
-    this.timers.push(timer);
-    return () => void (this.timers = this.timers.filter((t) => t !== timer));
-  }
-  /** Runs the timers due up to now + us, in due order. */
-  advance(us: number): void {
-    const end = this.now + us;
-    for (;;) {
-      const next = this.timers.filter((t) => t.due <= end).sort((a, b) => a.due - b.due)[0];
-      if (!next) break;
-      this.timers = this.timers.filter((t) => t !== next);
-      this.now = next.due;
-      next.fn();
-    }
-    this.now = end;
-  }
-}
-
-/** Each run waits for the test to finish it. */
-class FakeScripts implements ScriptPort {
-  readonly runs: { argv: readonly string[]; runAs: RunAs; timeoutUs: number | undefined; finish: (exit: ScriptExit) => Promise<void> }[] = [];
-  run(argv: readonly string[], runAs: RunAs, timeoutUs?: number): Promise<ScriptExit> {
-    return new Promise((resolve) => {
-      // resolving, then letting the tracker's continuation run
-      const finish = async (exit: ScriptExit): Promise<void> => {
-        resolve(exit);
-        await new Promise((r) => setImmediate(r));
-      };
-      this.runs.push({ argv, runAs, timeoutUs, finish });
-    });
-  }
-}
 
 const exited = (code: number): ScriptExit => ({ code, signal: undefined, timedOut: false });
 const OK = exited(0);
@@ -62,7 +23,7 @@ function setup(overrides: Partial<TrackedScript> = {}) {
   /** Runs the script once more (advancing to its next run) and finishes it with `exit`. */
   const cycle = async (exit: ScriptExit): Promise<void> => {
     clock.advance(scripts.runs.length === 0 ? 0 : script.intervalUs);
-    await scripts.runs.at(-1)!.finish(exit);
+    await scripts.finish(exit);
   };
   return { clock, scripts, changes, logs, tracker, cycle };
 }
@@ -75,7 +36,7 @@ describe('VrrpScriptTracker', () => {
     clock.advance(0);
     expect(scripts.runs).toHaveLength(1);
     expect(scripts.runs[0]).toMatchObject({ argv: ['/bin/chk', 'x'], runAs: { uid: 5, gid: 6 }, timeoutUs: 2 * S });
-    await scripts.runs[0]!.finish(OK);
+    await scripts.finish(OK, 0);
     clock.advance(2 * S - 1);
     expect(scripts.runs).toHaveLength(1);
     clock.advance(1);
@@ -174,7 +135,7 @@ describe('VrrpScriptTracker', () => {
     expect(logs).toEqual(['Track script chk is already running, expect idle - skipping run']);
     clock.advance(4 * S);
     expect(logs.at(-1)).toBe('Track script chk is being timed out, expect idle - skipping run');
-    await scripts.runs[0]!.finish({ code: undefined, signal: 'SIGKILL', timedOut: true });
+    await scripts.finish({ code: undefined, signal: 'SIGKILL', timedOut: true }, 0);
     clock.advance(2 * S);
     expect(scripts.runs).toHaveLength(2);
   });
@@ -183,7 +144,7 @@ describe('VrrpScriptTracker', () => {
     const { clock, scripts, tracker, changes } = setup();
     clock.advance(0);
     tracker.stop();
-    await scripts.runs[0]!.finish(OK);
+    await scripts.finish(OK, 0);
     clock.advance(10 * S);
     expect(scripts.runs).toHaveLength(1);
     expect(changes).toEqual([]);
@@ -219,11 +180,11 @@ describe('VrrpScriptTracker.adopt (SIGHUP)', () => {
     fresh.start();
     for (let i = 0; i < 2; i++) {
       next.clock.advance(i === 0 ? 0 : 2 * S);
-      await next.scripts.runs.at(-1)!.finish(KO);
+      await next.scripts.finish(KO);
     }
     expect(next.changes).toEqual([]);
     next.clock.advance(2 * S);
-    await next.scripts.runs.at(-1)!.finish(KO);
+    await next.scripts.finish(KO);
     expect(next.changes).toEqual([ok(false)]);
   });
 

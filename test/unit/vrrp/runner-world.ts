@@ -1,41 +1,14 @@
 /**
- * A simulated LAN for VrrpRunner tests: a fake clock that runs timers in
- * due order, nodes whose fake sockets deliver each other's adverts after a
- * small latency, and fake address and announce ports that record.
+ * A simulated LAN for VrrpRunner tests: on one fake clock (lab/fakes/clock.ts),
+ * nodes whose fake sockets deliver each other's adverts after a small
+ * latency, and fake address and announce ports that record.
  */
-import { createLogger, type Logger } from '../../../src/log/log.js';
-import type { Clock } from '../../../src/base/clock.js';
+import { FakeClock } from '../../../lab/fakes/clock.js';
+import { fakeLogger } from '../../../lab/fakes/logger.js';
 import type { AddressPort, AdvertSocketFactory, InterfaceInfo, InterfacePort } from '../../../src/vrrp/ports.js';
 import type { ReceivedPacket } from '../../../src/vrrp/wire/receive-frame.js';
 import { VrrpRunner, type Announcer } from '../../../src/vrrp/runner.js';
 import type { VipEntry, VrrpRunSettings } from '../../../src/vrrp/settings/from-config.js';
-
-export class FakeClock implements Clock {
-  private now = 0;
-  private seq = 0;
-  private readonly queue = new Map<number, { due: number; fn: () => void }>();
-  nowUs(): number {
-    return this.now;
-  }
-  at(dueUs: number, fn: () => void): () => void {
-    const id = this.seq++;
-    this.queue.set(id, { due: Math.max(dueUs, this.now), fn });
-    return () => this.queue.delete(id);
-  }
-  /** Run every timer due within `us`, in due order (ties in arming order). */
-  advance(us: number): void {
-    const end = this.now + us;
-    for (;;) {
-      let next: [number, { due: number; fn: () => void }] | undefined;
-      for (const entry of this.queue) if (entry[1].due <= end && (!next || entry[1].due < next[1].due)) next = entry;
-      if (!next) break;
-      this.queue.delete(next[0]);
-      this.now = next[1].due;
-      next[1].fn();
-    }
-    this.now = end;
-  }
-}
 
 const LATENCY_US = 100;
 
@@ -81,7 +54,7 @@ export class Node {
   /** Every address change asked of the kernel: `add 10.0.0.100`, `remove 10.0.0.100`. */
   readonly vipOps: string[] = [];
   readonly announced: { address: string; repeat: number; at: number }[] = [];
-  readonly lines: string[] = [];
+  readonly lines: string[];
   readonly notified: string[][] = [];
   /** `VI_1 BACKUP>MASTER`, as the runner reports them. */
   readonly stateChanges: string[] = [];
@@ -96,7 +69,8 @@ export class Node {
     readonly address6: string,
     settings: VrrpRunSettings,
   ) {
-    const log: Logger = createLogger({ console: true, detail: true, write: (line) => this.lines.push(line.replace(/^.*?\d{4}: /, '').trimEnd()) });
+    const { log, lines } = fakeLogger();
+    this.lines = lines;
     const interfaces: InterfacePort = {
       byName: (n) => (n === 'eth0' ? this.iface() : undefined),
       byIndex: (i) => (i === 2 ? this.iface() : undefined),

@@ -6,7 +6,7 @@ import type { ProbeTarget } from '../../../../src/check/probe.js';
 import { miscProbe } from '../../../../src/check/probes/misc.js';
 import { ApprovedScripts } from '../../../../src/scripts/script-gate.js';
 import { ChildScriptPort } from '../../../../src/scripts/script-port.js';
-import type { RunAs, ScriptExit, ScriptPort } from '../../../../src/base/scripts.js';
+import { FakeScripts } from '../../../../lab/fakes/scripts.js';
 import { tempDir } from '../../../tmp.js';
 import { checkTarget } from '../check-target.js';
 
@@ -70,16 +70,10 @@ describe('MISC_CHECK', () => {
   });
 
   it('runs as the configured user, with misc_timeout or else the virtual server`s delay_loop', async () => {
-    const runs: { argv: readonly string[]; runAs: RunAs; timeoutUs: number | undefined }[] = [];
-    const recording: ScriptPort = {
-      run: (argv, runAs, timeoutUs): Promise<ScriptExit> => {
-        runs.push({ argv, runAs, timeoutUs });
-        return Promise.resolve({ code: 0, signal: undefined, timedOut: false });
-      },
-    };
+    const recording = new FakeScripts({ code: 0, signal: undefined, timedOut: false });
     await miscProbe(recording)(misc(`${exitWith} 0`, 'user root'), never);
     await miscProbe(recording)(misc(`${exitWith} 0`, 'misc_timeout 3'), never);
-    expect(runs).toEqual([
+    expect(recording.runs).toEqual([
       { argv: [exitWith, '0'], runAs: { uid: 0, gid: 0 }, timeoutUs: 7_000_000 },
       { argv: [exitWith, '0'], runAs: { uid: 0, gid: 0 }, timeoutUs: 3_000_000 },
     ]);

@@ -14,7 +14,7 @@ import {
   skewUs,
   type Draft,
 } from './draft.js';
-import { vrrpLog } from './log.js';
+import { vrrpLog } from './log-lines.js';
 import { fifoLine } from './notify.js';
 import { gratuitous, leaveMaster } from './transitions.js';
 import type { InstanceState } from './types.js';

@@ -1,4 +1,4 @@
-/** Process names and the scheduling of keepalived's child processes. */
+/** global_defs keywords for the process names and the scheduling of keepalived's child processes. */
 import * as os from 'node:os';
 import { ConfigErr } from '../diagnostics.js';
 import type { Ctx, Keyword } from '../engine.js';
