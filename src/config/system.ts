@@ -6,7 +6,6 @@
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import * as path from 'node:path';
 
 export interface FileInfo {
   readonly mode: number;
@@ -38,8 +37,6 @@ export interface SystemPort {
   lstat?(file: string): FileInfo | undefined;
   /** The canonical absolute path (symbolic links, `.`, `..` resolved), or the errno code (ENOENT, …). */
   realpath?(file: string): { readonly path: string } | { readonly error: string };
-  /** First line of a file (for `#!` detection), or undefined. */
-  head(file: string): string | undefined;
   /** Our own identity, for default script users. */
   readonly uid: number;
   readonly gid: number;
@@ -118,20 +115,6 @@ export function hostSystem(): SystemPort {
         return { error: (e as NodeJS.ErrnoException).code ?? 'ENOENT' };
       }
     },
-    head(file) {
-      try {
-        const fd = fs.openSync(file, 'r');
-        try {
-          const buf = Buffer.alloc(256);
-          const n = fs.readSync(fd, buf, 0, buf.length, 0);
-          return buf.subarray(0, n).toString('latin1').split('\n')[0];
-        } finally {
-          fs.closeSync(fd);
-        }
-      } catch {
-        return undefined;
-      }
-    },
     uid: process.getuid?.() ?? 0,
     gid: process.getgid?.() ?? 0,
     hostname: () => os.hostname(),
@@ -145,15 +128,4 @@ export function hostSystem(): SystemPort {
     },
     pathEnv: process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
   };
-}
-
-/** A PATH search as execvp would do it; returns the absolute file or undefined. */
-export function findInPath(sys: SystemPort, cmd: string): string | undefined {
-  if (cmd.includes('/')) return sys.stat(cmd) ? cmd : undefined;
-  for (const dir of sys.pathEnv.split(':')) {
-    const candidate = path.join(dir || '.', cmd);
-    const st = sys.stat(candidate);
-    if (st?.isFile) return candidate;
-  }
-  return undefined;
 }

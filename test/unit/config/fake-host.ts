@@ -88,7 +88,6 @@ export function fakeHost(o: FakeHostOptions = {}): SystemPort {
       const real = resolve(name);
       return real ? { path: real } : { error: 'ENOENT' };
     },
-    head: () => '#!/bin/sh',
     uid: o.uid ?? 0,
     gid: o.gid ?? 0,
     hostname: () => o.hostname ?? 'lb1',
