@@ -48,7 +48,8 @@ const STRERROR: Record<string, string> = {
   ENAMETOOLONG: 'File name too long',
 };
 
-function isExecutable(st: FileInfo, uid: number, gid: number): boolean {
+/** keepalived's is_executable: root needs any x bit; others the bit of the class they fall in. */
+export function isExecutable(st: Pick<FileInfo, 'mode' | 'uid' | 'gid'>, uid: number, gid: number): boolean {
   if (uid === 0) return (st.mode & (S_IXUSR | S_IXGRP | S_IXOTH)) !== 0;
   if (uid === st.uid) return (st.mode & S_IXUSR) !== 0;
   return gid === st.gid ? (st.mode & S_IXGRP) !== 0 : (st.mode & S_IXOTH) !== 0;
