@@ -167,13 +167,19 @@ export class ConfigFiles {
         this.fileError(INCLUDE_R, `Configuration file '${p}' open problem (Too many open files) - skipping`);
         continue;
       }
+      // check_glob_file: a file stat() cannot reach (a dangling link glob's lstat found) is no regular file either
+      let st: fs.Stats | undefined;
+      try {
+        st = fs.statSync(abs);
+      } catch {
+        st = undefined;
+      }
+      if (!st?.isFile() || st.mode & 0o111) {
+        this.fileError(INCLUDE_R, `Configuration file '${p}' is not a regular non-executable file - skipping`);
+        continue;
+      }
       let content: string;
       try {
-        const st = fs.statSync(abs);
-        if (!st.isFile() || st.mode & 0o111) {
-          this.fileError(INCLUDE_R, `Configuration file '${p}' is not a regular non-executable file - skipping`);
-          continue;
-        }
         content = fs.readFileSync(abs, 'latin1');
       } catch (e) {
         this.fileError(INCLUDE_R, `Configuration file '${p}' open problem (${(e as Error).message}) - skipping`);

@@ -146,4 +146,13 @@ describe('include', () => {
     expect(r.readLine()).toBeUndefined();
     expect(reports).toEqual(["Configuration file 'x.sh' is not a regular non-executable file - skipping"]);
   });
+  it('skips a dangling symbolic link as no regular file, as check_glob_file does', () => {
+    const dir = tree({ 'keepalived.conf': 'include a.conf\n' });
+    fs.symlinkSync('nowhere', path.join(dir, 'a.conf'));
+    const reports: string[] = [];
+    const r = new LineReader({ report: (_c, m) => reports.push(m), log: () => undefined }, { configId: 'a', cwd: dir });
+    r.openMain('keepalived.conf');
+    expect(r.readLine()).toBeUndefined();
+    expect(reports).toEqual(["Configuration file 'a.conf' is not a regular non-executable file - skipping"]);
+  });
 });
