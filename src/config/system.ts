@@ -1,8 +1,11 @@
 /**
- * What the config checks need to know about the host: interfaces, users,
- * files and host names. A port, so tests can describe any host; the real
- * implementation reads /proc/net/dev (per network namespace), /etc/passwd,
- * /etc/group and /etc/hosts. Nothing here changes the system.
+ * What the config reader and checks need to know about the host: interfaces,
+ * users, files (the configuration files themselves, include globs, the
+ * iproute2 name tables, scripts) and host names. A port, so tests can describe
+ * any host; the real implementation is the config layer's only file-system
+ * access: it reads /proc/net/dev (per network namespace), /etc/passwd,
+ * /etc/group, /etc/hosts and whatever the reader asks for. Nothing here
+ * changes the system.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -33,10 +36,14 @@ export interface SystemPort {
   /** A group by name (or numeric gid), as getgrnam; returns the gid. */
   group(name: string): number | undefined;
   stat(file: string): FileInfo | undefined;
-  /** As stat, without following a final symbolic link (script security walks paths with it). */
-  lstat?(file: string): FileInfo | undefined;
+  /** As stat, without following a final symbolic link (script security walks paths with it, glob finds dangling links). */
+  lstat(file: string): FileInfo | undefined;
   /** The canonical absolute path (symbolic links, `.`, `..` resolved), or the errno code (ENOENT, …). */
-  realpath?(file: string): { readonly path: string } | { readonly error: string };
+  realpath(file: string): { readonly path: string } | { readonly error: string };
+  /** The names in a directory (no `.` or `..`, unsorted), or undefined when it cannot be opened. */
+  readdir(dir: string): string[] | undefined;
+  /** A whole file as text, or why it could not be read (the text keepalived-ts puts in "open problem (…)"). */
+  readText(file: string, encoding: 'latin1' | 'utf8'): { readonly text: string } | { readonly error: string };
   /** Our own identity, for default script users. */
   readonly uid: number;
   readonly gid: number;
@@ -113,6 +120,20 @@ export function hostSystem(): SystemPort {
         return { path: fs.realpathSync.native(file) };
       } catch (e) {
         return { error: (e as NodeJS.ErrnoException).code ?? 'ENOENT' };
+      }
+    },
+    readdir(dir) {
+      try {
+        return fs.readdirSync(dir);
+      } catch {
+        return undefined;
+      }
+    },
+    readText(file, encoding) {
+      try {
+        return { text: fs.readFileSync(file, encoding) };
+      } catch (e) {
+        return { error: (e as Error).message };
       }
     },
     uid: process.getuid?.() ?? 0,

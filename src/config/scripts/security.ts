@@ -71,12 +71,11 @@ function searchPath(sys: SystemPort, file: string, uid: number, gid: number): { 
 
 /** Walk every element of the path (`/`, `/usr`, …, the file) for non-root write access. */
 function checkPathSecurity(env: PassEnv, file: string, enforcing: boolean): Partial<ScriptSecurity> {
-  const lstat = (f: string): FileInfo | undefined => (env.sys.lstat ?? env.sys.stat)(f);
   const prefixes: string[] = [];
   for (let i = file.indexOf('/'); i >= 0; i = file.indexOf('/', i + 1)) prefixes.push(file.slice(0, i === 0 ? 1 : i));
   const elements = [...prefixes.map((p) => ({ p, last: false })), { p: file, last: true }];
   for (const { p, last } of elements) {
-    const st = lstat(p);
+    const st = env.sys.lstat(p);
     if (!st) {
       env.log(`check_script_secure could not find script '${file}' - disabling`);
       return { notFound: true };
@@ -118,7 +117,7 @@ export function checkScriptSecure(script: Pick<Script, 'argv' | 'uid' | 'gid'>, 
     cmd = r.found;
   }
 
-  const resolved = sys.realpath ? sys.realpath(cmd) : sys.stat(cmd) ? { path: path.resolve(cmd) } : { error: 'ENOENT' };
+  const resolved = sys.realpath(cmd);
   if ('error' in resolved) {
     env.log(`Script ${cmd} cannot be accessed - ${STRERROR[resolved.error] ?? resolved.error}`);
     return { ...none, notFound: true, argv: [cmd, ...argv.slice(1)] };
