@@ -3,10 +3,13 @@
  * `include`s, with keepalived's glob rules, include_check classes and file
  * naming in messages (a file is named once it is nested or one of several).
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigErr, type Location } from './diagnostics.js';
-import { glob } from './glob.js';
+import { glob, type GlobFiles } from './glob.js';
+import type { SystemPort } from './system.js';
+
+/** What reading the configuration asks of the file system. */
+export type ConfigFileAccess = GlobFiles & Pick<SystemPort, 'readText'>;
 
 export const MAXBUF = 1024;
 
@@ -58,6 +61,7 @@ export class ConfigFiles {
     private readonly host: FilesHost,
     /** Directory the main file's relative path starts from (keepalived's cwd). */
     private readonly cwd: string,
+    private readonly fileSystem: ConfigFileAccess,
   ) {}
 
   /** Location of the physical line last read. */
@@ -132,7 +136,7 @@ export class ConfigFiles {
       lineNo: 0,
     };
     this.stack.unshift(file);
-    const g = glob(pattern, baseDir);
+    const g = glob(this.fileSystem, pattern, baseDir);
     const typeOrCheck = this.includeCheck | includeType;
     if (g.paths.length === 0) {
       if (g.missingFiles || g.missingDirectories) this.fileError(/\{/.test(pattern) ? INCLUDE_B : INCLUDE_M, `Config files missing '${pattern}'.`);
@@ -167,18 +171,18 @@ export class ConfigFiles {
         this.fileError(INCLUDE_R, `Configuration file '${p}' open problem (Too many open files) - skipping`);
         continue;
       }
-      let content: string;
-      try {
-        const st = fs.statSync(abs);
-        if (!st.isFile() || st.mode & 0o111) {
-          this.fileError(INCLUDE_R, `Configuration file '${p}' is not a regular non-executable file - skipping`);
-          continue;
-        }
-        content = fs.readFileSync(abs, 'latin1');
-      } catch (e) {
-        this.fileError(INCLUDE_R, `Configuration file '${p}' open problem (${(e as Error).message}) - skipping`);
+      // check_glob_file: a file stat() cannot reach (a dangling link glob's lstat found) is no regular file either
+      const st = this.fileSystem.stat(abs);
+      if (!st?.isFile || st.mode & 0o111) {
+        this.fileError(INCLUDE_R, `Configuration file '${p}' is not a regular non-executable file - skipping`);
         continue;
       }
+      const read = this.fileSystem.readText(abs, 'latin1');
+      if ('error' in read) {
+        this.fileError(INCLUDE_R, `Configuration file '${p}' open problem (${read.error}) - skipping`);
+        continue;
+      }
+      const content = read.text;
       file.numMatches++;
       this.filesRead.push(abs);
       if (this.stack.length > 1 || file.paths.length > 1) file.displayName = p;

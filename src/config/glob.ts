@@ -3,8 +3,11 @@
  * counts of missing files and directories (keepalived's GLOB_ALTDIRFUNC hooks
  * decide its messages from them).
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { SystemPort } from './system.js';
+
+/** The calls glob makes: GLOB_ALTDIRFUNC's opendir/readdir, stat and lstat. */
+export type GlobFiles = Pick<SystemPort, 'readdir' | 'stat' | 'lstat'>;
 
 export interface GlobResult {
   /** Matches in glob order, directories marked with a trailing '/'. Paths as the pattern spelt them. */
@@ -113,7 +116,7 @@ function unescape(segment: string): string {
 }
 
 /** Expand one brace-free pattern relative to `cwd`. */
-function globOne(pattern: string, cwd: string, acc: { missingFiles: number; missingDirectories: number; hadWildcards: boolean }): string[] {
+function globOne(files: GlobFiles, pattern: string, cwd: string, acc: { missingFiles: number; missingDirectories: number; hadWildcards: boolean }): string[] {
   const absolute = pattern.startsWith('/');
   const segments = pattern.split('/').filter((s, i) => s !== '' || i === 0);
   if (absolute) segments.shift();
@@ -129,10 +132,8 @@ function globOne(pattern: string, cwd: string, acc: { missingFiles: number; miss
       }
       acc.hadWildcards = true;
       const dir = path.resolve(cwd, prefix === '' ? '.' : prefix);
-      let names: string[];
-      try {
-        names = fs.readdirSync(dir);
-      } catch {
+      const names = files.readdir(dir);
+      if (!names) {
         acc.missingDirectories++;
         continue;
       }
@@ -147,24 +148,18 @@ function globOne(pattern: string, cwd: string, acc: { missingFiles: number; miss
   }
   const found: string[] = [];
   for (const p of prefixes) {
-    try {
-      const st = fs.statSync(path.resolve(cwd, p));
-      found.push(st.isDirectory() && !p.endsWith('/') ? p + '/' : p);
-    } catch {
-      try {
-        fs.lstatSync(path.resolve(cwd, p));
-        found.push(p);
-      } catch {
-        acc.missingFiles++;
-      }
-    }
+    const abs = path.resolve(cwd, p);
+    const st = files.stat(abs);
+    if (st) found.push(st.isDirectory && !p.endsWith('/') ? p + '/' : p);
+    else if (files.lstat(abs)) found.push(p);
+    else acc.missingFiles++;
   }
   return found;
 }
 
-export function glob(pattern: string, cwd: string): GlobResult {
+export function glob(files: GlobFiles, pattern: string, cwd: string): GlobResult {
   const acc = { missingFiles: 0, missingDirectories: 0, hadWildcards: false };
   const paths: string[] = [];
-  for (const alt of expandBraces(pattern)) paths.push(...globOne(alt, cwd, acc));
+  for (const alt of expandBraces(pattern)) paths.push(...globOne(files, alt, cwd, acc));
   return { paths, ...acc };
 }

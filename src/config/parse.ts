@@ -110,7 +110,7 @@ export function parseConfig(file: string, opts: ParseOptions = {}): ParseResult 
     };
     const host = { report, log: (m: string) => logs.push(m) };
     if (!reader) {
-      reader = new LineReader(host, { configId, cwd: opts.cwd ?? process.cwd(), randomSeed: opts.randomSeed });
+      reader = new LineReader(host, { configId, cwd: opts.cwd ?? process.cwd(), randomSeed: opts.randomSeed, fileSystem: sys });
       opened = reader.openMain(file);
       source = recording.record(reader);
     } else {

@@ -6,7 +6,7 @@
  */
 import { ConfigErr, type Location } from './diagnostics.js';
 import { DEF_LINE_END, Definitions, parseDefinitionLine, type Definition } from './definitions.js';
-import { ConfigFiles, INCLUDE_B, INCLUDE_M, INCLUDE_R, INCLUDE_W, MAXBUF } from './config-files.js';
+import { ConfigFiles, type ConfigFileAccess, INCLUDE_B, INCLUDE_M, INCLUDE_R, INCLUDE_W, MAXBUF } from './config-files.js';
 import type { LineSource } from './line-recording.js';
 import { parseLst, parseSeq } from './replicators.js';
 import { isWhiteCode, splitWords, type SplitResult } from './words.js';
@@ -33,6 +33,8 @@ export interface ReaderOptions {
   readonly cwd: string;
   readonly env?: NodeJS.ProcessEnv;
   readonly randomSeed?: number;
+  /** Where the files, include globs included, are read. */
+  readonly fileSystem: ConfigFileAccess;
 }
 
 interface Seq {
@@ -73,7 +75,7 @@ export class LineReader implements LineSource {
     private readonly host: ReaderHost,
     private readonly opts: ReaderOptions,
   ) {
-    this.files = new ConfigFiles(host, opts.cwd);
+    this.files = new ConfigFiles(host, opts.cwd, opts.fileSystem);
     this.rng = seededRandom(opts.randomSeed ?? Date.now() >>> 0);
     this.definitions.addBuiltin('_PWD', () => this.currentDir());
     this.definitions.addBuiltin('_INSTANCE', () => opts.configId);

@@ -1,12 +1,14 @@
 /**
- * What the config checks need to know about the host: interfaces, users,
- * files and host names. A port, so tests can describe any host; the real
- * implementation reads /proc/net/dev (per network namespace), /etc/passwd,
- * /etc/group and /etc/hosts. Nothing here changes the system.
+ * What the config reader and checks need to know about the host: interfaces,
+ * users, files (the configuration files themselves, include globs, the
+ * iproute2 name tables, scripts) and host names. A port, so tests can describe
+ * any host; the real implementation is the config layer's only file-system
+ * access: it reads /proc/net/dev (per network namespace), /etc/passwd,
+ * /etc/group, /etc/hosts and whatever the reader asks for. Nothing here
+ * changes the system.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import * as path from 'node:path';
 
 export interface FileInfo {
   readonly mode: number;
@@ -34,12 +36,14 @@ export interface SystemPort {
   /** A group by name (or numeric gid), as getgrnam; returns the gid. */
   group(name: string): number | undefined;
   stat(file: string): FileInfo | undefined;
-  /** As stat, without following a final symbolic link (script security walks paths with it). */
-  lstat?(file: string): FileInfo | undefined;
+  /** As stat, without following a final symbolic link (script security walks paths with it, glob finds dangling links). */
+  lstat(file: string): FileInfo | undefined;
   /** The canonical absolute path (symbolic links, `.`, `..` resolved), or the errno code (ENOENT, …). */
-  realpath?(file: string): { readonly path: string } | { readonly error: string };
-  /** First line of a file (for `#!` detection), or undefined. */
-  head(file: string): string | undefined;
+  realpath(file: string): { readonly path: string } | { readonly error: string };
+  /** The names in a directory (no `.` or `..`, unsorted), or undefined when it cannot be opened. */
+  readdir(dir: string): string[] | undefined;
+  /** A whole file as text, or why it could not be read (the text keepalived-ts puts in "open problem (…)"). */
+  readText(file: string, encoding: 'latin1' | 'utf8'): { readonly text: string } | { readonly error: string };
   /** Our own identity, for default script users. */
   readonly uid: number;
   readonly gid: number;
@@ -118,18 +122,18 @@ export function hostSystem(): SystemPort {
         return { error: (e as NodeJS.ErrnoException).code ?? 'ENOENT' };
       }
     },
-    head(file) {
+    readdir(dir) {
       try {
-        const fd = fs.openSync(file, 'r');
-        try {
-          const buf = Buffer.alloc(256);
-          const n = fs.readSync(fd, buf, 0, buf.length, 0);
-          return buf.subarray(0, n).toString('latin1').split('\n')[0];
-        } finally {
-          fs.closeSync(fd);
-        }
+        return fs.readdirSync(dir);
       } catch {
         return undefined;
+      }
+    },
+    readText(file, encoding) {
+      try {
+        return { text: fs.readFileSync(file, encoding) };
+      } catch (e) {
+        return { error: (e as Error).message };
       }
     },
     uid: process.getuid?.() ?? 0,
@@ -145,15 +149,4 @@ export function hostSystem(): SystemPort {
     },
     pathEnv: process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
   };
-}
-
-/** A PATH search as execvp would do it; returns the absolute file or undefined. */
-export function findInPath(sys: SystemPort, cmd: string): string | undefined {
-  if (cmd.includes('/')) return sys.stat(cmd) ? cmd : undefined;
-  for (const dir of sys.pathEnv.split(':')) {
-    const candidate = path.join(dir || '.', cmd);
-    const st = sys.stat(candidate);
-    if (st?.isFile) return candidate;
-  }
-  return undefined;
 }

@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs/promises';
 import type { RunAs } from '../base/scripts.js';
+import { isExecutable } from '../config/scripts/index.js';
 
 export type ScriptCommand =
   /** execve(file, argv): argv[0] is the file. */
@@ -33,13 +34,6 @@ export function shellCommandText(argv: readonly string[]): string {
   return argv.map((word, i) => (i === 0 && (word.startsWith('<') || word.startsWith('>')) ? word : `'${word}'`)).join(' ');
 }
 
-/** keepalived's is_executable: root needs any x bit; others the bit of the class they fall in. */
-export function isExecutableBy(stat: { mode: number; uid: number; gid: number }, runAs: RunAs): boolean {
-  if (runAs.uid === 0) return (stat.mode & 0o111) !== 0;
-  if (runAs.uid === stat.uid) return (stat.mode & 0o100) !== 0;
-  return (stat.mode & (runAs.gid === stat.gid ? 0o010 : 0o001)) !== 0;
-}
-
 type Failure = { code: 'ENOENT' | 'EACCES' };
 
 /** The file may have gone or changed since the check: execve would fail with this errno. */
@@ -50,7 +44,7 @@ async function checkFile(file: string, runAs: RunAs): Promise<true | Failure> {
   } catch (error) {
     return { code: (error as NodeJS.ErrnoException).code === 'EACCES' ? 'EACCES' : 'ENOENT' };
   }
-  return stat.isFile() && isExecutableBy(stat, runAs) ? true : { code: 'EACCES' };
+  return stat.isFile() && isExecutable(stat, runAs.uid, runAs.gid) ? true : { code: 'EACCES' };
 }
 
 /** What libmagic calls "executable" or "shared object": a `#!` script or an ELF file. */

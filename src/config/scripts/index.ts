@@ -10,6 +10,7 @@ export { DEFAULT_SCRIPT_USER, defaultScriptIdentity, lookupIdentity, setGlobalSc
 export {
   checkScriptSecure,
   checkScripts,
+  isExecutable,
   type ScriptRole,
   type ScriptSecurity,
   type ScriptToCheck,

@@ -48,7 +48,8 @@ const STRERROR: Record<string, string> = {
   ENAMETOOLONG: 'File name too long',
 };
 
-function isExecutable(st: FileInfo, uid: number, gid: number): boolean {
+/** keepalived's is_executable: root needs any x bit; others the bit of the class they fall in. */
+export function isExecutable(st: Pick<FileInfo, 'mode' | 'uid' | 'gid'>, uid: number, gid: number): boolean {
   if (uid === 0) return (st.mode & (S_IXUSR | S_IXGRP | S_IXOTH)) !== 0;
   if (uid === st.uid) return (st.mode & S_IXUSR) !== 0;
   return gid === st.gid ? (st.mode & S_IXGRP) !== 0 : (st.mode & S_IXOTH) !== 0;
@@ -70,12 +71,11 @@ function searchPath(sys: SystemPort, file: string, uid: number, gid: number): { 
 
 /** Walk every element of the path (`/`, `/usr`, …, the file) for non-root write access. */
 function checkPathSecurity(env: PassEnv, file: string, enforcing: boolean): Partial<ScriptSecurity> {
-  const lstat = (f: string): FileInfo | undefined => (env.sys.lstat ?? env.sys.stat)(f);
   const prefixes: string[] = [];
   for (let i = file.indexOf('/'); i >= 0; i = file.indexOf('/', i + 1)) prefixes.push(file.slice(0, i === 0 ? 1 : i));
   const elements = [...prefixes.map((p) => ({ p, last: false })), { p: file, last: true }];
   for (const { p, last } of elements) {
-    const st = lstat(p);
+    const st = env.sys.lstat(p);
     if (!st) {
       env.log(`check_script_secure could not find script '${file}' - disabling`);
       return { notFound: true };
@@ -117,7 +117,7 @@ export function checkScriptSecure(script: Pick<Script, 'argv' | 'uid' | 'gid'>, 
     cmd = r.found;
   }
 
-  const resolved = sys.realpath ? sys.realpath(cmd) : sys.stat(cmd) ? { path: path.resolve(cmd) } : { error: 'ENOENT' };
+  const resolved = sys.realpath(cmd);
   if ('error' in resolved) {
     env.log(`Script ${cmd} cannot be accessed - ${STRERROR[resolved.error] ?? resolved.error}`);
     return { ...none, notFound: true, argv: [cmd, ...argv.slice(1)] };

@@ -28,7 +28,7 @@ export function vrrpContext(d: VrrpDraft, env: PassEnv, g: GlobalDefs): VrrpCont
     d,
     env,
     g,
-    rt: rtTables(),
+    rt: rtTables(env.sys),
     interfaceExists: exists,
     interfaceUsable(name) {
       if (exists(name)) return true;

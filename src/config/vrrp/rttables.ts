@@ -4,8 +4,8 @@
  * 0) within range, else the iproute2 files under /etc/iproute2 plus
  * keepalived's built-in defaults for ids the files do not name.
  */
-import * as fs from 'node:fs';
 import { parseCInteger } from '../numbers.js';
+import type { SystemPort } from '../system.js';
 
 type Entry = readonly [id: number, name: string];
 
@@ -62,16 +62,6 @@ export const RTN_BLACKHOLE = 6;
 export const RTN_UNREACHABLE = 7;
 export const RTN_PROHIBIT = 8;
 
-export type FileReader = (file: string) => string | undefined;
-
-const readHostFile: FileReader = (file) => {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-};
-
 export interface RtTables {
   table(name: string): number | undefined;
   dsfield(name: string): number | undefined;
@@ -83,13 +73,15 @@ export interface RtTables {
   routeType(name: string): number | undefined;
 }
 
-export function rtTables(read: FileReader = readHostFile): RtTables {
+/** Each file is read once, when a name is first looked up in it; a missing file leaves the defaults. */
+export function rtTables(files: Pick<SystemPort, 'readText'>): RtTables {
   const lists = new Map<string, Entry[]>();
   const list = (file: string, max: number): Entry[] => {
     let entries = lists.get(file);
     if (entries) return entries;
     entries = [];
-    for (const line of (read(`/etc/iproute2/${file}`) ?? '').split('\n')) {
+    const read = files.readText(`/etc/iproute2/${file}`, 'utf8');
+    for (const line of ('text' in read ? read.text : '').split('\n')) {
       const words = line.replace(/[#!].*/, '').trim().split(/\s+/).filter(Boolean);
       if (words.length !== 2) continue;
       const n = parseCInteger(words[0]!, 0);

@@ -1,10 +1,8 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigErr, MissingParameterError, type Location } from '../../../src/config/diagnostics.js';
 import { Engine, KeywordTable, type Ctx } from '../../../src/config/engine.js';
 import { LineReader } from '../../../src/config/reader.js';
-import { tempDir } from '../../tmp.js';
+import { conf, fakeHost } from './fake-host.js';
 
 interface Seen {
   cls: ConfigErr;
@@ -14,14 +12,12 @@ interface Seen {
 }
 
 function walk(text: string, build: (seen: string[]) => KeywordTable) {
-  const dir = tempDir('engine');
-  fs.writeFileSync(path.join(dir, 'k.conf'), text);
   const reports: Seen[] = [];
   const host = {
     report: (cls: ConfigErr, message: string, hint?: string, loc?: Location) => reports.push({ cls, message, hint, line: loc?.line }),
     log: () => undefined,
   };
-  const reader = new LineReader(host, { configId: 'x', cwd: dir });
+  const reader = new LineReader(host, { configId: 'x', cwd: '/etc/keepalived', fileSystem: fakeHost({ files: { '/etc/keepalived/k.conf': conf(text) } }) });
   reader.openMain('k.conf');
   const seen: string[] = [];
   new Engine(reader, host, true).run(build(seen), false);

@@ -1,6 +1,7 @@
 /**
- * A described host for the global/scripts/bfd tests: files with owners and
- * modes, symbolic links, users, groups and PATH, behind the SystemPort.
+ * A described host for the config tests: files with owners, modes and text,
+ * symbolic links, users, groups and PATH, behind the SystemPort; and a
+ * configuration laid over any SystemPort.
  */
 import * as path from 'node:path';
 import type { FileInfo, SystemPort, UserInfo } from '../../../src/config/system.js';
@@ -12,6 +13,8 @@ export interface FakeFile {
   /** A symbolic link to this target (absolute). */
   readonly link?: string;
   readonly dir?: boolean;
+  /** What reading the file gives (empty unless told). */
+  readonly text?: string;
 }
 
 export interface FakeHostOptions {
@@ -88,7 +91,17 @@ export function fakeHost(o: FakeHostOptions = {}): SystemPort {
       const real = resolve(name);
       return real ? { path: real } : { error: 'ENOENT' };
     },
-    head: () => '#!/bin/sh',
+    readdir(name) {
+      const real = resolve(name);
+      if (!real || !files.get(real)?.dir) return undefined;
+      return [...files.keys()].filter((f) => f !== '/' && path.dirname(f) === real).map((f) => path.basename(f));
+    },
+    readText(name) {
+      const real = resolve(name);
+      const f = real ? files.get(real) : undefined;
+      if (!f) return { error: `ENOENT: no such file or directory, open '${name}'` };
+      return f.dir ? { error: 'EISDIR: illegal operation on a directory, read' } : { text: f.text ?? '' };
+    },
     uid: o.uid ?? 0,
     gid: o.gid ?? 0,
     hostname: () => o.hostname ?? 'lb1',
@@ -99,3 +112,24 @@ export function fakeHost(o: FakeHostOptions = {}): SystemPort {
 
 /** A root-owned executable script. */
 export const EXEC: FakeFile = { mode: 0o100755 };
+
+/** A root-owned configuration file (0644) with this text. */
+export const conf = (text: string): FakeFile => ({ mode: 0o100644, text });
+
+/** `sys` with these configuration files (absolute names) laid over it; everything else is asked of `sys`. */
+export function withFiles(sys: SystemPort, texts: Record<string, string>): SystemPort {
+  const own = fakeHost({ files: Object.fromEntries(Object.entries(texts).map(([name, text]) => [name, conf(text)])) });
+  const mine = (name: string): boolean => path.resolve('/', name) in texts;
+  return {
+    ...sys,
+    stat: (name) => (mine(name) ? own.stat(name) : sys.stat(name)),
+    lstat: (name) => (mine(name) ? own.lstat(name) : sys.lstat(name)),
+    realpath: (name) => (mine(name) ? own.realpath(name) : sys.realpath(name)),
+    readdir(dir) {
+      const added = Object.keys(texts).filter((name) => path.dirname(name) === path.resolve('/', dir)).map((name) => path.basename(name));
+      const present = sys.readdir(dir);
+      return present || added.length ? [...(present ?? []), ...added] : undefined;
+    },
+    readText: (name, encoding) => (mine(name) ? own.readText(name, encoding) : sys.readText(name, encoding)),
+  };
+}

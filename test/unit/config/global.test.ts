@@ -1,11 +1,8 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigErr } from '../../../src/config/diagnostics.js';
 import { parseConfig } from '../../../src/config/parse.js';
-import { fakeHost } from './fake-host.js';
+import { conf, fakeHost } from './fake-host.js';
 import { parseText } from './parse-text.js';
-import { tempDir } from '../../tmp.js';
 
 describe('global_defs defaults', () => {
   it('are keepalived 2.2.7 values, with the host name as router_id', () => {
@@ -30,9 +27,9 @@ describe('global_defs defaults', () => {
   });
 
   it('are frozen in the model the daemon runs', () => {
-    const file = path.join(tempDir('frozen'), 'keepalived.conf');
-    fs.writeFileSync(file, 'global_defs {\n router_id lb1\n}\n');
-    const { config } = parseConfig(file, { system: fakeHost(), testMode: false });
+    const system = fakeHost({ files: { '/etc/keepalived/keepalived.conf': conf('global_defs {\n router_id lb1\n}\n') } });
+    const { config } = parseConfig('/etc/keepalived/keepalived.conf', { system, testMode: false });
+    expect(config.global.routerId).toBe('lb1');
     expect(Object.isFrozen(config.global.vrrpProcess)).toBe(true);
     expect(Object.isFrozen(config)).toBe(true);
   });

@@ -1,14 +1,11 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/parse.js';
-import { fakeHost } from './fake-host.js';
-import { tempDir } from '../../tmp.js';
+import { conf, fakeHost } from './fake-host.js';
 
-function run(files: Record<string, string>, main = 'keepalived.conf') {
-  const dir = tempDir('include');
-  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
-  return parseConfig(main, { cwd: dir, system: fakeHost(), testMode: true });
+function run(texts: Record<string, string>, main = 'keepalived.conf') {
+  const files = Object.fromEntries(Object.entries(texts).map(([name, text]) => [path.join('/etc/keepalived', name), conf(text)]));
+  return parseConfig(main, { cwd: '/etc/keepalived', system: fakeHost({ files }), testMode: true });
 }
 
 describe('include failures and the -t exit code', () => {

@@ -51,7 +51,7 @@ describe('random configurations', () => {
     fc.assert(
       fc.property(config, (text) => {
         fs.writeFileSync(path.join(dir, 'w.conf'), text);
-        const reader = new LineReader({ report: () => undefined, log: () => undefined }, { configId: 'node', cwd: dir, randomSeed: 1 });
+        const reader = new LineReader({ report: () => undefined, log: () => undefined }, { configId: 'node', cwd: dir, randomSeed: 1, fileSystem: sys });
         let produced = 0;
         if (reader.openMain('w.conf')) while (reader.readLine() !== undefined) produced++;
         expect(reader.work).toBeLessThanOrEqual(70 * (text.length + produced + 1));

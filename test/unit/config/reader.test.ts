@@ -4,9 +4,20 @@ import { describe, expect, it } from 'vitest';
 import { ConfigErr } from '../../../src/config/diagnostics.js';
 import { MAX_OPEN_INCLUDES } from '../../../src/config/config-files.js';
 import { LineReader } from '../../../src/config/reader.js';
+import { hostSystem, type SystemPort } from '../../../src/config/system.js';
+import { conf, fakeHost, type FakeFile } from './fake-host.js';
 import { tempDir } from '../../tmp.js';
 
-function tree(files: Record<string, string>): string {
+const CONF_DIR = '/etc/keepalived';
+
+/** Files under /etc/keepalived on a fake host: text, or a file described in full. */
+function fakeTree(files: Record<string, string | FakeFile>): SystemPort {
+  const described = Object.entries(files).map(([name, f]) => [path.join(CONF_DIR, name), typeof f === 'string' ? conf(f) : f]);
+  return fakeHost({ files: Object.fromEntries(described) });
+}
+
+/** Files in a fresh temporary directory of the real file system. */
+function realTree(files: Record<string, string>): string {
   const dir = tempDir('reader');
   for (const [name, text] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
@@ -15,10 +26,10 @@ function tree(files: Record<string, string>): string {
   return dir;
 }
 
-function readAll(files: Record<string, string>, configId = 'lb1') {
-  const dir = tree(files);
+/** Every line of keepalived.conf in `cwd`, with where it came from and what was reported. */
+function read(fileSystem: SystemPort, cwd: string, configId = 'lb1') {
   const reports: Array<{ cls: ConfigErr; message: string }> = [];
-  const r = new LineReader({ report: (cls, message) => reports.push({ cls, message }), log: () => undefined }, { configId, cwd: dir, randomSeed: 7 });
+  const r = new LineReader({ report: (cls, message) => reports.push({ cls, message }), log: () => undefined }, { configId, cwd, randomSeed: 7, fileSystem });
   const lines: string[] = [];
   const locs: string[] = [];
   if (r.openMain('keepalived.conf')) {
@@ -29,6 +40,10 @@ function readAll(files: Record<string, string>, configId = 'lb1') {
     }
   }
   return { lines, locs, reports, reader: r };
+}
+
+function readAll(files: Record<string, string | FakeFile>, configId = 'lb1') {
+  return read(fakeTree(files), CONF_DIR, configId);
 }
 
 describe('comments and quoting', () => {
@@ -119,14 +134,20 @@ describe('include', () => {
     expect(lines).toEqual(Array(MAX_OPEN_INCLUDES).fill('top'));
     expect(reports).toEqual([{ cls: ConfigErr.Ok, message: "Configuration file 'keepalived.conf' open problem (Too many open files) - skipping" }]);
   });
+  const nested = {
+    'keepalived.conf': 'top\ninclude conf.d/*.conf\nlast\n',
+    'conf.d/a.conf': 'a1\ninclude sub/{x,y}.inc\n',
+    'conf.d/b.conf': 'b1\n',
+    'conf.d/sub/x.inc': 'x1\n',
+    'conf.d/sub/y.inc': 'y1\n',
+  };
   it('reads globbed, brace-expanded includes relative to the including file, naming them', () => {
-    const { lines, locs } = readAll({
-      'keepalived.conf': 'top\ninclude conf.d/*.conf\nlast\n',
-      'conf.d/a.conf': 'a1\ninclude sub/{x,y}.inc\n',
-      'conf.d/b.conf': 'b1\n',
-      'conf.d/sub/x.inc': 'x1\n',
-      'conf.d/sub/y.inc': 'y1\n',
-    });
+    const { lines, locs } = readAll(nested);
+    expect(lines).toEqual(['top', 'a1', 'x1', 'y1', 'b1', 'last']);
+    expect(locs).toEqual([':1', 'conf.d/a.conf:1', 'sub/x.inc:1', 'sub/y.inc:1', 'conf.d/b.conf:1', ':3']);
+  });
+  it('reads the same includes from the real file system', () => {
+    const { lines, locs } = read(hostSystem(), realTree(nested));
     expect(lines).toEqual(['top', 'a1', 'x1', 'y1', 'b1', 'last']);
     expect(locs).toEqual([':1', 'conf.d/a.conf:1', 'sub/x.inc:1', 'sub/y.inc:1', 'conf.d/b.conf:1', ':3']);
   });
@@ -138,12 +159,15 @@ describe('include', () => {
     expect(strict.reader.fatalIncludeError).toBe(true);
   });
   it('skips executable files', () => {
-    const dir = tree({ 'keepalived.conf': 'include x.sh\n', 'x.sh': 'bad\n' });
-    fs.chmodSync(path.join(dir, 'x.sh'), 0o755);
-    const reports: string[] = [];
-    const r = new LineReader({ report: (_c, m) => reports.push(m), log: () => undefined }, { configId: 'a', cwd: dir });
-    r.openMain('keepalived.conf');
-    expect(r.readLine()).toBeUndefined();
-    expect(reports).toEqual(["Configuration file 'x.sh' is not a regular non-executable file - skipping"]);
+    const { lines, reports } = readAll({ 'keepalived.conf': 'include x.sh\n', 'x.sh': { mode: 0o100755, text: 'bad\n' } });
+    expect(lines).toEqual([]);
+    expect(reports.map((r) => r.message)).toEqual(["Configuration file 'x.sh' is not a regular non-executable file - skipping"]);
+  });
+  it('skips a dangling symbolic link as no regular file, as check_glob_file does', () => {
+    const dir = realTree({ 'keepalived.conf': 'include a.conf\n' });
+    fs.symlinkSync('nowhere', path.join(dir, 'a.conf'));
+    const { lines, reports } = read(hostSystem(), dir);
+    expect(lines).toEqual([]);
+    expect(reports.map((r) => r.message)).toEqual(["Configuration file 'a.conf' is not a regular non-executable file - skipping"]);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigErr, type Location } from '../../../src/config/diagnostics.js';
 import { newGlobalDraft, type GlobalDraft } from '../../../src/config/global/index.js';
-import { checkScripts, checkScriptSecure, defaultScriptIdentity, type Script, type ScriptApproval } from '../../../src/config/scripts/index.js';
+import { checkScripts, checkScriptSecure, defaultScriptIdentity, isExecutable, type Script, type ScriptApproval } from '../../../src/config/scripts/index.js';
 import type { PassEnv } from '../../../src/config/subsystem.js';
 import type { SystemPort } from '../../../src/config/system.js';
 import { EXEC, fakeHost, type FakeHostOptions } from './fake-host.js';
@@ -64,6 +64,21 @@ describe('default script user', () => {
     expect(r.config.global.startupScriptTimeout).toBe(10);
     expect(r.texts).toContain('(Line 3) Invalid shutdown script');
     expect(r.logs).toContain('Invalid user/group for shutdown script /bin/stop.sh - ignoring');
+  });
+});
+
+describe('isExecutable (is_executable)', () => {
+  const stat = (mode: number) => ({ mode, uid: 1000, gid: 100 });
+  it('root needs any x bit', () => {
+    expect(isExecutable(stat(0o001), 0, 0)).toBe(true);
+    expect(isExecutable(stat(0o644), 0, 0)).toBe(false);
+  });
+  it('others need the bit of their class only', () => {
+    expect(isExecutable(stat(0o100), 1000, 5)).toBe(true);
+    expect(isExecutable(stat(0o011), 1000, 100)).toBe(false);
+    expect(isExecutable(stat(0o010), 2000, 100)).toBe(true);
+    expect(isExecutable(stat(0o001), 2000, 100)).toBe(false);
+    expect(isExecutable(stat(0o001), 2000, 7)).toBe(true);
   });
 });
 

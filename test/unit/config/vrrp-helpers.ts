@@ -2,31 +2,14 @@
 import { keepalivedText } from '../../../src/config/diagnostics.js';
 import type { ParseResult } from '../../../src/config/parse.js';
 import { parseConfigText } from './parse-text.js';
-import { hostSystem, type FileInfo, type SystemPort } from '../../../src/config/system.js';
+import type { SystemPort } from '../../../src/config/system.js';
+import { EXEC, fakeHost } from './fake-host.js';
 
 export const SCRIPT = '/usr/local/bin/check.sh';
 
-export function fakeHost(interfaces = ['lo', 'eth0', 'eth1']): SystemPort {
-  const host = hostSystem();
-  const files: Record<string, FileInfo> = {
-    [SCRIPT]: { mode: 0o100755, uid: 0, gid: 0, isFile: true, isDirectory: false },
-    '/usr/local/bin': { mode: 0o40755, uid: 0, gid: 0, isFile: false, isDirectory: true },
-    '/usr/local': { mode: 0o40755, uid: 0, gid: 0, isFile: false, isDirectory: true },
-    '/usr': { mode: 0o40755, uid: 0, gid: 0, isFile: false, isDirectory: true },
-    '/': { mode: 0o40755, uid: 0, gid: 0, isFile: false, isDirectory: true },
-  };
-  return {
-    ...host,
-    interfaceExists: (name) => interfaces.includes(name),
-    user: (name) => (name === 'root' || name === '0' ? { name: 'root', uid: 0, gid: 0 } : undefined),
-    group: (name) => (name === 'root' || name === '0' ? 0 : undefined),
-    stat: (f) => files[f],
-    lstat: (f: string) => files[f],
-    realpath: (f: string) => (files[f] ? { path: f } : { error: 'ENOENT' }),
-    uid: 0,
-    gid: 0,
-    hostname: () => 'test',
-  } as SystemPort;
+/** Interfaces lo, eth0 and eth1, only root, and one executable script. */
+export function vrrpHost(): SystemPort {
+  return fakeHost({ interfaces: ['lo', 'eth0', 'eth1'], hostname: 'test', files: { [SCRIPT]: EXEC } });
 }
 
 export interface Parsed {
@@ -36,7 +19,7 @@ export interface Parsed {
   exitCode: number;
 }
 
-export function parseText(text: string, sys = fakeHost()): Parsed {
+export function parseText(text: string, sys = vrrpHost()): Parsed {
   const result = parseConfigText(text, sys);
   return {
     result,

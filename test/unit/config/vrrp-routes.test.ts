@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { instance, parseText } from './vrrp-helpers.js';
+import { withFiles } from './fake-host.js';
+import { instance, parseText, vrrpHost } from './vrrp-helpers.js';
 
-const routes = (lines: string) => parseText(instance(` virtual_routes {\n${lines}\n }`));
+const routes = (lines: string, sys = vrrpHost()) => parseText(instance(` virtual_routes {\n${lines}\n }`), sys);
 const rules = (lines: string) => parseText(instance(` virtual_rules {\n${lines}\n }`));
 
 describe('virtual_routes', () => {
@@ -48,6 +49,17 @@ describe('virtual_routes', () => {
 
   it('stops like keepalived when a value is missing', () => {
     expect(routes('  10.0.0.0/8 via').exitCode).toBe(2);
+  });
+
+  it('names tables and protocols from /etc/iproute2, numbers them otherwise', () => {
+    const host = withFiles(vrrpHost(), { '/etc/iproute2/rt_tables': '# reserved\n200\tweb\n', '/etc/iproute2/rt_protos': '0x2a babel\n99 mine\n' });
+    const r = routes('  10.0.0.0/8 dev eth0 table web protocol mine no_track\n  10.1.0.0/16 dev eth0 table main', host);
+    expect(r.messages).toEqual([]);
+    expect(r.result.config.vrrp.instances[0]!.vroutes.map((v) => [v.table, v.protocol])).toEqual([
+      [200, 99],
+      [254, 18],
+    ]);
+    expect(routes('  10.0.0.0/8 dev eth0 table web').messages).toContain('Routing table web not found for route');
   });
 });
 

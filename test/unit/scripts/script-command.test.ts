@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isExecutableBy, scriptCommand, shellCommandText } from '../../../src/scripts/script-command.js';
+import { scriptCommand, shellCommandText } from '../../../src/scripts/script-command.js';
 import { tempDir } from '../../tmp.js';
 
 const ROOT = { uid: 0, gid: 0 };
@@ -18,21 +18,6 @@ describe('shellCommandText (cmd_str)', () => {
     expect(shellCommandText(['/x/check', 'a b', ';', 'c'])).toBe("'/x/check' 'a b' ';' 'c'");
     expect(shellCommandText(['</dev/tcp/127.0.0.1/80'])).toBe('</dev/tcp/127.0.0.1/80');
     expect(shellCommandText(['>/tmp/f', 'x'])).toBe(">/tmp/f 'x'");
-  });
-});
-
-describe('isExecutableBy (is_executable)', () => {
-  const stat = (mode: number) => ({ mode, uid: 1000, gid: 100 });
-  it('root needs any x bit', () => {
-    expect(isExecutableBy(stat(0o001), ROOT)).toBe(true);
-    expect(isExecutableBy(stat(0o644), ROOT)).toBe(false);
-  });
-  it('others need the bit of their class only', () => {
-    expect(isExecutableBy(stat(0o100), { uid: 1000, gid: 5 })).toBe(true);
-    expect(isExecutableBy(stat(0o011), { uid: 1000, gid: 100 })).toBe(false);
-    expect(isExecutableBy(stat(0o010), { uid: 2000, gid: 100 })).toBe(true);
-    expect(isExecutableBy(stat(0o001), { uid: 2000, gid: 100 })).toBe(false);
-    expect(isExecutableBy(stat(0o001), { uid: 2000, gid: 7 })).toBe(true);
   });
 });
 
