@@ -16,7 +16,8 @@ const SRC_LAYERS = {
   observe: ['base', 'config', 'ipvs', 'log', 'scripts', 'vrrp', 'check'],
   daemon: ['base', 'log', 'config', 'ipvs', 'scripts', 'vrrp', 'net', 'track', 'notify', 'check', 'observe'],
 };
-// vrrp/ inside: wire format, then the state machine, receive checks, settings from config; the runner's files on top
+// vrrp/ inside, bottom to top: wire format, the state machine, receive checks, settings from config; then the ports
+// the runner needs (vrrp/ports.ts) and the runner on top (vrrp/runner/)
 const VRRP_LAYERS = ['wire', 'fsm', 'receive', 'settings'];
 
 const layerRules = Object.entries(SRC_LAYERS).map(([folder, allowed]) => ({
@@ -68,6 +69,13 @@ module.exports = {
     },
     ...layerRules,
     ...vrrpRules,
+    {
+      name: 'vrrp-ports-below-the-runner',
+      comment: 'the VRRP ports (src/vrrp/*.ts) may import vrrp/ layers, not the runner that uses them',
+      severity: 'error',
+      from: { path: '^src/vrrp/[^/]+\\.ts$' },
+      to: { path: '^src/vrrp/runner/' },
+    },
   ],
   options: {
     tsPreCompilationDeps: true,

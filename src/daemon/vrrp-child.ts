@@ -31,7 +31,7 @@ import { VrrpMetrics } from '../observe/vrrp-metrics.js';
 import { dumpFilePath, writeStatsFile } from '../observe/stats-file.js';
 import { claimPidFileAtStart, removePidFile } from './pid-file.js';
 import { applyConfiguredUmask } from './umask.js';
-import { VrrpRunner } from '../vrrp/runner.js';
+import { VrrpRunner } from '../vrrp/runner/runner.js';
 import { vrrpSettingsFromConfig, type VrrpRunSettings } from '../vrrp/settings/from-config.js';
 import type { TrackChange } from '../vrrp/fsm/track.js';
 

@@ -34,7 +34,7 @@ import { commandText } from '../config/scripts/parse.js';
 import type { Script } from '../config/scripts/index.js';
 import type { VrrpInstance, VrrpScript, VrrpSyncGroup } from '../config/vrrp/index.js';
 import type { NotifyScriptsWithUsers, VipEntry } from '../vrrp/settings/from-config.js';
-import type { InstanceView, SyncGroupView } from '../vrrp/runner.js';
+import type { InstanceView, SyncGroupView } from '../vrrp/runner/runner.js';
 import { trackingVerdict } from '../vrrp/fsm/tracking.js';
 import { writeFileSafely } from '../base/safe-file.js';
 import { DUMP_FILE_MODE, dumpFilePath } from './stats-file.js';

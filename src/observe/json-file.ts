@@ -22,7 +22,7 @@
 import { commandText } from '../config/scripts/parse.js';
 import type { Script } from '../config/scripts/index.js';
 import { sigrtmin, watchSignal } from '../base/native.js';
-import type { InstanceView } from '../vrrp/runner.js';
+import type { InstanceView } from '../vrrp/runner/runner.js';
 import { authData, formatG, instanceAddresses, ownTracking, STATE_NUMBER, type VrrpDumpInput } from './data-file.js';
 import { writeFileSafely } from '../base/safe-file.js';
 import { DUMP_FILE_MODE, dumpFilePath } from './stats-file.js';

@@ -5,7 +5,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeFileSafely } from '../base/safe-file.js';
-import type { InstanceCounter } from '../vrrp/runner.js';
+import type { InstanceCounter } from '../vrrp/runner/runner.js';
 
 export interface InstanceStats {
   name: string;

@@ -11,7 +11,7 @@
  * per scrape, whichever children answered).
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { InstanceCounter, InstanceView } from '../vrrp/runner.js';
+import type { InstanceCounter, InstanceView } from '../vrrp/runner/runner.js';
 import type { InstanceRunSettings } from '../vrrp/settings/from-config.js';
 import type { VipEntry } from '../vrrp/settings/vips.js';
 

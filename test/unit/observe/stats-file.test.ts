@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { statsText, writeStatsFile } from '../../../src/observe/stats-file.js';
-import type { InstanceCounter } from '../../../src/vrrp/runner.js';
+import type { InstanceCounter } from '../../../src/vrrp/runner/runner.js';
 import { tempDir } from '../../tmp.js';
 
 const COUNTERS: InstanceCounter[] = [

@@ -1,5 +1,5 @@
 /**
- * The SIGHUP plan as plain data (src/vrrp/reload/plan.ts): running states
+ * The SIGHUP plan as plain data (src/vrrp/runner/reload-plan.ts): running states
  * and new settings in, the table to swap in and the steps to carry out out.
  * runner-reload.test.ts checks the same semantics on the simulated LAN.
  */
@@ -10,9 +10,9 @@ import { initialInstanceState, step, type InstanceState } from '../../../src/vrr
 import { groupStep, initialGroupState, type SyncGroupState } from '../../../src/vrrp/fsm/sync-group.js';
 import { EMPTY_TRACK_STATUS, type TrackStatus } from '../../../src/vrrp/fsm/track.js';
 import { fifoLine } from '../../../src/vrrp/fsm/notify.js';
-import { advertSocketRequest } from '../../../src/vrrp/advert-endpoint.js';
+import { advertSocketRequest } from '../../../src/vrrp/runner/advert-endpoint.js';
 import type { InterfaceInfo } from '../../../src/vrrp/ports.js';
-import { planReload, type ReloadHost, type RunningVrrp } from '../../../src/vrrp/reload/plan.js';
+import { planReload, type ReloadHost, type RunningVrrp } from '../../../src/vrrp/runner/reload-plan.js';
 
 const ETH0: InterfaceInfo = {
   name: 'eth0',

@@ -7,7 +7,7 @@ import { FakeClock } from '../../../lab/fakes/clock.js';
 import { fakeLogger } from '../../../lab/fakes/logger.js';
 import type { AddressPort, AdvertSocketFactory, InterfaceInfo, InterfacePort } from '../../../src/vrrp/ports.js';
 import type { ReceivedPacket } from '../../../src/vrrp/wire/receive-frame.js';
-import { VrrpRunner, type Announcer } from '../../../src/vrrp/runner.js';
+import { VrrpRunner, type Announcer } from '../../../src/vrrp/runner/runner.js';
 import type { VipEntry, VrrpRunSettings } from '../../../src/vrrp/settings/from-config.js';
 
 const LATENCY_US = 100;

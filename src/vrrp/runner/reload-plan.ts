@@ -10,16 +10,16 @@
  * with notify_deleted); new ones start as at startup. Sync groups are
  * rebuilt with their new membership (sync-group.ts regroup).
  */
-import { advertSocketRequest, primaryAddress, type SocketRequest } from '../advert-endpoint.js';
+import { advertSocketRequest, primaryAddress, type SocketRequest } from './advert-endpoint.js';
 import { initialInstanceState, step, type FsmEvent, type InstanceState, type TimerName } from '../fsm/step.js';
 import { fifoLine, type NotifiedState } from '../fsm/notify.js';
 import { watchedInterfaces } from '../fsm/settings.js';
 import { groupStep, initialGroupState, regroup, type SyncGroupState } from '../fsm/sync-group.js';
 import type { TrackStatus } from '../fsm/track.js';
-import { plannedGroupStep, plannedInstanceStep, type PlannedStep } from '../planned-step.js';
+import { plannedGroupStep, plannedInstanceStep, type PlannedStep } from './planned-step.js';
 import type { InterfaceInfo } from '../ports.js';
 import type { InstanceRunSettings, NotifyScriptsWithUsers, VrrpRunSettings } from '../settings/from-config.js';
-import { matchInstances } from './match.js';
+import { matchInstances } from './reload-match.js';
 
 /** The runner before the reload. */
 export interface RunningVrrp {

@@ -2,8 +2,8 @@
  * The outcome of one reducer step as the runner carries it out: first the
  * state changes it made (metrics, last_transition), then its actions.
  */
-import type { InstanceState, StepResult, VrrpStateName } from './fsm/step.js';
-import type { GroupAction, GroupStepResult } from './fsm/sync-group.js';
+import type { InstanceState, StepResult, VrrpStateName } from '../fsm/step.js';
+import type { GroupAction, GroupStepResult } from '../fsm/sync-group.js';
 
 export interface StateChange {
   instance: string;

@@ -4,11 +4,11 @@
  * per instance), one copy per unicast peer with the destination rewritten;
  * IPv6 as the bare message (the kernel adds the header and the checksum).
  */
-import { nextIpId } from './wire/ipv4.js';
-import { encodeIpv4Advert } from './wire/ipv4-advert.js';
-import { encodeVrrp, VRRP_AUTH, type VrrpFields } from './wire/packet.js';
-import type { InstanceRunSettings } from './settings/from-config.js';
-import { v2AdvertIntervalField, v3AdvertIntervalField } from './fsm/timers.js';
+import { nextIpId } from '../wire/ipv4.js';
+import { encodeIpv4Advert } from '../wire/ipv4-advert.js';
+import { encodeVrrp, VRRP_AUTH, type VrrpFields } from '../wire/packet.js';
+import type { InstanceRunSettings } from '../settings/from-config.js';
+import { v2AdvertIntervalField, v3AdvertIntervalField } from '../fsm/timers.js';
 
 export interface OutgoingAdvert {
   packet: Uint8Array;

@@ -4,9 +4,9 @@
  * vrrp_scheduler.c already_exist_sock), and the interface address that is
  * their default source.
  */
-import type { Family } from '../base/inet.js';
-import type { AdvertSocketOptions, InterfaceInfo } from './ports.js';
-import type { InstanceRunSettings } from './settings/from-config.js';
+import type { Family } from '../../base/inet.js';
+import type { AdvertSocketOptions, InterfaceInfo } from '../ports.js';
+import type { InstanceRunSettings } from '../settings/from-config.js';
 
 /** The socket an instance needs; instances whose requests have the same key share one socket. */
 export interface SocketRequest {

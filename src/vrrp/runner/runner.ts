@@ -3,23 +3,23 @@
  * pure reducers (fsm.ts, sync-group.ts) with received adverts, timers and
  * tracking changes, and carries out their actions through the ports.
  */
-import { formatIPv4 } from '../base/inet.js';
-import type { Logger } from '../log/log.js';
-import { RateLimitedLog } from '../log/rate-limited-log.js';
+import { formatIPv4 } from '../../base/inet.js';
+import type { Logger } from '../../log/log.js';
+import { RateLimitedLog } from '../../log/rate-limited-log.js';
 import { outgoingAdverts, type SendCounters } from './advert-out.js';
-import { initialInstanceState, step, type FsmAction, type FsmEvent, type InstanceState, type StepResult, type TimerName } from './fsm/step.js';
-import { watchedInterfaces } from './fsm/settings.js';
-import type { Clock } from '../base/clock.js';
-import type { RunAs } from '../base/scripts.js';
+import { initialInstanceState, step, type FsmAction, type FsmEvent, type InstanceState, type StepResult, type TimerName } from '../fsm/step.js';
+import { watchedInterfaces } from '../fsm/settings.js';
+import type { Clock } from '../../base/clock.js';
+import type { RunAs } from '../../base/scripts.js';
 import { advertSocketRequest, primaryAddress, type SocketRequest } from './advert-endpoint.js';
 import { plannedGroupStep, plannedInstanceStep, type PlannedStep, type StateChange } from './planned-step.js';
-import type { AddressPort, AdvertSocket, AdvertSocketFactory, InterfaceInfo, InterfacePort } from './ports.js';
-import { checkReceivedAdvert, shouldCheckAddresses, type ReceivedPacket, type ReceiveState } from './receive/check.js';
-import type { RxCounter } from './receive/counters.js';
-import type { InstanceRunSettings, NotifyScriptsWithUsers, VipEntry, VrrpRunSettings } from './settings/from-config.js';
-import { planReload, type ReloadPlan } from './reload/plan.js';
-import { groupStep, initialGroupState, type GroupEvent, type SyncGroupState } from './fsm/sync-group.js';
-import { applyTrackChange, EMPTY_TRACK_STATUS, type TrackChange, type TrackStatus } from './fsm/track.js';
+import type { AddressPort, AdvertSocket, AdvertSocketFactory, InterfaceInfo, InterfacePort } from '../ports.js';
+import { checkReceivedAdvert, shouldCheckAddresses, type ReceivedPacket, type ReceiveState } from '../receive/check.js';
+import type { RxCounter } from '../receive/counters.js';
+import type { InstanceRunSettings, NotifyScriptsWithUsers, VipEntry, VrrpRunSettings } from '../settings/from-config.js';
+import { planReload, type ReloadPlan } from './reload-plan.js';
+import { groupStep, initialGroupState, type GroupEvent, type SyncGroupState } from '../fsm/sync-group.js';
+import { applyTrackChange, EMPTY_TRACK_STATUS, type TrackChange, type TrackStatus } from '../fsm/track.js';
 
 /** Sends `repeat` announcements per VIP (paced per interface by garp/gna intervals). */
 export interface Announcer {
@@ -217,7 +217,7 @@ export class VrrpRunner {
   }
 
   /**
-   * SIGHUP: run the new configuration's instances as reload/plan.ts plans
+   * SIGHUP: run the new configuration's instances as reload-plan.ts plans
    * it. `status`: what the restarted script and file watchers know now.
    */
   reload(settings: VrrpRunSettings, status: { scripts?: TrackStatus['scripts']; files?: TrackStatus['files'] } = {}): void {
