@@ -71,7 +71,7 @@ export class ChildSkeleton {
     return new ChildSkeleton(createLogger({ console: o.logConsole, detail: o.logDetail }).child({ process: name }));
   }
 
-  /** Set once a stop began: a reload that waited for something gives up. */
+  /** Set once a stop began: a reload that awaited something must check it before taking over. */
   get stopping(): boolean {
     return this.stopRequested;
   }
@@ -105,7 +105,7 @@ export class ChildSkeleton {
       port.on('SIGHUP', () => {
         if (this.stopRequested) return;
         // without features to reload (a checker without IPVS) there is nothing to reload into
-        if (features.reload) this.reload(features.reload);
+        if (features.reload) this.queueReload(features.reload);
         else this.log.info('Reloading');
       });
       const dumps = features.dumps ?? {};
@@ -126,7 +126,7 @@ export class ChildSkeleton {
    * One reload at a time, as keepalived's: a SIGHUP during a reload waits for it, and further ones fold into
    * that one (a pending signal is pending once), which reads the configuration as it is by then.
    */
-  private reload(reload: () => Promise<void>): void {
+  private queueReload(reload: () => Promise<void>): void {
     if (this.reloading) {
       this.reloadWaiting = true;
       return;
