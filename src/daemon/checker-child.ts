@@ -3,7 +3,8 @@
  * scheduler per checker of every real server, each real server's health
  * folded from its checkers and FILE_CHECKs, and the runner keeping kernel
  * IPVS equal to what keepalived would program. Its own process keeps a
- * burst of checks from delaying a VRRP advert.
+ * burst of checks from delaying a VRRP advert. The process plumbing
+ * (pid file, signals, reload queue, IPC) is child-skeleton.ts's.
  */
 import * as fs from 'node:fs';
 import type { CliOptions } from './cli-options.js';
@@ -15,11 +16,9 @@ import { NotifyFifos } from '../notify/fifo.js';
 import { ApprovedScripts } from '../scripts/script-gate.js';
 import { ChildScriptPort } from '../scripts/script-port.js';
 import { TrackFileWatcher } from '../track/track-file-watcher.js';
-import { createLogger, type Logger } from '../log/log.js';
+import type { Logger } from '../base/logger.js';
 import { CheckMetrics, type RealServerSource } from '../observe/check-metrics.js';
-import { answerMetricsRequests } from '../observe/metrics-ipc.js';
-import { answerPings } from './child-liveness.js';
-import { claimPidFileAtStart, removePidFile } from './pid-file.js';
+import { ChildSkeleton, type ChildFeatures } from './child-skeleton.js';
 import { applyConfiguredUmask } from './umask.js';
 import type { Probe } from '../check/probe.js';
 import { dnsProbe } from '../check/probes/dns.js';
@@ -34,22 +33,28 @@ import { sameTrackFiles } from '../check/reload-match.js';
 import { serverName } from '../check/pool.js';
 import { IpvsSync } from '../check/ipvs-sync.js';
 
-export async function runCheckerProcess(o: CliOptions): Promise<number> {
-  const log = createLogger({ console: o.logConsole, detail: o.logDetail }).child({ process: 'checker' });
-  // answered from the start (an idle checker without IPVS too): a child that never answers is taken for stuck and killed
-  answerPings(process);
-  let { config } = parseConfig(o.configFile, { configId: o.configId, testMode: false });
-  if (!claimPidFileAtStart(o.checkersPidFile, 'Checker child', log)) return 1;
+export function runCheckerProcess(o: CliOptions): Promise<number> {
+  // from here the parent's pings are answered (by an idle checker without IPVS too)
+  const child = ChildSkeleton.forProcess(o, 'checker');
+  const { config } = parseConfig(o.configFile, { configId: o.configId, testMode: false });
+  return child.run(o.checkersPidFile, 'Checker child', () => startChecker(o, child, config));
+}
+
+/** Opens IPVS and starts the checkers of every real server and the runner keeping IPVS in step with them. */
+async function startChecker(o: CliOptions, child: ChildSkeleton, startConfig: Config): Promise<ChildFeatures> {
+  const { log } = child;
+  // replaced at each SIGHUP that brings a readable configuration
+  let config = startConfig;
   const opened = await openNetlinkPort();
   if (!opened.ok) {
     // keepalived's checker stays up without IPVS (and so is not respawned in a loop)
     log.error(`IPVS: Can't initialize ipvs: ${opened.failure.message}`);
-    return waitForStop(() => removePidFile(o.checkersPidFile));
+    return { stop: () => undefined };
   }
   const ipvs = opened.port;
   const clock = monotonicClock;
   const scripts = new ChildScriptPort(new ApprovedScripts(config.approvedScripts, 'checker'), (m) => log.info(m));
-  let fifos = NotifyFifos.open(fifoSpecs(config), { scripts, log: (m) => log.info(m), process: 'lvs' });
+  const fifos = NotifyFifos.open(fifoSpecs(config), { scripts, log: (m) => log.info(m), process: 'lvs' });
   // read at each scrape (--metrics-listen: the parent asks over the IPC channel)
   const metrics: CheckMetrics = new CheckMetrics((): RealServerSource[] => {
     const health = set.health();
@@ -95,7 +100,6 @@ export async function runCheckerProcess(o: CliOptions): Promise<number> {
   checkers = set;
   await runner.start();
   set.start();
-  answerMetricsRequests(process, () => metrics.metrics());
 
   /**
    * SIGHUP (reload_check_thread): the new configuration takes over the
@@ -119,11 +123,10 @@ export async function runCheckerProcess(o: CliOptions): Promise<number> {
     applyConfiguredUmask(o.umask, next.global.umask, (m) => log.info(m));
     const nextProbes = await probeTable(next.check, scripts, log);
     const nextFiles = sameTrackFiles(config.trackFiles, next.trackFiles) ? undefined : await watchFiles(next, true);
-    if (stopping) {
+    if (child.stopping) {
       nextFiles?.close();
       return;
     }
-    const old = config;
     config = next;
     scripts.approve(new ApprovedScripts(next.approvedScripts, 'checker'));
     probes = nextProbes;
@@ -131,35 +134,24 @@ export async function runCheckerProcess(o: CliOptions): Promise<number> {
       files.close();
       files = nextFiles;
     }
-    if (JSON.stringify(fifoSpecs(old)) !== JSON.stringify(fifoSpecs(next))) {
-      fifos.close();
-      fifos = NotifyFifos.open(fifoSpecs(next), { scripts, log: (m) => log.info(m), process: 'lvs' });
-    }
+    fifos.reconfigure(fifoSpecs(next));
     const done = set.reload(next.check, { logAllFailures: next.global.checkerLogAllFailures });
     log.detail(`Reloaded: ${done.kept} checkers kept running, ${done.started} started, ${done.stopped} stopped`);
     await done.sync;
   }
-  let stopping = false;
-  let reloads: Promise<void> = Promise.resolve();
 
-  return waitForStop(
-    async () => {
-      stopping = true;
-      await reloads;
+  return {
+    metrics: () => metrics.metrics(),
+    reload,
+    stop: async () => {
       set.stop();
       files.close();
       await runner.stop(o.dontReleaseIpvs);
       ipvs.close();
       fifos.close();
       scripts.killAll('SIGTERM');
-      removePidFile(o.checkersPidFile);
     },
-    log,
-    () => {
-      if (stopping) return;
-      reloads = reloads.then(reload).catch((e: unknown) => log.error(`Reload failed: ${e instanceof Error ? e.message : String(e)}`));
-    },
-  );
+  };
 }
 
 type ProbeTable = Record<Exclude<CheckConfig['virtualServers'][number]['realServers'][number]['checkers'][number]['type'], 'BFD_CHECK'>, Probe>;
@@ -199,27 +191,4 @@ function fifoSpec(which: 'notify_fifo' | 'lvs_notify_fifo', fifo: { name?: strin
     ...(fifo.script === undefined ? {} : { script: { argv: [...fifo.script.argv, path], uid: fifo.script.uid, gid: fifo.script.gid } }),
     ...(fifo.owner === undefined ? {} : { owner: fifo.owner }),
   };
-}
-
-/** Resolves with exit code 0 after SIGTERM/SIGINT (or the parent going away) and `stop`; SIGHUP calls `reload`. */
-function waitForStop(stop: () => Promise<void> | void, log?: Logger, reload?: () => void): Promise<number> {
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const onStop = async (): Promise<void> => {
-      if (stopping) return;
-      stopping = true;
-      await stop();
-      resolve(0);
-    };
-    process.on('SIGTERM', () => void onStop());
-    process.on('SIGINT', () => void onStop());
-    process.on('disconnect', () => void onStop());
-    process.on('SIGHUP', () => {
-      if (reload) reload();
-      // without IPVS there is nothing to reload into
-      else log?.info('Reloading');
-    });
-    process.on('SIGUSR1', () => undefined);
-    process.on('SIGUSR2', () => undefined);
-  });
 }

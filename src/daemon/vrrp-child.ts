@@ -2,7 +2,7 @@
  * The VRRP child process (keepalived's Keepalived_vrrp): reads the
  * configuration, opens the kernel-facing ports, runs the instances and the
  * scripts and files they track, reloads on SIGHUP and stops gracefully on
- * SIGTERM/SIGINT.
+ * SIGTERM/SIGINT (the process plumbing is child-skeleton.ts's).
  * Its own process keeps the advert timers free of any other work.
  */
 import { CHILD_EXIT_CONFIG } from './child-exit.js';
@@ -23,37 +23,40 @@ import { ChildScriptPort } from '../scripts/script-port.js';
 import { TrackFileWatcher } from '../track/track-file-watcher.js';
 import { trackedScript, VrrpScriptTracker, type VrrpScriptTrackerPorts } from '../track/vrrp-script-tracker.js';
 import { writeDataFile, type VrrpDumpInput } from '../observe/data-file.js';
-import { writeJsonFile, watchSigJson } from '../observe/json-file.js';
-import { createLogger } from '../log/log.js';
-import { answerMetricsRequests } from '../observe/metrics-ipc.js';
-import { answerPings } from './child-liveness.js';
+import { writeJsonFile } from '../observe/json-file.js';
+import { ChildSkeleton, type ChildFeatures } from './child-skeleton.js';
 import { VrrpMetrics } from '../observe/vrrp-metrics.js';
 import { dumpFilePath, writeStatsFile } from '../observe/stats-file.js';
-import { claimPidFileAtStart, removePidFile } from './pid-file.js';
 import { applyConfiguredUmask } from './umask.js';
 import { VrrpRunner } from '../vrrp/runner/runner.js';
 import { vrrpSettingsFromConfig, type VrrpRunSettings } from '../vrrp/settings/from-config.js';
 import type { TrackChange } from '../vrrp/fsm/track.js';
 
 export async function runVrrpProcess(o: CliOptions): Promise<number> {
-  const log = createLogger({ console: o.logConsole, detail: o.logDetail }).child({ process: 'vrrp' });
-  // answered from the start: a child that never answers is taken for stuck and killed
-  answerPings(process);
-  // replaced at each SIGHUP that brings a usable configuration
-  let { config } = parseConfig(o.configFile, { configId: o.configId, testMode: false });
+  const child = ChildSkeleton.forProcess(o, 'vrrp');
+  const { log } = child;
+  const { config } = parseConfig(o.configFile, { configId: o.configId, testMode: false });
   if (config.vrrp.fatal !== undefined) {
     // as keepalived's VRRP process (start_vrrp → stop_vrrp(KEEPALIVED_EXIT_CONFIG)): nothing runs, no script either
     log.error(config.vrrp.fatal);
     return CHILD_EXIT_CONFIG;
   }
-  let settings = vrrpSettingsFromConfig(config);
+  const settings = vrrpSettingsFromConfig(config);
   for (const problem of settings.problems) log.warn(problem);
-  if (!claimPidFileAtStart(o.vrrpPidFile, 'VRRP child', log)) return 1;
+  return child.run(o.vrrpPidFile, 'VRRP child', () => startVrrp(o, child, config, settings));
+}
+
+/** Opens the kernel-facing ports and starts the instances and the scripts and files they track. */
+async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Config, startSettings: VrrpRunSettings): Promise<ChildFeatures> {
+  const { log } = child;
+  // replaced at each SIGHUP that brings a usable configuration
+  let config = startConfig;
+  let settings = startSettings;
   log.info('Registering Kernel netlink reflector');
   const clock = monotonicClock;
   const interfaces = await openInterfaceTable((error) => log.error(`Netlink: ${error.message}`));
   const scriptPort = new ChildScriptPort(new ApprovedScripts(config.approvedScripts, 'vrrp'), (message) => log.info(message));
-  let fifos = NotifyFifos.open(fifoSpecs(settings), { scripts: scriptPort, log: (m) => log.info(m), process: 'vrrp' });
+  const fifos = NotifyFifos.open(fifoSpecs(settings), { scripts: scriptPort, log: (m) => log.info(m), process: 'vrrp' });
   const announcePort = createAnnouncePort();
   const announcer = new AnnounceQueue(
     clock,
@@ -89,7 +92,6 @@ export async function runVrrpProcess(o: CliOptions): Promise<number> {
 
   runner.start({ scripts: scriptStates(trackers), files: Object.fromEntries(files.values) });
   for (const { tracker } of trackers) tracker.start();
-  answerMetricsRequests(process, () => metrics.metrics());
 
   // as keepalived's timers: monotonic, shown as wall-clock times through an offset taken once at startup
   const wallOffsetUs = Math.round(Date.now() * 1000 - clock.nowUs());
@@ -112,14 +114,63 @@ export async function runVrrpProcess(o: CliOptions): Promise<number> {
       log.info(`Can't open dump file ${file} (${(error as Error).message})`);
     }
   };
+  const warn = (message: string): void => log.warn(message);
 
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    let sigJson: { stop: () => void } | undefined;
-    const stop = async (): Promise<void> => {
-      if (stopping) return;
-      stopping = true;
-      sigJson?.stop();
+  /**
+   * SIGHUP (keepalived's sigreload_vrrp, reload_vrrp_thread): masters advertise once, the configuration is read
+   * again and, unless it would break the node (config/reload-check.ts), the runner takes it over; the scripts
+   * and track files are restarted for it, each script keeping the standing of the same-named one.
+   */
+  const reload = async (): Promise<void> => {
+    log.info('Reloading');
+    runner.advertiseMasters();
+    let parsed: ReturnType<typeof parseConfig>;
+    try {
+      parsed = parseConfig(o.configFile, { configId: o.configId, testMode: false });
+    } catch (error) {
+      log.error(`Reload aborted: the new configuration cannot be read (${(error as Error).message}); the running one is kept`);
+      return;
+    }
+    const verdict = reloadVerdict(parsed);
+    if (parsed.config.vrrp.fatal !== undefined) {
+      // keepalived's VRRP process would exit here; keeping the running configuration is kinder
+      log.error(`Reload aborted: ${parsed.config.vrrp.fatal}; the running configuration is kept`);
+      return;
+    }
+    if (!verdict.accept) {
+      for (const d of verdict.blockers) log.warn(operatorText(d));
+      log.error(`Reload aborted: the new configuration has errors; the running one is kept\n    ${verdict.reason}`);
+      return;
+    }
+    applyConfiguredUmask(o.umask, parsed.config.global.umask, (m) => log.info(m));
+    const next = vrrpSettingsFromConfig(parsed.config);
+    for (const problem of next.problems) log.warn(problem);
+    const nextFiles = await TrackFileWatcher.start(parsed.config.trackFiles, filePorts, { reload: true });
+    if (child.stopping) {
+      nextFiles.close();
+      return;
+    }
+    const nextTrackers = scriptTrackers(parsed.config, next, trackerPorts);
+    for (const { name, tracker } of nextTrackers) {
+      const previous = trackers.find((t) => t.name === name);
+      if (previous) tracker.adopt(previous.tracker);
+    }
+    for (const { tracker } of trackers) tracker.stop();
+    files.close();
+    fifos.reconfigure(fifoSpecs(next));
+    config = parsed.config;
+    scriptPort.approve(new ApprovedScripts(config.approvedScripts, 'vrrp'));
+    settings = next;
+    trackers = nextTrackers;
+    files = nextFiles;
+    runner.reload(next, { scripts: scriptStates(trackers), files: Object.fromEntries(files.values) });
+    for (const { tracker } of trackers) tracker.start();
+  };
+
+  return {
+    metrics: () => metrics.metrics(),
+    reload,
+    stop: async () => {
       for (const { tracker } of trackers) tracker.stop();
       files.close();
       await runner.stop();
@@ -129,89 +180,19 @@ export async function runVrrpProcess(o: CliOptions): Promise<number> {
       // Node cannot ask the kernel to end scripts with us (PR_SET_PDEATHSIG)
       scriptPort.killAll('SIGTERM');
       interfaces.close();
-      removePidFile(o.vrrpPidFile);
-      resolve(0);
-    };
-    process.on('SIGTERM', () => void stop());
-    process.on('SIGINT', () => void stop());
-    // keepalived's children get SIGTERM when the parent dies (PR_SET_PDEATHSIG); Node has no such call, but the
-    // IPC channel fork() opened closes with the parent: an orphan must not go on holding the VIPs as MASTER
-    process.on('disconnect', () => void stop());
-    /**
-     * SIGHUP (keepalived's sigreload_vrrp, reload_vrrp_thread): masters advertise once, the configuration is read
-     * again and, unless it would break the node (config/reload-check.ts), the runner takes it over; the scripts
-     * and track files are restarted for it, each script keeping the standing of the same-named one.
-     */
-    const reload = async (): Promise<void> => {
-      if (stopping) return;
-      log.info('Reloading');
-      runner.advertiseMasters();
-      let parsed: ReturnType<typeof parseConfig>;
-      try {
-        parsed = parseConfig(o.configFile, { configId: o.configId, testMode: false });
-      } catch (error) {
-        log.error(`Reload aborted: the new configuration cannot be read (${(error as Error).message}); the running one is kept`);
-        return;
-      }
-      const verdict = reloadVerdict(parsed);
-      if (parsed.config.vrrp.fatal !== undefined) {
-        // keepalived's VRRP process would exit here; keeping the running configuration is kinder
-        log.error(`Reload aborted: ${parsed.config.vrrp.fatal}; the running configuration is kept`);
-        return;
-      }
-      if (!verdict.accept) {
-        for (const d of verdict.blockers) log.warn(operatorText(d));
-        log.error(`Reload aborted: the new configuration has errors; the running one is kept\n    ${verdict.reason}`);
-        return;
-      }
-      applyConfiguredUmask(o.umask, parsed.config.global.umask, (m) => log.info(m));
-      const next = vrrpSettingsFromConfig(parsed.config);
-      for (const problem of next.problems) log.warn(problem);
-      const nextFiles = await TrackFileWatcher.start(parsed.config.trackFiles, filePorts, { reload: true });
-      if (stopping) {
-        nextFiles.close();
-        return;
-      }
-      const nextTrackers = scriptTrackers(parsed.config, next, trackerPorts);
-      for (const { name, tracker } of nextTrackers) {
-        const previous = trackers.find((t) => t.name === name);
-        if (previous) tracker.adopt(previous.tracker);
-      }
-      for (const { tracker } of trackers) tracker.stop();
-      files.close();
-      if (JSON.stringify(fifoSpecs(next)) !== JSON.stringify(fifoSpecs(settings))) {
-        fifos.close();
-        fifos = NotifyFifos.open(fifoSpecs(next), { scripts: scriptPort, log: (m) => log.info(m), process: 'vrrp' });
-      }
-      config = parsed.config;
-      scriptPort.approve(new ApprovedScripts(config.approvedScripts, 'vrrp'));
-      settings = next;
-      trackers = nextTrackers;
-      files = nextFiles;
-      runner.reload(next, { scripts: scriptStates(trackers), files: Object.fromEntries(files.values) });
-      for (const { tracker } of trackers) tracker.start();
-    };
-    let reloads = Promise.resolve();
-    process.on('SIGHUP', () => {
-      // one at a time, as keepalived queues a reload that comes during another
-      reloads = reloads.then(reload).catch((error: Error) => log.error(`Reload failed: ${error.message}`));
-    });
-    const warn = (message: string): void => log.warn(message);
-    process.on('SIGUSR1', () => dump('keepalived.data', () => writeDataFile(dumpInput(), warn)));
-    // SIGJSON (SIGRTMIN+2) is a real-time signal Node cannot watch: the native addon does
-    try {
-      sigJson = watchSigJson(() => dump('keepalived.json', () => writeJsonFile(dumpInput(), warn)));
-    } catch (error) {
-      log.warn(`SIGRTMIN+2 (keepalived.json) cannot be watched: ${(error as Error).message}`);
-    }
-    process.on('SIGUSR2', () => {
-      try {
-        writeStatsFile(runner.instances(), warn);
-      } catch (error) {
-        log.info(`Can't open ${dumpFilePath('keepalived.stats')} (${(error as Error).message})`);
-      }
-    });
-  });
+    },
+    dumps: {
+      SIGUSR1: () => dump('keepalived.data', () => writeDataFile(dumpInput(), warn)),
+      SIGUSR2: () => {
+        try {
+          writeStatsFile(runner.instances(), warn);
+        } catch (error) {
+          log.info(`Can't open ${dumpFilePath('keepalived.stats')} (${(error as Error).message})`);
+        }
+      },
+      SIGJSON: () => dump('keepalived.json', () => writeJsonFile(dumpInput(), warn)),
+    },
+  };
 }
 
 /** A runner for every vrrp_script some instance or sync group tracks. */

@@ -41,16 +41,33 @@ interface OpenFifo {
 }
 
 export class NotifyFifos {
-  private constructor(private readonly open: OpenFifo[]) {}
+  private readonly open: OpenFifo[] = [];
+
+  private constructor(
+    private specs: readonly FifoSpec[],
+    private readonly ports: NotifyFifoPorts,
+  ) {
+    this.openAll();
+  }
 
   /** In keepalived's order: the global notify_fifo first, then the process's own. */
   static open(fifos: readonly FifoSpec[], ports: NotifyFifoPorts): NotifyFifos {
-    const open: OpenFifo[] = [];
-    for (const fifo of fifos) {
-      const opened = openFifo(fifo, ports);
-      if (opened !== undefined) open.push({ path: fifo.path, ...opened, dropped: 0 });
+    return new NotifyFifos(fifos, ports);
+  }
+
+  /** At a reload: closed and opened again (scripts restarted) only when the configured FIFOs changed. */
+  reconfigure(fifos: readonly FifoSpec[]): void {
+    if (JSON.stringify(fifos) === JSON.stringify(this.specs)) return;
+    this.close();
+    this.specs = fifos;
+    this.openAll();
+  }
+
+  private openAll(): void {
+    for (const fifo of this.specs) {
+      const opened = openFifo(fifo, this.ports);
+      if (opened !== undefined) this.open.push({ path: fifo.path, ...opened, dropped: 0 });
     }
-    return new NotifyFifos(open);
   }
 
   /** Writes the line (formatted by the caller) to every FIFO; one that is full or broken loses it. */

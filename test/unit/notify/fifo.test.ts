@@ -130,4 +130,26 @@ describe('NotifyFifos', () => {
     expect(logs).toEqual([`Unable to open vrrp_notify fifo ${file} - it is not a FIFO`]);
     expect(fs.readFileSync(file, 'utf8')).toBe('precious\n');
   });
+
+  it('at a reload keeps unchanged FIFOs open (no script restarted) and reopens changed ones', () => {
+    const dir = tempDir('fifo');
+    const first = path.join(dir, 'first');
+    const second = path.join(dir, 'second');
+    const spec = (file: string): FifoSpec => ({ which: 'vrrp_notify_fifo', path: file, script: { argv: ['/usr/bin/reader', file], uid: 0, gid: 0 } });
+    const { fifo, scripts } = open([spec(first)]);
+    fifo.reconfigure([spec(first)]);
+    expect(scripts.runs).toHaveLength(1);
+    expect(fs.existsSync(first)).toBe(true);
+
+    fifo.reconfigure([spec(second)]);
+    expect(scripts.runs.map((r) => r.argv)).toEqual([
+      ['/usr/bin/reader', first],
+      ['/usr/bin/reader', second],
+    ]);
+    // the one we created is removed with its close
+    expect(fs.existsSync(first)).toBe(false);
+    const read = reader(second);
+    fifo.write('INSTANCE "VI_1" MASTER 100\n');
+    expect(read()).toBe('INSTANCE "VI_1" MASTER 100\n');
+  });
 });

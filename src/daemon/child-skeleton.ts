@@ -1,0 +1,147 @@
+/**
+ * What both child processes (keepalived's Keepalived_vrrp and
+ * Keepalived_healthcheckers) do around their features: answer the parent's
+ * liveness pings from the start, claim and remove their pid file, answer its
+ * metrics requests, stop once on SIGTERM, SIGINT or the parent going away,
+ * reload on SIGHUP one at a time, and write their dumps on SIGUSR1, SIGUSR2
+ * and SIGJSON (SIGRTMIN+2).
+ */
+import type { CliOptions } from './cli-options.js';
+import type { Logger } from '../base/logger.js';
+import { createLogger } from '../log/log.js';
+import { watchSigJson } from '../observe/json-file.js';
+import { answerMetricsRequests, type IpcChannel } from '../observe/metrics-ipc.js';
+import { answerPings } from './child-liveness.js';
+import { claimPidFileAtStart, removePidFile } from './pid-file.js';
+
+/** The process events a child acts on; 'disconnect': the parent's fork() channel closed. */
+export type ChildEvent = 'SIGTERM' | 'SIGINT' | 'SIGHUP' | 'SIGUSR1' | 'SIGUSR2' | 'disconnect';
+
+/** The child's own process as the skeleton uses it (`process` in the daemon). */
+export interface ChildProcessPort extends IpcChannel {
+  on(event: ChildEvent, listener: () => void): unknown;
+  on(event: 'message', listener: (message: unknown) => void): unknown;
+}
+
+export interface ChildSkeletonPorts {
+  readonly process: ChildProcessPort;
+  readonly pidFile: {
+    /** True when the file is ours now; otherwise it has logged why not. */
+    claim(file: string, who: string, log: Logger): boolean;
+    remove(file: string): void;
+  };
+  /** Node cannot watch a real-time signal: the native addon does. */
+  watchSigJson(onSignal: () => void): { stop(): void };
+}
+
+const processPorts: ChildSkeletonPorts = {
+  process,
+  pidFile: { claim: claimPidFileAtStart, remove: removePidFile },
+  watchSigJson,
+};
+
+/** What a child hands the skeleton once its features run. */
+export interface ChildFeatures {
+  /** Stops the features; the skeleton then removes the pid file and the child exits 0. */
+  stop(): Promise<void> | void;
+  /** SIGHUP: reads the configuration again and takes it over. Without one, SIGHUP is only logged. */
+  reload?(): Promise<void>;
+  /** The exposition text for the parent's scrapes; without one, requests go unanswered. */
+  metrics?(): Promise<string>;
+  /** The dump signals; one without a dump is ignored (their default action would end the process). */
+  dumps?: { readonly SIGUSR1?: () => void; readonly SIGUSR2?: () => void; readonly SIGJSON?: () => void };
+}
+
+export class ChildSkeleton {
+  private stopRequested = false;
+  /** The reload that runs, and whether another SIGHUP came meanwhile (however many: one more reload). */
+  private reloading: Promise<void> | undefined;
+  private reloadWaiting = false;
+
+  /** Answers pings from the start: a child that never answers is taken for stuck and killed. */
+  constructor(
+    readonly log: Logger,
+    private readonly ports: ChildSkeletonPorts = processPorts,
+  ) {
+    answerPings(ports.process);
+  }
+
+  /** The skeleton of this process, logging with its name on every line. */
+  static forProcess(o: CliOptions, name: 'vrrp' | 'checker'): ChildSkeleton {
+    return new ChildSkeleton(createLogger({ console: o.logConsole, detail: o.logDetail }).child({ process: name }));
+  }
+
+  /** Set once a stop began: a reload that awaited something must check it before taking over. */
+  get stopping(): boolean {
+    return this.stopRequested;
+  }
+
+  /**
+   * Claims `pidFile` (`who`: keepalived's name for its holder in "… already running"; exit 1 when held),
+   * starts the features and runs until stopped; resolves with the exit status.
+   */
+  async run(pidFile: string, who: string, start: () => Promise<ChildFeatures>): Promise<number> {
+    if (!this.ports.pidFile.claim(pidFile, who, this.log)) return 1;
+    const features = await start();
+    const { process: port } = this.ports;
+    if (features.metrics) answerMetricsRequests(port, features.metrics);
+    return new Promise<number>((resolve) => {
+      let sigJson: { stop(): void } | undefined;
+      const stop = async (): Promise<void> => {
+        if (this.stopRequested) return;
+        this.stopRequested = true;
+        sigJson?.stop();
+        // a reload half done would race the features' stop; one still waiting is dropped
+        await this.reloading;
+        await features.stop();
+        this.ports.pidFile.remove(pidFile);
+        resolve(0);
+      };
+      port.on('SIGTERM', () => void stop());
+      port.on('SIGINT', () => void stop());
+      // keepalived's children get SIGTERM when the parent dies (PR_SET_PDEATHSIG); Node has no such call, but the
+      // IPC channel fork() opened closes with the parent: an orphan must not go on holding the VIPs or IPVS
+      port.on('disconnect', () => void stop());
+      port.on('SIGHUP', () => {
+        if (this.stopRequested) return;
+        // without features to reload (a checker without IPVS) there is nothing to reload into
+        if (features.reload) this.queueReload(features.reload);
+        else this.log.info('Reloading');
+      });
+      const dumps = features.dumps ?? {};
+      port.on('SIGUSR1', () => dumps.SIGUSR1?.());
+      port.on('SIGUSR2', () => dumps.SIGUSR2?.());
+      const { SIGJSON } = dumps;
+      if (SIGJSON) {
+        try {
+          sigJson = this.ports.watchSigJson(SIGJSON);
+        } catch (error) {
+          this.log.warn(`SIGRTMIN+2 (keepalived.json) cannot be watched: ${(error as Error).message}`);
+        }
+      }
+    });
+  }
+
+  /**
+   * One reload at a time, as keepalived's: a SIGHUP during a reload waits for it, and further ones fold into
+   * that one (a pending signal is pending once), which reads the configuration as it is by then.
+   */
+  private queueReload(reload: () => Promise<void>): void {
+    if (this.reloading) {
+      this.reloadWaiting = true;
+      return;
+    }
+    const runAll = async (): Promise<void> => {
+      do {
+        this.reloadWaiting = false;
+        try {
+          await reload();
+        } catch (e) {
+          this.log.error(`Reload failed: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      } while (this.reloadWaiting && !this.stopRequested);
+      this.reloading = undefined;
+    };
+    this.reloading = runAll();
+  }
+}
