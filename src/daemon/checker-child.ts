@@ -1,7 +1,7 @@
 /**
  * The checker child process (keepalived's Keepalived_healthcheckers): one
  * scheduler per checker of every real server, each real server's health
- * folded from its checkers and FILE_CHECKs, and the runner keeping kernel
+ * folded from its checkers and FILE_CHECKs, and the IPVS sync keeping kernel
  * IPVS equal to what keepalived would program. Its own process keeps a
  * burst of checks from delaying a VRRP advert. The process plumbing
  * (pid file, signals, reload queue, IPC) is child-skeleton.ts's.
@@ -40,7 +40,7 @@ export function runCheckerProcess(o: CliOptions): Promise<number> {
   return child.run(o.checkersPidFile, 'Checker child', () => startChecker(o, child, config));
 }
 
-/** Opens IPVS and starts the checkers of every real server and the runner keeping IPVS in step with them. */
+/** Opens IPVS and starts the checkers of every real server and the IPVS sync keeping IPVS in step with them. */
 async function startChecker(o: CliOptions, child: ChildSkeleton, startConfig: Config): Promise<ChildFeatures> {
   const { log } = child;
   // replaced at each SIGHUP that brings a readable configuration
@@ -65,7 +65,7 @@ async function startChecker(o: CliOptions, child: ChildSkeleton, startConfig: Co
       }),
     );
   }, clock);
-  const runner = new IpvsSync(config.check, {
+  const ipvsSync = new IpvsSync(config.check, {
     ipvs: metrics.counted(ipvs),
     clock,
     log,
@@ -93,12 +93,12 @@ async function startChecker(o: CliOptions, child: ChildSkeleton, startConfig: Co
       clock,
       probe: metrics.timed((target, signal) => probes[target.checker.type](target, signal)),
       log: (m) => log.info(m),
-      ipvsSync: runner,
+      ipvsSync,
       fileValue: (name) => files.values.get(name) ?? 0,
     },
   );
   checkers = set;
-  await runner.start();
+  await ipvsSync.start();
   set.start();
 
   /**
@@ -146,7 +146,7 @@ async function startChecker(o: CliOptions, child: ChildSkeleton, startConfig: Co
     stop: async () => {
       set.stop();
       files.close();
-      await runner.stop(o.dontReleaseIpvs);
+      await ipvsSync.stop(o.dontReleaseIpvs);
       ipvs.close();
       fifos.close();
       scripts.killAll('SIGTERM');
