@@ -57,13 +57,37 @@ export class ChildSkeleton {
   /** The reload that runs, and whether another SIGHUP came meanwhile (however many: one more reload). */
   private reloading: Promise<void> | undefined;
   private reloadWaiting = false;
+  /** What the signals act on once the features run; until then a stop or a SIGHUP is kept for later. */
+  private running: { readonly stop: () => Promise<void>; readonly features: ChildFeatures } | undefined;
 
-  /** Answers pings from the start: a child that never answers is taken for stuck and killed. */
+  /**
+   * Answers pings and takes every signal from the start: a child that never answers is taken for stuck and
+   * killed, and the parent passes signals on once it has answered, while the features may still be starting
+   * (the default action of SIGHUP, SIGUSR1 and SIGUSR2 would end the process).
+   */
   constructor(
     readonly log: Logger,
     private readonly ports: ChildSkeletonPorts = processPorts,
   ) {
-    answerPings(ports.process);
+    const { process: port } = ports;
+    answerPings(port);
+    const stop = (): void => {
+      if (this.running) void this.running.stop();
+      else this.stopRequested = true;
+    };
+    port.on('SIGTERM', stop);
+    port.on('SIGINT', stop);
+    // keepalived's children get SIGTERM when the parent dies (PR_SET_PDEATHSIG); Node has no such call, but the
+    // IPC channel fork() opened closes with the parent: an orphan must not go on holding the VIPs or IPVS
+    port.on('disconnect', stop);
+    port.on('SIGHUP', () => {
+      if (this.stopRequested) return;
+      // during start-up the features read the configuration as it is after the signal: one reload after it
+      if (!this.running) this.reloadWaiting = true;
+      else this.onSighup(this.running.features);
+    });
+    port.on('SIGUSR1', () => this.running?.features.dumps?.SIGUSR1?.());
+    port.on('SIGUSR2', () => this.running?.features.dumps?.SIGUSR2?.());
   }
 
   /** The skeleton of this process, logging with its name on every line. */
@@ -83,12 +107,13 @@ export class ChildSkeleton {
   async run(pidFile: string, who: string, start: () => Promise<ChildFeatures>): Promise<number> {
     if (!this.ports.pidFile.claim(pidFile, who, this.log)) return 1;
     const features = await start();
-    const { process: port } = this.ports;
-    if (features.metrics) answerMetricsRequests(port, features.metrics);
+    if (features.metrics) answerMetricsRequests(this.ports.process, features.metrics);
     return new Promise<number>((resolve) => {
       let sigJson: { stop(): void } | undefined;
+      let stopping = false;
       const stop = async (): Promise<void> => {
-        if (this.stopRequested) return;
+        if (stopping) return;
+        stopping = true;
         this.stopRequested = true;
         sigJson?.stop();
         // a reload half done would race the features' stop; one still waiting is dropped
@@ -97,21 +122,8 @@ export class ChildSkeleton {
         this.ports.pidFile.remove(pidFile);
         resolve(0);
       };
-      port.on('SIGTERM', () => void stop());
-      port.on('SIGINT', () => void stop());
-      // keepalived's children get SIGTERM when the parent dies (PR_SET_PDEATHSIG); Node has no such call, but the
-      // IPC channel fork() opened closes with the parent: an orphan must not go on holding the VIPs or IPVS
-      port.on('disconnect', () => void stop());
-      port.on('SIGHUP', () => {
-        if (this.stopRequested) return;
-        // without features to reload (a checker without IPVS) there is nothing to reload into
-        if (features.reload) this.queueReload(features.reload);
-        else this.log.info('Reloading');
-      });
-      const dumps = features.dumps ?? {};
-      port.on('SIGUSR1', () => dumps.SIGUSR1?.());
-      port.on('SIGUSR2', () => dumps.SIGUSR2?.());
-      const { SIGJSON } = dumps;
+      this.running = { stop, features };
+      const { SIGJSON } = features.dumps ?? {};
       if (SIGJSON) {
         try {
           sigJson = this.ports.watchSigJson(SIGJSON);
@@ -119,7 +131,15 @@ export class ChildSkeleton {
           this.log.warn(`SIGRTMIN+2 (keepalived.json) cannot be watched: ${(error as Error).message}`);
         }
       }
+      if (this.stopRequested) void stop();
+      else if (this.reloadWaiting) this.onSighup(features);
     });
+  }
+
+  private onSighup(features: ChildFeatures): void {
+    // without features to reload (a checker without IPVS) there is nothing to reload into
+    if (features.reload) this.queueReload(features.reload);
+    else this.log.info('Reloading');
   }
 
   /**

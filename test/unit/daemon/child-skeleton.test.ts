@@ -3,9 +3,9 @@ import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Logger } from '../../../src/base/logger.js';
 import { ChildSkeleton, type ChildEvent, type ChildFeatures, type ChildSkeletonPorts } from '../../../src/daemon/child-skeleton.js';
 import { claimPidFileAtStart, removePidFile } from '../../../src/daemon/pid-file.js';
+import { fakeLogger } from '../../../lab/fakes/logger.js';
 import { tempDir } from '../../tmp.js';
 
 /** The child's own process: signals and 'disconnect' are emitted by the test, what it sends to the parent is kept. */
@@ -22,17 +22,6 @@ class FakeProcess extends EventEmitter {
   }
 }
 
-function recordingLog(lines: string[]): Logger {
-  const log: Logger = {
-    info: (m) => lines.push(`info: ${m}`),
-    detail: (m) => lines.push(`detail: ${m}`),
-    warn: (m) => lines.push(`warn: ${m}`),
-    error: (m) => lines.push(`error: ${m}`),
-    child: () => log,
-  };
-  return log;
-}
-
 /** A promise the test settles. */
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve: () => void = () => undefined;
@@ -44,7 +33,7 @@ const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 function child(options: { sigJson?: ChildSkeletonPorts['watchSigJson'] } = {}) {
   const proc = new FakeProcess();
-  const lines: string[] = [];
+  const { log, lines } = fakeLogger();
   const sigJsonWatches: { onSignal: () => void; stopped: boolean }[] = [];
   const ports: ChildSkeletonPorts = {
     process: proc,
@@ -57,7 +46,7 @@ function child(options: { sigJson?: ChildSkeletonPorts['watchSigJson'] } = {}) {
         return { stop: () => void (watch.stopped = true) };
       }),
   };
-  const skeleton = new ChildSkeleton(recordingLog(lines), ports);
+  const skeleton = new ChildSkeleton(log, ports);
   const pidFile = path.join(tempDir('child-skeleton'), 'run', 'child.pid');
   return { proc, lines, skeleton, pidFile, sigJsonWatches };
 }
@@ -75,6 +64,48 @@ describe('child skeleton', () => {
     const { proc } = child();
     proc.emit('message', { type: 'ping', seq: 7 });
     expect(proc.sent).toEqual([{ type: 'pong', seq: 7 }]);
+  });
+
+  it('takes SIGHUP, SIGUSR1 and SIGUSR2 from its construction: their default action would end the process', () => {
+    const { proc } = child();
+    for (const signal of ['SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGTERM', 'SIGINT', 'disconnect'] as const) {
+      expect(proc.listenerCount(signal), signal).toBeGreaterThan(0);
+    }
+  });
+
+  it('a SIGHUP while the features start is one reload once they run; dumps asked for meanwhile are dropped', async () => {
+    const c = child();
+    const started = deferred();
+    const seen: string[] = [];
+    const features: ChildFeatures = {
+      stop: () => undefined,
+      reload: () => Promise.resolve(void seen.push('reload')),
+      dumps: { SIGUSR1: () => void seen.push('data dump') },
+    };
+    void c.skeleton.run(c.pidFile, 'VRRP child', () => started.promise.then(() => features));
+    await settle();
+    c.proc.signal('SIGHUP');
+    c.proc.signal('SIGHUP');
+    c.proc.signal('SIGUSR1');
+    expect(seen).toEqual([]);
+    started.resolve();
+    await settle();
+    await settle();
+    expect(seen).toEqual(['reload']);
+  });
+
+  it('a stop while the features start stops them once they run, and exits 0', async () => {
+    const c = child();
+    const started = deferred();
+    const seen: string[] = [];
+    const exit = c.skeleton.run(c.pidFile, 'VRRP child', () => started.promise.then(() => ({ stop: () => void seen.push('stop') })));
+    await settle();
+    c.proc.signal('SIGTERM');
+    expect(c.skeleton.stopping).toBe(true);
+    started.resolve();
+    expect(await exit).toBe(0);
+    expect(seen).toEqual(['stop']);
+    expect(fs.existsSync(c.pidFile)).toBe(false);
   });
 
   it('claims the pid file before starting the features and removes it once they have stopped', async () => {
@@ -102,7 +133,7 @@ describe('child skeleton', () => {
     });
     expect(exit).toBe(1);
     expect(started).toBe(false);
-    expect(c.lines).toEqual([`error: VRRP child already running (pid 1 in ${c.pidFile})`]);
+    expect(c.lines).toEqual([`VRRP child already running (pid 1 in ${c.pidFile})`]);
     expect(fs.readFileSync(c.pidFile, 'utf8')).toBe('1\n');
   });
 
@@ -172,7 +203,7 @@ describe('child skeleton', () => {
     c.proc.signal('SIGHUP');
     await settle();
     expect(reloads).toBe(2);
-    expect(c.lines).toEqual(['error: Reload failed: no such file', 'error: Reload failed: no such file']);
+    expect(c.lines).toEqual(['Reload failed: no such file', 'Reload failed: no such file']);
   });
 
   it('a stop waits for the reload under way, drops the one waiting, and takes no new one', async () => {
@@ -203,7 +234,7 @@ describe('child skeleton', () => {
     const c = child();
     await running(c, { stop: () => undefined });
     c.proc.signal('SIGHUP');
-    expect(c.lines).toEqual(['info: Reloading']);
+    expect(c.lines).toEqual(['Reloading']);
   });
 
   it('answers metrics requests with the features’ text, and none without a metrics provider', async () => {
@@ -255,7 +286,7 @@ describe('child skeleton', () => {
       },
     });
     const { exit } = await running(c, { stop: () => undefined, dumps: { SIGJSON: () => undefined } });
-    expect(c.lines).toEqual(['warn: SIGRTMIN+2 (keepalived.json) cannot be watched: addon not built']);
+    expect(c.lines).toEqual(['SIGRTMIN+2 (keepalived.json) cannot be watched: addon not built']);
     c.proc.signal('SIGTERM');
     expect(await exit).toBe(0);
   });
