@@ -158,7 +158,9 @@ describe('global_defs diagnostics', () => {
   });
 
   it('a keyword missing its parameter stops keepalived with exit 2', () => {
-    expect(parseText('global_defs {\n  vrrp_version\n}\n').exitCode).toBe(2);
+    const r = parseText('global_defs {\n  vrrp_version\n}\n');
+    expect(r.exitCode).toBe(2);
+    expect(r.readToEnd).toBe(false);
   });
 });
 
@@ -168,6 +170,8 @@ describe('root keywords of the parent', () => {
     expect(r.exitCode).toBe(0);
     expect(r.texts).toEqual(["(Line 3) Unknown keyword 'bogus'"]);
     expect(r.logs).toContain('Unable to set network namespace blue - exiting');
+    // the children's parts were never read: --print-config must not print the parent's alone
+    expect(r.readToEnd).toBe(false);
   });
 
   it('net_namespace naming an existing namespace goes on', () => {
