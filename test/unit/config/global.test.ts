@@ -154,7 +154,7 @@ describe('global_defs diagnostics', () => {
     const r = parseText('global_defs {\n  vrrp_notify_fifo /run/k.fifo\n  notify_fifo /run/g.fifo root\n}\n', host);
     expect(r.texts).toEqual([]);
     expect(r.config.global.vrrpNotifyFifo).toEqual({ name: '/run/k.fifo', owner: { uid: 900, gid: 900 } });
-    expect(r.config.global.notifyFifo).toEqual({ name: '/run/g.fifo', owner: { uid: 0, gid: 0 } });
+    expect(r.config.global.notifyFifo).toEqual({ name: '/run/g.fifo', owner: { uid: 0, gid: 0 }, ownerNames: { user: 'root' } });
   });
 
   it('a keyword missing its parameter stops keepalived with exit 2', () => {
