@@ -4,18 +4,16 @@ import { describe, expect, it } from 'vitest';
 import type { Config } from '../../../src/config/parse.js';
 import { scriptCommand } from '../../../src/config/quote.js';
 import { writeConfig } from '../../../src/config/write.js';
-import { stripLocations } from './strip-locations.js';
+import { writtenModel } from './written-model.js';
 import { SECURE, instance, parseText } from './vrrp-helpers.js';
 import { fakeHost } from './fake-host.js';
 import { parseText as parseOn } from './parse-text.js';
-
-const model = (c: Config): unknown => stripLocations({ ...c, files: undefined });
 
 /** parse → write → parse; returns both models and the text written. */
 function roundTrip(text: string): { first: unknown; second: unknown; written: string } {
   const first = parseText(text).result.config;
   const written = writeConfig(first);
-  return { first: model(first), second: model(parseText(written).result.config), written };
+  return { first: writtenModel(first), second: writtenModel(parseText(written).result.config), written };
 }
 
 describe('writeConfig', () => {
@@ -207,7 +205,7 @@ describe('writeConfig', () => {
     const first = parseOn(text, host).config;
     const written = writeConfig(first);
     for (const kw of ['namespace_with_ipsets', 'lvs_notify_fifo /run/fifo3 ka ka', 'lvs_notify_fifo_script', 'nftables_ipvs_start_fwmark 2000', 'encap mpls 300', 'notify_master_rx_lower_pri', 'use_ipvlan']) expect(written).toContain(kw);
-    expect(model(parseOn(written, host).config)).toEqual(model(first));
+    expect(writtenModel(parseOn(written, host).config)).toEqual(writtenModel(first));
   });
 
   it('writes a FIFO owner by the names it was given, and a FIFO that took the default owner before script_user before it', () => {
@@ -227,6 +225,6 @@ describe('writeConfig', () => {
     expect(written).toContain('lvs_notify_fifo /run/c.fifo root root');
     expect(written).not.toMatch(/notify_fifo \S+ \d/);
     expect(written.indexOf('notify_fifo /run/a.fifo')).toBeLessThan(written.indexOf('script_user ka'));
-    expect(model(parseOn(written, host).config)).toEqual(model(first));
+    expect(writtenModel(parseOn(written, host).config)).toEqual(writtenModel(first));
   });
 });
