@@ -227,4 +227,16 @@ describe('writeConfig', () => {
     expect(written.indexOf('notify_fifo /run/a.fifo')).toBeLessThan(written.indexOf('script_user ka'));
     expect(writtenModel(parseOn(written, host).config)).toEqual(writtenModel(first));
   });
+
+  it('round-trips BFD sessions with passive, ttl and an IPv6 hoplimit, tracked in reverse', () => {
+    const { first, second, written } = roundTrip(
+      [
+        'bfd_instance B1 {\n neighbor_ip 10.0.0.2\n source_ip 10.0.0.1\n passive\n ttl 5\n max_hops 3\n}',
+        'bfd_instance B2 {\n neighbor_ip 2001:db8::2\n hoplimit 7\n}',
+        instance(' track_bfd {\n  B1 weight 10 reverse\n }'),
+      ].join('\n'),
+    );
+    expect(written).toMatch(/^ *passive$/m);
+    expect(second).toEqual(first);
+  });
 });

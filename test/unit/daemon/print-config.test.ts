@@ -75,6 +75,16 @@ describe('--print-config', () => {
     expect(print.stdout).toMatch(/^ *router_id lb$/m);
   });
 
+  it("with -t's log file, puts the problems there as -t does", () => {
+    const dir = configTree({ 'keepalived.conf': 'global_defs {\n  router_id lb\n  no_such_keyword 1\n}\n' });
+    const test = cli(['-t', '-f', 'keepalived.conf'], dir);
+    const print = cli(['--print-config', '--config-test=problems.log', '-f', 'keepalived.conf'], dir);
+    expect(print.status).toBe(test.status);
+    expect(print.stderr).toBe('');
+    expect(fs.readFileSync(path.join(dir, 'problems.log'), 'utf8')).toBe(test.stderr);
+    expect(print.stdout).toMatch(/^ *router_id lb$/m);
+  });
+
   it('prints nothing when the configuration was not read to its end', () => {
     const dir = configTree({ 'keepalived.conf': 'global_defs {\n  router_id lb\n  vrrp_version\n}\n' });
     const test = cli(['-t', '-f', 'keepalived.conf'], dir);
