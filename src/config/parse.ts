@@ -51,6 +51,8 @@ export interface ParseResult {
   readonly logs: readonly string[];
   /** keepalived-ts's own remarks (keywords it reads but does not act on); never change the exit code. */
   readonly notices: readonly Diagnostic[];
+  /** Every process's part was read to the end: no missing file or parameter, no failed include or namespace stopped it. */
+  readonly readToEnd: boolean;
 }
 
 export function defaultConfigId(sys: SystemPort): string {
@@ -173,6 +175,7 @@ export function parseConfig(file: string, opts: ParseOptions = {}): ParseResult 
       : parentStopped
         ? EXIT_OK
         : exitCodeFor(sink.worst);
-  return { config, diagnostics: sink.all, worst: sink.worst, exitCode, logs, notices };
+  const readToEnd = opened && goOn();
+  return { config, diagnostics: sink.all, worst: sink.worst, exitCode, logs, notices, readToEnd };
 }
 

@@ -1,6 +1,7 @@
 /**
- * The model back to keepalived.conf text which, read again with the same
- * options on the same host, gives the same model (source locations aside).
+ * The model back to keepalived.conf text (what `--print-config` prints)
+ * which, read again with the same options on the same host, gives the same
+ * model (source locations aside).
  * Sections come in an order keepalived reads them in: the parent's settings
  * first, then what later blocks refer to, the checker part last. Like the
  * model's strings, the text holds one character per byte (the reader reads

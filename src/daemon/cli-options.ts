@@ -8,6 +8,8 @@ export interface CliOptions {
   configFile: string;
   configTest: boolean;
   configTestLog?: string;
+  /** --print-config: -t, then the effective configuration on stdout (keepalived has no such option). */
+  printConfig: boolean;
   dumpConf: boolean;
   dontFork: boolean;
   logConsole: boolean;
@@ -47,6 +49,7 @@ interface FlagSpec {
 const FLAGS: FlagSpec[] = [
   { short: 'f', long: 'use-file', arg: 'required', apply: (o, v) => (o.configFile = v!) },
   { short: 't', long: 'config-test', arg: 'optional', apply: (o, v) => ((o.configTest = true), (o.configTestLog = v)) },
+  { long: 'print-config', arg: 'none', apply: (o) => (o.printConfig = true) },
   { short: 'd', long: 'dump-conf', arg: 'none', apply: (o) => (o.dumpConf = true) },
   { short: 'n', long: 'dont-fork', arg: 'none', apply: (o) => (o.dontFork = true) },
   { short: 'l', long: 'log-console', arg: 'none', apply: (o) => (o.logConsole = true) },
@@ -78,6 +81,7 @@ export function defaultOptions(): CliOptions {
   return {
     configFile: DEFAULT_CONFIG,
     configTest: false,
+    printConfig: false,
     dumpConf: false,
     dontFork: false,
     logConsole: false,
@@ -158,6 +162,8 @@ export const USAGE = `Usage: keepalived-ts [OPTION...]
   -t, --config-test[=LOG_FILE] Check the configuration for obvious errors, output to
                                  stderr by default; exit 0 clean, 4, 5 errors/warnings,
                                  6 script security
+      --print-config           Check the configuration as -t does, then print it as keepalived
+                                 reads it: includes, $VARs, @ID lines and ~SEQ/~LST resolved
   -d, --dump-conf              Dump the parsed configuration as JSON
   -i, --config-id ID           Skip any configuration lines beginning '@' that don't match ID
                                  (default: host name up to the first '.')

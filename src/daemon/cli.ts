@@ -1,25 +1,42 @@
 /** Entry point: keepalived's command line. */
 import { CliError, parseArgs, USAGE, type CliOptions } from './cli-options.js';
 import { operatorText } from '../config/diagnostics.js';
-import { parseConfig } from '../config/parse.js';
+import { parseConfig, type ParseResult } from '../config/parse.js';
+import { writeConfig } from '../config/write.js';
 import { CHILD_ENV } from '../base/child-env.js';
 import { writeFileSafely } from '../base/safe-file.js';
 import { applyCommandLineUmask } from './umask.js';
 import { VERSION } from './version.js';
 
-function configTest(o: CliOptions): number {
+/** Reads the configuration as `-t` does and reports its problems where `-t` does; undefined when the log file cannot be written. */
+function readAsConfigTest(o: CliOptions): ParseResult | undefined {
   const result = parseConfig(o.configFile, { configId: o.configId, testMode: true });
   const text = [...result.diagnostics, ...result.notices].map(operatorText).join('\n');
   if (!o.configTestLog) {
     if (text) process.stderr.write(text + '\n');
-    return result.exitCode;
+    return result;
   }
   try {
     writeFileSafely(o.configTestLog, text ? text + '\n' : '', { mode: 0o600, warn: (m) => process.stderr.write(`${m}\n`) });
   } catch (error) {
     process.stderr.write(`Unable to open config-test log file: ${(error as Error).message}\n`);
-    return 1;
+    return undefined;
   }
+  return result;
+}
+
+function configTest(o: CliOptions): number {
+  return readAsConfigTest(o)?.exitCode ?? 1;
+}
+
+/** `--print-config`: `-t`, then the effective configuration (includes, macros, `@id` lines and replicators resolved) on stdout. */
+function printConfig(o: CliOptions): number {
+  const result = readAsConfigTest(o);
+  if (!result) return 1;
+  // a configuration read only in part would print as if the rest were absent
+  if (!result.readToEnd) process.stderr.write('keepalived-ts: the configuration was not read to its end: nothing printed\n');
+  // the model's strings hold one byte per character, as the reader read them
+  else process.stdout.write(writeConfig(result.config), 'latin1');
   return result.exitCode;
 }
 
@@ -51,6 +68,7 @@ function main(argv: readonly string[]): Promise<number> | number {
   }
   // a child inherits the parent's (and, as keepalived's, reads global_defs' umask again only at a reload)
   if (process.env[CHILD_ENV] === undefined) applyCommandLineUmask(o.umask);
+  if (o.printConfig) return printConfig(o);
   if (o.configTest) return configTest(o);
   if (o.dumpConf) return dumpConf(o);
   // the daemon's modules (sockets, netlink, logging) load only when it runs, keeping -t quick

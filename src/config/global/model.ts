@@ -37,6 +37,8 @@ export interface NotifyFifo {
   readonly name?: string;
   /** Who owns the FIFO (`notify_fifo NAME [user [group]]`). */
   readonly owner?: ScriptIdentity;
+  /** The user and group the owner was named by, if it was: keepalived resolves names only, so they are written back. */
+  readonly ownerNames?: { readonly user: string; readonly group?: string };
   /** Started with the FIFO name appended. */
   readonly script?: Script;
 }

@@ -34,6 +34,7 @@ function notifyFifo(ctx: Ctx, env: PassEnv, g: GlobalDraft, type: string, fifo: 
     const owner = lookupIdentity(env, ctx.words[2]!, ctx.words[3]);
     if (!owner) return env.log(`Invalid user/group for ${type} fifo (null) - ignoring`);
     fifo.owner = owner;
+    fifo.ownerNames = { user: ctx.words[2]!, ...(ctx.has(3) ? { group: ctx.words[3]! } : {}) };
   } else {
     const owner = defaultScriptIdentity(g, env);
     if (!owner) return env.log(`Failed to set default user for ${type} fifo (null) - ignoring`);

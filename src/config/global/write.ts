@@ -5,7 +5,7 @@
  * sender), so re-reading never depends on defaults being filled the same way.
  */
 import { block, quoteWord, scriptLine, seconds } from '../quote.js';
-import { newGlobalDraft, type GlobalDefs, type NetlinkBufs, type NotifyFifo, type ProcessTuning } from './model.js';
+import { newGlobalDraft, type GlobalDefs, type NetlinkBufs, type NotifyFifo, type ProcessTuning, type ScriptIdentity } from './model.js';
 
 const TIMER_HZ = 1_000_000;
 const DEFAULTS = newGlobalDraft();
@@ -76,18 +76,28 @@ function scriptLines(g: GlobalDefs): string[] {
   const scriptUser = g.scriptUser ? [line('script_user', quoteWord(g.scriptUser.user), ...(g.scriptUser.group !== undefined ? [quoteWord(g.scriptUser.group)] : []))] : [];
   // A script_user that failed leaves no default: scripts read with one came before it.
   const scriptUserFirst = g.defaultScriptUser !== 'unresolvable';
-  if (scriptUserFirst) out.push(...scriptUser);
+  const fifos: [string, NotifyFifo][] = [['', g.notifyFifo], ['vrrp_', g.vrrpNotifyFifo], ['lvs_', g.lvsNotifyFifo]];
+  // A FIFO that took the default owner before script_user changed the default was read before it.
+  const readBeforeScriptUser = ([, f]: [string, NotifyFifo]): boolean => f.owner !== undefined && !f.ownerNames && !isDefaultScriptUser(f.owner, g);
+  if (scriptUserFirst) out.push(...fifos.filter(readBeforeScriptUser).flatMap(([prefix, f]) => fifoNameLine(prefix, f)), ...scriptUser);
   if (g.startupScript) out.push(scriptLine('startup_script', g.startupScript));
   if (g.startupScriptTimeout !== DEFAULTS.startupScriptTimeout) out.push(line('startup_script_timeout', g.startupScriptTimeout));
   if (g.shutdownScript) out.push(scriptLine('shutdown_script', g.shutdownScript));
   if (g.shutdownScriptTimeout !== DEFAULTS.shutdownScriptTimeout) out.push(line('shutdown_script_timeout', g.shutdownScriptTimeout));
-  out.push(...fifoLines('', g.notifyFifo, g), ...fifoLines('vrrp_', g.vrrpNotifyFifo, g), ...fifoLines('lvs_', g.lvsNotifyFifo, g));
+  for (const fifo of fifos) {
+    const [prefix, f] = fifo;
+    if (!scriptUserFirst || !readBeforeScriptUser(fifo)) out.push(...fifoNameLine(prefix, f));
+    if (f.script) out.push(scriptLine(`${prefix}notify_fifo_script`, f.script));
+  }
   if (!scriptUserFirst) out.push(...scriptUser);
   out.push(...defaultUserBeforeSecurity(g));
   // Last: a default script user resolved above was resolved before security was known (and kept), as keepalived does.
   if (g.enableScriptSecurity) out.push('enable_script_security');
   return out;
 }
+
+const isDefaultScriptUser = (id: ScriptIdentity, g: GlobalDefs): boolean =>
+  typeof g.defaultScriptUser === 'object' && id.uid === g.defaultScriptUser.uid && id.gid === g.defaultScriptUser.gid;
 
 /**
  * With script security on, a default script user that is an identity was
@@ -103,16 +113,11 @@ function defaultUserBeforeSecurity(g: GlobalDefs): string[] {
   return [];
 }
 
-/** The owner is kept as numbers only; they are written as such unless they are the default script user's. */
-function fifoLines(prefix: string, f: NotifyFifo, g: GlobalDefs): string[] {
-  const out: string[] = [];
-  if (f.name !== undefined) {
-    const dflt = typeof g.defaultScriptUser === 'object' ? g.defaultScriptUser : undefined;
-    const own = f.owner && (f.owner.uid !== dflt?.uid || f.owner.gid !== dflt?.gid) ? [f.owner.uid, f.owner.gid] : [];
-    out.push(line(`${prefix}notify_fifo`, quoteWord(f.name), ...own));
-  }
-  if (f.script) out.push(scriptLine(`${prefix}notify_fifo_script`, f.script));
-  return out;
+/** `notify_fifo NAME [user [group]]`: an owner by the names it was given (keepalived resolves names only), else the default's. */
+function fifoNameLine(prefix: string, f: NotifyFifo): string[] {
+  if (f.name === undefined) return [];
+  const owner = f.ownerNames ? [f.ownerNames.user, ...(f.ownerNames.group !== undefined ? [f.ownerNames.group] : [])].map(quoteWord) : [];
+  return [line(`${prefix}notify_fifo`, quoteWord(f.name), ...owner)];
 }
 
 function vrrpLines(g: GlobalDefs): string[] {

@@ -47,9 +47,19 @@ function nexthopWords(n: DeepReadonly<NexthopDraft>): string[] {
   return words;
 }
 
+/**
+ * keepalived 2.2.7 skips the word after `inet`/`inet6` (its alloc_route and
+ * alloc_rule step past it twice), and then finds an address of no family
+ * (default/any/all) mismatched: so a route's or rule's family is written only
+ * when no address names it, and last, where nothing follows to be skipped.
+ */
+const explicitAddress = (a: string | undefined): boolean => a !== undefined && a !== 'default' && a !== 'any' && a !== 'all';
+
 export function routeLine(r: IpRoute): string {
-  // The family first: later keywords (expires, pref, realms, nexthops) check against it.
-  const words: string[] = [r.family];
+  const named = explicitAddress(r.dst) || r.src !== undefined || r.via !== undefined || r.from !== undefined || r.nexthops.some((n) => n.via !== undefined);
+  // Nexthops end the entry, so a family they do not name goes first (keepalived-ts reads it there; keepalived 2.2.7 cannot).
+  const familyFirst = !named && r.nexthops.length > 0;
+  const words: string[] = familyFirst ? [r.family] : [];
   if (r.type !== undefined) words.push(r.type);
   words.push(r.dst);
   if (r.from !== undefined) words.push('from', r.from);
@@ -72,6 +82,7 @@ export function routeLine(r: IpRoute): string {
   if (r.mode !== 'prepend') words.push(r.mode);
   if (r.noTrack) words.push('no_track');
   if (r.trackGroup !== undefined) words.push('track_group', quoteWord(r.trackGroup));
+  if (!named && !familyFirst) words.push(r.family);
   // Nexthops end the entry: everything after the first one belongs to them.
   for (const n of r.nexthops) words.push(...nexthopWords(n));
   return words.join(' ');
@@ -80,7 +91,7 @@ export function routeLine(r: IpRoute): string {
 const range = (r: { readonly start: number; readonly end: number }): string => `${r.start}-${r.end}`;
 
 export function ruleLine(r: IpRule): string {
-  const words: string[] = [r.family];
+  const words: string[] = [];
   if (r.from !== undefined) words.push('from', r.from);
   if (r.to !== undefined) words.push('to', r.to);
   if (r.not) words.push('not');
@@ -102,6 +113,7 @@ export function ruleLine(r: IpRule): string {
   if (r.noTrack) words.push('no_track');
   if (r.trackGroup !== undefined) words.push('track_group', quoteWord(r.trackGroup));
   words.push(...ruleAction(r));
+  if (!explicitAddress(r.from) && !explicitAddress(r.to)) words.push(r.family);
   return words.join(' ');
 }
 

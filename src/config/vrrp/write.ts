@@ -42,7 +42,6 @@ export function writeVrrp(d: VrrpConfig, g: GlobalDefs): string[] {
     ...(d.upDownDelays.length ? block('interface_up_down_delays', d.upDownDelays.map((u) => `${quoteWord(u.name)} ${seconds(u.down)} ${seconds(u.up)}`)) : []),
     ...d.instances.flatMap((v) => writeInstance(v, g, d.lvsSyncDaemon?.instance === v.name ? d.lvsSyncDaemon.interface : undefined)),
     ...d.syncGroups.flatMap(writeSyncGroup),
-    ...defaultScriptUser(d, g),
   ];
 }
 
@@ -54,19 +53,6 @@ export function writeVrrp(d: VrrpConfig, g: GlobalDefs): string[] {
 function missingInterfaces(d: VrrpConfig): string[] {
   if (!d.missingInterfaces.length) return [];
   return block('garp_group', d.missingInterfaces.map((name) => `interface ${quoteWord(name)}`));
-}
-
-/**
- * The default script user is resolved at the first script that needs it,
- * even one later disabled (and so not in the model). A sync group without
- * members, dropped by validation, asks for it again when the model says it
- * was resolved.
- */
-function defaultScriptUser(d: VrrpConfig, g: GlobalDefs): string[] {
-  if (g.defaultScriptUser === undefined || g.scriptUser !== undefined) return [];
-  let name = 'default_script_user';
-  while (d.syncGroups.some((sg) => sg.name === name)) name = `_${name}`;
-  return block(`vrrp_sync_group ${name}`, [scriptLine('notify', { argv: ['/nonexistent/keepalived-default-script-user'] })]);
 }
 
 function scriptBlock(s: VrrpScript): string[] {

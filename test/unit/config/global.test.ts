@@ -151,11 +151,13 @@ describe('global_defs diagnostics', () => {
     const r = parseText('global_defs {\n  vrrp_notify_fifo /run/k.fifo\n  notify_fifo /run/g.fifo root\n}\n', host);
     expect(r.texts).toEqual([]);
     expect(r.config.global.vrrpNotifyFifo).toEqual({ name: '/run/k.fifo', owner: { uid: 900, gid: 900 } });
-    expect(r.config.global.notifyFifo).toEqual({ name: '/run/g.fifo', owner: { uid: 0, gid: 0 } });
+    expect(r.config.global.notifyFifo).toEqual({ name: '/run/g.fifo', owner: { uid: 0, gid: 0 }, ownerNames: { user: 'root' } });
   });
 
   it('a keyword missing its parameter stops keepalived with exit 2', () => {
-    expect(parseText('global_defs {\n  vrrp_version\n}\n').exitCode).toBe(2);
+    const r = parseText('global_defs {\n  vrrp_version\n}\n');
+    expect(r.exitCode).toBe(2);
+    expect(r.readToEnd).toBe(false);
   });
 });
 
@@ -165,6 +167,8 @@ describe('root keywords of the parent', () => {
     expect(r.exitCode).toBe(0);
     expect(r.texts).toEqual(["(Line 3) Unknown keyword 'bogus'"]);
     expect(r.logs).toContain('Unable to set network namespace blue - exiting');
+    // the children's parts were never read: --print-config must not print the parent's alone
+    expect(r.readToEnd).toBe(false);
   });
 
   it('net_namespace naming an existing namespace goes on', () => {

@@ -10,17 +10,22 @@ function run(texts: Record<string, string>, main = 'keepalived.conf') {
 
 describe('include failures and the -t exit code', () => {
   it('a plain include of a missing file is only logged', () => {
-    expect(run({ 'keepalived.conf': 'include missing.conf\n' }).exitCode).toBe(0);
+    const r = run({ 'keepalived.conf': 'include missing.conf\n' });
+    expect(r.exitCode).toBe(0);
+    expect(r.readToEnd).toBe(true);
   });
   it('includem of a missing file stops reading with exit 6, as keepalived does', () => {
     const r = run({ 'keepalived.conf': 'includem missing.conf\nvrrp_instance VI_1 {\n}\n' });
     expect(r.exitCode).toBe(6);
+    expect(r.readToEnd).toBe(false);
     expect(r.diagnostics.map((d) => d.message)).toEqual(["Config files missing 'missing.conf'."]);
   });
   it('include_check makes a plain include strict', () => {
     expect(run({ 'keepalived.conf': 'global_defs {\n include_check match\n}\ninclude missing.conf\n' }).exitCode).toBe(6);
   });
   it('a missing main file is "no configuration"', () => {
-    expect(run({}, 'nothere.conf').exitCode).toBe(6);
+    const r = run({}, 'nothere.conf');
+    expect(r.exitCode).toBe(6);
+    expect(r.readToEnd).toBe(false);
   });
 });

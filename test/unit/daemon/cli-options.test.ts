@@ -22,6 +22,11 @@ describe("keepalived's command line", () => {
     expect(parseArgs(['--config-test=/tmp/log'])).toMatchObject({ configTest: true, configTestLog: '/tmp/log' });
     expect(parseArgs(['-t', '-f', 'x'])).toMatchObject({ configTest: true, configTestLog: undefined, configFile: 'x' });
   });
+  it('takes --print-config, a long option only (keepalived has no such option, so no letter of its own)', () => {
+    expect(parseArgs([]).printConfig).toBe(false);
+    expect(parseArgs(['--print-config', '-f', 'x', '-i', 'lb1'])).toMatchObject({ printConfig: true, configTest: false, configFile: 'x', configId: 'lb1' });
+    expect(() => parseArgs(['--print-config=yes'])).toThrow("option '--print-config' doesn't allow an argument");
+  });
   it("takes keepalived's -u/--umask, and refuses what is no mask", () => {
     expect(parseArgs([]).umask).toBeUndefined();
     expect(parseArgs(['-u', '0077']).umask).toBe(0o077);
