@@ -2,7 +2,6 @@
 import { CliError, parseArgs, USAGE, type CliOptions } from './cli-options.js';
 import { operatorText } from '../config/diagnostics.js';
 import { parseConfig, type ParseResult } from '../config/parse.js';
-import { writeConfig } from '../config/write.js';
 import { CHILD_ENV } from '../base/child-env.js';
 import { writeFileSafely } from '../base/safe-file.js';
 import { applyCommandLineUmask } from './umask.js';
@@ -30,13 +29,17 @@ function configTest(o: CliOptions): number {
 }
 
 /** `--print-config`: `-t`, then the effective configuration (includes, macros, `@id` lines and replicators resolved) on stdout. */
-function printConfig(o: CliOptions): number {
+async function printConfig(o: CliOptions): Promise<number> {
   const result = readAsConfigTest(o);
   if (!result) return 1;
   // a configuration read only in part would print as if the rest were absent
   if (!result.readToEnd) process.stderr.write('keepalived-ts: the configuration was not read to its end: nothing printed\n');
-  // the model's strings hold one byte per character, as the reader read them
-  else process.stdout.write(writeConfig(result.config), 'latin1');
+  else {
+    // the writer loads only for this option: the daemon and -t never need it
+    const { writeConfig } = await import('../config/write.js');
+    // the model's strings hold one byte per character, as the reader read them
+    process.stdout.write(writeConfig(result.config), 'latin1');
+  }
   return result.exitCode;
 }
 
