@@ -37,8 +37,9 @@ async function printConfig(o: CliOptions): Promise<number> {
   else {
     // the writer loads only for this option: the daemon and -t never need it
     const { writeConfig } = await import('../config/write.js');
-    // the model's strings hold one byte per character, as the reader read them
-    process.stdout.write(writeConfig(result.config), 'latin1');
+    // the model's strings hold one byte per character, as the reader read them; main() exits once this resolves,
+    // and a pipe takes a large text in several writes: wait until it has all gone
+    await new Promise<void>((resolve) => process.stdout.write(writeConfig(result.config), 'latin1', () => resolve()));
   }
   return result.exitCode;
 }

@@ -4,11 +4,13 @@
  * printed as the one configuration keepalived reads, which reads back as the
  * same model; problems and exit status as `-t` gives them.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/parse.js';
+import { writeConfig } from '../../../src/config/write.js';
 import { writtenModel } from '../config/written-model.js';
 import { tempDir } from '../../tmp.js';
 
@@ -93,5 +95,26 @@ describe('--print-config', () => {
     expect(print.status).toBe(2);
     expect(print.stdout).toBe('');
     expect(print.stderr).toBe(`${test.stderr}keepalived-ts: the configuration was not read to its end: nothing printed\n`);
+  });
+
+  it('prints all of a text larger than a pipe holds to a reader that is slow to read it', async () => {
+    const dir = configTree({
+      'keepalived.conf': ['virtual_server 10.1.0.100 80 {', '  protocol TCP', '  lb_algo rr', '  lb_kind NAT', '  ~SEQ(port, 1000, 2999) real_server 10.1.0.1 $port { weight 1 }', '}', ''].join('\n'),
+    });
+    const expected = writeConfig(parseConfig(path.join(dir, 'keepalived.conf'), { testMode: true }).config);
+    // more than the 64 KiB a pipe buffers: the rest must not be lost when the command exits
+    expect(expected.length).toBeGreaterThan(65_536);
+    const child = spawn(process.execPath, [BIN, '--print-config', '-f', 'keepalived.conf'], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
+    // 'close': exited, and its output read to the end
+    const closed = once(child, 'close') as Promise<[number | null]>;
+    child.stdout.pause();
+    // a command that exits before its reader has read everything does so now, while nothing is read
+    await Promise.race([once(child, 'exit'), new Promise((resolve) => setTimeout(resolve, 2000))]);
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+    child.stdout.resume();
+    const [code] = await closed;
+    expect(code).toBe(0);
+    expect(Buffer.concat(chunks).toString('latin1')).toBe(expected);
   });
 });
