@@ -15,7 +15,7 @@ const DIR = path.resolve(import.meta.dirname, '../../fixtures/strict');
 const FILES = fs.readdirSync(DIR).filter((f) => f.endsWith('.conf')).sort();
 
 /** A message without keepalived's "(file: Line N) " or "(Line N) " prefix. */
-export const withoutLine = (text: string): string => text.replace(/^\((?:[^():]+: )?Line \d+\) /, '');
+const withoutLine = (text: string): string => text.replace(/^\((?:[^():]+: )?Line \d+\) /, '');
 
 function recorded(file: string): { messages: string[]; exitCode: number } {
   const base = path.join(DIR, file.replace(/\.conf$/, ''));
