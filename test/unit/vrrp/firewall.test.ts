@@ -5,17 +5,15 @@
  * and after stop. Handles and counter values are the kernel's; set elements are a set (the kernel's hash
  * order is not ours to keep).
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../config/parse-text.js';
 import { fakeHost } from '../config/fake-host.js';
 import { vrrpSettingsFromConfig } from '../../../src/vrrp/settings/from-config.js';
-import { firewallAddresses, nftOptions, type FirewallAddress, type NftOptions } from '../../../src/vrrp/firewall/options.js';
-import { NFT_NOTHING, nftAdd, nftRemove, type NftState } from '../../../src/vrrp/firewall/state.js';
+import { firewallAddresses, nftOptions, type NftOptions } from '../../../src/vrrp/firewall/options.js';
+import { NFT_NOTHING, type NftState } from '../../../src/vrrp/firewall/state.js';
 import { nftRuleset, type NftObject } from '../../../src/vrrp/firewall/ruleset.js';
+import { NFT_CONFIGS, nftRecording, nftScenario } from './nft-fixtures.js';
 
-const DIR = path.resolve(import.meta.dirname, '../../fixtures/nft');
 type Json = unknown;
 
 /** The recorded objects without metainfo, handles and counter values; set elements sorted. */
@@ -33,29 +31,19 @@ function normalise(value: Json): Json {
 }
 
 function recorded(config: string, moment: string): Json {
-  const all = JSON.parse(fs.readFileSync(path.join(DIR, config, `${moment}.json`), 'utf8')) as { nftables: Array<Record<string, Json>> };
+  const all = JSON.parse(nftRecording(config, moment, 'json')) as { nftables: Array<Record<string, Json>> };
   return normalise(all.nftables.filter((o) => !('metainfo' in o)));
-}
-
-function setup(config: string): { options: NftOptions; addresses: FirewallAddress[] } {
-  const text = fs.readFileSync(path.join(DIR, 'configs', `${config}.conf`), 'utf8');
-  const parsed = parseConfigText(text, fakeHost({ interfaces: ['lo', 'eth0'] }));
-  const run = vrrpSettingsFromConfig(parsed.config);
-  const options = nftOptions(parsed.config.global, run.instances);
-  if (!options) throw new Error(`${config}: no firewall`);
-  return { options, addresses: run.instances.flatMap((i) => firewallAddresses(i, options)) };
 }
 
 const ours = (options: NftOptions, state: NftState): Json =>
   normalise(JSON.parse(JSON.stringify(nftRuleset(options, state))) as NftObject[]);
 
-describe.each(['default', 'options', 'ifindex'])('%s.conf: the ruleset keepalived installs', (config) => {
-  const { options, addresses } = setup(config);
-  const master = nftAdd(NFT_NOTHING, addresses);
+describe.each(NFT_CONFIGS)('%s.conf: the ruleset keepalived installs', (config) => {
+  const { options, master, backup } = nftScenario(config);
 
   it('at start, in BACKUP: nothing', () => expect(ours(options, NFT_NOTHING)).toEqual(recorded(config, 'start')));
   it('as MASTER: the tables, chains, rules and every VIP', () => expect(ours(options, master)).toEqual(recorded(config, 'master')));
-  it('back in BACKUP: the same tables, the sets empty', () => expect(ours(options, nftRemove(master, addresses))).toEqual(recorded(config, 'backup')));
+  it('back in BACKUP: the same tables, the sets empty', () => expect(ours(options, backup)).toEqual(recorded(config, 'backup')));
   it('after stop: nothing', () => expect(ours(options, NFT_NOTHING)).toEqual(recorded(config, 'stop')));
 });
 
