@@ -17,7 +17,7 @@ export type NftObject = { readonly [kind: string]: { readonly [k: string]: Json 
 const LINK_LOCAL: Json = { prefix: { addr: 'fe80::', len: 10 } };
 
 /** A link-local address with its interface: nft names the interface for an iface_index key too. */
-const element = (a: FirewallAddress): Json => (a.set === 'vips' ? a.address : { concat: [a.address, a.device ?? ''] });
+export const nftElement = (a: FirewallAddress): Json => (a.set === 'vips' ? a.address : { concat: [a.address, a.device ?? ''] });
 
 interface TableParts {
   readonly sets: NftObject[];
@@ -49,7 +49,7 @@ export function nftRuleset(options: NftOptions, state: NftState): NftObject[] {
     return [{ table: { family, name: table } }, ...t.sets, ...t.chains, ...[...t.rules.values()].flat()];
   };
   const set = (family: Family, name: NftSetName, type: Json): NftObject => {
-    const elem = state.elements.filter((a) => a.family === family && a.set === name).map(element);
+    const elem = state.elements.filter((a) => a.family === family && a.set === name).map(nftElement);
     return { set: { family, name, table, type, ...(elem.length ? { elem } : {}) } };
   };
 

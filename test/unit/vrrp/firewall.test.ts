@@ -12,6 +12,7 @@ import { vrrpSettingsFromConfig } from '../../../src/vrrp/settings/from-config.j
 import { firewallAddresses, nftOptions, type NftOptions } from '../../../src/vrrp/firewall/options.js';
 import { NFT_NOTHING, type NftState } from '../../../src/vrrp/firewall/state.js';
 import { nftRuleset, type NftObject } from '../../../src/vrrp/firewall/ruleset.js';
+import { nftCommands } from '../../../src/vrrp/firewall/commands.js';
 import { NFT_CONFIGS, nftRecording, nftScenario } from './nft-fixtures.js';
 
 type Json = unknown;
@@ -59,5 +60,35 @@ describe('which addresses and options', () => {
     const options = nftOptions(parsed.config.global, run.instances);
     expect(options).toMatchObject({ table: 'keepalived', priority: -1 });
     expect(firewallAddresses(run.instances[0]!, options!)).toEqual([]);
+  });
+});
+
+describe('the commands from one state to the next', () => {
+  const { options, master, backup } = nftScenario('default');
+
+  it('builds everything once, after clearing a table of the same name left behind', () => {
+    const first = nftCommands(options, NFT_NOTHING, master);
+    expect(first.slice(0, 4)).toEqual([
+      { add: { table: { family: 'ip', name: 'keepalived' } } },
+      { delete: { table: { family: 'ip', name: 'keepalived' } } },
+      { add: { table: { family: 'ip6', name: 'keepalived' } } },
+      { delete: { table: { family: 'ip6', name: 'keepalived' } } },
+    ]);
+    expect(first.filter((c) => 'add' in c && 'element' in c.add)).toHaveLength(3);
+  });
+
+  it('in BACKUP and back only takes the elements out and puts them in again', () => {
+    const out = nftCommands(options, master, backup);
+    expect(out.every((c) => 'delete' in c && 'element' in c.delete)).toBe(true);
+    expect(out.map((c) => ('delete' in c ? c.delete.element!.name : ''))).toEqual(['vips', 'vips', 'vips_link_local']); // ip, ip6, ip6: nft_update_addresses' order
+    expect(nftCommands(options, backup, master).every((c) => 'add' in c && 'element' in c.add)).toBe(true);
+  });
+
+  it('at stop deletes the tables it built, and nothing when it built none', () => {
+    expect(nftCommands(options, backup, NFT_NOTHING)).toEqual([
+      { delete: { table: { family: 'ip', name: 'keepalived' } } },
+      { delete: { table: { family: 'ip6', name: 'keepalived' } } },
+    ]);
+    expect(nftCommands(options, NFT_NOTHING, NFT_NOTHING)).toEqual([]);
   });
 });
