@@ -16,9 +16,9 @@ const SRC_LAYERS = {
   observe: ['base', 'config', 'ipvs', 'log', 'scripts', 'vrrp', 'check'],
   daemon: ['base', 'log', 'config', 'ipvs', 'scripts', 'vrrp', 'net', 'track', 'notify', 'check', 'observe'],
 };
-// vrrp/ inside, bottom to top: wire format, the state machine, receive checks, settings from config; then the ports
+// vrrp/ inside, bottom to top: wire format, the state machine, receive checks, settings from config, the firewall ruleset; then the ports
 // the runner needs (vrrp/ports.ts) and the runner on top (vrrp/runner/)
-const VRRP_LAYERS = ['wire', 'fsm', 'receive', 'settings'];
+const VRRP_LAYERS = ['wire', 'fsm', 'receive', 'settings', 'firewall'];
 
 const layerRules = Object.entries(SRC_LAYERS).map(([folder, allowed]) => ({
   name: `src-${folder}-imports-only-below`,

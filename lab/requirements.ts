@@ -25,6 +25,7 @@ export const REQUIREMENTS: Readonly<Record<Layer, readonly Requirement[]>> = {
     both('keepalived', 'keepalived'),
     both('tcpdump', 'tcpdump'),
     both('python3', 'python3'),
+    both('nft', 'nftables'),
   ],
   // Debian's kernel (it has ip_vs) is fetched with apt-get and unpacked with dpkg (see lab/vm.ts).
   vm: [

@@ -1,0 +1,72 @@
+/**
+ * Which nftables firewall the VRRP process keeps, and which addresses each instance puts in it: keepalived's
+ * vrrp_complete_instance (an instance without accept mode, or with a VMAC, names the default table
+ * "keepalived" when none is configured), vrrp_handle_accept_mode (the owner and accept mode add nothing) and
+ * nft_update_ipv6_address (which set a link-local address goes to).
+ */
+import { parseIPv6, isLinkLocal6 } from '../../base/inet.js';
+import type { GlobalDefs } from '../../config/global/model.js';
+import type { InstanceRunSettings } from '../settings/from-config.js';
+
+/** keepalived's DEFAULT_NFTABLES_TABLE. */
+export const DEFAULT_NFT_TABLE = 'keepalived';
+
+/** The global nftables, nftables_priority, nftables_counters and nftables_ifindex as completed. */
+export interface NftOptions {
+  readonly table: string;
+  readonly priority: number;
+  readonly counters: boolean;
+  readonly ifindex: boolean;
+}
+
+/** The set an address is dropped through: global IPv4/IPv6, or link-local with its interface by index or name. */
+export type NftSetName = 'vips' | 'vips_link_local' | 'vips_link_local_name';
+
+export interface FirewallAddress {
+  readonly family: 'ip' | 'ip6';
+  readonly set: NftSetName;
+  /** Canonical text. */
+  readonly address: string;
+  /** The interface a link-local address is on (its index is looked up when the rules are written). */
+  readonly device?: string;
+}
+
+const OWNER = 255;
+
+/** The instance adds firewall rules while it holds its VIPs (vrrp_handle_accept_mode). */
+export const dropsVipTraffic = (inst: InstanceRunSettings): boolean => inst.fsm.priority !== OWNER && !inst.accept;
+
+/** Undefined when keepalived installs no table: none configured and no instance needs one. */
+export function nftOptions(g: GlobalDefs, instances: readonly InstanceRunSettings[]): NftOptions | undefined {
+  const needed = instances.some((i) => !i.accept || i.vmac !== undefined);
+  if (g.vrrpNftablesTable === undefined && !needed) return undefined;
+  return {
+    table: g.vrrpNftablesTable ?? DEFAULT_NFT_TABLE,
+    priority: g.vrrpNftablesPriority,
+    counters: g.nftablesCounters,
+    ifindex: g.vrrpNftablesIfindex,
+  };
+}
+
+/** The instance's VIPs then eVIPs as set elements, in keepalived's order; none unless it drops VIP traffic. */
+export function firewallAddresses(inst: InstanceRunSettings, options: NftOptions): FirewallAddress[] {
+  if (!dropsVipTraffic(inst)) return [];
+  const out: FirewallAddress[] = [];
+  for (const key of inst.fsm.vips) {
+    const vip = inst.vipTable.get(key);
+    if (!vip) continue;
+    if (vip.family === 'inet') {
+      out.push({ family: 'ip', set: 'vips', address: vip.address });
+      continue;
+    }
+    const bytes = parseIPv6(vip.address);
+    if (!bytes || !isLinkLocal6(bytes)) {
+      out.push({ family: 'ip6', set: 'vips', address: vip.address });
+      continue;
+    }
+    // by name only under dont_track_primary, for an address on the primary interface or not tracked
+    const byName = !options.ifindex && inst.fsm.dontTrackPrimary && (vip.device === inst.fsm.interface || vip.config.noTrack);
+    out.push({ family: 'ip6', set: byName ? 'vips_link_local_name' : 'vips_link_local', address: vip.address, device: vip.device });
+  }
+  return out;
+}
