@@ -17,7 +17,7 @@
  *   cloexecFrom(lowest)                marks every descriptor from `lowest` up close-on-exec (raw-socket opens
  *                                      its sockets without it; scripts must inherit none of the daemon's)
  *   syslogSend(path, line)             one datagram to /dev/log (or a stand-in); throws if it is absent or full
- *   checkerDatagramOpen, checkerErrQueue   the checker's datagram sockets: see sockopt.c
+ *   checkerSocketOpen, checkerErrQueue  the checker's sockets: see sockopt.c
  *
  * Errors are thrown as JS Errors with `code` (e.g. "ENODEV"), `errno` and `syscall`, as Node does.
  * All socket I/O is non-blocking: the event loop carries VRRP timers and must never wait on the kernel.

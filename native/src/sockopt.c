@@ -1,14 +1,14 @@
 /*
- * The checker's datagram sockets as keepalived sets them up (core/layer4.c socket_bind_connect and
+ * The checker's sockets as keepalived sets them up (core/layer4.c socket_bind_connect and
  * udp_bind_connect): the options Node cannot set, then the bind; Node adopts the descriptor
- * (dgram bind({fd})) and connects it.
+ * (net.Socket({fd}), dgram bind({fd})) and connects it.
  *
- *   checkerDatagramOpen(inet6, fwmark, bindIf, recvErr, bindAddr, bindPort)
- *       -> { fd, recvErrErrno } | { errno, code, call }
- *       a SOCK_DGRAM socket, non-blocking and close-on-exec; recvErr asks for ICMP errors
- *       (IP_RECVERR / IPV6_RECVERR, whose failure keepalived only logs: recvErrErrno); fwmark 0 and
- *       bindIf "" set nothing, bindAddr "" does not bind. A failed call closes the socket and
- *       names itself in `call` (SO_MARK, SO_BINDTODEVICE, bind, socket).
+ *   checkerSocketOpen(inet6, stream, fwmark, bindIf, recvErr, bindAddr, bindPort)
+ *       -> { fd, softErrno } | { errno, code, call }
+ *       a TCP (stream) or UDP socket, non-blocking and close-on-exec. recvErr asks for ICMP errors
+ *       (IP_RECVERR / IPV6_RECVERR), whose failure keepalived only logs: softErrno holds it.
+ *       fwmark 0 and bindIf "" set nothing, bindAddr "" does not bind. A failed call closes the socket and names itself in `call` (socket, SO_MARK,
+ *       SO_BINDTODEVICE, bind).
  *   checkerErrQueue(fd) -> { origin, type, code, errno } | null
  *       the next entry of the socket's error queue (recvmsg MSG_ERRQUEUE), null when it is empty
  *       or the call fails (keepalived's udp_socket_error counts both as no ICMP error).
@@ -72,24 +72,25 @@ static bool to_sockaddr(bool inet6, const char *text, uint32_t port, struct sock
   return inet_pton(AF_INET, text, &s4->sin_addr) == 1;
 }
 
-static napi_value datagram_open(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value argv[6];
+static napi_value socket_open(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
   TRY(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 6) {
-    napi_throw_type_error(env, "ERR_MISSING_ARGS", "checkerDatagramOpen takes 6 arguments");
+  if (argc < 7) {
+    napi_throw_type_error(env, "ERR_MISSING_ARGS", "checkerSocketOpen takes 7 arguments");
     return NULL;
   }
-  bool inet6, recv_err;
+  bool inet6, stream, recv_err;
   uint32_t fwmark, bind_port;
   char bind_if[IF_NAMESIZE_MAX], bind_addr[INET6_ADDRSTRLEN];
   size_t n;
   TRY(napi_get_value_bool(env, argv[0], &inet6));
-  TRY(napi_get_value_uint32(env, argv[1], &fwmark));
-  TRY(napi_get_value_string_utf8(env, argv[2], bind_if, sizeof bind_if, &n));
-  TRY(napi_get_value_bool(env, argv[3], &recv_err));
-  TRY(napi_get_value_string_utf8(env, argv[4], bind_addr, sizeof bind_addr, &n));
-  TRY(napi_get_value_uint32(env, argv[5], &bind_port));
+  TRY(napi_get_value_bool(env, argv[1], &stream));
+  TRY(napi_get_value_uint32(env, argv[2], &fwmark));
+  TRY(napi_get_value_string_utf8(env, argv[3], bind_if, sizeof bind_if, &n));
+  TRY(napi_get_value_bool(env, argv[4], &recv_err));
+  TRY(napi_get_value_string_utf8(env, argv[5], bind_addr, sizeof bind_addr, &n));
+  TRY(napi_get_value_uint32(env, argv[6], &bind_port));
 
   struct sockaddr_storage sa;
   socklen_t sa_len = 0;
@@ -98,13 +99,19 @@ static napi_value datagram_open(napi_env env, napi_callback_info info) {
     return NULL;
   }
 
-  int fd = socket(inet6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
+  int fd = socket(inet6 ? AF_INET6 : AF_INET, (stream ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                  stream ? IPPROTO_TCP : IPPROTO_UDP);
   if (fd < 0) return failure(env, "socket", errno);
-  int recv_err_errno = 0;
+  /*
+   * No SO_LINGER, which keepalived sets to 5 s on TCP sockets: on Linux it only makes close() wait
+   * for the FIN to be acknowledged (the event loop with it: some 50 ms a socket when a server does
+   * not read), and nothing different reaches the wire.
+   */
+  int soft_errno = 0;
   const int on = 1;
   if (recv_err &&
       setsockopt(fd, inet6 ? SOL_IPV6 : SOL_IP, inet6 ? IPV6_RECVERR : IP_RECVERR, &on, sizeof on) < 0)
-    recv_err_errno = errno;
+    soft_errno = errno;
   const char *failed = NULL;
   if (fwmark && setsockopt(fd, SOL_SOCKET, SO_MARK, &fwmark, sizeof fwmark) < 0) failed = "SO_MARK";
   else if (bind_if[0] && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, bind_if, (socklen_t)strlen(bind_if) + 1) < 0)
@@ -121,7 +128,7 @@ static napi_value datagram_open(napi_env env, napi_callback_info info) {
     close(fd);
     return NULL;
   }
-  return set_int(env, result, "recvErrErrno", recv_err_errno);
+  return set_int(env, result, "softErrno", soft_errno);
 }
 
 static napi_value err_queue(napi_env env, napi_callback_info info) {
@@ -163,7 +170,7 @@ static napi_value err_queue(napi_env env, napi_callback_info info) {
 
 napi_value sockopt_exports(napi_env env, napi_value exports) {
   const napi_property_descriptor functions[] = {
-      {"checkerDatagramOpen", NULL, datagram_open, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"checkerSocketOpen", NULL, socket_open, NULL, NULL, NULL, napi_enumerable, NULL},
       {"checkerErrQueue", NULL, err_queue, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   TRY(napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions));

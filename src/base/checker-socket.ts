@@ -1,12 +1,13 @@
 /**
- * The checker's datagram sockets with what Node cannot set (native/src/sockopt.c), as keepalived's
- * udp_bind_connect (IP_RECVERR, SO_MARK, bind) and socket_bind_connect (SO_MARK, SO_BINDTODEVICE, bind)
- * prepare them before connect(); Node adopts the descriptor (dgram bind({fd})) and connects it.
- * The descriptor is opened non-blocking and close-on-exec.
+ * The checker's sockets with what Node cannot set (native/src/sockopt.c), as keepalived's
+ * socket_bind_connect (SO_MARK, SO_BINDTODEVICE, bind; not its SO_LINGER: see sockopt.c) and udp_bind_connect
+ * (IP_RECVERR, SO_MARK, bind) prepare them before connect(); Node adopts the descriptor
+ * (net.Socket({fd}), dgram bind({fd})) and connects it. Opened non-blocking and close-on-exec.
  */
 import { loadAddon } from './native.js';
 
-export interface CheckerDatagramOptions {
+export interface CheckerSocketOptions {
+  readonly kind: 'tcp' | 'udp';
   readonly family: 'inet' | 'inet6';
   /** SO_MARK; 0 sets none. */
   readonly fwmark: number;
@@ -19,9 +20,9 @@ export interface CheckerDatagramOptions {
   readonly bindPort: number;
 }
 
-export type CheckerDatagramOpen =
-  /** recvErrErrno: keepalived only logs a failed IP_RECVERR and goes on; 0 when it was set. */
-  | { readonly ok: true; readonly fd: number; readonly recvErrErrno: number }
+export type CheckerSocketOpen =
+  /** softErrno: a failed IP_RECVERR, which keepalived only logs; 0 when it was set or not asked for. */
+  | { readonly ok: true; readonly fd: number; readonly softErrno: number }
   /** The call that failed (socket, SO_MARK, SO_BINDTODEVICE, bind); the socket is closed. */
   | { readonly ok: false; readonly call: string; readonly code: string; readonly errno: number };
 
@@ -34,22 +35,24 @@ export interface SocketErrorEntry {
 }
 
 interface SockoptAddon {
-  checkerDatagramOpen(
+  checkerSocketOpen(
     inet6: boolean,
+    stream: boolean,
     fwmark: number,
     bindIf: string,
     recvErr: boolean,
     bindAddr: string,
     bindPort: number,
-  ): { fd: number; recvErrErrno: number } | { call: string; code: string; errno: number };
+  ): { fd: number; softErrno: number } | { call: string; code: string; errno: number };
   checkerErrQueue(fd: number): SocketErrorEntry | null;
 }
 
 const addon = (): SockoptAddon => loadAddon() as SockoptAddon;
 
-export function openCheckerDatagram(o: CheckerDatagramOptions): CheckerDatagramOpen {
-  const r = addon().checkerDatagramOpen(o.family === 'inet6', o.fwmark, o.bindInterface ?? '', o.recvErr, o.bindAddress ?? '', o.bindPort);
-  return 'fd' in r ? { ok: true, fd: r.fd, recvErrErrno: r.recvErrErrno } : { ok: false, ...r };
+/** Throws only when the addon cannot be loaded. */
+export function openCheckerSocket(o: CheckerSocketOptions): CheckerSocketOpen {
+  const r = addon().checkerSocketOpen(o.family === 'inet6', o.kind === 'tcp', o.fwmark, o.bindInterface ?? '', o.recvErr, o.bindAddress ?? '', o.bindPort);
+  return 'fd' in r ? { ok: true, fd: r.fd, softErrno: r.softErrno } : { ok: false, ...r };
 }
 
 /** The next queued socket error (recvmsg MSG_ERRQUEUE); undefined when none is queued or the read fails. */

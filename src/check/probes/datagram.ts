@@ -10,10 +10,10 @@ import { createSocket, type Socket } from 'node:dgram';
 import { closeSync } from 'node:fs';
 import { constants } from 'node:os';
 import { getSystemErrorMap } from 'node:util';
-import { openCheckerDatagram, type CheckerDatagramOpen } from '../../base/checker-socket.js';
 import { isLinkLocal6, type SockAddr } from '../../config/check/address.js';
 import type { Connection } from '../../config/check/model.js';
 import type { Attempt } from './bounded-attempt.js';
+import { openSocketFor, type SocketSetup } from './socket-open.js';
 
 export class DatagramSetupError extends Error {
   constructor(
@@ -26,12 +26,7 @@ export class DatagramSetupError extends Error {
 }
 
 /** What differs between the two checkers' sockets (udp_bind_connect against socket_bind_connect). */
-export interface DatagramSetup {
-  /** IP_RECVERR: only UDP_CHECK asks for ICMP errors. */
-  readonly recvErr: boolean;
-  /** SO_BINDTODEVICE: udp_bind_connect (UDP_CHECK) never applies bind_if. */
-  readonly bindInterface: boolean;
-}
+export type DatagramSetup = Omit<SocketSetup, 'kind'>;
 
 function setupError(stage: DatagramSetupError['stage'], syscall: string, code: string, errno: number): DatagramSetupError {
   const error: NodeJS.ErrnoException = Object.assign(new Error(`${syscall} ${code}`), { code, errno, syscall });
@@ -52,21 +47,7 @@ function destinationText(connection: Connection, dst: SockAddr): string {
 
 /** The connected socket and its descriptor (for its error queue); rejects with a DatagramSetupError. */
 export function connectDatagram(connection: Connection, dst: SockAddr, setup: DatagramSetup): Promise<{ socket: Socket; fd: number }> {
-  const bind = connection.bindAddress;
-  let opened: CheckerDatagramOpen;
-  try {
-    opened = openCheckerDatagram({
-      family: dst.family,
-      fwmark: connection.fwmark,
-      ...(setup.bindInterface && connection.bindInterface !== undefined && { bindInterface: connection.bindInterface }),
-      recvErr: setup.recvErr,
-      ...(bind !== undefined && { bindAddress: bind.address }),
-      bindPort: connection.bindPort,
-    });
-  } catch (error) {
-    // the addon not loadable: a local fault, as keepalived's failing socket()
-    return Promise.reject(new DatagramSetupError('option', error as NodeJS.ErrnoException));
-  }
+  const opened = openSocketFor(connection, dst.family, { kind: 'udp', ...setup });
   if (!opened.ok) return Promise.reject(setupError(opened.call === 'bind' ? 'bind' : 'option', opened.call, opened.code, opened.errno));
   const socket = createSocket(dst.family === 'inet' ? 'udp4' : 'udp6');
   try {

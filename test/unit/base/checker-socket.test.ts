@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import * as dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { isDestinationUnreachable, nextSocketError, openCheckerDatagram } from '../../../src/base/checker-socket.js';
+import { isDestinationUnreachable, nextSocketError, openCheckerSocket } from '../../../src/base/checker-socket.js';
 
 const O_NONBLOCK = 0o4000;
 const O_CLOEXEC = 0o2000000;
@@ -19,14 +19,14 @@ function adopt(fd: number): dgram.Socket {
   return socket;
 }
 
-const opened = (r: ReturnType<typeof openCheckerDatagram>): number => {
+const opened = (r: ReturnType<typeof openCheckerSocket>): number => {
   if (!r.ok) throw new Error(`${r.call}: ${r.code}`);
   return r.fd;
 };
 
-describe('openCheckerDatagram', () => {
+describe('openCheckerSocket', () => {
   it('sets fwmark and device, binds to bindto:bind_port, and opens close-on-exec and non-blocking', () => {
-    const fd = opened(openCheckerDatagram({ family: 'inet', fwmark: 0x2a, bindInterface: 'lo', recvErr: true, bindAddress: '127.0.0.1', bindPort: 0 }));
+    const fd = opened(openCheckerSocket({ kind: 'udp', family: 'inet', fwmark: 0x2a, bindInterface: 'lo', recvErr: true, bindAddress: '127.0.0.1', bindPort: 0 }));
     const socket = adopt(fd);
     try {
       const flags = Number.parseInt(/^flags:\s+([0-7]+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))![1]!, 8);
@@ -41,7 +41,7 @@ describe('openCheckerDatagram', () => {
   });
 
   it('without fwmark, device or bindto sets none of them', async () => {
-    const fd = opened(openCheckerDatagram({ family: 'inet', fwmark: 0, recvErr: false, bindPort: 0 }));
+    const fd = opened(openCheckerSocket({ kind: 'udp', family: 'inet', fwmark: 0, recvErr: false, bindPort: 0 }));
     const socket = adopt(fd);
     try {
       await new Promise<void>((resolve) => socket.connect(9, '127.0.0.1', resolve));
@@ -56,13 +56,13 @@ describe('openCheckerDatagram', () => {
   });
 
   it('names the call that failed', () => {
-    expect(openCheckerDatagram({ family: 'inet', fwmark: 1, bindInterface: 'no-such-if0', recvErr: true, bindPort: 0 })).toEqual({
+    expect(openCheckerSocket({ kind: 'udp', family: 'inet', fwmark: 1, bindInterface: 'no-such-if0', recvErr: true, bindPort: 0 })).toEqual({
       ok: false,
       call: 'SO_BINDTODEVICE',
       code: 'ENODEV',
       errno: 19,
     });
-    expect(openCheckerDatagram({ family: 'inet', fwmark: 0, recvErr: false, bindAddress: '192.0.2.1', bindPort: 0 })).toMatchObject({
+    expect(openCheckerSocket({ kind: 'udp', family: 'inet', fwmark: 0, recvErr: false, bindAddress: '192.0.2.1', bindPort: 0 })).toMatchObject({
       ok: false,
       call: 'bind',
       code: 'EADDRNOTAVAIL',
@@ -72,7 +72,7 @@ describe('openCheckerDatagram', () => {
 
 describe('nextSocketError', () => {
   it('reads the ICMP port unreachable IP_RECVERR queued, once', async () => {
-    const fd = opened(openCheckerDatagram({ family: 'inet', fwmark: 0, recvErr: true, bindPort: 0 }));
+    const fd = opened(openCheckerSocket({ kind: 'udp', family: 'inet', fwmark: 0, recvErr: true, bindPort: 0 }));
     const socket = adopt(fd);
     try {
       // a port nothing listens on: bound and released
