@@ -6,8 +6,10 @@
  *   which a UDP socket only hears with IP_RECVERR; keepalived fails the check at once (connect_timeout is
  *   600 s, so passing at the timeout cannot be mistaken for it) and removes the real server;
  * - its datagrams carry fwmark 42 (an nft rule counts `meta mark 42`);
- * - DNS_CHECK to 10.99.4.13 with `bind_if c2` and fwmark 43: the route says c0, SO_BINDTODEVICE makes
- *   it leave by c2 (nft counts `oifname "c2" meta mark 43`).
+ * - DNS_CHECK to 10.99.4.13 with `bind_if c2` and fwmark 43, and TCP_CHECK to 10.99.4.14 with `bind_if c2`
+ *   and fwmark 44: the route says c0, SO_BINDTODEVICE makes them leave by c2 (nft counts
+ *   `oifname "c2" meta mark 43` and 44; the packet counts are not compared: they grow with the time each
+ *   daemon runs).
  * The guest runs the built `dist/`, so `npm run build` comes first.
  */
 import * as path from 'node:path';
@@ -42,6 +44,19 @@ virtual_server 10.99.1.100 53 {
     }
   }
 }
+virtual_server 10.99.1.100 80 {
+  protocol TCP
+  lb_kind NAT
+  delay_loop 2
+  real_server 10.99.4.14 80 {
+    TCP_CHECK {
+      connect_timeout 600
+      retry 0
+      bind_if c2
+      fwmark 44
+    }
+  }
+}
 `;
 
 const FAILED = 'UDP_CHECK on service [10.99.2.12]:udp:53 failed.';
@@ -51,6 +66,7 @@ const run = (name: string, command: string): string => `
 nft flush chain inet kats out
 nft add rule inet kats out ip daddr 10.99.2.12 udp dport 53 meta mark 42 counter
 nft add rule inet kats out ip daddr 10.99.4.13 oifname c2 udp dport 53 meta mark 43 counter
+nft add rule inet kats out ip daddr 10.99.4.14 oifname c2 tcp dport 80 meta mark 44 counter
 ${command} >/tmp/${name}.log 2>&1 &
 pid=$!
 i=0
@@ -88,15 +104,16 @@ const linesOf = (output: string, name: string): string[] =>
     .map((l) => l.slice(name.length + 1));
 
 describe.skipIf(!requireLayerOrSkip('vm'))('checker sockets beside keepalived 2.2.7', () => {
-  it('UDP_CHECK fails at once on a host unreachable; fwmark and bind_if reach the wire', () => {
+  it('UDP_CHECK fails at once on a host unreachable; fwmark and bind_if reach the wire (UDP, DNS, TCP)', () => {
     const r = runInVm(prepareKernel(), SCRIPT, 540_000, { hostCache: 'loose' });
     const theirs = linesOf(r.output, 'keepalived');
     const ours = linesOf(r.output, 'ts');
     // what keepalived shows is what this test claims of it
     expect(theirs).toContain(`log: ${FAILED}`);
+    // the TCP connect to 10.99.4.14 fails too (host unreachable), in both
     expect(theirs.filter((l) => l.startsWith('ipvsadm: -a'))).toEqual(['ipvsadm: -a -u 10.99.1.100:53 -r 10.99.4.13:53 -m -w 1']);
-    expect(theirs.filter((l) => /^nft: meta mark 0x0000002[ab] counter packets [1-9]/.test(l))).toHaveLength(2);
+    expect(theirs.filter((l) => /^nft: meta mark 0x0000002[abc] counter packets [1-9]/.test(l))).toHaveLength(3);
     expect(ours.filter((l) => !l.startsWith('nft:')).sort()).toEqual(theirs.filter((l) => !l.startsWith('nft:')).sort());
-    expect(ours.filter((l) => /^nft: meta mark 0x0000002[ab] counter packets [1-9]/.test(l))).toHaveLength(2);
+    expect(ours.filter((l) => /^nft: meta mark 0x0000002[abc] counter packets [1-9]/.test(l))).toHaveLength(3);
   }, 600_000);
 });
