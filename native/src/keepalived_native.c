@@ -17,6 +17,7 @@
  *   cloexecFrom(lowest)                marks every descriptor from `lowest` up close-on-exec (raw-socket opens
  *                                      its sockets without it; scripts must inherit none of the daemon's)
  *   syslogSend(path, line)             one datagram to /dev/log (or a stand-in); throws if it is absent or full
+ *   checkerSocketOpen, checkerErrQueue  the checker's sockets: see sockopt.c
  *
  * Errors are thrown as JS Errors with `code` (e.g. "ENODEV"), `errno` and `syscall`, as Node does.
  * All socket I/O is non-blocking: the event loop carries VRRP timers and must never wait on the kernel.
@@ -43,6 +44,8 @@
 
 #include <node_api.h>
 #include <uv.h>
+
+#include "sockopt.h"
 
 #define VRRP_PROTO 112
 #define VRRP6_CHECKSUM_OFFSET 6 /* RFC 5798 §5.2.8: the kernel computes and verifies it with the pseudo-header */
@@ -646,5 +649,5 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       {"syslogSend", NULL, syslog_send, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions));
-  return exports;
+  return sockopt_exports(env, exports);
 }

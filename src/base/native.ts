@@ -70,6 +70,11 @@ function load(): Addon {
   return addon;
 }
 
+/** The loaded addon as untyped exports, for the files that type their own part of it (checker-socket.ts). */
+export function loadAddon(): object {
+  return load();
+}
+
 /**
  * Send `state` (e.g. "READY=1", "STOPPING=1", "WATCHDOG=1", "STATUS=...") to the service manager, as
  * sd_notify(3) does: to the unix datagram socket named by $NOTIFY_SOCKET, a path or "@abstract" name.

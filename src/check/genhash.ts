@@ -6,8 +6,8 @@
  * Output as keepalived 2.2.7's: the digest alone on a line; a failure's
  * reason (`Timeout connecting`, `Connection failed`, …) on stdout, still
  * with exit status 0; usage and option errors on stderr with status 1.
- * `-m/--fwmark` is refused as keepalived built without SO_MARK refuses it:
- * Node cannot mark a socket.
+ * `-m/--fwmark` marks the connection's socket (SO_MARK), as keepalived
+ * built with SO_MARK (Debian's) does.
  */
 import * as tls from 'node:tls';
 import type { Connection } from '../config/check/model.js';
@@ -129,17 +129,20 @@ interface Request {
   vhost?: string;
   protocol: '1.0' | '1.0C' | '1.1';
   timeoutUs: number;
+  /** -m: SO_MARK; 0 = none. */
+  fwmark: number;
   verbose: boolean;
 }
 
 /** check_genhash_parse_cmdline: the request, or undefined after printing why (usage follows). */
 function parse(argv: readonly string[], io: GenhashIo): Request | undefined {
   if (argv.length <= 1) return undefined;
-  const r: Partial<Request> & Pick<Request, 'ssl' | 'sni' | 'protocol' | 'timeoutUs' | 'verbose'> = {
+  const r: Partial<Request> & Pick<Request, 'ssl' | 'sni' | 'protocol' | 'timeoutUs' | 'fwmark' | 'verbose'> = {
     ssl: false,
     sni: false,
     protocol: '1.0',
     timeoutUs: DEFAULT_TIMEOUT_US,
+    fwmark: 0,
     verbose: false,
   };
   const rest: string[] = [];
@@ -188,8 +191,14 @@ function parse(argv: readonly string[], io: GenhashIo): Request | undefined {
       case 'u':
         r.url = arg;
         break;
-      case 'm':
-        return invalid('keepalived built without fwmark support');
+      case 'm': {
+        // (unsigned)strtoul after spaces and tabs, to the end of the word; an empty one is 0
+        const m = /^[ \t]*(\+?)(\d*)$/.exec(arg);
+        if (!m || (m[1] === '+' && m[2] === '')) return invalid(`invalid fwmark '${arg}'`);
+        const ulong = m[2] === '' ? 0n : BigInt(m[2]!) > 0xffffffffffffffffn ? 0xffffffffffffffffn : BigInt(m[2]!);
+        r.fwmark = Number(ulong & 0xffffffffn);
+        break;
+      }
       case 'P':
         if (arg === '1.0') r.protocol = '1.0';
         else if (arg === '1.0c' || arg === '1.0C') r.protocol = '1.0C';
@@ -256,7 +265,7 @@ export async function runGenhash(argv: readonly string[], io: GenhashIo = { stdo
   const connection: Connection = {
     dst: { ...req.server, port: req.port },
     bindPort: 0,
-    fwmark: 0,
+    fwmark: req.fwmark,
     connectTimeoutUs: req.timeoutUs,
   };
   const servername = req.sni && req.vhost !== undefined ? req.vhost : undefined;

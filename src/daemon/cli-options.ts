@@ -26,6 +26,12 @@ export interface CliOptions {
   configId?: string;
   dontRespawn: boolean;
   dontReleaseIpvs: boolean;
+  /**
+   * -X: read, and as in keepalived 2.2.7 nothing follows from it. There it lets vrrp_restore_interface
+   * try to remove the VIPs of an instance whose vipset is false, but netlink_iplist removes only the
+   * addresses marked set (or all with -V, or at start-up), and those marks are cleared with vipset;
+   * so with or without -X the VIPs leave when they leave without it, and ours do the same.
+   */
   releaseVips: boolean;
   metricsListen?: string;
   /** -u: the file creation mask; global_defs `umask` is then ignored. */

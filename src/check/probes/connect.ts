@@ -2,15 +2,17 @@
  * The connection every TCP checker starts with (keepalived's tcp_bind_connect
  * then tcp_socket_state), and the bounded conversation that follows it.
  *
- * Not honoured: `bind_if` (SO_BINDTODEVICE) and `fwmark` (SO_MARK). Node's
- * net sockets offer neither option, so the check leaves by the routing
- * table's interface and unmarked. A link-local IPv6 address does get
- * `bind_if` as its scope, which is what makes it reachable at all.
+ * The addon prepares the socket as socket_bind_connect does (fwmark as
+ * SO_MARK, bind_if as SO_BINDTODEVICE, bound to bindto:bind_port; not its
+ * SO_LINGER, see native/src/sockopt.c); Node adopts and connects it. A
+ * link-local IPv6 address also gets `bind_if` as its scope.
  */
+import { closeSync } from 'node:fs';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { isLinkLocal6 } from '../../config/check/address.js';
 import type { Connection } from '../../config/check/model.js';
+import { openSocketFor } from './socket-open.js';
 
 /**
  * Every probe of a checker process may share one stop signal: one listener
@@ -33,7 +35,7 @@ function whenAborted(signal: AbortSignal, fn: () => void): () => void {
 export type ConnectFailure =
   /** No usable connect_ip: keepalived cannot create the socket and reschedules. */
   | 'no-destination'
-  /** bind() or a local connect() error: keepalived logs "… bind failed. Rescheduling". */
+  /** A socket option, bind() or a local connect() error: keepalived logs "… bind failed. Rescheduling". */
   | 'error'
   /** Refused, unreachable, reset: keepalived's connect_fail. */
   | 'failed'
@@ -69,20 +71,21 @@ function scoped(address: string, family: 'inet' | 'inet6', ifname: string | unde
  * is already destroyed.
  */
 export function connect(connection: Connection, signal: AbortSignal, tlsOptions?: TlsOptions): Promise<ConnectResult> {
-  const { dst, bindAddress, bindInterface } = connection;
+  const { dst, bindInterface } = connection;
   if (!dst) return Promise.resolve({ ok: false, failure: 'no-destination' });
   if (signal.aborted) return Promise.resolve({ ok: false, failure: 'aborted' });
+  const opened = openSocketFor(connection, dst.family, { kind: 'tcp', recvErr: false, bindInterface: true });
+  if (!opened.ok) return Promise.resolve({ ok: false, failure: 'error' });
+  let raw: net.Socket;
+  try {
+    raw = new net.Socket({ fd: opened.fd });
+  } catch {
+    // not adopted: the descriptor is still ours to close
+    closeSync(opened.fd);
+    return Promise.resolve({ ok: false, failure: 'error' });
+  }
   return new Promise((resolve) => {
-    const raw = net.connect({
-      host: scoped(dst.address, dst.family, bindInterface),
-      port: dst.port,
-      family: dst.family === 'inet6' ? 6 : 4,
-      // keepalived binds only with bindto: bind_port alone is ignored.
-      ...(bindAddress && {
-        localAddress: scoped(bindAddress.address, bindAddress.family, bindInterface),
-        ...(connection.bindPort && { localPort: connection.bindPort }),
-      }),
-    });
+    raw.connect({ host: scoped(dst.address, dst.family, bindInterface), port: dst.port, family: dst.family === 'inet6' ? 6 : 4 });
     // A late error (after this settles, before the caller listens) must not become an uncaught exception.
     raw.on('error', () => {});
     let socket: net.Socket = raw;

@@ -1,23 +1,36 @@
 /**
  * The connected UDP socket of UDP_CHECK and DNS_CHECK, set up as keepalived's
- * socket_bind_connect / udp_bind_connect do: bound to bindto:bind_port when
- * bindto is given, then connected, so the kernel hands it only the target's
- * replies and reports an ICMP port unreachable as ECONNREFUSED.
+ * udp_bind_connect / socket_bind_connect do: fwmark (SO_MARK), for DNS_CHECK
+ * bind_if (SO_BINDTODEVICE), for UDP_CHECK ICMP errors queued (IP_RECVERR),
+ * bound to bindto:bind_port when bindto is given, then connected, so the
+ * kernel hands it only the target's replies and reports ICMP errors for what
+ * it sent. The addon opens and prepares the socket; Node adopts and connects it.
  */
 import { createSocket, type Socket } from 'node:dgram';
+import { closeSync } from 'node:fs';
 import { constants } from 'node:os';
 import { getSystemErrorMap } from 'node:util';
 import { isLinkLocal6, type SockAddr } from '../../config/check/address.js';
 import type { Connection } from '../../config/check/model.js';
 import type { Attempt } from './bounded-attempt.js';
+import { openSocketFor, type SocketSetup } from './socket-open.js';
 
 export class DatagramSetupError extends Error {
   constructor(
-    readonly stage: 'bind' | 'connect',
+    /** option: SO_MARK or SO_BINDTODEVICE (or the socket itself) failed. */
+    readonly stage: 'option' | 'bind' | 'connect',
     readonly errno: NodeJS.ErrnoException,
   ) {
     super(`${stage}: ${errno.message}`);
   }
+}
+
+/** What differs between the two checkers' sockets (udp_bind_connect against socket_bind_connect). */
+export type DatagramSetup = Omit<SocketSetup, 'kind'>;
+
+function setupError(stage: DatagramSetupError['stage'], syscall: string, code: string, errno: number): DatagramSetupError {
+  const error: NodeJS.ErrnoException = Object.assign(new Error(`${syscall} ${code}`), { code, errno, syscall });
+  return new DatagramSetupError(stage, error);
 }
 
 /** connect() errors keepalived counts as the target being unreachable (connect_fail), not as a local fault. */
@@ -32,40 +45,39 @@ function destinationText(connection: Connection, dst: SockAddr): string {
   return connection.bindInterface !== undefined && isLinkLocal6(dst) ? `${dst.address}%${connection.bindInterface}` : dst.address;
 }
 
-/** Rejects with a DatagramSetupError. fwmark and a bind_if for other destinations are not applied (no setsockopt in Node). */
-export function connectDatagram(connection: Connection, dst: SockAddr): Promise<Socket> {
+/** The connected socket and its descriptor (for its error queue); rejects with a DatagramSetupError. */
+export function connectDatagram(connection: Connection, dst: SockAddr, setup: DatagramSetup): Promise<{ socket: Socket; fd: number }> {
+  const opened = openSocketFor(connection, dst.family, { kind: 'udp', ...setup });
+  if (!opened.ok) return Promise.reject(setupError(opened.call === 'bind' ? 'bind' : 'option', opened.call, opened.code, opened.errno));
   const socket = createSocket(dst.family === 'inet' ? 'udp4' : 'udp6');
-  // bind errors come as 'error' events, connect errors to its callback
-  const step = (stage: 'bind' | 'connect', begin: (done: (error?: Error) => void) => void): Promise<void> =>
-    new Promise((resolve, reject) => {
-      const settle = (error?: Error): void => {
-        socket.off('error', settle);
-        if (error) reject(new DatagramSetupError(stage, error as NodeJS.ErrnoException));
-        else resolve();
-      };
-      socket.once('error', settle);
-      try {
-        begin(settle);
-      } catch (error) {
-        // argument errors (a port Node refuses) are thrown, not reported
-        settle(error as Error);
-      }
-    });
-  const bind = connection.bindAddress;
-  const bound = bind === undefined ? Promise.resolve() : step('bind', (done) => socket.bind({ address: bind.address, port: connection.bindPort }, () => done()));
-  return bound
-    .then(() => step('connect', (done) => socket.connect(dst.port, destinationText(connection, dst), done)))
-    .then(
-      () => socket,
-      (error: unknown) => {
-        socket.close();
-        throw error;
-      },
-    );
+  try {
+    socket.bind({ fd: opened.fd });
+  } catch (error) {
+    // not adopted: the descriptor is still ours to close
+    socket.close();
+    closeSync(opened.fd);
+    return Promise.reject(new DatagramSetupError('bind', error as NodeJS.ErrnoException));
+  }
+  return new Promise<void>((resolve, reject) => {
+    // connect errors come to its callback; argument errors (a port Node refuses) are thrown
+    try {
+      socket.connect(dst.port, destinationText(connection, dst), (error?: Error) =>
+        error ? reject(new DatagramSetupError('connect', error as NodeJS.ErrnoException)) : resolve(),
+      );
+    } catch (error) {
+      reject(new DatagramSetupError('connect', error as NodeJS.ErrnoException));
+    }
+  }).then(
+    () => ({ socket, fd: opened.fd }),
+    (error: unknown) => {
+      socket.close();
+      throw error;
+    },
+  );
 }
 
 /**
- * The socket of one attempt: `use` sets up the exchange on it once connected,
+ * The socket of one attempt: `use` sets up the exchange on it (and its descriptor) once connected,
  * unless the attempt ended meanwhile (then it is closed at once);
  * `setupFailed` reports a bind or connect failure. Returns the attempt's cleanup.
  */
@@ -73,17 +85,18 @@ export function datagramAttempt(
   attempt: Attempt,
   connection: Connection,
   dst: SockAddr,
-  use: (socket: Socket) => void,
+  setup: DatagramSetup,
+  use: (socket: Socket, fd: number) => void,
   setupFailed: (error: DatagramSetupError) => void,
 ): () => void {
   let socket: Socket | undefined;
-  connectDatagram(connection, dst).then((s) => {
+  connectDatagram(connection, dst, setup).then(({ socket: s, fd }) => {
     if (attempt.done) {
       s.close();
       return;
     }
     socket = s;
-    use(s);
+    use(s, fd);
   }, setupFailed);
   return () => socket?.close();
 }

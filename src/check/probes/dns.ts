@@ -25,6 +25,8 @@ export const dnsProbe: Probe = ({ vs, rs, checker }, signal) => {
       attempt,
       connection,
       dst,
+      // socket_bind_connect: fwmark and bind_if, no ICMP error queue
+      { recvErr: false, bindInterface: true },
       (s) => {
         s.on('message', (reply) => {
           const header = decodeHeader(reply);

@@ -1,9 +1,12 @@
 /**
  * UDP_CHECK (check_udp.c, layer4.c udp_*): one datagram to the target over a
  * connected socket. Without require_reply silence until connect_timeout is
- * success and only an ICMP error fails; with it the first datagram back
- * decides, checked against the masked reply data and length bounds.
+ * success and only an ICMP destination unreachable fails (IP_RECVERR: also
+ * the ones the kernel does not count as fatal, such as a failed ARP
+ * resolution's host unreachable); with it the first datagram back decides,
+ * checked against the masked reply data and length bounds.
  */
+import { isDestinationUnreachable, nextSocketError } from '../../base/checker-socket.js';
 import type { Checker } from '../../config/check/model.js';
 import { serverName } from '../pool.js';
 import type { Probe, ProbeResult } from '../probe.js';
@@ -32,9 +35,23 @@ function replyMatches(reply: Uint8Array, checker: UdpChecker): boolean {
   return true;
 }
 
+/**
+ * A socket error (epoll's EPOLLERR: keepalived's READ_ERROR), judged by its
+ * queued ICMP error as udp_socket_error does: a destination unreachable of
+ * any code fails; any other entry, or none, counts as an answer, and an
+ * answer never read is too long for reply data (keepalived checks it with
+ * max_reply_length + 1 octets).
+ */
+function afterSocketError(fd: number, checker: UdpChecker, failed: ProbeResult, mismatch: ProbeResult): ProbeResult {
+  const queued = nextSocketError(fd);
+  if (queued !== undefined && isDestinationUnreachable(queued)) return failed;
+  return checker.replyData === undefined ? { ok: true } : mismatch;
+}
+
 export const udpProbe: Probe = ({ vs, rs, checker }, signal) => {
   const target = serverName(vs, rs);
   const failed: ProbeResult = { ok: false, message: `UDP connection to ${target} failed.` };
+  const mismatch: ProbeResult = { ok: false, message: `UDP check to ${target} reply data mismatch.` };
   if (checker.type !== 'UDP_CHECK') return Promise.resolve(failed);
   const { connection } = checker;
   const dst = connection.dst;
@@ -47,13 +64,14 @@ export const udpProbe: Probe = ({ vs, rs, checker }, signal) => {
       attempt,
       connection,
       dst,
-      (s) => {
+      // udp_bind_connect: ICMP errors queued, fwmark, never bind_if
+      { recvErr: true, bindInterface: false },
+      (s, fd) => {
         s.on('message', (reply) => {
           const ok = !checker.requireReply || replyMatches(reply, checker);
-          attempt.finish(ok ? { ok } : { ok, message: `UDP check to ${target} reply data mismatch.` });
+          attempt.finish(ok ? { ok } : mismatch);
         });
-        // ECONNREFUSED: an ICMP port unreachable for what we sent
-        s.on('error', () => attempt.finish(failed));
+        s.on('error', () => attempt.finish(afterSocketError(fd, checker, failed, mismatch)));
         s.send(payload, (error) => error && attempt.finish({ ok: false }));
       },
       () => attempt.finish({ ok: false }),

@@ -1,4 +1,5 @@
 /** genhash: the digest of a known body, keepalived's option handling and its output. */
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import type * as net from 'node:net';
 import { describe, expect, it } from 'vitest';
@@ -42,6 +43,19 @@ describe('genhash', () => {
     // Any status: genhash hashes whatever comes back.
     expect(r).toEqual({ status: 0, out: `${DIGEST}\n`, err: '' });
     expect(srv.requests).toEqual(['GET /x HTTP/1.1\r\nUser-Agent: KeepAliveClient\r\nConnection: close\r\nHost: www.example\r\n\r\n']);
+  });
+
+  it('-m marks the socket (SO_MARK), as ss shows it; strtoul\'s words, wrapped to 32 bits', async () => {
+    const marks: string[] = [];
+    const { port } = await serve((s: net.Socket) => {
+      const shown = execFileSync('ss', ['-tneH', `sport = :${s.remotePort}`], { encoding: 'utf8' });
+      marks.push(/fwmark:(0x[0-9a-f]+)/.exec(shown)?.[1] ?? 'none');
+      s.end(`HTTP/1.0 200 OK\r\n\r\n${BODY}`);
+    });
+    for (const mark of ['42', ' \t+7', '', '4294967297']) {
+      expect(await genhash('-s', '127.0.0.1', '-p', String(port), '-u', '/', '-m', mark)).toEqual({ status: 0, out: `${DIGEST}\n`, err: '' });
+    }
+    expect(marks).toEqual(['0x2a', '0x7', 'none', '0x1']);
   });
 
   it('the last -u is the one fetched', async () => {
@@ -91,7 +105,9 @@ describe('genhash', () => {
       [['-s', '127.0.0.1', '-p', '0', '-u', '/'], "invalid port number '0'\n"],
       [['-s', '127.0.0.1', '-p', '80', '-u', '/', '-P', '2'], "invalid HTTP protocol version '2'\n"],
       [['-s', '127.0.0.1', '-p', '80', '-u', '/', '-t', '-1'], "invalid timeout '-1'\n"],
-      [['-s', '127.0.0.1', '-p', '80', '-u', '/', '-m', '1'], 'keepalived built without fwmark support\n'],
+      [['-s', '127.0.0.1', '-p', '80', '-u', '/', '-m', '-1'], "invalid fwmark '-1'\n"],
+      [['-s', '127.0.0.1', '-p', '80', '-u', '/', '-m', '+'], "invalid fwmark '+'\n"],
+      [['-s', '127.0.0.1', '-p', '80', '-u', '/', '-m', '1x'], "invalid fwmark '1x'\n"],
       [['-s', '127.0.0.1', '-p', '80', '-u', '/', '-x'], 'Unknown option -x\n'],
       [['-s', '127.0.0.1', '-p', '80', '-u', '/', '--use'], 'Unknown option --use\n'],
       [['-s', '127.0.0.1', '-p', '80', '-u'], 'Missing parameter for option -u\n'],

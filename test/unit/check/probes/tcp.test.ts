@@ -1,4 +1,5 @@
 /** TCP_CHECK against local servers: established is up, whatever follows; refused and unanswered are down. */
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { tcpProbe } from '../../../../src/check/probes/tcp.js';
 import { never, refusedPort, serve, target, timed, trickle, unansweredPort } from './servers.js';
@@ -24,6 +25,17 @@ describe('TCP_CHECK', () => {
     const { value, ms } = await timed(tcpProbe(check(srv.port), never));
     expect(value.message).toMatch(new RegExp(`^TCP connection to \\[127\\.0\\.0\\.1\\]:tcp:${srv.port} (success|failed)\\.$`));
     expect(ms).toBeLessThan(200);
+  });
+
+  it('connects with fwmark (SO_MARK), bind_if (SO_BINDTODEVICE) and bindto:bind_port, as ss shows the socket', async () => {
+    let shown = '';
+    // the checker's end, seen from the server while the connection is up
+    const srv = await serve((s) => (shown = execFileSync('ss', ['-tneH', `sport = :${s.remotePort}`], { encoding: 'utf8' })));
+    const bindPort = 40_000 + (process.pid % 20_000);
+    const r = await tcpProbe(check(srv.port, `fwmark 42\n bind_if lo\n bindto 127.0.0.1\n bind_port ${bindPort}`), never);
+    expect(r.ok).toBe(true);
+    expect(shown).toContain(`127.0.0.1%lo:${bindPort} `);
+    expect(shown).toContain('fwmark:0x2a');
   });
 
   it('fails on a refused connection', async () => {
