@@ -1,6 +1,6 @@
 /**
  * The fake ProcessSchedPort (src/base/process-sched.ts): records each call in `calls` as text
- * (`setNice(-5)`, `setRealtime(10)`, `setRlimitRttime(5000,10000)`, `lockMemory(true)`, `setAffinity(0,1)`),
+ * (`setNice(-5)`, `setRealtime(10)`, `setRlimitRttime(5000,10000)`, `setAffinity(0,1)`),
  * and fails the calls named in `failing` with the given message, as the addon throws strerror's text.
  * `cpuTimeLimit()` delivers a SIGXCPU to the handlers registered.
  */
@@ -32,7 +32,6 @@ export function fakeProcessSched(initialNice = 0): FakeProcessSched {
     },
     setRealtime: (priority) => call('setRealtime', [priority]),
     setRlimitRttime: (soft, hard) => call('setRlimitRttime', [soft, hard]),
-    lockMemory: (lock) => call('lockMemory', [lock]),
     setAffinity: (cpus) => call('setAffinity', cpus),
     onCpuTimeLimit: (handler) => {
       calls.push('onCpuTimeLimit()');

@@ -1,13 +1,13 @@
 /*
  * process_sched: the scheduling and memory calls of keepalived's lib/process.c (set_process_priorities,
- * reset_process_priorities, set_process_cpu_affinity) for the addon.
+ * reset_process_priorities, set_process_cpu_affinity) for the addon. Not mlockall (set_process_dont_swap): V8
+ * aborts when the kernel refuses madvise on locked pages, which it does.
  *
  *   schedGetNice() -> number                 getpriority(PRIO_PROCESS, 0): the calling thread's nice value
  *   schedSetNice(nice)                       setpriority on every thread of the process
  *   schedSetRealtime(priority)               the calling thread: SCHED_RR|SCHED_RESET_ON_FORK at priority,
  *                                            or SCHED_OTHER when priority is 0
  *   schedSetRlimitRttime(soft, hard)         setrlimit(RLIMIT_RTTIME), in µs
- *   schedLockMemory(lock)                    mlockall(MCL_CURRENT|MCL_FUTURE|MCL_ONFAULT), or munlockall
  *   schedSetAffinity(cpus)                   sched_setaffinity on every thread of the process
  *
  * keepalived's process is one thread; a Node process is several (V8's helpers, libuv's pool), and Linux keeps
@@ -21,7 +21,6 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -30,9 +29,6 @@
 
 #ifndef SCHED_RESET_ON_FORK
 #define SCHED_RESET_ON_FORK 0x40000000
-#endif
-#ifndef MCL_ONFAULT
-#define MCL_ONFAULT 4 /* Linux 4.4 */
 #endif
 
 napi_value process_sched_define(napi_env env, napi_value exports);
@@ -128,24 +124,6 @@ static napi_value set_rlimit_rttime(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-static napi_value lock_memory(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
-  size_t argc = 1;
-  bool lock = false;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
-      napi_get_value_bool(env, argv[0], &lock) != napi_ok) {
-    napi_throw_type_error(env, NULL, "boolean argument expected");
-    return NULL;
-  }
-  if (!lock) {
-    if (munlockall()) return sched_throw(env, "munlockall", errno);
-    return NULL;
-  }
-  /* MCL_ONFAULT: pages are locked as they are touched, so V8's reserved but unused ranges stay unbacked */
-  if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)) return sched_throw(env, "mlockall", errno);
-  return NULL;
-}
-
 static napi_value set_affinity(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   size_t argc = 1;
@@ -181,7 +159,6 @@ napi_value process_sched_define(napi_env env, napi_value exports) {
       SCHED_FN("schedSetNice", set_nice),
       SCHED_FN("schedSetRealtime", set_realtime),
       SCHED_FN("schedSetRlimitRttime", set_rlimit_rttime),
-      SCHED_FN("schedLockMemory", lock_memory),
       SCHED_FN("schedSetAffinity", set_affinity),
   };
   if (napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions) != napi_ok) return NULL;

@@ -1,6 +1,6 @@
 /**
- * The process scheduling and memory calls keepalived's lib/process.c makes (setpriority, sched_setscheduler,
- * setrlimit(RLIMIT_RTTIME), mlockall, sched_setaffinity), through the addon's native/src/process_sched.c,
+ * The process scheduling calls keepalived's lib/process.c makes (setpriority, sched_setscheduler,
+ * setrlimit(RLIMIT_RTTIME), sched_setaffinity), through the addon's native/src/process_sched.c,
  * behind a port: daemon/process-scheduling.ts decides and logs, lab/fakes/process-sched.ts stands in for it.
  * Failed calls throw Errors whose message is strerror's text (what keepalived's %m prints).
  */
@@ -15,8 +15,6 @@ export interface ProcessSchedPort {
   setRealtime(priority: number): void;
   /** RLIMIT_RTTIME, in µs. */
   setRlimitRttime(soft: number, hard: number): void;
-  /** mlockall(MCL_CURRENT|MCL_FUTURE|MCL_ONFAULT), or munlockall. */
-  lockMemory(lock: boolean): void;
   /** CPU affinity of every thread of the process. */
   setAffinity(cpus: readonly number[]): void;
   /** Calls `handler` at each SIGXCPU (RLIMIT_RTTIME's soft limit reached) instead of dying of it. */
@@ -28,20 +26,18 @@ interface SchedAddon {
   schedSetNice(nice: number): void;
   schedSetRealtime(priority: number): void;
   schedSetRlimitRttime(soft: number, hard: number): void;
-  schedLockMemory(lock: boolean): void;
   schedSetAffinity(cpus: readonly number[]): void;
 }
 
-/** The real calls, on this process. */
+/** The real calls, on this process; the addon is loaded at the first, so a process that makes none needs none. */
 export function hostProcessSched(): ProcessSchedPort {
-  const addon = loadAddon<SchedAddon>();
+  const addon = (): SchedAddon => loadAddon<SchedAddon>();
   return {
-    getNice: () => addon.schedGetNice(),
-    setNice: (nice) => addon.schedSetNice(nice),
-    setRealtime: (priority) => addon.schedSetRealtime(priority),
-    setRlimitRttime: (soft, hard) => addon.schedSetRlimitRttime(soft, hard),
-    lockMemory: (lock) => addon.schedLockMemory(lock),
-    setAffinity: (cpus) => addon.schedSetAffinity(cpus),
+    getNice: () => addon().schedGetNice(),
+    setNice: (nice) => addon().schedSetNice(nice),
+    setRealtime: (priority) => addon().schedSetRealtime(priority),
+    setRlimitRttime: (soft, hard) => addon().schedSetRlimitRttime(soft, hard),
+    setAffinity: (cpus) => addon().schedSetAffinity(cpus),
     onCpuTimeLimit: (handler) => void process.on('SIGXCPU', handler),
   };
 }

@@ -9,6 +9,7 @@ const DBUS = 'the D-Bus interface is not provided';
 const FIREWALL = 'no iptables/nftables rules are installed';
 const NAMESPACE = 'network namespaces are not entered; run keepalived-ts inside the namespace instead';
 const SCHEDULING = 'the real-time priority is not raised automatically when timers run late';
+const NO_SWAP = 'the process is not locked in memory: V8 aborts when its pages are locked (mlockall)';
 const BFD_PROCESS = 'there is no BFD process to apply it to';
 const BFD = 'BFD sessions are not run';
 const VMAC = 'virtual MAC (macvlan/ipvlan) interfaces are not created';
@@ -20,6 +21,7 @@ const GAPS: ReadonlyArray<readonly [string, readonly string[]]> = [
   [FIREWALL, ['vrrp_iptables', 'vrrp_ipsets', 'nftables', 'nftables_priority', 'nftables_ifindex', 'nftables_counters', 'nftables_ipvs', 'nftables_ipvs_priority', 'nftables_ipvs_start_fwmark']],
   [NAMESPACE, ['net_namespace', 'net_namespace_ipvs', 'namespace_with_ipsets']],
   [SCHEDULING, ['max_auto_priority', 'min_auto_priority_delay']],
+  [NO_SWAP, ['vrrp_no_swap', 'checker_no_swap']],
   [BFD_PROCESS, ['bfd_priority', 'bfd_no_swap', 'bfd_rt_priority', 'bfd_rlimit_rttime', 'bfd_rlimit_rtime', 'bfd_cpu_affinity']],
   [BFD, ['bfd_instance', 'track_bfd', 'BFD_CHECK']],
   [VMAC, ['use_vmac', 'use_ipvlan', 'vmac_xmit_base', 'use_vmac_addr']],

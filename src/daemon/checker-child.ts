@@ -48,10 +48,14 @@ async function startChecker(o: CliOptions, child: ChildSkeleton, startConfig: Co
   const { log } = child;
   // replaced at each SIGHUP that brings a readable configuration
   let config = startConfig;
+  // as start_check: once everything runs; a reload takes it back and applies the new one
+  const scheduling = new ProcessScheduling(hostProcessSched(), 'checker', log);
+  const schedule = (): ProcessSchedule => processSchedule(config.global, 'checker');
   const opened = await openNetlinkPort();
   if (!opened.ok) {
     // keepalived's checker stays up without IPVS (and so is not respawned in a loop)
     log.error(`IPVS: Can't initialize ipvs: ${opened.failure.message}`);
+    scheduling.apply(schedule());
     return { stop: () => undefined };
   }
   const ipvs = opened.port;
@@ -143,9 +147,6 @@ async function startChecker(o: CliOptions, child: ChildSkeleton, startConfig: Co
     await done.sync;
   }
 
-  // as start_check: once everything runs; a reload takes it back and applies the new one
-  const scheduling = new ProcessScheduling(hostProcessSched(), 'checker', log);
-  const schedule = (): ProcessSchedule => processSchedule(config.global, 'checker');
   scheduling.apply(schedule());
 
   return {

@@ -3,7 +3,8 @@
  * set_process_cpu_affinity and reset_process_priorities (lib/process.c) do: applied once the child has started
  * (start_vrrp, start_check), taken back at the start of each reload and applied again, from the new
  * configuration, at its end. The CPU affinity is never taken back. Failures are logged with keepalived's words
- * and the rest still applies.
+ * and the rest still applies. `*_no_swap` is not applied: a Node process locked in memory (mlockall) aborts, as V8
+ * checks madvise calls the kernel refuses on locked pages (seen at a GC and at exit); it is logged instead.
  */
 import type { Logger } from '../base/logger.js';
 import type { ProcessSchedPort } from '../base/process-sched.js';
@@ -18,7 +19,6 @@ export class ProcessScheduling {
   private rttimeSet = false;
   private nice = 0;
   private originalNice: number | undefined;
-  private locked = false;
   private cpuLimitWatched = false;
 
   constructor(
@@ -45,14 +45,7 @@ export class ProcessScheduling {
         this.log.info(`Unable to set process priority to ${s.nice} - ${reason(error)}`);
       }
     }
-    if (s.lockMemory) {
-      try {
-        this.port.lockMemory(true);
-        this.locked = true;
-      } catch (error) {
-        this.log.info(`Unable to lock process in memory - ${reason(error)}`);
-      }
-    }
+    if (s.lockMemory) this.log.info('Unable to lock process in memory - not done by keepalived-ts (V8 aborts when its pages are locked)');
     if (s.cpus) {
       try {
         this.port.setAffinity(s.cpus);
@@ -98,14 +91,6 @@ export class ProcessScheduling {
       } catch (error) {
         this.log.info(`Unable to reset process priority - ${reason(error)}`);
       }
-    }
-    if (this.locked) {
-      try {
-        this.port.lockMemory(false);
-      } catch {
-        // keepalived ignores munlockall's result
-      }
-      this.locked = false;
     }
   }
 

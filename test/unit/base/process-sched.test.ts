@@ -12,7 +12,7 @@ const PEER = path.join(import.meta.dirname, 'sched-peer.mjs');
 const runnable = process.getuid?.() === 0 && existsSync(path.join(ROOT, 'dist/src/base/process-sched.js'));
 
 describe.skipIf(!runnable)('process scheduling calls (root; needs npm run build)', () => {
-  it('set nice and affinity on every thread, SCHED_RR, RLIMIT_RTTIME and mlockall; and take them back', () => {
+  it('set nice and affinity on every thread, SCHED_RR and RLIMIT_RTTIME; and take them back', () => {
     const out = JSON.parse(execFileSync(process.execPath, [PEER], { timeout: 20_000, encoding: 'utf8' })) as Record<string, unknown>;
     expect(out.applied).toEqual({
       threads: expect.any(Number) as number,
@@ -20,12 +20,10 @@ describe.skipIf(!runnable)('process scheduling calls (root; needs npm run build)
       cpus: ['0'],
       rtPriority: '3',
       policy: '2',
-      vmLckKb: expect.any(Number) as number,
       rttime: ['5000', '10000'],
     });
     expect((out.applied as { threads: number; vmLckKb: number }).threads).toBeGreaterThan(1);
-    expect((out.applied as { vmLckKb: number }).vmLckKb).toBeGreaterThan(0);
-    expect(out.reset).toMatchObject({ nice: ['0'], cpus: ['0'], rtPriority: '0', policy: '0', vmLckKb: 0, rttime: ['0', '0'] });
+    expect(out.reset).toMatchObject({ nice: ['0'], cpus: ['0'], rtPriority: '0', policy: '0', rttime: ['0', '0'] });
     expect(out.error).toEqual({ code: 'EINVAL', syscall: 'sched_setaffinity', message: 'Invalid argument' });
   });
 });

@@ -23,7 +23,6 @@ function show() {
     cpus: [...new Set(tasks.map((t) => statusField(`/proc/self/task/${t}/status`, 'Cpus_allowed_list')))],
     rtPriority: self[40 - 3],
     policy: self[41 - 3],
-    vmLckKb: Number.parseInt(statusField('/proc/self/status', 'VmLck') ?? '0', 10),
     rttime: rttime ? [rttime[1], rttime[2]] : undefined,
   };
 }
@@ -31,14 +30,12 @@ function show() {
 const out = {};
 port.setNice(7);
 port.setAffinity([0]);
-port.lockMemory(true);
 port.setRealtime(3);
 port.setRlimitRttime(5000, 10000);
 out.applied = show();
 port.setRealtime(0);
 port.setRlimitRttime(0, 0);
 port.setNice(0);
-port.lockMemory(false);
 out.reset = show();
 try {
   port.setAffinity([1023]);
