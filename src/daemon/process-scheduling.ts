@@ -29,13 +29,15 @@ export class ProcessScheduling {
 
   apply(s: ProcessSchedule): void {
     if (s.realtime) {
+      let raised = false;
       try {
         this.port.setRealtime(s.realtime.priority);
         this.realtimePriority = s.realtime.priority;
-        if (s.realtime.rttime) this.setRttime(s.realtime.rttime.soft, s.realtime.rttime.hard);
+        raised = true;
       } catch {
         this.log.warn('child process: cannot raise priority');
       }
+      if (raised && s.realtime.rttime) this.setRttime(s.realtime.rttime.soft, s.realtime.rttime.hard);
     } else if (s.nice !== undefined) {
       this.originalNice ??= this.port.getNice();
       try {
