@@ -630,6 +630,8 @@ static napi_value syslog_send(napi_env env, napi_callback_info info) {
   return datagram_call(env, info, "syslog");
 }
 
+napi_value process_sched_define(napi_env env, napi_value exports); /* process_sched.c */
+
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   const napi_property_descriptor functions[] = {
       {"sdNotify", NULL, sd_notify, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -649,5 +651,6 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       {"syslogSend", NULL, syslog_send, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions));
-  return sockopt_exports(env, exports);
+  sockopt_exports(env, exports);
+  return process_sched_define(env, exports);
 }

@@ -47,7 +47,7 @@ interface SockoptAddon {
   checkerErrQueue(fd: number): SocketErrorEntry | null;
 }
 
-const addon = (): SockoptAddon => loadAddon() as SockoptAddon;
+const addon = (): SockoptAddon => loadAddon<SockoptAddon>();
 
 /** Throws only when the addon cannot be loaded. */
 export function openCheckerSocket(o: CheckerSocketOptions): CheckerSocketOpen {

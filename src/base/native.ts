@@ -70,9 +70,9 @@ function load(): Addon {
   return addon;
 }
 
-/** The loaded addon as untyped exports, for the files that type their own part of it (checker-socket.ts). */
-export function loadAddon(): object {
-  return load();
+/** The loaded addon, typed by the caller: another base/ binding's view of its own C file's functions. */
+export function loadAddon<T extends object>(): T {
+  return load() as unknown as T;
 }
 
 /**

@@ -8,7 +8,9 @@ const SNMP = 'SNMP (AgentX) is not provided; --metrics-listen serves Prometheus 
 const DBUS = 'the D-Bus interface is not provided';
 const FIREWALL = 'no iptables/nftables rules are installed';
 const NAMESPACE = 'network namespaces are not entered; run keepalived-ts inside the namespace instead';
-const SCHEDULING = 'process scheduling, memory locking and CPU affinity settings are not applied';
+const SCHEDULING = 'the real-time priority is not raised automatically when timers run late';
+const NO_SWAP = 'the process is not locked in memory: V8 aborts when its pages are locked (mlockall)';
+const BFD_PROCESS = 'there is no BFD process to apply it to';
 const BFD = 'BFD sessions are not run';
 const VMAC = 'virtual MAC (macvlan/ipvlan) interfaces are not created';
 const SMTP = 'e-mail alerts are not sent';
@@ -18,15 +20,9 @@ const GAPS: ReadonlyArray<readonly [string, readonly string[]]> = [
   [DBUS, ['enable_dbus', 'dbus_service_name', 'dbus_no_interface_name']],
   [FIREWALL, ['vrrp_iptables', 'vrrp_ipsets', 'nftables', 'nftables_priority', 'nftables_ifindex', 'nftables_counters', 'nftables_ipvs', 'nftables_ipvs_priority', 'nftables_ipvs_start_fwmark']],
   [NAMESPACE, ['net_namespace', 'net_namespace_ipvs', 'namespace_with_ipsets']],
-  [
-    SCHEDULING,
-    [
-      'vrrp_priority', 'checker_priority', 'bfd_priority', 'vrrp_no_swap', 'checker_no_swap', 'bfd_no_swap',
-      'vrrp_rt_priority', 'checker_rt_priority', 'bfd_rt_priority', 'vrrp_rlimit_rttime', 'checker_rlimit_rttime',
-      'bfd_rlimit_rttime', 'vrrp_rlimit_rtime', 'checker_rlimit_rtime', 'bfd_rlimit_rtime', 'vrrp_cpu_affinity',
-      'checker_cpu_affinity', 'bfd_cpu_affinity', 'max_auto_priority', 'min_auto_priority_delay',
-    ],
-  ],
+  [SCHEDULING, ['max_auto_priority', 'min_auto_priority_delay']],
+  [NO_SWAP, ['vrrp_no_swap', 'checker_no_swap']],
+  [BFD_PROCESS, ['bfd_priority', 'bfd_no_swap', 'bfd_rt_priority', 'bfd_rlimit_rttime', 'bfd_rlimit_rtime', 'bfd_cpu_affinity']],
   [BFD, ['bfd_instance', 'track_bfd', 'BFD_CHECK']],
   [VMAC, ['use_vmac', 'use_ipvlan', 'vmac_xmit_base', 'use_vmac_addr']],
   [SMTP, ['smtp_server', 'smtp_alert', 'smtp_alert_vrrp', 'smtp_alert_checker', 'notification_email', 'notification_email_from', 'smtp_helo_name', 'smtp_connect_timeout']],

@@ -20,6 +20,9 @@ import type { Logger } from '../base/logger.js';
 import { CheckMetrics, type RealServerSource } from '../observe/check-metrics.js';
 import { ChildSkeleton, type ChildFeatures } from './child-skeleton.js';
 import { applyConfiguredUmask } from './umask.js';
+import { hostProcessSched } from '../base/process-sched.js';
+import { processSchedule, type ProcessSchedule } from './process-schedule.js';
+import { ProcessScheduling } from './process-scheduling.js';
 import type { Probe } from '../check/probe.js';
 import { dnsProbe } from '../check/probes/dns.js';
 import { loadSslContext, makeHttpProbe } from '../check/probes/http.js';
@@ -45,10 +48,14 @@ async function startChecker(o: CliOptions, child: ChildSkeleton, startConfig: Co
   const { log } = child;
   // replaced at each SIGHUP that brings a readable configuration
   let config = startConfig;
+  // as start_check: once everything runs; a reload takes it back and applies the new one
+  const scheduling = new ProcessScheduling(hostProcessSched(), 'checker', log);
+  const schedule = (): ProcessSchedule => processSchedule(config.global, 'checker');
   const opened = await openNetlinkPort();
   if (!opened.ok) {
     // keepalived's checker stays up without IPVS (and so is not respawned in a loop)
     log.error(`IPVS: Can't initialize ipvs: ${opened.failure.message}`);
+    scheduling.apply(schedule());
     return { stop: () => undefined };
   }
   const ipvs = opened.port;
@@ -140,9 +147,11 @@ async function startChecker(o: CliOptions, child: ChildSkeleton, startConfig: Co
     await done.sync;
   }
 
+  scheduling.apply(schedule());
+
   return {
     metrics: () => metrics.metrics(),
-    reload,
+    reload: () => scheduling.reloading(reload, schedule),
     stop: async () => {
       set.stop();
       files.close();

@@ -28,6 +28,9 @@ import { ChildSkeleton, type ChildFeatures } from './child-skeleton.js';
 import { VrrpMetrics } from '../observe/vrrp-metrics.js';
 import { dumpFilePath, writeStatsFile } from '../observe/stats-file.js';
 import { applyConfiguredUmask } from './umask.js';
+import { hostProcessSched } from '../base/process-sched.js';
+import { processSchedule, type ProcessSchedule } from './process-schedule.js';
+import { ProcessScheduling } from './process-scheduling.js';
 import { VrrpRunner } from '../vrrp/runner/runner.js';
 import { vrrpSettingsFromConfig, type VrrpRunSettings } from '../vrrp/settings/from-config.js';
 import type { TrackChange } from '../vrrp/fsm/track.js';
@@ -167,9 +170,14 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
     for (const { tracker } of trackers) tracker.start();
   };
 
+  // as start_vrrp: once everything runs; a reload takes it back and applies the new one
+  const scheduling = new ProcessScheduling(hostProcessSched(), 'vrrp', log);
+  const schedule = (): ProcessSchedule => processSchedule(config.global, 'vrrp');
+  scheduling.apply(schedule());
+
   return {
     metrics: () => metrics.metrics(),
-    reload,
+    reload: () => scheduling.reloading(reload, schedule),
     stop: async () => {
       for (const { tracker } of trackers) tracker.stop();
       files.close();

@@ -15,4 +15,15 @@ describe('keywords keepalived-ts reads but does not act on', () => {
   it('say nothing about keywords we act on', () => {
     expect(parseText('global_defs {\n  router_id lb1\n}\n').notices).toEqual([]);
   });
+  it('say nothing about the VRRP and checker processes\' scheduling but no_swap, and name the BFD process\'s', () => {
+    const scheduling = ['priority -5', 'rt_priority 10', 'rlimit_rttime 20000', 'cpu_affinity 0'];
+    const lines = (prefix: string): string => scheduling.map((k) => `  ${prefix}_${k}\n`).join('');
+    expect(parseText(`global_defs {\n${lines('vrrp')}${lines('checker')}}\n`).notices).toEqual([]);
+    expect(parseText(`global_defs {\n${lines('bfd')}}\n`).notices.map((n) => n.message)).toEqual(
+      scheduling.map((k) => `'bfd_${k.split(' ')[0]}' is read but not acted on by keepalived-ts: there is no BFD process to apply it to`),
+    );
+    expect(parseText('global_defs {\n  vrrp_no_swap\n}\n').notices.map((n) => n.message)).toEqual([
+      "'vrrp_no_swap' is read but not acted on by keepalived-ts: the process is not locked in memory: V8 aborts when its pages are locked (mlockall)",
+    ]);
+  });
 });

@@ -1,0 +1,166 @@
+/*
+ * process_sched: the scheduling and memory calls of keepalived's lib/process.c (set_process_priorities,
+ * reset_process_priorities, set_process_cpu_affinity) for the addon. Not mlockall (set_process_dont_swap): V8
+ * aborts when the kernel refuses madvise on locked pages, which it does.
+ *
+ *   schedGetNice() -> number                 getpriority(PRIO_PROCESS, 0): the calling thread's nice value
+ *   schedSetNice(nice)                       setpriority on every thread of the process
+ *   schedSetRealtime(priority)               the calling thread: SCHED_RR|SCHED_RESET_ON_FORK at priority,
+ *                                            or SCHED_OTHER when priority is 0
+ *   schedSetRlimitRttime(soft, hard)         setrlimit(RLIMIT_RTTIME), in µs
+ *   schedSetAffinity(cpus)                   sched_setaffinity on every thread of the process
+ *
+ * keepalived's process is one thread; a Node process is several (V8's helpers, libuv's pool), and Linux keeps
+ * nice and CPU affinity per thread, so those two go to every thread in /proc/self/task. Threads started later
+ * inherit them from the thread that starts them. Errors are thrown as JS Errors with `code`, `errno`, `syscall`.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <node_api.h>
+
+#ifndef SCHED_RESET_ON_FORK
+#define SCHED_RESET_ON_FORK 0x40000000
+#endif
+
+napi_value process_sched_define(napi_env env, napi_value exports);
+
+static napi_value sched_throw(napi_env env, const char *syscall, int err) {
+  napi_value code, message, error, js_errno, js_syscall;
+  const char *name = strerrorname_np(err);
+  napi_create_string_utf8(env, name ? name : "EUNKNOWN", NAPI_AUTO_LENGTH, &code);
+  napi_create_string_utf8(env, strerror(err), NAPI_AUTO_LENGTH, &message);
+  napi_create_error(env, code, message, &error);
+  napi_create_int32(env, -err, &js_errno);
+  napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &js_syscall);
+  napi_set_named_property(env, error, "errno", js_errno);
+  napi_set_named_property(env, error, "syscall", js_syscall);
+  napi_throw(env, error);
+  return NULL;
+}
+
+static bool int_args(napi_env env, napi_callback_info info, size_t want, int32_t *out) {
+  napi_value argv[2];
+  size_t argc = 2;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < want) {
+    napi_throw_type_error(env, NULL, "missing argument");
+    return false;
+  }
+  for (size_t i = 0; i < want; i++) {
+    if (napi_get_value_int32(env, argv[i], &out[i]) != napi_ok) {
+      napi_throw_type_error(env, NULL, "integer argument expected");
+      return false;
+    }
+  }
+  return true;
+}
+
+typedef int (*thread_call)(pid_t tid, const void *arg);
+
+/* Calls fn for each thread of this process; returns 0 or the first failure's errno. */
+static int each_thread(thread_call fn, const void *arg) {
+  DIR *dir = opendir("/proc/self/task");
+  if (!dir) return fn(0, arg) ? errno : 0;
+  int first = 0;
+  struct dirent *entry;
+  while ((entry = readdir(dir)) != NULL) {
+    if (entry->d_name[0] < '0' || entry->d_name[0] > '9') continue;
+    pid_t tid = (pid_t)strtol(entry->d_name, NULL, 10);
+    /* a thread that ended meanwhile is no failure */
+    if (fn(tid, arg) && errno != ESRCH && !first) first = errno;
+  }
+  closedir(dir);
+  return first;
+}
+
+static int nice_thread(pid_t tid, const void *arg) {
+  return setpriority(PRIO_PROCESS, (id_t)tid, *(const int *)arg);
+}
+
+static int affinity_thread(pid_t tid, const void *arg) {
+  return sched_setaffinity(tid, sizeof(cpu_set_t), (const cpu_set_t *)arg);
+}
+
+static napi_value get_nice(napi_env env, napi_callback_info info) {
+  (void)info;
+  errno = 0;
+  int nice = getpriority(PRIO_PROCESS, 0);
+  if (nice == -1 && errno) return sched_throw(env, "getpriority", errno);
+  napi_value result;
+  napi_create_int32(env, nice, &result);
+  return result;
+}
+
+static napi_value set_nice(napi_env env, napi_callback_info info) {
+  int32_t nice;
+  if (!int_args(env, info, 1, &nice)) return NULL;
+  int value = nice;
+  int err = each_thread(nice_thread, &value);
+  return err ? sched_throw(env, "setpriority", err) : NULL;
+}
+
+static napi_value set_realtime(napi_env env, napi_callback_info info) {
+  int32_t priority;
+  if (!int_args(env, info, 1, &priority)) return NULL;
+  struct sched_param sp = {.sched_priority = priority};
+  int policy = priority ? SCHED_RR | SCHED_RESET_ON_FORK : SCHED_OTHER;
+  if (sched_setscheduler(0, policy, &sp)) return sched_throw(env, "sched_setscheduler", errno);
+  return NULL;
+}
+
+static napi_value set_rlimit_rttime(napi_env env, napi_callback_info info) {
+  int32_t limits[2];
+  if (!int_args(env, info, 2, limits)) return NULL;
+  struct rlimit rlim = {.rlim_cur = (rlim_t)(uint32_t)limits[0], .rlim_max = (rlim_t)(uint32_t)limits[1]};
+  if (setrlimit(RLIMIT_RTTIME, &rlim)) return sched_throw(env, "setrlimit", errno);
+  return NULL;
+}
+
+static napi_value set_affinity(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  size_t argc = 1;
+  bool is_array = false;
+  uint32_t length = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
+      napi_is_array(env, argv[0], &is_array) != napi_ok || !is_array ||
+      napi_get_array_length(env, argv[0], &length) != napi_ok) {
+    napi_throw_type_error(env, NULL, "array of CPU numbers expected");
+    return NULL;
+  }
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  for (uint32_t i = 0; i < length; i++) {
+    napi_value element;
+    int32_t cpu;
+    if (napi_get_element(env, argv[0], i, &element) != napi_ok || napi_get_value_int32(env, element, &cpu) != napi_ok ||
+        cpu < 0 || cpu >= CPU_SETSIZE) {
+      napi_throw_range_error(env, NULL, "CPU number out of range");
+      return NULL;
+    }
+    CPU_SET(cpu, &set);
+  }
+  int err = each_thread(affinity_thread, &set);
+  return err ? sched_throw(env, "sched_setaffinity", err) : NULL;
+}
+
+#define SCHED_FN(name, fn) {name, NULL, fn, NULL, NULL, NULL, napi_enumerable, NULL}
+
+napi_value process_sched_define(napi_env env, napi_value exports) {
+  const napi_property_descriptor functions[] = {
+      SCHED_FN("schedGetNice", get_nice),
+      SCHED_FN("schedSetNice", set_nice),
+      SCHED_FN("schedSetRealtime", set_realtime),
+      SCHED_FN("schedSetRlimitRttime", set_rlimit_rttime),
+      SCHED_FN("schedSetAffinity", set_affinity),
+  };
+  if (napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions) != napi_ok) return NULL;
+  return exports;
+}

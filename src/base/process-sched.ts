@@ -1,0 +1,43 @@
+/**
+ * The process scheduling calls keepalived's lib/process.c makes (setpriority, sched_setscheduler,
+ * setrlimit(RLIMIT_RTTIME), sched_setaffinity), through the addon's native/src/process_sched.c,
+ * behind a port: daemon/process-scheduling.ts decides and logs, lab/fakes/process-sched.ts stands in for it.
+ * Failed calls throw Errors whose message is strerror's text (what keepalived's %m prints).
+ */
+import { loadAddon } from './native.js';
+
+export interface ProcessSchedPort {
+  /** The nice value of the event loop's thread. */
+  getNice(): number;
+  /** nice for every thread of the process. */
+  setNice(nice: number): void;
+  /** SCHED_RR|SCHED_RESET_ON_FORK at `priority` for the event loop's thread; 0 puts it back to SCHED_OTHER. */
+  setRealtime(priority: number): void;
+  /** RLIMIT_RTTIME, in µs. */
+  setRlimitRttime(soft: number, hard: number): void;
+  /** CPU affinity of every thread of the process. */
+  setAffinity(cpus: readonly number[]): void;
+  /** Calls `handler` at each SIGXCPU (RLIMIT_RTTIME's soft limit reached) instead of dying of it. */
+  onCpuTimeLimit(handler: () => void): void;
+}
+
+interface SchedAddon {
+  schedGetNice(): number;
+  schedSetNice(nice: number): void;
+  schedSetRealtime(priority: number): void;
+  schedSetRlimitRttime(soft: number, hard: number): void;
+  schedSetAffinity(cpus: readonly number[]): void;
+}
+
+/** The real calls, on this process; the addon is loaded at the first, so a process that makes none needs none. */
+export function hostProcessSched(): ProcessSchedPort {
+  const addon = (): SchedAddon => loadAddon<SchedAddon>();
+  return {
+    getNice: () => addon().schedGetNice(),
+    setNice: (nice) => addon().schedSetNice(nice),
+    setRealtime: (priority) => addon().schedSetRealtime(priority),
+    setRlimitRttime: (soft, hard) => addon().schedSetRlimitRttime(soft, hard),
+    setAffinity: (cpus) => addon().schedSetAffinity(cpus),
+    onCpuTimeLimit: (handler) => void process.on('SIGXCPU', handler),
+  };
+}

@@ -1,0 +1,30 @@
+/**
+ * What global_defs asks of a child process's scheduling: the arguments keepalived's start_vrrp and start_check
+ * pass to set_process_priorities and set_process_cpu_affinity (lib/process.c), decided once, as data.
+ */
+import type { GlobalDefs, ProcessTuning } from '../config/global/model.js';
+
+export type ScheduledProcess = 'vrrp' | 'checker';
+
+export interface ProcessSchedule {
+  /** SCHED_RR at `priority`, with RLIMIT_RTTIME set when `rttime` is (soft at half the hard limit, for warnings). */
+  readonly realtime?: { readonly priority: number; readonly rttime?: { readonly soft: number; readonly hard: number } };
+  /** The nice value to set: only without SCHED_RR, and never 0 (keepalived leaves the process's own then). */
+  readonly nice?: number;
+  /** `*_no_swap`: mlockall in keepalived; only logged here (process-scheduling.ts says why). */
+  readonly lockMemory: boolean;
+  /** CPUs to pin to; absent (or empty in the file) leaves the affinity alone. */
+  readonly cpus?: readonly number[];
+}
+
+export function processSchedule(global: GlobalDefs, process: ScheduledProcess): ProcessSchedule {
+  const t: ProcessTuning = process === 'vrrp' ? global.vrrpProcess : global.checkerProcess;
+  const priority = t.realtimePriority ?? 0;
+  const cpus = t.cpuAffinity !== undefined && t.cpuAffinity.length > 0 ? { cpus: [...new Set(t.cpuAffinity)].sort((a, b) => a - b) } : {};
+  const lockMemory = t.noSwap;
+  if (priority !== 0) {
+    const rttime = t.rlimitRttime !== 0 ? { rttime: { soft: Math.floor(t.rlimitRttime / 2), hard: t.rlimitRttime } } : {};
+    return { realtime: { priority, ...rttime }, lockMemory, ...cpus };
+  }
+  return { ...(t.priority !== 0 ? { nice: t.priority } : {}), lockMemory, ...cpus };
+}

@@ -1,0 +1,114 @@
+/**
+ * Applies a child process's ProcessSchedule and takes it back, as keepalived's set_process_priorities,
+ * set_process_cpu_affinity and reset_process_priorities (lib/process.c) do: applied once the child has started
+ * (start_vrrp, start_check), taken back at the start of each reload and applied again, from the new
+ * configuration, at its end. The CPU affinity is never taken back. Failures are logged with keepalived's words
+ * and the rest still applies. `*_no_swap` is not applied: a Node process locked in memory (mlockall) aborts, as V8
+ * checks madvise calls the kernel refuses on locked pages (seen at a GC and at exit); it is logged instead.
+ */
+import type { Logger } from '../base/logger.js';
+import type { ProcessSchedPort } from '../base/process-sched.js';
+import type { ProcessSchedule, ScheduledProcess } from './process-schedule.js';
+
+const TITLE: Record<ScheduledProcess, string> = { vrrp: 'VRRP', checker: 'Checker' };
+
+const reason = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+export class ProcessScheduling {
+  private realtimePriority = 0;
+  private rttimeSet = false;
+  private nice = 0;
+  private originalNice: number | undefined;
+  private cpuLimitWatched = false;
+
+  constructor(
+    private readonly port: ProcessSchedPort,
+    private readonly process: ScheduledProcess,
+    private readonly log: Logger,
+  ) {}
+
+  apply(s: ProcessSchedule): void {
+    if (s.realtime) {
+      let raised = false;
+      try {
+        this.port.setRealtime(s.realtime.priority);
+        this.realtimePriority = s.realtime.priority;
+        raised = true;
+      } catch {
+        this.log.warn('child process: cannot raise priority');
+      }
+      if (raised && s.realtime.rttime) this.setRttime(s.realtime.rttime.soft, s.realtime.rttime.hard);
+    } else if (s.nice !== undefined) {
+      this.originalNice ??= this.port.getNice();
+      try {
+        this.port.setNice(s.nice);
+        this.nice = s.nice;
+      } catch (error) {
+        this.log.info(`Unable to set process priority to ${s.nice} - ${reason(error)}`);
+      }
+    }
+    if (s.lockMemory) this.log.info('Unable to lock process in memory - not done by keepalived-ts (V8 aborts when its pages are locked)');
+    if (s.cpus) {
+      try {
+        this.port.setAffinity(s.cpus);
+      } catch (error) {
+        this.log.warn(`unable to set cpu affinity to ${this.process} process (${reason(error)})`);
+      }
+    }
+  }
+
+  /** Runs `reload` under standard scheduling, then applies the schedule of the configuration it leaves running. */
+  async reloading(reload: () => Promise<void>, schedule: () => ProcessSchedule): Promise<void> {
+    this.reset();
+    try {
+      await reload();
+    } finally {
+      this.apply(schedule());
+    }
+  }
+
+  /** Standard scheduling while reloading. */
+  reset(): void {
+    if (this.realtimePriority !== 0) {
+      try {
+        this.port.setRealtime(0);
+        this.realtimePriority = 0;
+        if (this.rttimeSet) {
+          try {
+            // keepalived restores a saved limit it never fills in, so 0 (no effect under SCHED_OTHER)
+            this.port.setRlimitRttime(0, 0);
+            this.rttimeSet = false;
+          } catch {
+            this.log.warn('child process cannot reset realtime rlimit');
+          }
+        }
+      } catch {
+        this.log.warn('child process: cannot reset realtime scheduling');
+      }
+    }
+    if (this.nice !== (this.originalNice ?? 0)) {
+      try {
+        this.port.setNice(this.originalNice ?? 0);
+        this.nice = this.originalNice ?? 0;
+      } catch (error) {
+        this.log.info(`Unable to reset process priority - ${reason(error)}`);
+      }
+    }
+  }
+
+  private setRttime(soft: number, hard: number): void {
+    if (!this.cpuLimitWatched) {
+      this.cpuLimitWatched = true;
+      const title = TITLE[this.process];
+      this.port.onCpuTimeLimit(() =>
+        this.log.info(`${title} process has used too much CPU time, ${this.process}_rlimit_rttime may need to be increased`),
+      );
+    }
+    try {
+      this.port.setRlimitRttime(soft, hard);
+      this.rttimeSet = true;
+    } catch {
+      this.log.warn('child process cannot set realtime rlimit');
+    }
+  }
+}

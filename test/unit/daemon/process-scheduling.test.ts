@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { processSchedule } from '../../../src/daemon/process-schedule.js';
+import { ProcessScheduling } from '../../../src/daemon/process-scheduling.js';
+import { fakeLogger } from '../../../lab/fakes/logger.js';
+import { fakeProcessSched } from '../../../lab/fakes/process-sched.js';
+import { parseText } from '../config/parse-text.js';
+
+const globalDefs = (lines: string): ReturnType<typeof parseText>['config']['global'] =>
+  parseText(`global_defs {\n${lines}\n}\n`).config.global;
+
+describe('processSchedule: global_defs → what set_process_priorities gets', () => {
+  it('leaves everything alone by default', () => {
+    expect(processSchedule(globalDefs(''), 'vrrp')).toEqual({ lockMemory: false });
+  });
+  it('takes each process its own keywords', () => {
+    const g = globalDefs('vrrp_priority -5\nchecker_priority 7\nchecker_no_swap\nvrrp_cpu_affinity 0 0');
+    expect(processSchedule(g, 'vrrp')).toEqual({ nice: -5, lockMemory: false, cpus: [0] });
+    expect(processSchedule(g, 'checker')).toEqual({ nice: 7, lockMemory: true });
+  });
+  it('under SCHED_RR sets RLIMIT_RTTIME (keepalived default 10000 µs, soft half) and no nice value', () => {
+    const g = globalDefs('vrrp_rt_priority 20\nvrrp_priority -5\nchecker_rt_priority 30\nchecker_rlimit_rttime 30001');
+    expect(processSchedule(g, 'vrrp')).toEqual({ realtime: { priority: 20, rttime: { soft: 5000, hard: 10000 } }, lockMemory: false });
+    expect(processSchedule(g, 'checker')).toEqual({ realtime: { priority: 30, rttime: { soft: 15000, hard: 30001 } }, lockMemory: false });
+  });
+  it('an invalid rlimit (stored as 0) sets no limit', () => {
+    const g = globalDefs('vrrp_rt_priority 20\nvrrp_rlimit_rttime junk');
+    expect(processSchedule(g, 'vrrp').realtime).toEqual({ priority: 20 });
+  });
+});
+
+describe('ProcessScheduling: applying and taking back, as lib/process.c', () => {
+  const all = { realtime: { priority: 20, rttime: { soft: 5000, hard: 10000 } }, lockMemory: true, cpus: [0, 1] };
+
+  it('applies SCHED_RR, its limit and the affinity, logs the memory lock it does not take, and watches SIGXCPU once', () => {
+    const fake = fakeProcessSched();
+    const { log, lines } = fakeLogger();
+    const s = new ProcessScheduling(fake.port, 'vrrp', log);
+    s.apply(all);
+    s.reset();
+    s.apply(all);
+    expect(fake.calls).toEqual([
+      'setRealtime(20)', 'onCpuTimeLimit()', 'setRlimitRttime(5000,10000)', 'setAffinity(0,1)',
+      'setRealtime(0)', 'setRlimitRttime(0,0)',
+      'setRealtime(20)', 'setRlimitRttime(5000,10000)', 'setAffinity(0,1)',
+    ]);
+    fake.cpuTimeLimit();
+    const noLock = 'Unable to lock process in memory - not done by keepalived-ts (V8 aborts when its pages are locked)';
+    expect(lines).toEqual([noLock, noLock, 'VRRP process has used too much CPU time, vrrp_rlimit_rttime may need to be increased']);
+  });
+
+  it('sets the nice value and takes it back to the one the process had', () => {
+    const fake = fakeProcessSched(3);
+    const s = new ProcessScheduling(fake.port, 'checker', fakeLogger().log);
+    s.apply({ nice: -5, lockMemory: false });
+    s.reset();
+    s.reset();
+    expect(fake.calls).toEqual(['setNice(-5)', 'setNice(3)']);
+  });
+
+  it('takes nothing back that was not set', () => {
+    const fake = fakeProcessSched();
+    const s = new ProcessScheduling(fake.port, 'checker', fakeLogger().log);
+    s.apply({ lockMemory: false, cpus: [1] });
+    s.reset();
+    expect(fake.calls).toEqual(['setAffinity(1)']);
+  });
+
+  it('logs each failure in keepalived words and goes on; a refused SCHED_RR sets no limit', () => {
+    const fake = fakeProcessSched();
+    for (const name of ['setRealtime', 'setAffinity'] as const) fake.failing.set(name, 'Operation not permitted');
+    const { log, lines } = fakeLogger();
+    new ProcessScheduling(fake.port, 'checker', log).apply({ ...all, lockMemory: false });
+    expect(fake.calls).toEqual(['setRealtime(20)', 'setAffinity(0,1)']);
+    expect(lines).toEqual([
+      'child process: cannot raise priority',
+      'unable to set cpu affinity to checker process (Operation not permitted)',
+    ]);
+    const nice = fakeProcessSched();
+    nice.failing.set('setNice', 'Permission denied');
+    const niceLog = fakeLogger();
+    const s = new ProcessScheduling(nice.port, 'vrrp', niceLog.log);
+    s.apply({ nice: -5, lockMemory: false });
+    s.reset();
+    expect(niceLog.lines).toEqual(['Unable to set process priority to -5 - Permission denied']);
+  });
+
+  it('a reload runs under standard scheduling and ends with the schedule of the configuration left running, even when it fails', async () => {
+    const fake = fakeProcessSched();
+    const s = new ProcessScheduling(fake.port, 'vrrp', fakeLogger().log);
+    s.apply({ nice: 5, lockMemory: false });
+    const seen: string[] = [];
+    await expect(
+      s.reloading(
+        () => {
+          seen.push(fake.calls.join(' '));
+          return Promise.reject(new Error('bad file'));
+        },
+        () => ({ nice: 5, lockMemory: false }),
+      ),
+    ).rejects.toThrow('bad file');
+    expect(seen).toEqual(['setNice(5) setNice(0)']);
+    expect(fake.calls).toEqual(['setNice(5)', 'setNice(0)', 'setNice(5)']);
+  });
+});
