@@ -44,6 +44,8 @@
 #include <node_api.h>
 #include <uv.h>
 
+#include "netns.h"
+
 #define VRRP_PROTO 112
 #define VRRP6_CHECKSUM_OFFSET 6 /* RFC 5798 §5.2.8: the kernel computes and verifies it with the pseudo-header */
 #define RECV_BUFFER 8192        /* > the largest VRRP packet (255 IPv6 addresses: 4088 bytes) */
@@ -88,7 +90,7 @@ static napi_value errno_error(napi_env env, const char *syscall, int err) {
   return error;
 }
 
-static napi_value throw_errno(napi_env env, const char *syscall, int err) {
+napi_value throw_errno(napi_env env, const char *syscall, int err) {
   napi_throw(env, errno_error(env, syscall, err));
   return NULL;
 }
@@ -646,5 +648,6 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       {"syslogSend", NULL, syslog_send, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions));
+  CHECK(netns_register(env, exports));
   return exports;
 }

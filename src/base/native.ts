@@ -70,6 +70,11 @@ function load(): Addon {
   return addon;
 }
 
+/** The addon's further functions, for the src/base/ module that binds the C file exporting them. */
+export function nativeExtension<T extends object>(): T {
+  return load() as unknown as T;
+}
+
 /**
  * Send `state` (e.g. "READY=1", "STOPPING=1", "WATCHDOG=1", "STATUS=...") to the service manager, as
  * sd_notify(3) does: to the unix datagram socket named by $NOTIFY_SOCKET, a path or "@abstract" name.

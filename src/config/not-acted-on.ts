@@ -7,7 +7,6 @@
 const SNMP = 'SNMP (AgentX) is not provided; --metrics-listen serves Prometheus metrics instead';
 const DBUS = 'the D-Bus interface is not provided';
 const FIREWALL = 'no iptables/nftables rules are installed';
-const NAMESPACE = 'network namespaces are not entered; run keepalived-ts inside the namespace instead';
 const SCHEDULING = 'process scheduling, memory locking and CPU affinity settings are not applied';
 const BFD = 'BFD sessions are not run';
 const VMAC = 'virtual MAC (macvlan/ipvlan) interfaces are not created';
@@ -16,8 +15,7 @@ const SMTP = 'e-mail alerts are not sent';
 const GAPS: ReadonlyArray<readonly [string, readonly string[]]> = [
   [SNMP, ['enable_snmp_vrrp', 'enable_snmp_keepalived', 'enable_snmp_checker', 'enable_snmp_rfc', 'enable_snmp_rfcv2', 'enable_snmp_rfcv3', 'enable_traps', 'snmp_socket', 'snmp_vs_stats_update_interval', 'snmp_rs_stats_update_interval']],
   [DBUS, ['enable_dbus', 'dbus_service_name', 'dbus_no_interface_name']],
-  [FIREWALL, ['vrrp_iptables', 'vrrp_ipsets', 'nftables', 'nftables_priority', 'nftables_ifindex', 'nftables_counters', 'nftables_ipvs', 'nftables_ipvs_priority', 'nftables_ipvs_start_fwmark']],
-  [NAMESPACE, ['net_namespace', 'net_namespace_ipvs', 'namespace_with_ipsets']],
+  [FIREWALL, ['vrrp_iptables', 'vrrp_ipsets', 'nftables', 'nftables_priority', 'nftables_ifindex', 'nftables_counters', 'nftables_ipvs', 'nftables_ipvs_priority', 'nftables_ipvs_start_fwmark', 'namespace_with_ipsets']],
   [
     SCHEDULING,
     [
