@@ -11,7 +11,8 @@ import { ChildLiveness, type WatchedChild } from './child-liveness.js';
 import { monotonicClock } from '../base/clock.js';
 import { parseConfig } from '../config/parse.js';
 import { keepalivedText, operatorText } from '../config/diagnostics.js';
-import { reloadVerdict } from '../config/reload-check.js';
+import { reloadVerdict, unchangeableAtReload, type ReloadGlobals } from '../config/reload-check.js';
+import type { GlobalDefs } from '../config/global/model.js';
 import { createLogger, type Logger } from '../log/log.js';
 import { identSuffix, SYSLOG_FACILITY_ENV, SYSLOG_IDENT_SUFFIX_ENV, syslogIdent } from '../log/syslog.js';
 import { parseListenAddress, startMetricsServer } from '../observe/metrics-server.js';
@@ -83,17 +84,23 @@ export function runDaemon(o: CliOptions, argv: readonly string[]): Promise<numbe
   const { vrrp, check } = parsed.config;
   if (!o.checkOnly && (vrrp.instances.length > 0 || o.vrrpOnly)) children.push(child('VRRP', 'vrrp'));
   if (!o.vrrpOnly && (check.virtualServers.length > 0 || o.checkOnly)) children.push(child('Healthcheck', 'check'));
-  return supervise(children, o, log, { pidFile, runDirectories, reloadCheckConfig: global.reloadCheckConfig });
+  return supervise(children, o, log, { pidFile, runDirectories, unchangeable: reloadGlobals(o, global), reloadCheckConfig: global.reloadCheckConfig });
 }
 
 /**
  * SIGHUP: the new configuration is read as `-t` reads it; if it would break
  * the running node (config/reload-check.ts) the children are not told and
  * keep the running configuration. `reloadCheckConfig`: the running
- * configuration's reload_check_config log file, if any. Returns whether to
- * reload, and the reload_check_config of the configuration that now runs.
+ * configuration's reload_check_config log file, if any; `running`: what
+ * a reload may not change (the namespaces, the instance name). Returns whether
+ * to reload, and the reload_check_config of the configuration that now runs.
  */
-function checkReload(o: CliOptions, log: Logger, reloadCheckConfig: string | undefined): { reload: boolean; reloadCheckConfig: string | undefined } {
+function checkReload(
+  o: CliOptions,
+  log: Logger,
+  reloadCheckConfig: string | undefined,
+  running: ReloadGlobals,
+): { reload: boolean; reloadCheckConfig: string | undefined } {
   const refused = { reload: false, reloadCheckConfig };
   let parsed: ReturnType<typeof parseConfig>;
   try {
@@ -105,6 +112,9 @@ function checkReload(o: CliOptions, log: Logger, reloadCheckConfig: string | und
   }
   for (const d of [...parsed.diagnostics, ...parsed.notices]) log.warn(operatorText(d));
   const verdict = reloadVerdict(parsed, { strict: reloadCheckConfig !== undefined });
+  const unchangeable = verdict.accept ? unchangeableAtReload(running, reloadGlobals(o, parsed.config.global)) : [];
+  for (const line of unchangeable) log.info(line);
+  if (unchangeable.length > 0) return refused;
   if (verdict.accept) {
     applyConfiguredUmask(o.umask, parsed.config.global.umask, (m) => log.info(m));
     return { reload: true, reloadCheckConfig: parsed.config.global.reloadCheckConfig };
@@ -122,9 +132,14 @@ function checkReload(o: CliOptions, log: Logger, reloadCheckConfig: string | und
   return refused;
 }
 
-/** What the parent releases as it stops, and the running configuration's reload_check_config. */
+function reloadGlobals(o: CliOptions, g: GlobalDefs): ReloadGlobals {
+  return { namespace: runNamespace(o, g), networkNamespaceIpvs: g.networkNamespaceIpvs, instanceName: g.instanceName };
+}
+
+/** What the parent releases as it stops, what a reload may not change, and the running reload_check_config. */
 interface RunState {
   pidFile: string;
+  unchangeable: ReloadGlobals;
   runDirectories: RunDirectories;
   reloadCheckConfig: string | undefined;
 }
@@ -156,7 +171,7 @@ function supervise(children: Child[], o: CliOptions, log: Logger, run: RunState)
     if (stopping) return;
     notifySystemd('RELOADING=1');
     log.info('Reloading ...');
-    const verdict = checkReload(o, log, runningCheck);
+    const verdict = checkReload(o, log, runningCheck, run.unchangeable);
     runningCheck = verdict.reloadCheckConfig;
     if (verdict.reload) for (const c of children) c.process?.kill('SIGHUP');
     notifySystemd('READY=1');
