@@ -63,6 +63,9 @@ describe.skipIf(!requireNetnsOrSkip())('net_namespace, beside keepalived', () =>
   let tcpdump: string[];
   const nodes: Record<Daemon, { ns: string; host: number }> = { keepalived: { ns: '', host: 1 }, kats: { ns: '', host: 2 } };
 
+  // a daemon killed by a failed test leaves the pid directory it made
+  const hadRunDir = fs.existsSync(RUN_DIR);
+
   beforeAll(() => {
     lab = new Lab(SUBNET, tempDir('net-namespace'));
     for (const daemon of ['keepalived', 'kats'] as const) nodes[daemon].ns = lab.addNode(nodes[daemon].host);
@@ -74,17 +77,19 @@ describe.skipIf(!requireNetnsOrSkip())('net_namespace, beside keepalived', () =>
   afterAll(async () => {
     await lab?.close();
     for (const { ns } of Object.values(nodes)) if (ns) fs.rmSync(`${RUN_DIR}/${ns}`, { recursive: true, force: true });
+    if (!hadRunDir && filesIn(RUN_DIR)?.length === 0) fs.rmdirSync(RUN_DIR);
   });
 
-  /** Starts both from the root namespace; resolves once each is MASTER. */
-  const startBoth = async (instance?: string): Promise<Record<Daemon, Running>> => {
+  /** Starts both from the root namespace; resolves once each is MASTER. `override`: the node's namespace given by -s, the configuration naming another. */
+  const startBoth = async (instance?: string, override = false): Promise<Record<Daemon, Running>> => {
     const started = {} as Record<Daemon, Running>;
     for (const daemon of ['keepalived', 'kats'] as const) {
       const { ns, host } = nodes[daemon];
       const base = `${RUN_DIR}/${ns}/`;
       const suffix = instance ? `_${instance}` : '';
       const ownPidFiles = { main: `${base}keepalived${suffix}.pid`, vrrp: `${base}vrrp${suffix}.pid`, check: `${base}checkers${suffix}.pid` };
-      started[daemon] = lab.start(ns, daemon, config(ns, host, instance), { ownPidFiles });
+      const text = override ? config('kats-no-such-namespace', host, instance) : config(ns, host, instance);
+      started[daemon] = lab.start(ns, daemon, text, { ownPidFiles, extraArgs: override ? ['-s', ns] : [] });
     }
     for (const r of Object.values(started)) await waitFor(`${r.daemon} MASTER`, () => lastState(r) === 'MASTER', 15_000, () => r.lines.join('\n'));
     return started;
@@ -129,6 +134,18 @@ describe.skipIf(!requireNetnsOrSkip())('net_namespace, beside keepalived', () =>
     const theirs = observe(running, 'keepalived', 'lb');
     expect(theirs).toMatchObject({ files: ['keepalived_lb.pid', 'vrrp_lb.pid'], identChanged: true });
     expect(observe(running, 'kats', 'lb')).toEqual(theirs);
+    await stopBoth(running);
+  });
+
+  it('takes -s over net_namespace, and says so', async () => {
+    const running = await startBoth(undefined, true);
+    const theirs = observe(running, 'keepalived');
+    expect(theirs).toMatchObject({ files: ['keepalived.pid', 'vrrp.pid'], vipInNamespace: true, vipInRoot: false, identChanged: true });
+    expect(observe(running, 'kats')).toEqual(theirs);
+    for (const daemon of ['keepalived', 'kats'] as const) {
+      const said = `Overriding config net_namespace 'kats-no-such-namespace' with command line namespace '${nodes[daemon].ns}'`;
+      expect(running[daemon].lines.filter((l) => l.endsWith(said))).toHaveLength(1);
+    }
     await stopBoth(running);
   });
 
