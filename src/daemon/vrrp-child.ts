@@ -100,7 +100,8 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
   const dumpInput = (): VrrpDumpInput => ({
     instances: runner.instances(),
     groups: runner.syncGroups(),
-    config,
+    // keepalived's -s replaces net_namespace itself: the dumps and their file names show it
+    config: o.namespace === undefined ? config : { ...config, global: { ...config.global, networkNamespace: o.namespace } },
     scripts: trackers.flatMap(({ name, tracker }) => {
       const configured = config.vrrp.scripts.find((s) => s.name === name);
       return configured ? [{ config: configured, ...tracker.progress }] : [];

@@ -31,6 +31,7 @@ function config(ns: string, host: number, instance?: string): string {
     ...(instance ? [`instance ${instance}`] : []),
     'global_defs {',
     `  router_id node${host}`,
+    '  data_use_instance',
     '}',
     'vrrp_instance VI_1 {',
     '  state BACKUP',
@@ -117,6 +118,13 @@ describe.skipIf(!requireNetnsOrSkip())('net_namespace, beside keepalived', () =>
     };
   };
 
+  /** SIGUSR1's VRRP data file, as named in the daemon's TMPDIR (its node's namespace written NS; keepalived's parent's own keepalived_parent.*.data aside). */
+  const dumpName = async (r: Running, daemon: Daemon): Promise<string> => {
+    r.proc.kill('SIGUSR1');
+    await waitFor(`${daemon}'s data file`, () => (filesIn(r.tmpDir) ?? []).some((f) => /^keepalived\..*data$/.test(f)), 10_000, () => r.lines.join('\n'));
+    return (filesIn(r.tmpDir) ?? []).filter((f) => /^keepalived\..*data$/.test(f)).join(' ').replaceAll(nodes[daemon].ns, 'NS');
+  };
+
   it('runs VRRP inside the namespace and names the pid files as keepalived does', async () => {
     const running = await startBoth();
     await waitFor('adverts of both on the bridge', () => observe(running, 'keepalived').advertsOnBridge && observe(running, 'kats').advertsOnBridge, 10_000, () => tcpdump.join('\n'));
@@ -124,6 +132,9 @@ describe.skipIf(!requireNetnsOrSkip())('net_namespace, beside keepalived', () =>
     const ours = observe(running, 'kats');
     expect(theirs).toEqual({ files: ['keepalived.pid', 'vrrp.pid'], pidsInNamespace: [true, true], vipInNamespace: true, vipInRoot: false, advertsOnBridge: true, parentHere: true, identChanged: true });
     expect(ours).toEqual(theirs);
+    // data_use_instance: the namespace in the data file's name
+    expect(await dumpName(running.keepalived, 'keepalived')).toBe('keepalived.NS.data');
+    expect(await dumpName(running.kats, 'kats')).toBe('keepalived.NS.data');
     await stopBoth(running);
     expect(filesIn(`${RUN_DIR}/${nodes.kats.ns}`)).toEqual(filesIn(`${RUN_DIR}/${nodes.keepalived.ns}`));
     expect(lab.hasAddress(nodes.kats.ns, vip(nodes.kats.host))).toBe(false);
@@ -146,6 +157,7 @@ describe.skipIf(!requireNetnsOrSkip())('net_namespace, beside keepalived', () =>
       const said = `Overriding config net_namespace 'kats-no-such-namespace' with command line namespace '${nodes[daemon].ns}'`;
       expect(running[daemon].lines.filter((l) => l.endsWith(said))).toHaveLength(1);
     }
+    expect(await dumpName(running.kats, 'kats')).toBe(await dumpName(running.keepalived, 'keepalived'));
     await stopBoth(running);
   });
 
