@@ -59,9 +59,9 @@ export function runDaemon(o: CliOptions, argv: readonly string[]): Promise<numbe
   if (o.namespace !== undefined && global.networkNamespace !== undefined) {
     log.info(`Overriding config net_namespace '${global.networkNamespace}' with command line namespace '${o.namespace}'`);
   }
+  // as make_syslog_ident: the children read it from the environment they are forked with (never from our starter's)
+  process.env[SYSLOG_IDENT_SUFFIX_ENV] = identSuffix(namespace, global.instanceName);
   if (namespace !== undefined || global.instanceName !== undefined) {
-    // as make_syslog_ident: the children read it from the environment they are forked with
-    process.env[SYSLOG_IDENT_SUFFIX_ENV] = identSuffix(namespace, global.instanceName);
     log.info(`Changing syslog ident to ${syslogIdent(process.env)}`);
     log = createLogger({ console: o.logConsole, detail: o.logDetail });
   }
