@@ -77,7 +77,8 @@ export class Lab {
    * Starts keepalived or keepalived-ts (VRRP only unless `vrrpOnly: false`, foreground, console log with
    * detail) in `ns`; `extraArgs` go after the lab's own flags (`--metrics-listen 127.0.0.1:9165`); `env` is added to
    * the daemon's environment; `prepare` runs once the TMPDIR exists, before the daemon (a test plants files where it
-   * will write).
+   * will write). `ownPidFiles`: started from the root namespace without -p, -r and -c, for a configuration
+   * that enters `ns` itself (net_namespace): the pid files the daemon names itself.
    */
   start(
     ns: string,
@@ -88,18 +89,21 @@ export class Lab {
       vrrpOnly?: boolean;
       env?: Record<string, string>;
       prepare?: (paths: Pick<Running, 'tmpDir' | 'pidFiles'>) => void;
+      ownPidFiles?: Running['pidFiles'];
     } = {},
   ): Running {
     const base = path.join(this.dir, `${ns}-${daemon}-${Date.now()}`);
     fs.writeFileSync(`${base}.conf`, config);
     const tmpDir = `${base}.tmp`;
     fs.mkdirSync(tmpDir);
-    const pidFiles = { main: `${base}.pid`, vrrp: `${base}.vrrp.pid`, check: `${base}.check.pid` };
+    const pidFiles = options.ownPidFiles ?? { main: `${base}.pid`, vrrp: `${base}.vrrp.pid`, check: `${base}.check.pid` };
     options.prepare?.({ tmpDir, pidFiles });
-    const flags = ['-n', '-l', '-D', ...(options.vrrpOnly === false ? [] : ['-P']), '-f', `${base}.conf`, '-p', `${base}.pid`, '-r', `${base}.vrrp.pid`, '-c', `${base}.check.pid`];
+    const flags = ['-n', '-l', '-D', ...(options.vrrpOnly === false ? [] : ['-P']), '-f', `${base}.conf`];
+    if (!options.ownPidFiles) flags.push('-p', pidFiles.main, '-r', pidFiles.vrrp, '-c', pidFiles.check);
     flags.push(...(options.extraArgs ?? []));
     const argv = daemon === 'keepalived' ? ['keepalived', ...flags] : [process.execPath, KATS_BIN, ...flags];
-    const proc = spawn('ip', ['netns', 'exec', ns, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env, TMPDIR: tmpDir } });
+    const [cmd, ...args] = options.ownPidFiles ? argv : ['ip', 'netns', 'exec', ns, ...argv];
+    const proc = spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env, TMPDIR: tmpDir } });
     const lines: string[] = [];
     const lineTimes: number[] = [];
     const collect = (chunk: Buffer): void => {

@@ -46,6 +46,7 @@
 #include <uv.h>
 
 #include "sockopt.h"
+#include "netns.h"
 
 #define VRRP_PROTO 112
 #define VRRP6_CHECKSUM_OFFSET 6 /* RFC 5798 §5.2.8: the kernel computes and verifies it with the pseudo-header */
@@ -91,7 +92,7 @@ static napi_value errno_error(napi_env env, const char *syscall, int err) {
   return error;
 }
 
-static napi_value throw_errno(napi_env env, const char *syscall, int err) {
+napi_value throw_errno(napi_env env, const char *syscall, int err) {
   napi_throw(env, errno_error(env, syscall, err));
   return NULL;
 }
@@ -652,5 +653,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   };
   CHECK(napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions));
   sockopt_exports(env, exports);
-  return process_sched_define(env, exports);
+  process_sched_define(env, exports);
+  CHECK(netns_register(env, exports));
+  return exports;
 }

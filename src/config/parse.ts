@@ -27,6 +27,14 @@ export interface ParseOptions {
   /** `-t` semantics (numbers with trailing garbage rejected); the daemon uses false. */
   readonly testMode?: boolean;
   readonly randomSeed?: number;
+  /** `-s/--namespace`: the network namespace entered instead of the configuration's net_namespace. */
+  readonly namespace?: string;
+  /**
+   * Enters the network namespace at a path (throwing as Node does, `syscall` 'open' or 'setns'), as
+   * keepalived's parent does before the children's checks, so that they see its interfaces. Without it
+   * the namespace is only looked for (SystemPort.stat).
+   */
+  readonly enterNamespace?: (path: string) => void;
 }
 
 export interface Config {
@@ -148,7 +156,7 @@ export function parseConfig(file: string, opts: ParseOptions = {}): ParseResult 
 
   // keepalived's parent may stop before the children's checks (a missing net_namespace): it then exits 0.
   let parentStopped = false;
-  runPass('parent', (env) => void (parentStopped = validateGlobal(global, env) === 'stop'));
+  runPass('parent', (env) => void (parentStopped = validateGlobal(global, env, { override: opts.namespace, enter: opts.enterNamespace }) === 'stop'));
   // keepalived reads nothing further once a required include failed (had_config_file_error)
   const includeFailed = reader?.fatalIncludeError === true;
   const goOn = (): boolean => !missingParameter && !parentStopped && !includeFailed;

@@ -49,3 +49,22 @@ export function reloadVerdict(result: ReloadCheckInput, options: { strict?: bool
   }
   return { accept: true };
 }
+
+/** What keepalived's parent will not change at a reload, by what it says of each (main.c reload_config). */
+const UNCHANGEABLE = [
+  ['network namespace', (g: ReloadGlobals) => g.namespace],
+  ['IPVS network namespace', (g: ReloadGlobals) => g.networkNamespaceIpvs],
+  ['instance name', (g: ReloadGlobals) => g.instanceName],
+] as const;
+
+export interface ReloadGlobals {
+  /** The namespace the daemon runs in: -s, else net_namespace. */
+  readonly namespace: string | undefined;
+  readonly networkNamespaceIpvs: string | undefined;
+  readonly instanceName: string | undefined;
+}
+
+/** keepalived's log lines for each of them the new configuration changes; any line means the reload is refused. */
+export function unchangeableAtReload(running: ReloadGlobals, next: ReloadGlobals): string[] {
+  return UNCHANGEABLE.filter(([, of]) => of(running) !== of(next)).map(([what]) => `Cannot change ${what} at a reload - please restart keepalived`);
+}

@@ -35,12 +35,13 @@ import { CheckerSet } from '../check/checker-set.js';
 import { sameTrackFiles } from '../check/reload-match.js';
 import { serverName } from '../check/pool.js';
 import { IpvsSync } from '../check/ipvs-sync.js';
+import { pidFileNames } from './pid-names.js';
 
 export function runCheckerProcess(o: CliOptions): Promise<number> {
   // from here the parent's pings are answered (by an idle checker without IPVS too)
   const child = ChildSkeleton.forProcess(o, 'checker');
-  const { config } = parseConfig(o.configFile, { configId: o.configId, testMode: false });
-  return child.run(o.checkersPidFile, 'Checker child', () => startChecker(o, child, config));
+  const { config } = parseConfig(o.configFile, { configId: o.configId, namespace: o.namespace, testMode: false });
+  return child.run(pidFileNames(o, config.global).checkers, 'Checker child', () => startChecker(o, child, config));
 }
 
 /** Opens IPVS and starts the checkers of every real server and the IPVS sync keeping IPVS in step with them. */
@@ -51,7 +52,7 @@ async function startChecker(o: CliOptions, child: ChildSkeleton, startConfig: Co
   // as start_check: once everything runs; a reload takes it back and applies the new one
   const scheduling = new ProcessScheduling(hostProcessSched(), 'checker', log);
   const schedule = (): ProcessSchedule => processSchedule(config.global, 'checker');
-  const opened = await openNetlinkPort();
+  const opened = await openNetlinkPort(config.global.networkNamespaceIpvs);
   if (!opened.ok) {
     // keepalived's checker stays up without IPVS (and so is not respawned in a loop)
     log.error(`IPVS: Can't initialize ipvs: ${opened.failure.message}`);
@@ -122,7 +123,7 @@ async function startChecker(o: CliOptions, child: ChildSkeleton, startConfig: Co
     }
     let next: Config;
     try {
-      next = parseConfig(o.configFile, { configId: o.configId, testMode: false }).config;
+      next = parseConfig(o.configFile, { configId: o.configId, namespace: o.namespace, testMode: false }).config;
     } catch (e) {
       log.error(`Reading ${o.configFile} failed (${e instanceof Error ? e.message : String(e)}) - keeping the running configuration`);
       return;

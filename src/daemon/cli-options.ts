@@ -20,9 +20,12 @@ export interface CliOptions {
   noSyslog: boolean;
   vrrpOnly: boolean;
   checkOnly: boolean;
-  pidFile: string;
-  vrrpPidFile: string;
-  checkersPidFile: string;
+  /** -p, -r, -c as given; without one, the name follows the configuration (pid-names.ts). */
+  pidFile?: string;
+  vrrpPidFile?: string;
+  checkersPidFile?: string;
+  /** -s: the network namespace to run in, instead of the configuration's net_namespace. */
+  namespace?: string;
   configId?: string;
   dontRespawn: boolean;
   dontReleaseIpvs: boolean;
@@ -67,6 +70,7 @@ const FLAGS: FlagSpec[] = [
   { short: 'p', long: 'pid', arg: 'required', apply: (o, v) => (o.pidFile = v!) },
   { short: 'r', long: 'vrrp_pid', arg: 'required', apply: (o, v) => (o.vrrpPidFile = v!) },
   { short: 'c', long: 'checkers_pid', arg: 'required', apply: (o, v) => (o.checkersPidFile = v!) },
+  { short: 's', long: 'namespace', arg: 'required', apply: (o, v) => (o.namespace = v!) },
   { short: 'i', long: 'config-id', arg: 'required', apply: (o, v) => (o.configId = v!) },
   { short: 'R', long: 'dont-respawn', arg: 'none', apply: (o) => (o.dontRespawn = true) },
   { short: 'I', long: 'dont-release-ipvs', arg: 'none', apply: (o) => (o.dontReleaseIpvs = true) },
@@ -96,9 +100,6 @@ export function defaultOptions(): CliOptions {
     noSyslog: false,
     vrrpOnly: false,
     checkOnly: false,
-    pidFile: '/run/keepalived.pid',
-    vrrpPidFile: '/run/vrrp.pid',
-    checkersPidFile: '/run/checkers.pid',
     dontRespawn: false,
     dontReleaseIpvs: false,
     releaseVips: false,
@@ -188,6 +189,7 @@ export const USAGE = `Usage: keepalived-ts [OPTION...]
   -p, --pid=FILE               Use specified pidfile for parent process
   -r, --vrrp_pid=FILE          Use specified pidfile for VRRP child process
   -c, --checkers_pid=FILE      Use specified pidfile for checkers child process
+  -s, --namespace=NAME         Run in network namespace NAME (overrides config)
       --metrics-listen=HOST:PORT  Serve Prometheus metrics on HOST:PORT
   -v, --version                Display the version number
   -h, --help                   Display this help message

@@ -4,12 +4,13 @@ import { operatorText } from '../config/diagnostics.js';
 import { parseConfig, type ParseResult } from '../config/parse.js';
 import { CHILD_ENV } from '../base/child-env.js';
 import { writeFileSafely } from '../base/safe-file.js';
+import { enterNetworkNamespace } from '../base/netns.js';
 import { applyCommandLineUmask } from './umask.js';
 import { VERSION } from './version.js';
 
 /** Reads the configuration as `-t` does and reports its problems where `-t` does; undefined when the log file cannot be written. */
 function readAsConfigTest(o: CliOptions): ParseResult | undefined {
-  const result = parseConfig(o.configFile, { configId: o.configId, testMode: true });
+  const result = parseConfig(o.configFile, { configId: o.configId, namespace: o.namespace, enterNamespace: enterNetworkNamespace, testMode: true });
   const text = [...result.diagnostics, ...result.notices].map(operatorText).join('\n');
   if (!o.configTestLog) {
     if (text) process.stderr.write(text + '\n');
@@ -45,7 +46,7 @@ async function printConfig(o: CliOptions): Promise<number> {
 }
 
 function dumpConf(o: CliOptions): number {
-  const result = parseConfig(o.configFile, { configId: o.configId, testMode: false });
+  const result = parseConfig(o.configFile, { configId: o.configId, namespace: o.namespace, enterNamespace: enterNetworkNamespace, testMode: false });
   process.stdout.write(JSON.stringify(result.config, null, 2) + '\n');
   for (const d of [...result.diagnostics, ...result.notices]) process.stderr.write(operatorText(d) + '\n');
   return 0;

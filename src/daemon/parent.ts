@@ -11,12 +11,16 @@ import { ChildLiveness, type WatchedChild } from './child-liveness.js';
 import { monotonicClock } from '../base/clock.js';
 import { parseConfig } from '../config/parse.js';
 import { keepalivedText, operatorText } from '../config/diagnostics.js';
-import { reloadVerdict } from '../config/reload-check.js';
+import { reloadVerdict, unchangeableAtReload, type ReloadGlobals } from '../config/reload-check.js';
+import type { GlobalDefs } from '../config/global/model.js';
 import { createLogger, type Logger } from '../log/log.js';
-import { SYSLOG_FACILITY_ENV } from '../log/syslog.js';
+import { identSuffix, SYSLOG_FACILITY_ENV, SYSLOG_IDENT_SUFFIX_ENV, syslogIdent } from '../log/syslog.js';
 import { parseListenAddress, startMetricsServer } from '../observe/metrics-server.js';
 import { sdNotify, sigrtmin, watchSignal } from '../base/native.js';
+import { enterNetworkNamespace } from '../base/netns.js';
 import { claimPidFileAtStart, removePidFile } from './pid-file.js';
+import { enterNamespaces, type RunDirectories } from './namespace.js';
+import { pidFileNames, runNamespace, usesPidDir } from './pid-names.js';
 import { writeFileSafely } from '../base/safe-file.js';
 import { applyConfiguredUmask } from './umask.js';
 import { VERSION } from './version.js';
@@ -38,18 +42,40 @@ interface Child {
 
 export function runDaemon(o: CliOptions, argv: readonly string[]): Promise<number> | number {
   if (!o.dontFork) return detach(o, argv);
-  const log = createLogger({ console: o.logConsole, detail: o.logDetail });
+  let log = createLogger({ console: o.logConsole, detail: o.logDetail });
   log.info(`Starting keepalived-ts v${VERSION}`);
   log.info(`Command line: ${process.argv.map((a) => `'${a}'`).join(' ')}`);
   log.info(`Opening file '${o.configFile}'.`);
-  const parsed = parseConfig(o.configFile, { configId: o.configId, testMode: true });
+  // as keepalived's parent, the children's parts are checked inside the namespace (its interfaces)
+  const parsed = parseConfig(o.configFile, { configId: o.configId, namespace: o.namespace, enterNamespace: enterNetworkNamespace, testMode: true });
   for (const d of [...parsed.diagnostics, ...parsed.notices]) log.warn(operatorText(d));
   applyConfiguredUmask(o.umask, parsed.config.global.umask, (m) => log.info(m));
   if (o.metricsListen !== undefined && !parseListenAddress(o.metricsListen)) {
     log.error(`--metrics-listen: '${o.metricsListen}' is not HOST:PORT (an IPv6 host in brackets: [::1]:9165)`);
     return 1;
   }
-  if (!claimPidFileAtStart(o.pidFile, 'daemon is', log)) return 1;
+  const global = parsed.config.global;
+  const namespace = runNamespace(o, global);
+  if (o.namespace !== undefined && global.networkNamespace !== undefined) {
+    log.info(`Overriding config net_namespace '${global.networkNamespace}' with command line namespace '${o.namespace}'`);
+  }
+  // as make_syslog_ident: the children read it from the environment they are forked with (never from our starter's)
+  process.env[SYSLOG_IDENT_SUFFIX_ENV] = identSuffix(namespace, global.instanceName);
+  if (namespace !== undefined || global.instanceName !== undefined) {
+    log.info(`Changing syslog ident to ${syslogIdent(process.env)}`);
+    log = createLogger({ console: o.logConsole, detail: o.logDetail });
+  }
+  // sockets opened from here on, and the children, are in the namespace
+  const runDirectories = enterNamespaces({ usePidDir: usesPidDir(o, global), namespace }, log);
+  if (!runDirectories) {
+    log.info(`Stopped keepalived-ts v${VERSION}`);
+    return 0;
+  }
+  const pidFile = pidFileNames(o, global).main;
+  if (!claimPidFileAtStart(pidFile, 'daemon is', log)) {
+    runDirectories.release();
+    return 1;
+  }
   const children: Child[] = [];
   // Never --disable-sigusr1 (Node 22.14+): it leaves SIGUSR1 blocked, so the dump listener would never run.
   // The parent passing signals only to children that answered a ping keeps their inspector shut instead.
@@ -58,27 +84,37 @@ export function runDaemon(o: CliOptions, argv: readonly string[]): Promise<numbe
   const { vrrp, check } = parsed.config;
   if (!o.checkOnly && (vrrp.instances.length > 0 || o.vrrpOnly)) children.push(child('VRRP', 'vrrp'));
   if (!o.vrrpOnly && (check.virtualServers.length > 0 || o.checkOnly)) children.push(child('Healthcheck', 'check'));
-  return supervise(children, o, log, parsed.config.global.reloadCheckConfig);
+  return supervise(children, o, log, { pidFile, runDirectories, unchangeable: reloadGlobals(o, global), reloadCheckConfig: global.reloadCheckConfig });
 }
 
 /**
  * SIGHUP: the new configuration is read as `-t` reads it; if it would break
  * the running node (config/reload-check.ts) the children are not told and
  * keep the running configuration. `reloadCheckConfig`: the running
- * configuration's reload_check_config log file, if any. Returns whether to
- * reload, and the reload_check_config of the configuration that now runs.
+ * configuration's reload_check_config log file, if any; `running`: what
+ * a reload may not change (the namespaces, the instance name). Returns whether
+ * to reload, and the reload_check_config of the configuration that now runs.
  */
-function checkReload(o: CliOptions, log: Logger, reloadCheckConfig: string | undefined): { reload: boolean; reloadCheckConfig: string | undefined } {
+function checkReload(
+  o: CliOptions,
+  log: Logger,
+  reloadCheckConfig: string | undefined,
+  running: ReloadGlobals,
+): { reload: boolean; reloadCheckConfig: string | undefined } {
   const refused = { reload: false, reloadCheckConfig };
   let parsed: ReturnType<typeof parseConfig>;
   try {
-    parsed = parseConfig(o.configFile, { configId: o.configId, testMode: true });
+    // only looked for: a reload never moves the daemon to another namespace
+    parsed = parseConfig(o.configFile, { configId: o.configId, namespace: o.namespace, testMode: true });
   } catch (error) {
     log.error(`Reload aborted: the new configuration cannot be read (${(error as Error).message}); the running one is kept`);
     return refused;
   }
   for (const d of [...parsed.diagnostics, ...parsed.notices]) log.warn(operatorText(d));
   const verdict = reloadVerdict(parsed, { strict: reloadCheckConfig !== undefined });
+  const unchangeable = verdict.accept ? unchangeableAtReload(running, reloadGlobals(o, parsed.config.global)) : [];
+  for (const line of unchangeable) log.info(line);
+  if (unchangeable.length > 0) return refused;
   if (verdict.accept) {
     applyConfiguredUmask(o.umask, parsed.config.global.umask, (m) => log.info(m));
     return { reload: true, reloadCheckConfig: parsed.config.global.reloadCheckConfig };
@@ -96,7 +132,19 @@ function checkReload(o: CliOptions, log: Logger, reloadCheckConfig: string | und
   return refused;
 }
 
-function supervise(children: Child[], o: CliOptions, log: Logger, reloadCheckConfig: string | undefined): Promise<number> {
+function reloadGlobals(o: CliOptions, g: GlobalDefs): ReloadGlobals {
+  return { namespace: runNamespace(o, g), networkNamespaceIpvs: g.networkNamespaceIpvs, instanceName: g.instanceName };
+}
+
+/** What the parent releases as it stops, what a reload may not change, and the running reload_check_config. */
+interface RunState {
+  pidFile: string;
+  unchangeable: ReloadGlobals;
+  runDirectories: RunDirectories;
+  reloadCheckConfig: string | undefined;
+}
+
+function supervise(children: Child[], o: CliOptions, log: Logger, run: RunState): Promise<number> {
   let stopping = false;
   const launch = childLauncher({ log, dontRespawn: o.dontRespawn, stopping: () => stopping, stop: (status) => void stop(status) });
 
@@ -112,17 +160,18 @@ function supervise(children: Child[], o: CliOptions, log: Logger, reloadCheckCon
     log.info('Stopping');
     await Promise.all(children.map((c) => stopChild(c)));
     await metrics?.close();
-    removePidFile(o.pidFile);
+    removePidFile(run.pidFile);
     log.info(`Stopped keepalived-ts v${VERSION}`);
+    run.runDirectories.release();
     resolveExit(status);
   };
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void stop());
-  let runningCheck = reloadCheckConfig;
+  let runningCheck = run.reloadCheckConfig;
   process.on('SIGHUP', () => {
     if (stopping) return;
     notifySystemd('RELOADING=1');
     log.info('Reloading ...');
-    const verdict = checkReload(o, log, runningCheck);
+    const verdict = checkReload(o, log, runningCheck, run.unchangeable);
     runningCheck = verdict.reloadCheckConfig;
     if (verdict.reload) for (const c of children) c.process?.kill('SIGHUP');
     notifySystemd('READY=1');

@@ -34,11 +34,12 @@ import { ProcessScheduling } from './process-scheduling.js';
 import { VrrpRunner } from '../vrrp/runner/runner.js';
 import { vrrpSettingsFromConfig, type VrrpRunSettings } from '../vrrp/settings/from-config.js';
 import type { TrackChange } from '../vrrp/fsm/track.js';
+import { pidFileNames } from './pid-names.js';
 
 export async function runVrrpProcess(o: CliOptions): Promise<number> {
   const child = ChildSkeleton.forProcess(o, 'vrrp');
   const { log } = child;
-  const { config } = parseConfig(o.configFile, { configId: o.configId, testMode: false });
+  const { config } = parseConfig(o.configFile, { configId: o.configId, namespace: o.namespace, testMode: false });
   if (config.vrrp.fatal !== undefined) {
     // as keepalived's VRRP process (start_vrrp → stop_vrrp(KEEPALIVED_EXIT_CONFIG)): nothing runs, no script either
     log.error(config.vrrp.fatal);
@@ -46,7 +47,7 @@ export async function runVrrpProcess(o: CliOptions): Promise<number> {
   }
   const settings = vrrpSettingsFromConfig(config);
   for (const problem of settings.problems) log.warn(problem);
-  return child.run(o.vrrpPidFile, 'VRRP child', () => startVrrp(o, child, config, settings));
+  return child.run(pidFileNames(o, config.global).vrrp, 'VRRP child', () => startVrrp(o, child, config, settings));
 }
 
 /** Opens the kernel-facing ports and starts the instances and the scripts and files they track. */
@@ -102,7 +103,8 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
   const dumpInput = (): VrrpDumpInput => ({
     instances: runner.instances(),
     groups: runner.syncGroups(),
-    config,
+    // keepalived's -s replaces net_namespace itself: the dumps and their file names show it
+    config: o.namespace === undefined ? config : { ...config, global: { ...config.global, networkNamespace: o.namespace } },
     scripts: trackers.flatMap(({ name, tracker }) => {
       const configured = config.vrrp.scripts.find((s) => s.name === name);
       return configured ? [{ config: configured, ...tracker.progress }] : [];
@@ -129,7 +131,7 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
     runner.advertiseMasters();
     let parsed: ReturnType<typeof parseConfig>;
     try {
-      parsed = parseConfig(o.configFile, { configId: o.configId, testMode: false });
+      parsed = parseConfig(o.configFile, { configId: o.configId, namespace: o.namespace, testMode: false });
     } catch (error) {
       log.error(`Reload aborted: the new configuration cannot be read (${(error as Error).message}); the running one is kept`);
       return;

@@ -4,7 +4,8 @@
  * "IPVS" family id resolved through nlctrl. Requests go with
  * `checkError: false` so the errno is read from the NLMSG_ERROR itself rather
  * than parsed out of the package's error text. The only module that loads
- * the package's native socket.
+ * the package's native socket. With net_namespace_ipvs the socket is opened
+ * in that namespace, as keepalived's nl_ipvs_connect (core/namespaces.c).
  */
 // The package's modules one by one: its index also loads the nl80211 and
 // rtnetlink tables (~0.5 MB of generated code), which cost the checker's
@@ -14,6 +15,7 @@ import { CTRL_VERSION, GENL_ID_CTRL } from 'netlink/dist/genl/genl.js';
 import * as genl from 'netlink/dist/genl/structs.js';
 import { createNetlink, type NetlinkSocket } from 'netlink/dist/netlink.js';
 import { AttrStream, parseError, type NetlinkMessage } from 'netlink/dist/structs.js';
+import { inNetworkNamespace } from '../base/netns.js';
 import { IPVS_GENL_NAME } from './constants.js';
 import { failureOf, ipvsPortOver } from './genl-port.js';
 import type { GenlAnswer, GenlTransport } from './genl-transport.js';
@@ -80,10 +82,11 @@ async function resolveFamily(sock: NetlinkSocket, name: string): Promise<GenlAns
 }
 
 /** Opens the socket and resolves the IPVS family; refused with ENOENT when ip_vs is not loaded. */
-async function openIpvsTransport(): Promise<GenlAnswer<GenlTransport>> {
+async function openIpvsTransport(namespace: string | undefined): Promise<GenlAnswer<GenlTransport>> {
   let sock: NetlinkSocket;
   try {
-    sock = createNetlink(Protocol.GENERIC);
+    const open = (): NetlinkSocket => createNetlink(Protocol.GENERIC);
+    sock = namespace === undefined ? open() : inNetworkNamespace(ipvsNamespacePath(namespace), open);
   } catch (e) {
     return faultOf(e);
   }
@@ -107,9 +110,17 @@ async function openIpvsTransport(): Promise<GenlAnswer<GenlTransport>> {
 
 export type Opened = { readonly ok: true; readonly port: IpvsPort } | { readonly ok: false; readonly failure: PortFailure };
 
-/** The real port; ENOENT means the kernel has no IPVS family (ip_vs not loaded). */
-export async function openNetlinkPort(): Promise<Opened> {
-  const transport = await openIpvsTransport();
+/** keepalived's open_ipvs_namespace: a named namespace, or for `net_namespace_ipvs` alone init's (the host's). */
+export function ipvsNamespacePath(namespace: string): string {
+  return namespace ? `/var/run/netns/${namespace}` : '/proc/1/ns/net';
+}
+
+/**
+ * The real port; ENOENT means the kernel has no IPVS family (ip_vs not loaded).
+ * `namespace`: net_namespace_ipvs ('' for the host's), else the process's own.
+ */
+export async function openNetlinkPort(namespace?: string): Promise<Opened> {
+  const transport = await openIpvsTransport(namespace);
   if (transport.kind !== 'ok') return { ok: false, failure: failureOf('resolve the IPVS generic-netlink family', transport) };
   return { ok: true, port: ipvsPortOver(transport.value) };
 }

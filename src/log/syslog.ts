@@ -32,11 +32,20 @@ export interface SyslogOptions {
   send?: (socketPath: string, datagram: Buffer) => void;
 }
 
+/** Set by the parent once it has read the configuration: what follows each ident (identSuffix). */
+export const SYSLOG_IDENT_SUFFIX_ENV = 'KEEPALIVED_TS_SYSLOG_IDENT_SUFFIX';
+
+/** make_syslog_ident's additions: `_NAMESPACE`, then `_INSTANCE`, for those set. */
+export function identSuffix(namespace: string | undefined, instance: string | undefined): string {
+  return [namespace, instance].map((part) => (part === undefined ? '' : `_${part}`)).join('');
+}
+
 /** The ident keepalived gives this process: the parent's, or the child's the parent started. */
 export function syslogIdent(env: NodeJS.ProcessEnv): string {
-  if (env[CHILD_ENV] === 'vrrp') return 'Keepalived_vrrp';
-  if (env[CHILD_ENV] === 'check') return 'Keepalived_healthcheckers';
-  return 'Keepalived';
+  const suffix = env[SYSLOG_IDENT_SUFFIX_ENV] ?? '';
+  if (env[CHILD_ENV] === 'vrrp') return `Keepalived_vrrp${suffix}`;
+  if (env[CHILD_ENV] === 'check') return `Keepalived_healthcheckers${suffix}`;
+  return `Keepalived${suffix}`;
 }
 
 /** The syslog destination the detaching parent chose for this process, if any. */

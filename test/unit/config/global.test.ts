@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigErr } from '../../../src/config/diagnostics.js';
 import { parseConfig } from '../../../src/config/parse.js';
-import { conf, fakeHost } from './fake-host.js';
+import { conf, fakeHost, withFiles } from './fake-host.js';
 import { parseText } from './parse-text.js';
 
 describe('global_defs defaults', () => {
@@ -172,14 +172,41 @@ describe('root keywords of the parent', () => {
   });
 
   it('net_namespace naming an existing namespace goes on', () => {
-    const host = fakeHost({ files: { '/var/run/netns/blue': { mode: 0o100444 } } });
+    const host = fakeHost({ files: { '/run/netns/blue': { mode: 0o100444 } } });
     const r = parseText('net_namespace blue\ninstance one\nchild_wait_time 9\n', host);
     expect(r.exitCode).toBe(0);
     expect(r.config.global).toMatchObject({ networkNamespace: 'blue', instanceName: 'one', usePidDir: true, childWaitTime: 9 });
   });
 
+  it("-s names the namespace instead, as keepalived's override_namespace", () => {
+    const host = withFiles(fakeHost({ files: { '/run/netns/red': { mode: 0o100444 } } }), { '/etc/keepalived/keepalived.conf': 'net_namespace blue\nglobal_defs {\n  bogus\n}\n' });
+    const on = parseConfig('keepalived.conf', { cwd: '/etc/keepalived', system: host, namespace: 'red' });
+    expect(on.readToEnd).toBe(true);
+    expect(on.logs).toEqual([]);
+    // the configuration's own is still what it says (the daemon logs the override)
+    expect(on.config.global.networkNamespace).toBe('blue');
+    const off = parseConfig('keepalived.conf', { cwd: '/etc/keepalived', system: host, namespace: 'green' });
+    expect(off.logs).toEqual(['Failed to open /run/netns/green', 'Unable to set network namespace green - exiting']);
+    expect(off.readToEnd).toBe(false);
+  });
+
+  it('enters the namespace, when asked to, before the children are checked; stops when it cannot', () => {
+    const host = withFiles(fakeHost(), { '/etc/keepalived/keepalived.conf': 'net_namespace blue\nvrrp_instance X {\n  bogus2\n}\n' });
+    const entered: string[] = [];
+    const parse = (enterNamespace: (path: string) => void) => parseConfig('keepalived.conf', { cwd: '/etc/keepalived', system: host, enterNamespace });
+    const inside = parse((path) => void entered.push(path));
+    expect(entered).toEqual(['/run/netns/blue']);
+    expect(inside.readToEnd).toBe(true);
+    expect(inside.diagnostics.map((d) => d.message)).toContain("Unknown keyword 'bogus2'");
+    const refused = parse(() => {
+      throw Object.assign(new Error('setns EPERM: Operation not permitted'), { code: 'EPERM', errno: 1, syscall: 'setns' });
+    });
+    expect(refused.logs).toEqual(['setns() failed with error 1', 'Unable to set network namespace blue - exiting']);
+    expect(refused.readToEnd).toBe(false);
+  });
+
   it('duplicates are reported', () => {
-    const host = fakeHost({ files: { '/var/run/netns/a': { mode: 0o100444 } } });
+    const host = fakeHost({ files: { '/run/netns/a': { mode: 0o100444 } } });
     expect(parseText('net_namespace a\nnet_namespace b\n', host).texts).toEqual(['(Line 2) Duplicate net_namespace definition b - ignoring']);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigErr } from '../../../src/config/diagnostics.js';
+import { fakeHost } from './fake-host.js';
 import { parseText } from './parse-text.js';
 
 describe('keywords keepalived-ts reads but does not act on', () => {
@@ -14,6 +15,13 @@ describe('keywords keepalived-ts reads but does not act on', () => {
   });
   it('say nothing about keywords we act on', () => {
     expect(parseText('global_defs {\n  router_id lb1\n}\n').notices).toEqual([]);
+    const host = fakeHost({ files: { '/run/netns/blue': { mode: 0o100444 } } });
+    expect(parseText('net_namespace blue\nnet_namespace_ipvs\ninstance lb1\nuse_pid_dir\n', host).notices).toEqual([]);
+  });
+  it('name namespace_with_ipsets with the firewall keywords: no ipsets are made', () => {
+    expect(parseText('namespace_with_ipsets\n').notices).toEqual([
+      expect.objectContaining({ message: "'namespace_with_ipsets' is read but not acted on by keepalived-ts: no iptables/nftables rules are installed" }),
+    ]);
   });
   it('say nothing about the VRRP and checker processes\' scheduling but no_swap, and name the BFD process\'s', () => {
     const scheduling = ['priority -5', 'rt_priority 10', 'rlimit_rttime 20000', 'cpu_affinity 0'];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { reloadVerdict } from '../../../src/config/reload-check.js';
+import { reloadVerdict, unchangeableAtReload } from '../../../src/config/reload-check.js';
 import { instance, parseText, SCRIPT } from './vrrp-helpers.js';
 
 const verdictOf = (text: string, strict = false) => reloadVerdict(parseText(text).result, { strict });
@@ -37,5 +37,17 @@ describe('reloadVerdict (SIGHUP)', () => {
   it('with reload_check_config refuses any non-zero -t exit, as keepalived', () => {
     expect(verdictOf(instance(' bogus_keyword 1'), true)).toMatchObject({ accept: false, reason: 'reload_check_config is set and the check exits 5' });
     expect(verdictOf(instance(), true)).toEqual({ accept: true });
+  });
+});
+
+describe('what keepalived will not change at a reload', () => {
+  const running = { namespace: 'blue', networkNamespaceIpvs: undefined, instanceName: 'lb1' };
+  it('is the network namespace, the IPVS one and the instance name, each said in its words', () => {
+    expect(unchangeableAtReload(running, running)).toEqual([]);
+    expect(unchangeableAtReload(running, { namespace: undefined, networkNamespaceIpvs: '', instanceName: 'lb2' })).toEqual([
+      'Cannot change network namespace at a reload - please restart keepalived',
+      'Cannot change IPVS network namespace at a reload - please restart keepalived',
+      'Cannot change instance name at a reload - please restart keepalived',
+    ]);
   });
 });

@@ -2,8 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { CliError, parseArgs } from '../../../src/daemon/cli-options.js';
 
 describe("keepalived's command line", () => {
-  it('has keepalived defaults', () => {
-    expect(parseArgs([])).toMatchObject({ configFile: '/etc/keepalived/keepalived.conf', pidFile: '/run/keepalived.pid', vrrpPidFile: '/run/vrrp.pid', checkersPidFile: '/run/checkers.pid' });
+  it('has keepalived defaults: the pid files unnamed, so that the configuration names them', () => {
+    const o = parseArgs([]);
+    expect(o.configFile).toBe('/etc/keepalived/keepalived.conf');
+    expect([o.pidFile, o.vrrpPidFile, o.checkersPidFile, o.namespace]).toEqual([undefined, undefined, undefined, undefined]);
+  });
+  it("takes keepalived's -s/--namespace", () => {
+    expect(parseArgs(['-s', 'blue']).namespace).toBe('blue');
+    expect(parseArgs(['--namespace=red']).namespace).toBe('red');
   });
   it('reads short, bundled and long forms', () => {
     expect(parseArgs(['-nlD', '-f', 'a.conf', '-ilb1', '--vrrp_pid=/x', '--checkers_pid', '/y'])).toMatchObject({

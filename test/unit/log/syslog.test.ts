@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CHILD_ENV } from '../../../src/base/child-env.js';
-import { syslogFromEnvironment, syslogLine, syslogLogger, SYSLOG_FACILITY_ENV } from '../../../src/log/syslog.js';
+import { identSuffix, syslogFromEnvironment, syslogIdent, syslogLine, syslogLogger, SYSLOG_FACILITY_ENV, SYSLOG_IDENT_SUFFIX_ENV } from '../../../src/log/syslog.js';
 import { tempDir } from '../../tmp.js';
 
 const havePython = spawnSync('python3', ['--version']).status === 0;
@@ -34,6 +34,17 @@ function capture(detail = false) {
 }
 
 describe('syslog', () => {
+  it("names each process as make_syslog_ident does, after the namespace and the instance", () => {
+    expect(identSuffix(undefined, undefined)).toBe('');
+    expect(identSuffix('blue', undefined)).toBe('_blue');
+    expect(identSuffix(undefined, 'lb1')).toBe('_lb1');
+    expect(identSuffix('blue', 'lb1')).toBe('_blue_lb1');
+    const env = { [SYSLOG_IDENT_SUFFIX_ENV]: '_blue_lb1' };
+    expect(syslogIdent(env)).toBe('Keepalived_blue_lb1');
+    expect(syslogIdent({ ...env, [CHILD_ENV]: 'vrrp' })).toBe('Keepalived_vrrp_blue_lb1');
+    expect(syslogIdent({ ...env, [CHILD_ENV]: 'check' })).toBe('Keepalived_healthcheckers_blue_lb1');
+    expect(syslogIdent({ [CHILD_ENV]: 'check' })).toBe('Keepalived_healthcheckers');
+  });
   it("writes glibc's <PRI>timestamp ident[pid]: line", () => {
     expect(syslogLine(30, AT, 'Keepalived', 7, 'Startup complete')).toBe('<30>Dec  6 09:05:07 Keepalived[7]: Startup complete');
     expect(syslogLine(158, new Date(2026, 0, 16, 23, 0, 0), 'Keepalived_healthcheckers', 9, 'x')).toBe('<158>Jan 16 23:00:00 Keepalived_healthcheckers[9]: x');
