@@ -10,7 +10,8 @@ const FIREWALL = 'no iptables/nftables rules are installed';
 const NAMESPACE = 'network namespaces are not entered; run keepalived-ts inside the namespace instead';
 const SCHEDULING = 'process scheduling, memory locking and CPU affinity settings are not applied';
 const BFD = 'BFD sessions are not run';
-const VMAC = 'virtual MAC (macvlan/ipvlan) interfaces are not created';
+const IPVLAN = 'ipvlan interfaces are not created';
+const VMAC_ADDR = 'VIPs on other interfaces get no VMAC of their own';
 const SMTP = 'e-mail alerts are not sent';
 
 const GAPS: ReadonlyArray<readonly [string, readonly string[]]> = [
@@ -28,7 +29,8 @@ const GAPS: ReadonlyArray<readonly [string, readonly string[]]> = [
     ],
   ],
   [BFD, ['bfd_instance', 'track_bfd', 'BFD_CHECK']],
-  [VMAC, ['use_vmac', 'use_ipvlan', 'vmac_xmit_base', 'use_vmac_addr']],
+  [IPVLAN, ['use_ipvlan']],
+  [VMAC_ADDR, ['use_vmac_addr']],
   [SMTP, ['smtp_server', 'smtp_alert', 'smtp_alert_vrrp', 'smtp_alert_checker', 'notification_email', 'notification_email_from', 'smtp_helo_name', 'smtp_connect_timeout']],
 ];
 

@@ -16,6 +16,7 @@ import { createAdvertSocketFactory } from '../net/advert-sockets.js';
 import { createAnnouncePort } from '../net/announce.js';
 import { AnnounceQueue } from '../net/announce-queue.js';
 import { openInterfaceTable } from '../net/interfaces.js';
+import { procSysctl, rtnetlinkLinkPort, VmacLinks } from '../net/vmac-links.js';
 import { NotifyFifos } from '../notify/fifo.js';
 import { notifyRunner } from '../notify/notify-runner.js';
 import { ApprovedScripts } from '../scripts/script-gate.js';
@@ -31,6 +32,7 @@ import { applyConfiguredUmask } from './umask.js';
 import { VrrpRunner } from '../vrrp/runner/runner.js';
 import { vrrpSettingsFromConfig, type VrrpRunSettings } from '../vrrp/settings/from-config.js';
 import type { TrackChange } from '../vrrp/fsm/track.js';
+import { vmacLink, type VmacLink } from '../vrrp/settings/vmac.js';
 
 export async function runVrrpProcess(o: CliOptions): Promise<number> {
   const child = ChildSkeleton.forProcess(o, 'vrrp');
@@ -55,6 +57,9 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
   log.info('Registering Kernel netlink reflector');
   const clock = monotonicClock;
   const interfaces = await openInterfaceTable((error) => log.error(`Netlink: ${error.message}`));
+  // keepalived creates the VMACs before it opens the sockets on them
+  const vmacs = new VmacLinks({ link: rtnetlinkLinkPort(), sysctl: procSysctl, interfaces, log: (m) => log.info(m) });
+  await vmacs.apply(vmacLinks(settings));
   const scriptPort = new ChildScriptPort(new ApprovedScripts(config.approvedScripts, 'vrrp'), (message) => log.info(message));
   const fifos = NotifyFifos.open(fifoSpecs(settings), { scripts: scriptPort, log: (m) => log.info(m), process: 'vrrp' });
   const announcePort = createAnnouncePort();
@@ -160,10 +165,15 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
     fifos.reconfigure(fifoSpecs(next));
     config = parsed.config;
     scriptPort.approve(new ApprovedScripts(config.approvedScripts, 'vrrp'));
+    const previousVmacs = vmacLinks(settings);
     settings = next;
     trackers = nextTrackers;
     files = nextFiles;
+    // new VMACs before the runner opens sockets on them; the ones no instance uses any more after it let go
+    const nextVmacs = vmacLinks(next);
+    await vmacs.apply([...previousVmacs.filter((l) => !nextVmacs.some((n) => n.ifname === l.ifname)), ...nextVmacs]);
     runner.reload(next, { scripts: scriptStates(trackers), files: Object.fromEntries(files.values) });
+    await vmacs.apply(nextVmacs);
     for (const { tracker } of trackers) tracker.start();
   };
 
@@ -174,6 +184,7 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
       for (const { tracker } of trackers) tracker.stop();
       files.close();
       await runner.stop();
+      await vmacs.removeAll();
       announcer.clear();
       announcePort.close();
       fifos.close();
@@ -211,6 +222,10 @@ function scriptStates(trackers: readonly { name: string; tracker: VrrpScriptTrac
   const scripts: Record<string, boolean> = {};
   for (const { name, tracker } of trackers) if (tracker.ok !== undefined) scripts[name] = tracker.ok;
   return scripts;
+}
+
+function vmacLinks(settings: VrrpRunSettings): VmacLink[] {
+  return settings.instances.flatMap((run) => vmacLink(run) ?? []);
 }
 
 function fifoSpecs(settings: VrrpRunSettings) {
