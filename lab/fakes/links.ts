@@ -4,7 +4,8 @@
  * (`addLink`); a create request adds a link (EEXIST when the name is taken),
  * an update or devconf request is recorded, a delete removes it. `requests`
  * lists every request as a word and an index; `sysctl` holds the /proc/sys
- * values by path (devconf requests write the net/ipv4/conf ones too).
+ * values by path (devconf requests write the net/ipv4/conf ones too; `list`
+ * names what it holds under a directory).
  */
 import type { InterfaceInfo, InterfacePort } from '../../src/vrrp/ports.js';
 import type { LinkPort, SysctlPort } from '../../src/net/vmac-links.js';
@@ -77,6 +78,7 @@ export class FakeLinks {
     write: (path, value) => {
       this.sysctl.set(path, value);
     },
+    list: (path) => [...new Set([...this.sysctl.keys()].filter((k) => k.startsWith(`${path}/`)).map((k) => k.slice(path.length + 1).split('/')[0]!))],
   };
 
   readonly interfaces: InterfacePort = {

@@ -7,11 +7,12 @@
  * needed, no generated link-local address, then up. What to do comes from
  * the pure vrrp/settings/vmac.ts; the kernel is behind LinkPort and SysctlPort.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { AttrStream, FlagsNew, createRtNetlink, rt, type RtNetlinkSocket } from 'netlink';
 import { parseAddress } from '../base/inet.js';
 import type { InterfacePort } from '../vrrp/ports.js';
-import { eui64LinkLocal, parentArpOnAdd, parentArpOnRemove, type DevconfValue, type ParentArp, type VmacLink } from '../vrrp/settings/vmac.js';
+import { clearRpFilter, restoreRpFilter, type RpFilterClear, type RpFilterSaved } from '../vrrp/settings/rp-filter.js';
+import { DEVCONF, eui64LinkLocal, parentArpOnAdd, parentArpOnRemove, type DevconfValue, type ParentArp, type VmacLink } from '../vrrp/settings/vmac.js';
 import { ANSWER_TIMEOUT_MS, requestAck } from './rtnl-ack.js';
 import { addrGenModeNone, createMacvlan, deleteLink, linkUp, setDevconf, updateMacvlan } from './link-requests.js';
 
@@ -29,6 +30,8 @@ export interface SysctlPort {
   read(path: string): number | undefined;
   /** Throws with the path on failure. */
   write(path: string, value: number): void;
+  /** The entries of a directory (net/ipv4/conf: all, default and each interface). */
+  list(path: string): string[];
 }
 
 interface Made {
@@ -40,6 +43,7 @@ export class VmacLinks {
   private readonly made = new Map<string, Made>();
   private readonly parents = new Map<string, ParentArp>();
   private readonly waiting = new Map<string, () => void>();
+  private rpFilter: RpFilterSaved | undefined;
 
   constructor(
     private readonly ports: { link: LinkPort; sysctl: SysctlPort; interfaces: InterfacePort; log: (message: string) => void },
@@ -61,7 +65,18 @@ export class VmacLinks {
     for (const link of wanted) if (!this.made.has(link.ifname)) await this.add(link);
   }
 
+  /** At stop (shutdown_vrrp_instances): rp_filter put back, then every VMAC removed. */
   async removeAll(): Promise<void> {
+    if (this.rpFilter) {
+      const { sysctl } = this.ports;
+      const restore = restoreRpFilter(this.rpFilter, {
+        all: sysctl.read('net/ipv4/conf/all/rp_filter'),
+        default: sysctl.read('net/ipv4/conf/default/rp_filter'),
+        interfaces: this.rpFilters(),
+      });
+      this.rpFilter = undefined;
+      await this.applyRpFilter(restore);
+    }
     for (const made of [...this.made.values()]) await this.remove(made);
   }
 
@@ -85,6 +100,7 @@ export class VmacLinks {
     }
     this.made.set(link.ifname, { link, index });
     if (link.devconf.length > 0) {
+      if (!this.rpFilter) await this.clearRpFilter();
       await this.devconf(index, link.devconf, `Unable to set parameters for ${link.ifname}`);
       await this.parentArp(link.parent, parent.index, link.ifname);
     }
@@ -128,6 +144,30 @@ export class VmacLinks {
     }
     const failure = await this.ports.link.delLink(deleteLink(index));
     if (failure !== undefined && failure !== 'ENODEV') this.ports.log(`(${link.instance}) Error removing VMAC interface ${link.ifname}`);
+  }
+
+  private async clearRpFilter(): Promise<void> {
+    const { sysctl } = this.ports;
+    const clear = clearRpFilter(sysctl.read('net/ipv4/conf/all/rp_filter'), sysctl.read('net/ipv4/conf/default/rp_filter'), this.rpFilters());
+    this.rpFilter = clear.saved;
+    await this.applyRpFilter(clear);
+  }
+
+  /** Each interface's rp_filter now. */
+  private rpFilters(): Map<string, number | undefined> {
+    const { sysctl } = this.ports;
+    const names = sysctl.list('net/ipv4/conf').filter((n) => n !== 'all' && n !== 'default');
+    return new Map(names.map((n) => [n, sysctl.read(`net/ipv4/conf/${n}/rp_filter`)]));
+  }
+
+  private async applyRpFilter(change: Pick<RpFilterClear, 'sysctls' | 'interfaces' | 'logs'>): Promise<void> {
+    for (const line of change.logs) this.ports.log(line);
+    // the interfaces first, so that none runs below all.rp_filter meanwhile
+    for (const [name, value] of change.interfaces) {
+      const index = this.ports.interfaces.byName(name)?.index;
+      if (index !== undefined) await this.devconf(index, [[DEVCONF.rpFilter, value]], `Unable to set rp_filter on ${name}`);
+    }
+    for (const [path, value] of change.sysctls) this.sysctl(path, value);
   }
 
   private async parentArp(parent: string, parentIndex: number, vmac: string): Promise<void> {
@@ -187,6 +227,13 @@ export function rtnetlinkLinkPort(socket: RtNetlinkSocket = createRtNetlink()): 
 
 /** /proc/sys itself. */
 export const procSysctl: SysctlPort = {
+  list(path) {
+    try {
+      return readdirSync(`/proc/sys/${path}`);
+    } catch {
+      return [];
+    }
+  },
   read(path) {
     try {
       const text = readFileSync(`/proc/sys/${path}`, 'latin1');
