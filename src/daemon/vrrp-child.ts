@@ -32,6 +32,7 @@ import { applyConfiguredUmask } from './umask.js';
 import { VrrpRunner } from '../vrrp/runner/runner.js';
 import { vrrpSettingsFromConfig, type VrrpRunSettings } from '../vrrp/settings/from-config.js';
 import type { TrackChange } from '../vrrp/fsm/track.js';
+import { watchedInterfaces } from '../vrrp/fsm/settings.js';
 import { vmacLink, type VmacLink } from '../vrrp/settings/vmac.js';
 
 export async function runVrrpProcess(o: CliOptions): Promise<number> {
@@ -58,8 +59,8 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
   const clock = monotonicClock;
   const interfaces = await openInterfaceTable((error) => log.error(`Netlink: ${error.message}`));
   // keepalived creates the VMACs before it opens the sockets on them
-  const vmacs = new VmacLinks({ link: rtnetlinkLinkPort(), sysctl: procSysctl, interfaces, log: (m) => log.info(m) });
-  await vmacs.apply(vmacLinks(settings));
+  const vmacs = new VmacLinks({ link: rtnetlinkLinkPort(), sysctl: procSysctl, interfaces, log: (m) => log.info(m), detail: (m) => log.detail(m) });
+  await vmacs.apply(vmacLinks(settings), namedInterfaces(settings));
   const scriptPort = new ChildScriptPort(new ApprovedScripts(config.approvedScripts, 'vrrp'), (message) => log.info(message));
   const fifos = NotifyFifos.open(fifoSpecs(settings), { scripts: scriptPort, log: (m) => log.info(m), process: 'vrrp' });
   const announcePort = createAnnouncePort();
@@ -171,9 +172,9 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
     files = nextFiles;
     // new VMACs before the runner opens sockets on them; the ones no instance uses any more after it let go
     const nextVmacs = vmacLinks(next);
-    await vmacs.apply([...previousVmacs.filter((l) => !nextVmacs.some((n) => n.ifname === l.ifname)), ...nextVmacs]);
+    await vmacs.apply([...previousVmacs.filter((l) => !nextVmacs.some((n) => n.ifname === l.ifname)), ...nextVmacs], namedInterfaces(next));
     runner.reload(next, { scripts: scriptStates(trackers), files: Object.fromEntries(files.values) });
-    await vmacs.apply(nextVmacs);
+    await vmacs.apply(nextVmacs, namedInterfaces(next));
     for (const { tracker } of trackers) tracker.start();
   };
 
@@ -226,6 +227,11 @@ function scriptStates(trackers: readonly { name: string; tracker: VrrpScriptTrac
 
 function vmacLinks(settings: VrrpRunSettings): VmacLink[] {
   return settings.instances.flatMap((run) => vmacLink(run) ?? []);
+}
+
+/** The interfaces the instances name: their own, the tracked ones and their VIPs' (keepalived's interface list). */
+function namedInterfaces(settings: VrrpRunSettings): Set<string> {
+  return new Set(settings.instances.flatMap((run) => [...watchedInterfaces(run.fsm), ...[...run.vipTable.values()].map((v) => v.device)]));
 }
 
 function fifoSpecs(settings: VrrpRunSettings) {

@@ -3,7 +3,7 @@
  * netlink_link_add_vmac and netlink_link_del_vmac, vrrp_vmac.c, with the
  * devconf and sysctl settings of vrrp_if_config.c): a private-mode macvlan on
  * the instance's interface with the VRRP MAC, IPv4 devconf on it and on its
- * parent (restored when the parent's last VMAC goes), IPv6 disabled unless
+ * parent (left set at the end, as keepalived leaves it), IPv6 disabled unless
  * needed, no generated link-local address, then up. What to do comes from
  * the pure vrrp/settings/vmac.ts; the kernel is behind LinkPort and SysctlPort.
  */
@@ -12,7 +12,7 @@ import { AttrStream, FlagsNew, createRtNetlink, rt, type RtNetlinkSocket } from 
 import { parseAddress } from '../base/inet.js';
 import type { InterfacePort } from '../vrrp/ports.js';
 import { clearRpFilter, restoreRpFilter, type RpFilterClear, type RpFilterSaved } from '../vrrp/settings/rp-filter.js';
-import { DEVCONF, eui64LinkLocal, parentArpOnAdd, parentArpOnRemove, type DevconfValue, type ParentArp, type VmacLink } from '../vrrp/settings/vmac.js';
+import { DEVCONF, eui64LinkLocal, parentArpWrites, type DevconfValue, type VmacLink } from '../vrrp/settings/vmac.js';
 import { ANSWER_TIMEOUT_MS, requestAck } from './rtnl-ack.js';
 import { addrGenModeNone, createMacvlan, deleteLink, linkUp, setDevconf, updateMacvlan } from './link-requests.js';
 
@@ -41,12 +41,19 @@ interface Made {
 
 export class VmacLinks {
   private readonly made = new Map<string, Made>();
-  private readonly parents = new Map<string, ParentArp>();
   private readonly waiting = new Map<string, () => void>();
   private rpFilter: RpFilterSaved | undefined;
+  private known: ReadonlySet<string> = new Set();
 
   constructor(
-    private readonly ports: { link: LinkPort; sysctl: SysctlPort; interfaces: InterfacePort; log: (message: string) => void },
+    private readonly ports: {
+      link: LinkPort;
+      sysctl: SysctlPort;
+      interfaces: InterfacePort;
+      log: (message: string) => void;
+      /** -D's lines (keepalived's LOG_DETAIL). */
+      detail: (message: string) => void;
+    },
   ) {
     ports.interfaces.onChange((info, removed) => {
       if (!removed) this.waiting.get(info.name)?.();
@@ -58,8 +65,13 @@ export class VmacLinks {
     return this.made.has(ifname);
   }
 
-  /** Makes the links not made yet and removes those made for links no longer wanted. */
-  async apply(wanted: readonly VmacLink[]): Promise<void> {
+  /**
+   * Makes the links not made yet and removes those made for links no longer
+   * wanted. `known`: the interfaces the configuration names, the only ones
+   * keepalived keeps in its interface list (and so raises rp_filter on).
+   */
+  async apply(wanted: readonly VmacLink[], known: ReadonlySet<string>): Promise<void> {
+    this.known = known;
     const names = new Set(wanted.map((l) => l.ifname));
     for (const [name, made] of [...this.made]) if (!names.has(name)) await this.remove(made);
     for (const link of wanted) if (!this.made.has(link.ifname)) await this.add(link);
@@ -88,7 +100,8 @@ export class VmacLinks {
       return;
     }
     let failure = await this.ports.link.newLink(createMacvlan(link.ifname, parent.index, link.mac), true);
-    if (failure === 'EEXIST') {
+    const updated = failure === 'EEXIST';
+    if (updated) {
       const existing = await this.ports.link.indexOf(link.ifname);
       log(`(${link.instance}) Update old VMAC interface ${link.ifname} due to wrong MAC/mode`);
       failure = existing === undefined ? 'ENODEV' : await this.ports.link.newLink(updateMacvlan(existing, link.mac), false);
@@ -99,6 +112,7 @@ export class VmacLinks {
       return;
     }
     this.made.set(link.ifname, { link, index });
+    this.ports.detail(`(${link.instance}): Success ${updated ? 'upd' : 'cre'}ating VMAC interface ${link.ifname}`);
     if (link.devconf.length > 0) {
       if (!this.rpFilter) await this.clearRpFilter();
       await this.devconf(index, link.devconf, `Unable to set parameters for ${link.ifname}`);
@@ -109,7 +123,7 @@ export class VmacLinks {
     if (genMode !== undefined) log(`(${link.instance}) Error setting ADDR_GEN_MODE to NONE on ${link.ifname}`);
     const up = await this.ports.link.newLink(linkUp(index), false);
     if (up !== undefined) log(`(${link.instance}) cannot set ${link.ifname} up: ${up}`);
-    await this.seen(link.ifname);
+    await this.seen(link.ifname, link.parent);
     if (link.linkLocal) {
       const address = this.linkLocalOf(link, parent.mac);
       if (!address || (await this.ports.link.addLinkLocal(index, address)) !== undefined) {
@@ -118,32 +132,37 @@ export class VmacLinks {
     }
   }
 
-  /** Until the interface table (which the runner reads) lists the new link; the kernel's notification follows the ack at once. */
-  private async seen(ifname: string): Promise<void> {
-    if (this.ports.interfaces.byName(ifname)) return;
+  /**
+   * Until the interface table (which the runner reads) lists the new link,
+   * up when its parent is: the runner starts from what it shows. The
+   * kernel's notifications follow the acks at once.
+   */
+  private async seen(ifname: string, parent: string): Promise<void> {
+    const ready = (): boolean => {
+      const info = this.ports.interfaces.byName(ifname);
+      return info !== undefined && (info.up || !this.ports.interfaces.byName(parent)?.up);
+    };
+    if (ready()) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(done, ANSWER_TIMEOUT_MS);
       function done(): void {
         clearTimeout(timer);
         resolve();
       }
-      this.waiting.set(ifname, done);
+      this.waiting.set(ifname, () => {
+        if (ready()) done();
+      });
     });
     this.waiting.delete(ifname);
-    if (!this.ports.interfaces.byName(ifname)) this.ports.log(`VMAC ${ifname} created but not reported by netlink`);
+    if (!ready()) this.ports.log(`VMAC ${ifname} created but not reported up by netlink`);
   }
 
   private async remove(made: Made): Promise<void> {
     const { link, index } = made;
     this.made.delete(link.ifname);
-    if (link.devconf.length > 0) {
-      const parent = this.ports.interfaces.byName(link.parent);
-      const { write, record } = parentArpOnRemove(this.parents.get(link.parent));
-      this.parents.set(link.parent, record);
-      if (parent && write.length > 0) await this.devconf(parent.index, write, `Unable to reset parameters for ${link.parent}`);
-    }
     const failure = await this.ports.link.delLink(deleteLink(index));
-    if (failure !== undefined && failure !== 'ENODEV') this.ports.log(`(${link.instance}) Error removing VMAC interface ${link.ifname}`);
+    if (failure === undefined) this.ports.detail(`(${link.instance}) Success removing VMAC interface ${link.ifname}`);
+    else if (failure !== 'ENODEV') this.ports.log(`(${link.instance}) Error removing VMAC interface ${link.ifname}`);
   }
 
   private async clearRpFilter(): Promise<void> {
@@ -153,10 +172,10 @@ export class VmacLinks {
     await this.applyRpFilter(clear);
   }
 
-  /** Each interface's rp_filter now. */
+  /** The rp_filter now of each interface the configuration names, VMACs included. */
   private rpFilters(): Map<string, number | undefined> {
     const { sysctl } = this.ports;
-    const names = sysctl.list('net/ipv4/conf').filter((n) => n !== 'all' && n !== 'default');
+    const names = sysctl.list('net/ipv4/conf').filter((n) => this.known.has(n) || this.made.has(n));
     return new Map(names.map((n) => [n, sysctl.read(`net/ipv4/conf/${n}/rp_filter`)]));
   }
 
@@ -171,12 +190,10 @@ export class VmacLinks {
   }
 
   private async parentArp(parent: string, parentIndex: number, vmac: string): Promise<void> {
-    const now = {
-      arpIgnore: this.ports.sysctl.read(`net/ipv4/conf/${parent}/arp_ignore`) ?? 0,
-      arpFilter: this.ports.sysctl.read(`net/ipv4/conf/${parent}/arp_filter`) ?? 0,
-    };
-    const { write, record } = parentArpOnAdd(this.parents.get(parent), now);
-    this.parents.set(parent, record);
+    const write = parentArpWrites({
+      arpIgnore: this.ports.sysctl.read(`net/ipv4/conf/${parent}/arp_ignore`),
+      arpFilter: this.ports.sysctl.read(`net/ipv4/conf/${parent}/arp_filter`),
+    });
     if (write.length > 0) await this.devconf(parentIndex, write, `Set base flags on ${parent} failed for VMAC ${vmac}`);
   }
 

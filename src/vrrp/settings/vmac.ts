@@ -88,33 +88,13 @@ export function advertInterface(run: InstanceRunSettings): string {
 }
 
 /**
- * The parent's arp_ignore/arp_filter as keepalived keeps them: the first
- * IPv4 VMAC on a parent whose values are not both 1 sets them and saves the
- * old ones; each further VMAC counts; the last one gone restores them.
+ * The parent's arp_ignore/arp_filter for a new IPv4 VMAC: both set to 1
+ * unless both already are. keepalived 2.2.7 means to put the old values back
+ * when the parent's last VMAC goes, but its copy of them follows the kernel's
+ * link notifications, so by then it holds the 1s it wrote and writes them
+ * again: the parent keeps 1 and 1 after the stop (seen beside it in
+ * test/netns/vmac.test.ts). Nothing is put back here either.
  */
-export interface ParentArp {
-  /** VMACs counted on this parent (keepalived's reset_arp_config). */
-  readonly users: number;
-  readonly saved?: { readonly arpIgnore: number; readonly arpFilter: number };
-}
-
-/** A VMAC added on a parent whose current values are `now`: what to write, and the parent's new record. */
-export function parentArpOnAdd(record: ParentArp | undefined, now: { arpIgnore: number; arpFilter: number }): { write: readonly DevconfValue[]; record: ParentArp } {
-  if (record && record.users > 0) return { write: [], record: { ...record, users: record.users + 1 } };
-  if (now.arpIgnore === 1 && now.arpFilter === 1) return { write: [], record: { users: 0 } };
-  return { write: PARENT_DEVCONF, record: { users: 1, saved: { ...now } } };
-}
-
-/** A VMAC removed from a parent: what to write back (when it was the last), and the parent's new record. */
-export function parentArpOnRemove(record: ParentArp | undefined): { write: readonly DevconfValue[]; record: ParentArp } {
-  if (!record || record.users === 0) return { write: [], record: { users: 0 } };
-  if (record.users > 1) return { write: [], record: { ...record, users: record.users - 1 } };
-  const saved = record.saved ?? { arpIgnore: 0, arpFilter: 0 };
-  return {
-    write: [
-      [DEVCONF.arpIgnore, saved.arpIgnore],
-      [DEVCONF.arpFilter, saved.arpFilter],
-    ],
-    record: { users: 0 },
-  };
+export function parentArpWrites(now: { arpIgnore: number | undefined; arpFilter: number | undefined }): readonly DevconfValue[] {
+  return now.arpIgnore === 1 && now.arpFilter === 1 ? [] : PARENT_DEVCONF;
 }

@@ -3,10 +3,8 @@ import { instance, parseText } from '../config/vrrp-helpers.js';
 import { vrrpSettingsFromConfig, type InstanceRunSettings } from '../../../src/vrrp/settings/from-config.js';
 import {
   advertInterface,
-  DEVCONF,
   eui64LinkLocal,
-  parentArpOnAdd,
-  parentArpOnRemove,
+  parentArpWrites,
   PARENT_DEVCONF,
   VMAC_DEVCONF,
   vmacAddress,
@@ -72,26 +70,10 @@ describe('use_vmac plan (netlink_link_add_vmac, vrrp_if_config.c)', () => {
   });
 });
 
-describe("the parent's arp_ignore/arp_filter (reset_arp_config)", () => {
-  it('the first VMAC sets both and saves the old values, the last one gone restores them', () => {
-    const first = parentArpOnAdd(undefined, { arpIgnore: 0, arpFilter: 2 });
-    expect(first.write).toEqual(PARENT_DEVCONF);
-    const second = parentArpOnAdd(first.record, { arpIgnore: 1, arpFilter: 1 });
-    expect(second.write).toEqual([]);
-    const one = parentArpOnRemove(second.record);
-    expect(one.write).toEqual([]);
-    expect(parentArpOnRemove(one.record)).toEqual({
-      write: [
-        [DEVCONF.arpIgnore, 0],
-        [DEVCONF.arpFilter, 2],
-      ],
-      record: { users: 0 },
-    });
-  });
-
-  it('a parent already at 1 and 1 is left alone, and nothing is restored', () => {
-    const add = parentArpOnAdd(undefined, { arpIgnore: 1, arpFilter: 1 });
-    expect(add.write).toEqual([]);
-    expect(parentArpOnRemove(add.record).write).toEqual([]);
+describe("the parent's arp_ignore/arp_filter", () => {
+  it('both set to 1 unless both already are', () => {
+    expect(parentArpWrites({ arpIgnore: 0, arpFilter: 1 })).toEqual(PARENT_DEVCONF);
+    expect(parentArpWrites({ arpIgnore: 1, arpFilter: undefined })).toEqual(PARENT_DEVCONF);
+    expect(parentArpWrites({ arpIgnore: 1, arpFilter: 1 })).toEqual([]);
   });
 });
