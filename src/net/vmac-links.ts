@@ -20,7 +20,10 @@ import { addrGenModeNone, createMacvlan, deleteLink, linkUp, setDevconf, updateM
 export interface LinkPort {
   newLink(body: Buffer, create: boolean): Promise<string | undefined>;
   delLink(body: Buffer): Promise<string | undefined>;
-  /** An IPv6 address with prefix 64 and IFA_F_NODAD (keepalived's add_link_local_address). */
+  /**
+   * An IPv6 address with prefix 64, IFA_F_NODAD and preferred lifetime 0
+   * (deprecated, as keepalived's add_link_local_address leaves it).
+   */
   addLinkLocal(index: number, address: Uint8Array): Promise<string | undefined>;
   indexOf(name: string): Promise<number | undefined>;
 }
@@ -228,7 +231,7 @@ export function rtnetlinkLinkPort(socket: RtNetlinkSocket = createRtNetlink()): 
     addLinkLocal: (index, address) => {
       const stream = new AttrStream();
       const bytes = Buffer.from(address);
-      rt.formatAddressMessage({ kind: 'address', data: { family: 10, prefixlen: 64, index }, attrs: { local: bytes, address: bytes, flags: { nodad: true } } }, stream);
+      rt.formatAddressMessage({ kind: 'address', data: { family: 10, prefixlen: 64, index }, attrs: { local: bytes, address: bytes, flags: { nodad: true }, cacheInfo: { ifaPrefered: 0, ifaValid: 0xffffffff } } }, stream);
       return requestAck(socket, rt.MessageType.NEWADDR, stream.bufs, FlagsNew.CREATE | FlagsNew.EXCL);
     },
     indexOf: async (name) => {
