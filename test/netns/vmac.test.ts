@@ -10,6 +10,7 @@
  * `npm run build`.
  */
 import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../tmp.js';
 import { Lab, lastState, waitFor, type Daemon } from '../../lab/netns-lab.js';
@@ -34,6 +35,9 @@ const CASES: readonly Case[] = [
   { title: 'IPv6', host: 2, vrid: 92, vip: `fd99:${SUBNET}::100`, prefix: 64, extra: '', mac: '00:00:5e:00:02:5c' },
   { title: 'IPv4 with vmac_xmit_base', host: 3, vrid: 93, vip: `10.99.${SUBNET}.103`, prefix: 24, extra: '  vmac_xmit_base\n', mac: '00:00:5e:00:01:5d' },
 ];
+
+/** Reloaded without use_vmac. */
+const RELOAD: Case = { title: 'reload', host: 4, vrid: 94, vip: `10.99.${SUBNET}.104`, prefix: 24, extra: '', mac: '00:00:5e:00:01:5e' };
 
 const config = (c: Case): string => `vrrp_instance VI_1 {
   state MASTER
@@ -73,7 +77,7 @@ describe.skipIf(!requireNetnsOrSkip()).concurrent('use_vmac: keepalived-ts besid
   let lab: Lab;
   beforeAll(() => {
     lab = new Lab(SUBNET, tempDir('vmac'));
-    for (const c of CASES) {
+    for (const c of [...CASES, RELOAD]) {
       const ns = lab.addNode(c.host);
       // as on many distributions: the VMAC's rp_filter 0 needs all.rp_filter 0, which both daemons arrange and undo
       lab.sysctl(ns, 'net.ipv4.conf.all.rp_filter', '1');
@@ -132,6 +136,35 @@ describe.skipIf(!requireNetnsOrSkip()).concurrent('use_vmac: keepalived-ts besid
       await capture.stop();
     }
   }
+
+  /** Starts with use_vmac, reloads without it: what the node shows then. */
+  async function reload(daemon: Daemon): Promise<{ links: string; addresses: string }> {
+    const ns = lab.nodes[CASES.length]!;
+    const inNs = (cmd: string, ...args: string[]): string => execFileSync('ip', ['netns', 'exec', ns, cmd, ...args], { encoding: 'utf8' });
+    const vmac = `vrrp.${RELOAD.vrid}`;
+    const r = lab.start(ns, daemon, config(RELOAD));
+    try {
+      await waitFor(`${daemon} MASTER on ${vmac}`, () => lastState(r) === 'MASTER' && inNs('ip', '-o', 'addr', 'show').includes(`${vmac}    inet ${RELOAD.vip}/`), 20_000, () => r.lines.join('\n'));
+      fs.writeFileSync(r.config, config(RELOAD).replace('  use_vmac\n', ''));
+      r.proc.kill('SIGHUP');
+      await waitFor(`${daemon} ${RELOAD.vip} on eth0 and ${vmac} gone`, () => {
+        const addrs = inNs('ip', '-o', 'addr', 'show');
+        return addrs.includes(`eth0    inet ${RELOAD.vip}/`) && !inNs('ip', '-o', 'link', 'show').includes(vmac);
+      }, 20_000, () => r.lines.join('\n'));
+      return {
+        links: inNs('ip', '-o', 'link', 'show').replace(/^\d+: /gm, ''),
+        addresses: inNs('ip', '-o', 'addr', 'show').replace(/^\d+: /gm, '').replace(/valid_lft.*$/gm, ''),
+      };
+    } finally {
+      await lab.stop(r);
+    }
+  }
+
+  it('reloaded without use_vmac: the VMAC goes and the VIP moves to eth0, as with keepalived', { timeout: 120_000 }, async () => {
+    const keepalived = await reload('keepalived');
+    const kats = await reload('kats');
+    expect(kats).toEqual(keepalived);
+  });
 
   for (const c of CASES) {
     it(`${c.title}: the VMAC, its addresses, the sysctls, the announcements, the adverts and the clean-up are keepalived's`, { timeout: 120_000 }, async () => {
