@@ -16,6 +16,7 @@ import { createAdvertSocketFactory } from '../net/advert-sockets.js';
 import { createAnnouncePort } from '../net/announce.js';
 import { AnnounceQueue } from '../net/announce-queue.js';
 import { openInterfaceTable } from '../net/interfaces.js';
+import { procSysctl, rtnetlinkLinkPort, VmacLinks } from '../net/vmac-links.js';
 import { NotifyFifos } from '../notify/fifo.js';
 import { notifyRunner } from '../notify/notify-runner.js';
 import { ApprovedScripts } from '../scripts/script-gate.js';
@@ -35,6 +36,8 @@ import { VrrpRunner } from '../vrrp/runner/runner.js';
 import { vrrpSettingsFromConfig, type VrrpRunSettings } from '../vrrp/settings/from-config.js';
 import type { TrackChange } from '../vrrp/fsm/track.js';
 import { pidFileNames } from './pid-names.js';
+import { watchedInterfaces } from '../vrrp/fsm/settings.js';
+import { vmacLink, type VmacLink } from '../vrrp/settings/vmac.js';
 
 export async function runVrrpProcess(o: CliOptions): Promise<number> {
   const child = ChildSkeleton.forProcess(o, 'vrrp');
@@ -59,6 +62,9 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
   log.info('Registering Kernel netlink reflector');
   const clock = monotonicClock;
   const interfaces = await openInterfaceTable((error) => log.error(`Netlink: ${error.message}`));
+  // keepalived creates the VMACs before it opens the sockets on them
+  const vmacs = new VmacLinks({ link: rtnetlinkLinkPort(), sysctl: procSysctl, interfaces, log: (m) => log.info(m), detail: (m) => log.detail(m) });
+  await vmacs.apply(vmacLinks(settings), namedInterfaces(settings));
   const scriptPort = new ChildScriptPort(new ApprovedScripts(config.approvedScripts, 'vrrp'), (message) => log.info(message));
   const fifos = NotifyFifos.open(fifoSpecs(settings), { scripts: scriptPort, log: (m) => log.info(m), process: 'vrrp' });
   const announcePort = createAnnouncePort();
@@ -165,10 +171,15 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
     fifos.reconfigure(fifoSpecs(next));
     config = parsed.config;
     scriptPort.approve(new ApprovedScripts(config.approvedScripts, 'vrrp'));
+    const previousVmacs = vmacLinks(settings);
     settings = next;
     trackers = nextTrackers;
     files = nextFiles;
+    // new VMACs before the runner opens sockets on them; the ones no instance uses any more after it let go
+    const nextVmacs = vmacLinks(next);
+    await vmacs.apply([...previousVmacs.filter((l) => !nextVmacs.some((n) => n.ifname === l.ifname)), ...nextVmacs], namedInterfaces(next));
     runner.reload(next, { scripts: scriptStates(trackers), files: Object.fromEntries(files.values) });
+    await vmacs.apply(nextVmacs, namedInterfaces(next));
     for (const { tracker } of trackers) tracker.start();
   };
 
@@ -184,6 +195,7 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
       for (const { tracker } of trackers) tracker.stop();
       files.close();
       await runner.stop();
+      await vmacs.removeAll();
       announcer.clear();
       announcePort.close();
       fifos.close();
@@ -221,6 +233,15 @@ function scriptStates(trackers: readonly { name: string; tracker: VrrpScriptTrac
   const scripts: Record<string, boolean> = {};
   for (const { name, tracker } of trackers) if (tracker.ok !== undefined) scripts[name] = tracker.ok;
   return scripts;
+}
+
+function vmacLinks(settings: VrrpRunSettings): VmacLink[] {
+  return settings.instances.flatMap((run) => vmacLink(run) ?? []);
+}
+
+/** The interfaces the instances name: their own, the tracked ones and their VIPs' (keepalived's interface list). */
+function namedInterfaces(settings: VrrpRunSettings): Set<string> {
+  return new Set(settings.instances.flatMap((run) => [...watchedInterfaces(run.fsm), ...[...run.vipTable.values()].map((v) => v.device)]));
 }
 
 function fifoSpecs(settings: VrrpRunSettings) {

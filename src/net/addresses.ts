@@ -1,14 +1,13 @@
 /**
  * The real AddressPort: VIPs added and removed with RTM_NEWADDR /
  * RTM_DELADDR, the request shaped as keepalived's netlink_ipaddress shapes
- * it. The request is built by a pure function; the errno is read from the
- * NLMSG_ERROR itself (`checkError: false`), as the IPVS port does.
+ * it. The request is built by a pure function; rtnl-ack.ts sends it.
  */
-import { getSystemErrorName } from 'node:util';
-import { AttrStream, FlagsNew, MessageType, createRtNetlink, parseError, rt, type RtNetlinkSocket } from 'netlink';
+import { AttrStream, FlagsNew, createRtNetlink, rt, type RtNetlinkSocket } from 'netlink';
 import { parseAddress, type Family } from '../base/inet.js';
 import type { AddressPort } from '../vrrp/ports.js';
 import type { VipEntry } from '../vrrp/settings/vips.js';
+import { requestAck } from './rtnl-ack.js';
 
 export type AddressOp = 'add' | 'remove';
 
@@ -21,8 +20,6 @@ export interface AddressRequest {
 const AF: Readonly<Record<Family, number>> = { inet: 2, inet6: 10 };
 /** keepalived's INFINITY_LIFE_TIME. */
 const FOREVER = 0xffffffff;
-/** The kernel answers at once; silence this long means it never will. */
-const ANSWER_TIMEOUT_MS = 5_000;
 
 function addressBytes(family: Family, text: string): Buffer {
   const bytes = parseAddress(family, text);
@@ -72,21 +69,11 @@ export function alreadyDone(op: AddressOp, errno: string): boolean {
   return op === 'add' ? errno === 'EEXIST' : errno === 'EADDRNOTAVAIL' || errno === 'ENODEV';
 }
 
-/** undefined on the ack; the errno's name or what went wrong otherwise. */
 async function exchange(sock: RtNetlinkSocket, op: AddressOp, request: AddressRequest): Promise<string | undefined> {
   const stream = new AttrStream();
   rt.formatAddressMessage({ kind: 'address', data: request.header, attrs: request.attrs }, stream);
   const type = op === 'add' ? rt.MessageType.NEWADDR : rt.MessageType.DELADDR;
-  const flags = op === 'add' ? FlagsNew.CREATE | FlagsNew.EXCL : 0;
-  try {
-    const [[answer]] = await sock.socket.request(type, stream.bufs, { flags, timeout: ANSWER_TIMEOUT_MS, checkError: false });
-    if (answer === undefined) return 'no answer';
-    if (answer.type !== MessageType.ERROR) return `expected an ack, got a message of type ${answer.type}`;
-    const errno = parseError(answer.data, answer.flags).errno;
-    return errno === 0 ? undefined : getSystemErrorName(errno);
-  } catch (e) {
-    return e instanceof Error ? e.message : String(e);
-  }
+  return requestAck(sock, type, stream.bufs, op === 'add' ? FlagsNew.CREATE | FlagsNew.EXCL : 0);
 }
 
 /**

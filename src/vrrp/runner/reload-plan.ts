@@ -11,6 +11,7 @@
  * rebuilt with their new membership (sync-group.ts regroup).
  */
 import { advertSocketRequest, primaryAddress, type SocketRequest } from './advert-endpoint.js';
+import { advertInterface } from '../settings/vmac.js';
 import { initialInstanceState, step, type FsmEvent, type InstanceState, type TimerName } from '../fsm/step.js';
 import { fifoLine, type NotifiedState } from '../fsm/notify.js';
 import { watchedInterfaces } from '../fsm/settings.js';
@@ -115,7 +116,7 @@ export function planReload(running: RunningVrrp, next: NextVrrp, host: ReloadHos
   const startingState = (name: string): InstanceState => carried.get(name) ?? initialInstanceState(runOf.get(name)!.fsm);
 
   const sockets = next.instances.flatMap((run) => {
-    const iface = host.links.get(run.fsm.interface);
+    const iface = host.links.get(advertInterface(run));
     return iface ? [{ instance: run.fsm.name, request: advertSocketRequest(run, iface) }] : [];
   });
   const used = new Set(sockets.map((s) => s.request.key));

@@ -12,6 +12,7 @@ import { watchedInterfaces } from '../fsm/settings.js';
 import type { Clock } from '../../base/clock.js';
 import type { RunAs } from '../../base/scripts.js';
 import { advertSocketRequest, primaryAddress, type SocketRequest } from './advert-endpoint.js';
+import { advertInterface } from '../settings/vmac.js';
 import { plannedGroupStep, plannedInstanceStep, type PlannedStep, type StateChange } from './planned-step.js';
 import type { AddressPort, AdvertSocket, AdvertSocketFactory, InterfaceInfo, InterfacePort } from '../ports.js';
 import { checkReceivedAdvert, shouldCheckAddresses, type ReceivedPacket, type ReceiveState } from '../receive/check.js';
@@ -169,7 +170,7 @@ export class VrrpRunner {
       this.changeVips(rt, rt.run.fsm.vips, false);
     }
     for (const [name, rt] of this.runtimes) {
-      const iface = interfaces.byName(rt.run.fsm.interface);
+      const iface = interfaces.byName(advertInterface(rt.run));
       if (iface) this.attachSocket(name, advertSocketRequest(rt.run, iface));
     }
     for (const [name, state] of this.standalone) this.apply(name, step(state, { kind: 'startup', tracking: this.trackingOf(name) }, this.now()));
@@ -225,7 +226,7 @@ export class VrrpRunner {
     const instances = this.runnable(settings.instances);
     const links = new Map<string, InterfaceInfo>();
     for (const run of instances) {
-      for (const n of watchedInterfaces(run.fsm)) {
+      for (const n of [...watchedInterfaces(run.fsm), advertInterface(run)]) {
         const info = this.ports.interfaces.byName(n);
         if (info) links.set(n, info);
       }

@@ -39,6 +39,9 @@ describe('systemd', () => {
     const unit = fs.readFileSync(UNIT, 'utf8');
     expect(unit).toMatch(/^ExecStart=\/usr\/bin\/node \/usr\/lib\/keepalived-ts\/bin\/keepalived-ts --dont-fork /m);
     expect(unit).toMatch(/^ReadWritePaths=\/run$/m);
+    // use_vmac: a VMAC's disable_ipv6 (vrrp_if_config.c link_set_ipv6); the rest of /proc/sys stays read-only
+    expect(unit).toMatch(/^ReadWritePaths=\/proc\/sys\/net$/m);
+    expect(unit).toMatch(/^ProtectKernelTunables=true$/m);
     expect(unit).toMatch(/^Environment=TMPDIR=\/run\/keepalived-ts$/m);
     expect(unit).toMatch(/^RuntimeDirectoryMode=0700$/m);
     // Node's JIT maps W+X pages: the daemon would not start with it

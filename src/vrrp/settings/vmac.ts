@@ -1,0 +1,100 @@
+/**
+ * use_vmac as data: the macvlan links a configuration asks for and the IPv4
+ * devconf values set on them and on their parents (keepalived 2.2.7's
+ * netlink_link_add_vmac in vrrp_vmac.c; vmac_sysctl, parent_sysctl and
+ * link_set_ipv6 in vrrp_if_config.c). Pure: src/net/vmac-links.ts does it.
+ */
+import type { Family } from '../../base/inet.js';
+import type { InstanceRunSettings } from './from-config.js';
+
+/** IPV4_DEVCONF_* numbers (linux/ip.h): the IFLA_INET_CONF attribute types. */
+export const DEVCONF = { rpFilter: 8, arpFilter: 13, arpIgnore: 19, promoteSecondaries: 20, acceptLocal: 23 } as const;
+
+export type DevconfValue = readonly [param: number, value: number];
+
+/** vmac_sysctl: set on an IPv4 VMAC once created. */
+export const VMAC_DEVCONF: readonly DevconfValue[] = [
+  [DEVCONF.arpIgnore, 1],
+  [DEVCONF.acceptLocal, 1],
+  [DEVCONF.rpFilter, 0],
+  [DEVCONF.promoteSecondaries, 1],
+];
+
+/** parent_sysctl: set on the parent of an IPv4 VMAC unless both already are 1. */
+export const PARENT_DEVCONF: readonly DevconfValue[] = [
+  [DEVCONF.arpIgnore, 1],
+  [DEVCONF.arpFilter, 1],
+];
+
+export interface VmacLink {
+  readonly instance: string;
+  readonly ifname: string;
+  /** The instance's configured interface. */
+  readonly parent: string;
+  readonly mac: Uint8Array;
+  readonly family: Family;
+  /** IPv6 stays enabled only for an IPv6 instance or one with eVIPs of the other family (link_set_ipv6). */
+  readonly ipv6: boolean;
+  /** The devconf values for the VMAC itself; only IPv4 instances set any (and touch the parent's arp settings). */
+  readonly devconf: readonly DevconfValue[];
+  /**
+   * An IPv6 VMAC that sends its own adverts gets a link-local address: the
+   * configured IPv6 source, else the parent's link-local one, else one made
+   * from the parent's MAC (set_link_local_address). Undefined: none.
+   */
+  readonly linkLocal?: { readonly configured?: string };
+}
+
+/** 00:00:5e:00:01:VRID (IPv4) or 00:00:5e:00:02:VRID (IPv6), unless use_vmac gave an address (`…:VRID`: the VRID ends it). */
+export function vmacAddress(vrid: number, family: Family, configured?: string): Uint8Array {
+  if (configured !== undefined) {
+    const octets = configured.split(':').map((o) => (o === 'VRID' ? vrid : parseInt(o, 16)));
+    return Uint8Array.from(octets);
+  }
+  return Uint8Array.from([0x00, 0x00, 0x5e, 0x00, family === 'inet6' ? 0x02 : 0x01, vrid]);
+}
+
+/** The VMAC an instance runs on, or undefined when it has none. */
+export function vmacLink(run: InstanceRunSettings): VmacLink | undefined {
+  const { vmac, fsm } = run;
+  if (!vmac) return undefined;
+  const otherFamily = [...run.vipTable.values()].some((e) => e.excluded && e.family !== fsm.family);
+  return {
+    instance: fsm.name,
+    ifname: vmac.ifname,
+    parent: fsm.interface,
+    mac: vmacAddress(fsm.vrid, fsm.family, vmac.mac),
+    family: fsm.family,
+    ipv6: fsm.family === 'inet6' || otherFamily,
+    devconf: fsm.family === 'inet' ? VMAC_DEVCONF : [],
+    ...(fsm.family === 'inet6' && !vmac.xmitBase
+      ? { linkLocal: run.transport.sourceAddress === undefined ? {} : { configured: run.transport.sourceAddress } }
+      : {}),
+  };
+}
+
+/** make_link_local_address: fe80::/64 with the EUI-64 of `mac`. */
+export function eui64LinkLocal(mac: Uint8Array): Uint8Array {
+  const a = new Uint8Array(16);
+  a[0] = 0xfe;
+  a[1] = 0x80;
+  a.set([mac[0]! ^ 0x02, mac[1]!, mac[2]!, 0xff, 0xfe, mac[3]!, mac[4]!, mac[5]!], 8);
+  return a;
+}
+
+/** The interface adverts leave from: the VMAC unless vmac_xmit_base (keepalived's vrrp_create_sockpool). */
+export function advertInterface(run: InstanceRunSettings): string {
+  return run.vmac && !run.vmac.xmitBase ? run.vmac.ifname : run.fsm.interface;
+}
+
+/**
+ * The parent's arp_ignore/arp_filter for a new IPv4 VMAC: both set to 1
+ * unless both already are. keepalived 2.2.7 means to put the old values back
+ * when the parent's last VMAC goes, but its copy of them follows the kernel's
+ * link notifications, so by then it holds the 1s it wrote and writes them
+ * again: the parent keeps 1 and 1 after the stop (seen beside it in
+ * test/netns/vmac.test.ts). Nothing is put back here either.
+ */
+export function parentArpWrites(now: { arpIgnore: number | undefined; arpFilter: number | undefined }): readonly DevconfValue[] {
+  return now.arpIgnore === 1 && now.arpFilter === 1 ? [] : PARENT_DEVCONF;
+}

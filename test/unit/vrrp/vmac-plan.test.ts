@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { instance, parseText } from '../config/vrrp-helpers.js';
+import { vrrpSettingsFromConfig, type InstanceRunSettings } from '../../../src/vrrp/settings/from-config.js';
+import {
+  advertInterface,
+  eui64LinkLocal,
+  parentArpWrites,
+  PARENT_DEVCONF,
+  VMAC_DEVCONF,
+  vmacAddress,
+  vmacLink,
+} from '../../../src/vrrp/settings/vmac.js';
+
+function only(text: string): InstanceRunSettings {
+  const run = vrrpSettingsFromConfig(parseText(text).result.config);
+  expect(run.instances).toHaveLength(1);
+  return run.instances[0]!;
+}
+
+const v6 = (extra: string): string =>
+  `vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n virtual_ipaddress {\n  fd99::1\n }\n${extra}\n}\n`;
+
+describe('use_vmac plan (netlink_link_add_vmac, vrrp_if_config.c)', () => {
+  it('an IPv4 instance: vrrp.VRID on its interface, 00:00:5e:00:01:VRID, IPv6 off, the four devconf values', () => {
+    const link = vmacLink(only(instance(' use_vmac')));
+    expect(link).toEqual({
+      instance: 'VI_1',
+      ifname: 'vrrp.51',
+      parent: 'eth0',
+      mac: Uint8Array.from([0, 0, 0x5e, 0, 1, 51]),
+      family: 'inet',
+      ipv6: false,
+      devconf: VMAC_DEVCONF,
+    });
+    expect(VMAC_DEVCONF).toEqual([
+      [19, 1],
+      [23, 1],
+      [8, 0],
+      [20, 1],
+    ]);
+  });
+
+  it('no VMAC without use_vmac; a named one with a given address', () => {
+    expect(vmacLink(only(instance()))).toBeUndefined();
+    const link = vmacLink(only(instance(' use_vmac vm1 02:11:22:33:44')));
+    expect(link?.ifname).toBe('vm1');
+    expect(link?.mac).toEqual(Uint8Array.from([2, 0x11, 0x22, 0x33, 0x44, 51]));
+    expect(vmacAddress(7, 'inet', '02:11:22:33:44:55')).toEqual(Uint8Array.from([2, 0x11, 0x22, 0x33, 0x44, 0x55]));
+  });
+
+  it('an IPv6 instance: 00:00:5e:00:02:VRID, IPv6 on, no devconf, a link-local address unless vmac_xmit_base', () => {
+    const link = vmacLink(only(v6(' use_vmac')));
+    expect(link).toMatchObject({ mac: Uint8Array.from([0, 0, 0x5e, 0, 2, 51]), family: 'inet6', ipv6: true, devconf: [], linkLocal: {} });
+    expect(vmacLink(only(v6(' use_vmac\n vmac_xmit_base')))?.linkLocal).toBeUndefined();
+    expect(vmacLink(only(v6(' use_vmac\n mcast_src_ip fe80::7')))?.linkLocal).toEqual({ configured: 'fe80::7' });
+  });
+
+  it('IPv6 stays on for an IPv4 instance with an IPv6 eVIP', () => {
+    expect(vmacLink(only(instance(' use_vmac\n virtual_ipaddress_excluded {\n  fd99::9\n }')))?.ipv6).toBe(true);
+  });
+
+  it('adverts leave from the VMAC, or from the interface with vmac_xmit_base', () => {
+    expect(advertInterface(only(instance()))).toBe('eth0');
+    expect(advertInterface(only(instance(' use_vmac')))).toBe('vrrp.51');
+    expect(advertInterface(only(instance(' use_vmac\n vmac_xmit_base')))).toBe('eth0');
+  });
+
+  it('make_link_local_address: fe80:: and the EUI-64 of the MAC', () => {
+    expect(Buffer.from(eui64LinkLocal(Uint8Array.from([0x52, 0x54, 0, 0x12, 0x34, 0x56]))).toString('hex')).toBe('fe800000000000005054' + '00fffe123456');
+  });
+});
+
+describe("the parent's arp_ignore/arp_filter", () => {
+  it('both set to 1 unless both already are', () => {
+    expect(parentArpWrites({ arpIgnore: 0, arpFilter: 1 })).toEqual(PARENT_DEVCONF);
+    expect(parentArpWrites({ arpIgnore: 1, arpFilter: undefined })).toEqual(PARENT_DEVCONF);
+    expect(parentArpWrites({ arpIgnore: 1, arpFilter: 1 })).toEqual([]);
+  });
+});
