@@ -71,6 +71,13 @@ export function vrrpSyncd(config: Config): VrrpSyncd | undefined {
   return old && !d ? { instance: old.instance, config: { interface: old.interface, syncId: 0 } } : undefined;
 }
 
+/** keepalived's error when the instance named is not in the file (vrrp.c, after reading it; -t does not say it). */
+export function vrrpSyncdProblem(config: Config): string | undefined {
+  const name = config.global.lvsSyncDaemon?.vrrpInstance;
+  if (name === undefined || config.vrrp.instances.some((i) => i.name === name)) return undefined;
+  return `Unable to find vrrp instance ${name} for lvs_syncd - clearing lvs_syncd config`;
+}
+
 /** ipvs_syncd_changed. */
 export function syncdChanged(a: SyncdConfig | undefined, b: SyncdConfig | undefined): boolean {
   if (!a || !b) return a !== b;

@@ -13,6 +13,7 @@ import {
   vrrpReloadCommands,
   vrrpShutdownCommands,
   vrrpSyncd,
+  vrrpSyncdProblem,
   vrrpTransitionCommands,
   type VrrpSyncd,
 } from '../../../src/check/sync-daemon.js';
@@ -89,6 +90,8 @@ describe('the VRRP process: lvs_sync_daemon with an instance', () => {
     expect(syncd(' lvs_sync_daemon eth0 inst VI_1')).toEqual({ instance: 'VI_1', config: { interface: 'eth0', syncId: 51 } });
     expect(syncd(' lvs_sync_daemon eth0 VI_1 id 7').config.syncId).toBe(7);
     expect(vrrpSyncd(configOf(' lvs_sync_daemon eth0 inst NO_SUCH'))).toBeUndefined();
+    expect(vrrpSyncdProblem(configOf(' lvs_sync_daemon eth0 inst NO_SUCH'))).toBe('Unable to find vrrp instance NO_SUCH for lvs_syncd - clearing lvs_syncd config');
+    expect(vrrpSyncdProblem(configOf(' lvs_sync_daemon eth0 inst VI_1'))).toBeUndefined();
     expect(vrrpSyncd(configOf(' lvs_sync_daemon eth0'))).toBeUndefined();
   });
 
