@@ -4,9 +4,8 @@
  * (check/ipvswrapper.c ipvs_syncd_cmd/_master/_backup/_changed, called from
  * check_daemon.c, vrrp/vrrp.c, vrrp_scheduler.c vrrp_init_state and
  * vrrp_daemon.c). Pure: sync-daemon-driver.ts sends them through the IpvsPort.
- * keepalived's own quirks are kept, since the kernel shows them: at a reload
- * the VRRP process restarts with no configuration (the kernel refuses it), and
- * it leaves alone a daemon whose lvs_sync_daemon the new file dropped.
+ * keepalived's own quirks are kept, since the kernel shows them: a reload
+ * leaves alone a daemon whose lvs_sync_daemon the new file dropped.
  */
 import type { Config } from '../config/parse.js';
 import type { LvsSyncDaemon } from '../config/global/model.js';
@@ -133,15 +132,16 @@ export function vrrpShutdownCommands(syncd: VrrpSyncd, state: SyncdState): Syncd
 }
 
 /**
- * reload_vrrp_thread: after the instances' vrrp_init_state start, the daemon
- * of the instance's state is stopped if the configuration changed, started
- * with no configuration and the other one stopped, errors unlogged.
+ * reload_vrrp_thread, as Debian's keepalived 2.2.7 was seen to act in the VM
+ * (test/vm/sync-daemon.test.ts; its source reads as if the restart had no
+ * configuration): a changed configuration restarts the daemon of the
+ * instance's state with the new one; either way the other one is stopped.
  */
 export function vrrpReloadCommands(previous: SyncdConfig | undefined, next: VrrpSyncd, state: SyncdState): SyncdCommand[] {
+  const changed = syncdChanged(previous, next.config);
   return [
-    ...vrrpInitCommands(next, state),
-    ...(syncdChanged(previous, next.config) ? [cmd('stop', state, undefined, true)] : []),
-    cmd('start', state, undefined, true),
+    ...(changed ? [cmd('stop', state, undefined, true)] : []),
+    cmd('start', state, next.config, !changed),
     cmd('stop', other(state), undefined, true),
   ];
 }
