@@ -1,7 +1,10 @@
 /**
  * An in-memory IPVS kernel behind the genl transport, performing ops with
  * `apply` (the kernel's semantics): unit tests drive the real port logic
- * (encoding, acks, errno tolerances, dump decoding) without a kernel.
+ * (encoding, acks, errno tolerances, dump decoding) without a kernel. It also
+ * runs the sync daemons as the kernel's start_sync_thread/stop_sync_thread
+ * answer: one per state, EEXIST for a second, ENODEV for an unknown interface,
+ * ESRCH to stop one that is not running.
  */
 import { constants } from 'node:os';
 import { SVC_FLAG } from '../../src/ipvs/constants.js';
@@ -9,6 +12,7 @@ import { decodeRequest, encodeReply, type IpvsRequest } from '../../src/ipvs/gen
 import { ipvsPortOver } from '../../src/ipvs/genl-port.js';
 import type { GenlAnswer, GenlTransport } from '../../src/ipvs/genl-transport.js';
 import { apply, type IpvsOp } from '../../src/ipvs/ops.js';
+import type { SyncDaemon } from '../../src/ipvs/genl-sync-daemon.js';
 import type { IpvsPort } from '../../src/ipvs/port.js';
 import { serviceId, type Table } from '../../src/ipvs/table.js';
 
@@ -16,12 +20,16 @@ export interface FakeKernelOptions {
   readonly table?: Table;
   /** An errno name (`ENOMEM`) to refuse a request with instead of performing it. */
   readonly refuse?: (req: IpvsRequest) => string | undefined;
+  /** The interfaces a sync daemon may multicast on; by default any named one. */
+  readonly interfaces?: readonly string[];
 }
 
 export interface FakeKernel {
   readonly transport: GenlTransport;
   /** The table as the kernel holds it now. */
   table(): Table;
+  /** The sync daemons running now, master first. */
+  daemons(): SyncDaemon[];
   /** Every request received, decoded, in order. */
   readonly requests: readonly IpvsRequest[];
 }
@@ -53,6 +61,20 @@ function requestToOp(req: IpvsRequest): IpvsOp | undefined {
 export function fakeKernel(options: FakeKernelOptions = {}): FakeKernel {
   let table: Table = options.table ?? [];
   const requests: IpvsRequest[] = [];
+  const daemons = new Map<SyncDaemon['state'], SyncDaemon>();
+  const knownInterface = (name: string): boolean => (options.interfaces ? options.interfaces.includes(name) : name !== '');
+
+  function daemonRequest(req: Extract<IpvsRequest, { cmd: 'NEW_DAEMON' | 'DEL_DAEMON' }>): GenlAnswer<void> {
+    const { state } = req.daemon;
+    if (req.cmd === 'DEL_DAEMON') {
+      if (!daemons.delete(state)) return refused('ESRCH');
+    } else {
+      if (daemons.has(state)) return refused('EEXIST');
+      if (!knownInterface(req.daemon.interface)) return refused('ENODEV');
+      daemons.set(state, req.daemon);
+    }
+    return { kind: 'ok', value: undefined };
+  }
 
   /** A decoded request, or the EINVAL the kernel answers a malformed one with. */
   function receive(payload: Buffer): IpvsRequest | GenlAnswer<never> {
@@ -70,6 +92,7 @@ export function fakeKernel(options: FakeKernelOptions = {}): FakeKernel {
       table = [];
       return { kind: 'ok', value: undefined };
     }
+    if (req.cmd === 'NEW_DAEMON' || req.cmd === 'DEL_DAEMON') return daemonRequest(req);
     const op = requestToOp(req);
     if (!op) return { kind: 'fault', message: `the fake kernel does not model ${req.cmd}` };
     const result = apply(table, [op]);
@@ -91,7 +114,12 @@ export function fakeKernel(options: FakeKernelOptions = {}): FakeKernel {
     return { kind: 'ok', value: entry.destinations.map((dest) => encodeReply({ cmd: 'NEW_DEST', dest })) };
   }
 
-  return { transport: { request, dump, close: () => undefined }, table: () => table, requests };
+  return {
+    transport: { request, dump, close: () => undefined },
+    table: () => table,
+    daemons: () => (['master', 'backup'] as const).flatMap((s) => daemons.get(s) ?? []),
+    requests,
+  };
 }
 
 /** The port logic over a fresh fake kernel. */

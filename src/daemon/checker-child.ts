@@ -36,6 +36,8 @@ import { sameTrackFiles } from '../check/reload-match.js';
 import { serverName } from '../check/pool.js';
 import { IpvsSync } from '../check/ipvs-sync.js';
 import { pidFileNames } from './pid-names.js';
+import { checkerStartCommands, checkerStopCommands, checkerSyncd } from '../check/sync-daemon.js';
+import { SyncDaemonDriver } from '../check/sync-daemon-driver.js';
 
 export function runCheckerProcess(o: CliOptions): Promise<number> {
   // from here the parent's pings are answered (by an idle checker without IPVS too)
@@ -106,6 +108,9 @@ async function startChecker(o: CliOptions, child: ChildSkeleton, startConfig: Co
     },
   );
   checkers = set;
+  // lvs_sync_daemon naming no instance: both connection-sync daemons run from here (check_daemon.c start_check)
+  const syncd = new SyncDaemonDriver(ipvs, (m) => log.info(m));
+  await syncd.run(checkerStartCommands(checkerSyncd(config)));
   await ipvsSync.start();
   set.start();
 
@@ -135,7 +140,9 @@ async function startChecker(o: CliOptions, child: ChildSkeleton, startConfig: Co
       nextFiles?.close();
       return;
     }
+    const previousSyncd = checkerSyncd(config);
     config = next;
+    const syncdDone = syncd.run(checkerStartCommands(checkerSyncd(next), { config: previousSyncd }));
     scripts.approve(new ApprovedScripts(next.approvedScripts, 'checker'));
     probes = nextProbes;
     if (nextFiles) {
@@ -145,7 +152,7 @@ async function startChecker(o: CliOptions, child: ChildSkeleton, startConfig: Co
     fifos.reconfigure(fifoSpecs(next));
     const done = set.reload(next.check, { logAllFailures: next.global.checkerLogAllFailures });
     log.detail(`Reloaded: ${done.kept} checkers kept running, ${done.started} started, ${done.stopped} stopped`);
-    await done.sync;
+    await Promise.all([done.sync, syncdDone]);
   }
 
   scheduling.apply(schedule());
@@ -157,6 +164,7 @@ async function startChecker(o: CliOptions, child: ChildSkeleton, startConfig: Co
       set.stop();
       files.close();
       await ipvsSync.stop(o.dontReleaseIpvs);
+      await syncd.run(checkerStopCommands(checkerSyncd(config)));
       ipvs.close();
       fifos.close();
       scripts.killAll('SIGTERM');

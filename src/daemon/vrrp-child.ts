@@ -34,6 +34,10 @@ import { processSchedule, type ProcessSchedule } from './process-schedule.js';
 import { ProcessScheduling } from './process-scheduling.js';
 import { VrrpRunner } from '../vrrp/runner/runner.js';
 import { vrrpSettingsFromConfig, type VrrpRunSettings } from '../vrrp/settings/from-config.js';
+import type { IpvsPort } from '../ipvs/port.js';
+import { vrrpInitCommands, vrrpReloadCommands, vrrpShutdownCommands, vrrpSyncd, vrrpSyncdProblem, vrrpTransitionCommands, type SyncdState, type VrrpSyncd } from '../check/sync-daemon.js';
+import { SyncDaemonDriver } from '../check/sync-daemon-driver.js';
+import type { Logger } from '../base/logger.js';
 import type { TrackChange } from '../vrrp/fsm/track.js';
 import { pidFileNames } from './pid-names.js';
 import { watchedInterfaces } from '../vrrp/fsm/settings.js';
@@ -92,13 +96,34 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
     notify: notifyRunner(scriptPort),
     fifo: (line) => fifos.write(line),
     log,
-    onStateChange: (instance, from, to, atUs) => metrics.stateChanged(instance, from, to, atUs),
+    onStateChange: (instance, from, to, atUs) => {
+      metrics.stateChanged(instance, from, to, atUs);
+      if (syncd.config) void syncd.driver?.run(vrrpTransitionCommands(syncd.config, instance, from, to));
+    },
   });
+  /** The instance's daemon state: what keepalived asks of the kernel for that instance's state now. */
+  const syncdState = (instance: string): SyncdState => (runner.instances().find((i) => i.name === instance)?.state.state === 'MASTER' ? 'master' : 'backup');
 
   const trackerPorts = { clock, scripts: scriptPort, onChange: (c: TrackChange) => runner.track(c), log: (m: string) => log.info(m) };
   let trackers = scriptTrackers(config, settings, trackerPorts);
   const filePorts = { onChange: (c: TrackChange) => runner.track(c), log: (m: string) => log.info(m) };
   let files = await TrackFileWatcher.start(config.trackFiles, filePorts);
+
+  // lvs_sync_daemon naming an instance: the daemon of its state runs from here, opened only then (vrrp_ipvs_needed)
+  const syncd: { config?: VrrpSyncd; driver?: SyncDaemonDriver } = {};
+  const useSyncd = async (c: Config): Promise<SyncDaemonDriver | undefined> => {
+    const problem = vrrpSyncdProblem(c);
+    if (problem) log.error(problem);
+    const next = vrrpSyncd(c);
+    if (next && !syncd.driver) {
+      const port = await openSyncdPort(log);
+      if (port) syncd.driver = new SyncDaemonDriver(port, (m) => log.info(m));
+    }
+    syncd.config = next;
+    return next && syncd.driver;
+  };
+  const startDriver = await useSyncd(config);
+  if (startDriver && syncd.config) await startDriver.run(vrrpInitCommands(syncd.config, 'backup'));
 
   runner.start({ scripts: scriptStates(trackers), files: Object.fromEntries(files.values) });
   for (const { tracker } of trackers) tracker.start();
@@ -178,9 +203,13 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
     // new VMACs before the runner opens sockets on them; the ones no instance uses any more after it let go
     const nextVmacs = vmacLinks(next);
     await vmacs.apply([...previousVmacs.filter((l) => !nextVmacs.some((n) => n.ifname === l.ifname)), ...nextVmacs], namedInterfaces(next));
+    const previousSyncd = syncd.config;
+    const driver = await useSyncd(config);
     runner.reload(next, { scripts: scriptStates(trackers), files: Object.fromEntries(files.values) });
     await vmacs.apply(nextVmacs, namedInterfaces(next));
     for (const { tracker } of trackers) tracker.start();
+    const nextSyncd = syncd.config;
+    if (driver && nextSyncd) await driver.run(vrrpReloadCommands(previousSyncd?.config, nextSyncd, syncdState(nextSyncd.instance)));
   };
 
   // as start_vrrp: once everything runs; a reload takes it back and applies the new one
@@ -194,6 +223,11 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
     stop: async () => {
       for (const { tracker } of trackers) tracker.stop();
       files.close();
+      const last = syncd.config;
+      // the transitions of the stop itself are not the daemon's (keepalived stops it before releasing the instances)
+      syncd.config = undefined;
+      if (last) await syncd.driver?.run(vrrpShutdownCommands(last, syncdState(last.instance)));
+      await syncd.driver?.close();
       await runner.stop();
       await vmacs.removeAll();
       announcer.clear();
@@ -215,6 +249,16 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
       SIGJSON: () => dump('keepalived.json', () => writeJsonFile(dumpInput(), warn)),
     },
   };
+}
+
+/** The IPVS port for the sync daemon; without one keepalived's VRRP process exits, ours runs on without the daemon. */
+async function openSyncdPort(log: Logger): Promise<IpvsPort | undefined> {
+  // loaded only here: most VRRP processes never speak IPVS
+  const { openNetlinkPort } = await import('../ipvs/netlink-port.js');
+  const opened = await openNetlinkPort();
+  if (opened.ok) return opened.port;
+  log.info(`IPVS: Can't initialize ipvs: ${opened.failure.message}`);
+  return undefined;
 }
 
 /** A runner for every vrrp_script some instance or sync group tracks. */

@@ -8,7 +8,7 @@
  * in the reports.
  */
 import { getSystemErrorMap } from 'node:util';
-import { decodeReply, encodeRequest, type IpvsRequest } from './genl.js';
+import { decodeReply, encodeRequest, type DaemonKey, type IpvsRequest, type SyncDaemon } from './genl.js';
 import type { GenlAnswer, GenlTransport } from './genl-transport.js';
 import { opToRequest, type IpvsOp, type OpErrno } from './ops.js';
 import type { ApplyReport, DumpReport, IpvsPort, PortFailure } from './port.js';
@@ -120,5 +120,15 @@ export function ipvsPortOver(transport: GenlTransport): IpvsPort {
     return answer.kind === 'ok' ? undefined : failureOf('flush', answer);
   }
 
-  return { dump, apply, flush, close: () => transport.close() };
+  async function startDaemon(daemon: SyncDaemon): Promise<PortFailure | undefined> {
+    const answer = await send({ cmd: 'NEW_DAEMON', daemon });
+    return answer.kind === 'ok' ? undefined : failureOf(`start the ${daemon.state} sync daemon`, answer);
+  }
+
+  async function stopDaemon(daemon: DaemonKey): Promise<PortFailure | undefined> {
+    const answer = await send({ cmd: 'DEL_DAEMON', daemon });
+    return answer.kind === 'ok' ? undefined : failureOf(`stop the ${daemon.state} sync daemon`, answer);
+  }
+
+  return { dump, apply, flush, startDaemon, stopDaemon, close: () => transport.close() };
 }

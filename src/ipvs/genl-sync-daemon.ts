@@ -20,6 +20,12 @@ export interface SyncDaemon {
   readonly ttl?: number;
 }
 
+/** What DEL_DAEMON names: libipvs's ipvs_stop_daemon sends the state and the sync id only. */
+export interface DaemonKey {
+  readonly state: keyof typeof DAEMON_STATE;
+  readonly syncId: number;
+}
+
 export interface IpvsInfo {
   readonly version: number;
   readonly connTableSize: number;
@@ -40,6 +46,10 @@ export function daemonAttrs(d: SyncDaemon): NlaOut[] {
   ];
 }
 
+export function daemonKeyAttrs(d: DaemonKey): NlaOut[] {
+  return [nlaU32(DAEMON_ATTR.STATE, DAEMON_STATE[d.state]), nlaU32(DAEMON_ATTR.SYNC_ID, d.syncId)];
+}
+
 export function timeoutAttrs(t: Timeouts): NlaOut[] {
   return [
     ...(t.tcp !== undefined ? [nlaU32(CMD_ATTR.TIMEOUT_TCP, t.tcp)] : []),
@@ -48,11 +58,17 @@ export function timeoutAttrs(t: Timeouts): NlaOut[] {
   ];
 }
 
-export function decodeDaemon(set: AttrSet): SyncDaemon {
+export function decodeDaemonKey(set: AttrSet): DaemonKey {
   const r = attrReader(set, 'IPVS_DAEMON_ATTR', DAEMON_ATTR);
   const stateNumber = r.require(r.u32('STATE'), 'STATE');
   const state =
     stateNumber === DAEMON_STATE.master ? 'master' : stateNumber === DAEMON_STATE.backup ? 'backup' : r.fail('STATE', `unknown state ${stateNumber}`);
+  return { state, syncId: r.require(r.u32('SYNC_ID'), 'SYNC_ID') };
+}
+
+export function decodeDaemon(set: AttrSet): SyncDaemon {
+  const r = attrReader(set, 'IPVS_DAEMON_ATTR', DAEMON_ATTR);
+  const { state, syncId } = decodeDaemonKey(set);
   const group4 = r.bytes('MCAST_GROUP', 4);
   const group6 = r.bytes('MCAST_GROUP6', 16);
   const group = group4
@@ -64,7 +80,7 @@ export function decodeDaemon(set: AttrSet): SyncDaemon {
   return {
     state,
     interface: r.require(r.string('MCAST_IFN'), 'MCAST_IFN'),
-    syncId: r.require(r.u32('SYNC_ID'), 'SYNC_ID'),
+    syncId,
     ...(maxLen !== undefined ? { maxLen } : {}),
     ...(group ? { group } : {}),
     ...(port !== undefined ? { port } : {}),

@@ -9,11 +9,14 @@ import type { Family } from '../base/inet.js';
 import { CMD, CMD_ATTR, IPVS_GENL_VERSION, type CommandName } from './constants.js';
 import {
   daemonAttrs,
+  daemonKeyAttrs,
   decodeDaemon,
+  decodeDaemonKey,
   decodeInfo,
   decodeTimeouts,
   infoAttrs,
   timeoutAttrs,
+  type DaemonKey,
   type IpvsInfo,
   type SyncDaemon,
   type Timeouts,
@@ -22,7 +25,7 @@ import { decodeDest, decodeService, destAttrs, serviceAttrs } from './genl-servi
 import { attrReader, catchDecode, DecodeError, encodeAttrs, nlaNest, parseAttrs, type AttrSet, type Decoded, type NlaOut } from './nla.js';
 import type { Destination, Service } from './table.js';
 
-export type { IpvsInfo, SyncDaemon, Timeouts } from './genl-sync-daemon.js';
+export type { DaemonKey, IpvsInfo, SyncDaemon, Timeouts } from './genl-sync-daemon.js';
 
 export type IpvsRequest =
   | { readonly cmd: 'NEW_SERVICE' | 'SET_SERVICE' | 'DEL_SERVICE'; readonly service: Service }
@@ -31,7 +34,8 @@ export type IpvsRequest =
   | { readonly cmd: 'GET_SERVICE' }
   /** Dump of one service's destinations. */
   | { readonly cmd: 'GET_DEST'; readonly service: Service }
-  | { readonly cmd: 'NEW_DAEMON' | 'DEL_DAEMON'; readonly daemon: SyncDaemon }
+  | { readonly cmd: 'NEW_DAEMON'; readonly daemon: SyncDaemon }
+  | { readonly cmd: 'DEL_DAEMON'; readonly daemon: DaemonKey }
   | { readonly cmd: 'SET_CONFIG'; readonly timeouts: Timeouts }
   | { readonly cmd: 'GET_DAEMON' | 'GET_CONFIG' | 'GET_INFO' | 'ZERO' | 'FLUSH' };
 
@@ -67,8 +71,9 @@ export function encodeRequest(req: IpvsRequest): Buffer {
         nlaNest(CMD_ATTR.DEST, destAttrs(req.dest)),
       ]);
     case 'NEW_DAEMON':
-    case 'DEL_DAEMON':
       return message(req.cmd, [nlaNest(CMD_ATTR.DAEMON, daemonAttrs(req.daemon))]);
+    case 'DEL_DAEMON':
+      return message(req.cmd, [nlaNest(CMD_ATTR.DAEMON, daemonKeyAttrs(req.daemon))]);
     case 'SET_CONFIG':
       return message(req.cmd, timeoutAttrs(req.timeouts));
     default:
@@ -123,8 +128,9 @@ export function decodeRequest(buf: Buffer): Decoded<IpvsRequest> {
         return { cmd, service, dest: decodeDest(nestedOf(top, 'DEST'), service.key.family) };
       }
       case 'NEW_DAEMON':
-      case 'DEL_DAEMON':
         return { cmd, daemon: decodeDaemon(nestedOf(top, 'DAEMON')) };
+      case 'DEL_DAEMON':
+        return { cmd, daemon: decodeDaemonKey(nestedOf(top, 'DAEMON')) };
       case 'SET_CONFIG':
         return { cmd, timeouts: decodeTimeouts(top) };
       case 'SET_INFO':

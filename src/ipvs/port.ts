@@ -3,6 +3,7 @@
  * implementation speaks generic netlink (netlink-port.ts); the fake runs the
  * same port logic against an in-memory kernel (lab/fakes/ipvs.ts).
  */
+import type { DaemonKey, SyncDaemon } from './genl-sync-daemon.js';
 import type { IpvsOp, OpErrno } from './ops.js';
 import type { Service, Table } from './table.js';
 
@@ -41,6 +42,10 @@ export interface IpvsPort {
   apply(ops: readonly IpvsOp[]): Promise<ApplyReport>;
   /** Removes every service in the kernel, owned or not (keepalived's lvs_flush). */
   flush(): Promise<PortFailure | undefined>;
+  /** IPVS_CMD_NEW_DAEMON: starts the connection-sync thread of that state (EEXIST when it runs already). */
+  startDaemon(daemon: SyncDaemon): Promise<PortFailure | undefined>;
+  /** IPVS_CMD_DEL_DAEMON: stops it (ESRCH when none runs). */
+  stopDaemon(daemon: DaemonKey): Promise<PortFailure | undefined>;
   close(): void;
 }
 

@@ -121,6 +121,8 @@ export class CheckMetrics {
         if (failure) this.errors.inc({ op: 'flush' });
         return failure;
       },
+      startDaemon: (daemon) => port.startDaemon(daemon),
+      stopDaemon: (daemon) => port.stopDaemon(daemon),
       close: () => port.close(),
     };
   }

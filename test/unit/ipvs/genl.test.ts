@@ -50,7 +50,7 @@ const EVERY_REQUEST: IpvsRequest[] = [
   { cmd: 'DEL_DEST', service: web, dest: { ...nat, forwarding: { method: 'DR' } } },
   { cmd: 'GET_DEST', service: web },
   { cmd: 'NEW_DAEMON', daemon: { state: 'master', interface: 'eth0', syncId: 3, maxLen: 1472, group: { family: 'inet', address: '224.0.0.81' }, port: 8848, ttl: 1 } },
-  { cmd: 'DEL_DAEMON', daemon: { state: 'backup', interface: 'eth1', syncId: 0, group: { family: 'inet6', address: 'ff02::1' } } },
+  { cmd: 'DEL_DAEMON', daemon: { state: 'backup', syncId: 0 } },
   { cmd: 'GET_DAEMON' },
   { cmd: 'SET_CONFIG', timeouts: { tcp: 900, tcpFin: 120, udp: 300 } },
   { cmd: 'GET_CONFIG' },
@@ -95,6 +95,13 @@ describe.runIf(endianness() === 'LE')('exact bytes (little-endian host)', () => 
     expect(text).toContain('05000d0001000000'); // TUN_TYPE gue
     expect(text).toContain('06000e0015b30000'); // TUN_PORT 5555, network order
     expect(text).toContain('06000f0002000000'); // TUN_FLAGS remcsum
+  });
+
+  it('NEW_DAEMON and DEL_DAEMON as libipvs sends them: a stop names the state and the sync id only', () => {
+    const start = encodeRequest({ cmd: 'NEW_DAEMON', daemon: { state: 'master', interface: 'eth0', syncId: 7 } });
+    expect(hex(start)).toBe(['09010000', '20000380', '0800010001000000', '0900020065746830' + '00000000', '0800030007000000'].join(''));
+    const stop = encodeRequest({ cmd: 'DEL_DAEMON', daemon: { state: 'backup', syncId: 7 } });
+    expect(hex(stop)).toBe(['0a010000', '14000380', '0800010002000000', '0800030007000000'].join(''));
   });
 
   it('omits tunnel attributes for NAT and DR, as keepalived does', () => {
