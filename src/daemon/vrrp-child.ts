@@ -56,7 +56,7 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
   const clock = monotonicClock;
   const interfaces = await openInterfaceTable((error) => log.error(`Netlink: ${error.message}`));
   const scriptPort = new ChildScriptPort(new ApprovedScripts(config.approvedScripts, 'vrrp'), (message) => log.info(message));
-  const fifos = NotifyFifos.open(fifoSpecs(settings), { scripts: scriptPort, log: (m) => log.info(m), process: 'vrrp' });
+  const fifos = NotifyFifos.open(settings.fifos, { scripts: scriptPort, log: (m) => log.info(m), process: 'vrrp' });
   const announcePort = createAnnouncePort();
   const announcer = new AnnounceQueue(
     clock,
@@ -157,7 +157,7 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
     }
     for (const { tracker } of trackers) tracker.stop();
     files.close();
-    fifos.reconfigure(fifoSpecs(next));
+    fifos.reconfigure(next.fifos);
     config = parsed.config;
     scriptPort.approve(new ApprovedScripts(config.approvedScripts, 'vrrp'));
     settings = next;
@@ -211,15 +211,6 @@ function scriptStates(trackers: readonly { name: string; tracker: VrrpScriptTrac
   const scripts: Record<string, boolean> = {};
   for (const { name, tracker } of trackers) if (tracker.ok !== undefined) scripts[name] = tracker.ok;
   return scripts;
-}
-
-function fifoSpecs(settings: VrrpRunSettings) {
-  return settings.fifos.map((f) => ({
-    which: f.which,
-    path: f.path,
-    ...(f.script === undefined ? {} : { script: f.script }),
-    ...(f.owner === undefined ? {} : { owner: f.owner }),
-  }));
 }
 
 /** vrrp_garp_interval / vrrp_gna_interval (the instance's own garp pacing is global in keepalived). */
