@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import type { CliOptions } from './cli-options.js';
 import { monotonicClock } from '../base/clock.js';
 import type { CheckConfig } from '../config/check/model.js';
+import { openedFifos } from '../config/global/opened-fifo.js';
 import { parseConfig, type Config } from '../config/parse.js';
 import { openNetlinkPort } from '../ipvs/netlink-port.js';
 import { NotifyFifos } from '../notify/fifo.js';
@@ -193,20 +194,10 @@ async function probeTable(check: CheckConfig, scripts: ChildScriptPort, log: Log
   };
 }
 
+/** notify_fifo and lvs_notify_fifo: the checker process writes every line to both. */
 function fifoSpecs(c: Config) {
-  const g = c.global;
-  return [
-    ...(g.notifyFifo.name === undefined ? [] : [fifoSpec('notify_fifo', g.notifyFifo)]),
-    ...(g.lvsNotifyFifo.name === undefined ? [] : [fifoSpec('lvs_notify_fifo', g.lvsNotifyFifo)]),
-  ];
-}
-
-function fifoSpec(which: 'notify_fifo' | 'lvs_notify_fifo', fifo: { name?: string; owner?: { uid: number; gid: number }; script?: { argv: readonly string[]; uid: number; gid: number } }) {
-  const path = fifo.name!;
-  return {
-    which,
-    path,
-    ...(fifo.script === undefined ? {} : { script: { argv: [...fifo.script.argv, path], uid: fifo.script.uid, gid: fifo.script.gid } }),
-    ...(fifo.owner === undefined ? {} : { owner: fifo.owner }),
-  };
+  return openedFifos([
+    ['notify_fifo', c.global.notifyFifo],
+    ['lvs_notify_fifo', c.global.lvsNotifyFifo],
+  ]);
 }

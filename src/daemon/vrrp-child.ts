@@ -70,7 +70,7 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
   const vmacs = new VmacLinks({ link: rtnetlinkLinkPort(), sysctl: procSysctl, interfaces, log: (m) => log.info(m), detail: (m) => log.detail(m) });
   await vmacs.apply(vmacLinks(settings), namedInterfaces(settings));
   const scriptPort = new ChildScriptPort(new ApprovedScripts(config.approvedScripts, 'vrrp'), (message) => log.info(message));
-  const fifos = NotifyFifos.open(fifoSpecs(settings), { scripts: scriptPort, log: (m) => log.info(m), process: 'vrrp' });
+  const fifos = NotifyFifos.open(settings.fifos, { scripts: scriptPort, log: (m) => log.info(m), process: 'vrrp' });
   const announcePort = createAnnouncePort();
   const announcer = new AnnounceQueue(
     clock,
@@ -193,7 +193,7 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
     }
     for (const { tracker } of trackers) tracker.stop();
     files.close();
-    fifos.reconfigure(fifoSpecs(next));
+    fifos.reconfigure(next.fifos);
     config = parsed.config;
     scriptPort.approve(new ApprovedScripts(config.approvedScripts, 'vrrp'));
     const previousVmacs = vmacLinks(settings);
@@ -286,15 +286,6 @@ function vmacLinks(settings: VrrpRunSettings): VmacLink[] {
 /** The interfaces the instances name: their own, the tracked ones and their VIPs' (keepalived's interface list). */
 function namedInterfaces(settings: VrrpRunSettings): Set<string> {
   return new Set(settings.instances.flatMap((run) => [...watchedInterfaces(run.fsm), ...[...run.vipTable.values()].map((v) => v.device)]));
-}
-
-function fifoSpecs(settings: VrrpRunSettings) {
-  return settings.fifos.map((f) => ({
-    which: f.which,
-    path: f.path,
-    ...(f.script === undefined ? {} : { script: f.script }),
-    ...(f.owner === undefined ? {} : { owner: f.owner }),
-  }));
 }
 
 /** vrrp_garp_interval / vrrp_gna_interval (the instance's own garp pacing is global in keepalived). */

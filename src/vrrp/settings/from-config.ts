@@ -10,7 +10,7 @@
  * the FIFO scripts' arguments.
  */
 import type { Config } from '../../config/parse.js';
-import type { NotifyFifo, ScriptIdentity } from '../../config/global/model.js';
+import { openedFifos, type OpenedFifo } from '../../config/global/opened-fifo.js';
 import type { Script } from '../../config/scripts/index.js';
 import type { IpRoute, IpRule, VrrpInstance, VrrpSyncGroup } from '../../config/vrrp/index.js';
 import type { Family } from '../../base/inet.js';
@@ -94,13 +94,7 @@ export interface SyncGroupRunSettings {
 }
 
 /** notify_fifo / vrrp_notify_fifo: the VRRP process writes every line to both. */
-export interface FifoSettings {
-  readonly which: 'notify_fifo' | 'vrrp_notify_fifo';
-  readonly path: string;
-  readonly owner?: ScriptIdentity;
-  /** The FIFO script's argv with the FIFO name appended, as keepalived starts it. */
-  readonly script?: { readonly argv: readonly string[]; readonly uid: number; readonly gid: number };
-}
+export type FifoSettings = OpenedFifo<'notify_fifo' | 'vrrp_notify_fifo'>;
 
 export interface VrrpRunSettings {
   readonly instances: readonly InstanceRunSettings[];
@@ -136,9 +130,10 @@ export function vrrpSettingsFromConfig(config: Config): VrrpRunSettings {
       },
     ];
   });
-  const fifos: FifoSettings[] = [];
-  addFifo(fifos, 'notify_fifo', g.notifyFifo);
-  addFifo(fifos, 'vrrp_notify_fifo', g.vrrpNotifyFifo);
+  const fifos: FifoSettings[] = openedFifos([
+    ['notify_fifo', g.notifyFifo],
+    ['vrrp_notify_fifo', g.vrrpNotifyFifo],
+  ]);
   return {
     instances,
     syncGroups,
@@ -305,15 +300,4 @@ function argvs(scripts: NotifyScriptsWithUsers): NotifyScripts {
     if (script) out[role] = script.argv;
   }
   return out;
-}
-
-/** A FIFO keepalived opens: its script gets the FIFO name as last argument (vrrp_complete_init). */
-function addFifo(out: FifoSettings[], which: FifoSettings['which'], fifo: NotifyFifo): void {
-  if (fifo.name === undefined) return;
-  out.push({
-    which,
-    path: fifo.name,
-    ...(fifo.owner === undefined ? {} : { owner: fifo.owner }),
-    ...(fifo.script === undefined ? {} : { script: { argv: [...fifo.script.argv, fifo.name], uid: fifo.script.uid, gid: fifo.script.gid } }),
-  });
 }
