@@ -1,7 +1,7 @@
 /*
  * process_sched: the scheduling and memory calls of keepalived's lib/process.c (set_process_priorities,
  * reset_process_priorities, set_process_cpu_affinity) for the addon. Not mlockall (set_process_dont_swap): V8
- * aborts when the kernel refuses madvise on locked pages, which it does.
+ * aborts when madvise(MADV_DONTNEED) fails, which Linux makes it do on locked pages (daemon/process-scheduling.ts).
  *
  *   schedGetNice() -> number                 getpriority(PRIO_PROCESS, 0): the calling thread's nice value
  *   schedSetNice(nice)                       setpriority on every thread of the process

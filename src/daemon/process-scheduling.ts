@@ -3,8 +3,10 @@
  * set_process_cpu_affinity and reset_process_priorities (lib/process.c) do: applied once the child has started
  * (start_vrrp, start_check), taken back at the start of each reload and applied again, from the new
  * configuration, at its end. The CPU affinity is never taken back. Failures are logged with keepalived's words
- * and the rest still applies. `*_no_swap` is not applied: a Node process locked in memory (mlockall) aborts, as V8
- * checks madvise calls the kernel refuses on locked pages (seen at a GC and at exit); it is logged instead.
+ * and the rest still applies. `*_no_swap` is not applied, only logged: V8 (OS::DiscardSystemPages) aborts unless
+ * madvise(MADV_DONTNEED) succeeds, and Linux refuses it (EINVAL) on locked mappings, with keepalived's
+ * MCL_CURRENT|MCL_FUTURE|MCL_ONFAULT as with MCL_CURRENT alone; V8 discards when it fences a new code page (a JIT
+ * compile) and frees code pages (exit), so a locked Node process dies at the first of these.
  */
 import type { Logger } from '../base/logger.js';
 import type { ProcessSchedPort } from '../base/process-sched.js';

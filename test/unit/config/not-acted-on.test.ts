@@ -31,7 +31,7 @@ describe('keywords keepalived-ts reads but does not act on', () => {
       scheduling.map((k) => `'bfd_${k.split(' ')[0]}' is read but not acted on by keepalived-ts: there is no BFD process to apply it to`),
     );
     expect(parseText('global_defs {\n  vrrp_no_swap\n}\n').notices.map((n) => n.message)).toEqual([
-      "'vrrp_no_swap' is read but not acted on by keepalived-ts: the process is not locked in memory: V8 aborts when its pages are locked (mlockall)",
+      "'vrrp_no_swap' is read but not acted on by keepalived-ts: the process is not locked in memory: V8 aborts when Linux refuses madvise(MADV_DONTNEED) on locked pages (mlockall)",
     ]);
   });
   it('name use_ipvlan but no longer use_vmac or vmac_xmit_base', () => {
