@@ -9,6 +9,10 @@
  *                                            or SCHED_OTHER when priority is 0
  *   schedSetRlimitRttime(soft, hard)         setrlimit(RLIMIT_RTTIME), in µs
  *   schedSetAffinity(cpus)                   sched_setaffinity on every thread of the process
+ *   schedSetForkReset(realtime, rttime, niceSet, nice)
+ *                                            what a forked child takes back before it runs anything: SCHED_OTHER
+ *                                            (when realtime), then RLIMIT_RTTIME 0:0 (when rttime), then nice
+ *                                            (when niceSet), as system_call_script's reset_process_priorities
  *
  * keepalived's process is one thread; a Node process is several (V8's helpers, libuv's pool), and Linux keeps
  * nice and CPU affinity per thread, so those two go to every thread in /proc/self/task. Threads started later
@@ -26,6 +30,7 @@
 #include <unistd.h>
 
 #include <node_api.h>
+#include <pthread.h>
 
 #ifndef SCHED_RESET_ON_FORK
 #define SCHED_RESET_ON_FORK 0x40000000
@@ -48,8 +53,8 @@ static napi_value sched_throw(napi_env env, const char *syscall, int err) {
 }
 
 static bool int_args(napi_env env, napi_callback_info info, size_t want, int32_t *out) {
-  napi_value argv[2];
-  size_t argc = 2;
+  napi_value argv[4];
+  size_t argc = 4;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < want) {
     napi_throw_type_error(env, NULL, "missing argument");
     return false;
@@ -151,6 +156,42 @@ static napi_value set_affinity(napi_env env, napi_callback_info info) {
   return err ? sched_throw(env, "sched_setaffinity", err) : NULL;
 }
 
+/* Read in the forked child, written only by the thread that forks (the event loop's): no lock. */
+static struct {
+  bool realtime, rttime, nice_set;
+  int nice;
+} fork_reset;
+
+/* pthread_atfork's child handler: plain system calls only, as after any fork of a threaded process. Node's
+ * child_process forks with fork(), so each script passes here before its exec. SCHED_RESET_ON_FORK has already
+ * put a SCHED_RR child back to SCHED_OTHER; keepalived's RLIMIT_RTTIME "restore" is to the 0:0 it never saved. */
+static void reset_in_child(void) {
+  if (fork_reset.realtime) {
+    struct sched_param sp = {.sched_priority = 0};
+    if (!sched_setscheduler(0, SCHED_OTHER, &sp) && fork_reset.rttime) {
+      struct rlimit none = {.rlim_cur = 0, .rlim_max = 0};
+      setrlimit(RLIMIT_RTTIME, &none);
+    }
+  }
+  if (fork_reset.nice_set) setpriority(PRIO_PROCESS, 0, fork_reset.nice);
+}
+
+static napi_value set_fork_reset(napi_env env, napi_callback_info info) {
+  static bool registered;
+  int32_t args[4];
+  if (!int_args(env, info, 4, args)) return NULL;
+  if (!registered) {
+    int err = pthread_atfork(NULL, NULL, reset_in_child);
+    if (err) return sched_throw(env, "pthread_atfork", err);
+    registered = true;
+  }
+  fork_reset.realtime = args[0] != 0;
+  fork_reset.rttime = args[1] != 0;
+  fork_reset.nice_set = args[2] != 0;
+  fork_reset.nice = args[3];
+  return NULL;
+}
+
 #define SCHED_FN(name, fn) {name, NULL, fn, NULL, NULL, NULL, napi_enumerable, NULL}
 
 napi_value process_sched_define(napi_env env, napi_value exports) {
@@ -160,6 +201,7 @@ napi_value process_sched_define(napi_env env, napi_value exports) {
       SCHED_FN("schedSetRealtime", set_realtime),
       SCHED_FN("schedSetRlimitRttime", set_rlimit_rttime),
       SCHED_FN("schedSetAffinity", set_affinity),
+      SCHED_FN("schedSetForkReset", set_fork_reset),
   };
   if (napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions) != napi_ok) return NULL;
   return exports;

@@ -2,14 +2,15 @@
  * Applies a child process's ProcessSchedule and takes it back, as keepalived's set_process_priorities,
  * set_process_cpu_affinity and reset_process_priorities (lib/process.c) do: applied once the child has started
  * (start_vrrp, start_check), taken back at the start of each reload and applied again, from the new
- * configuration, at its end. The CPU affinity is never taken back. Failures are logged with keepalived's words
+ * configuration, at its end. Scripts the process starts take it back before their exec, as system_call_script
+ * does (lib/notify.c), through the port's fork reset. The CPU affinity is never taken back. Failures are logged with keepalived's words
  * and the rest still applies. `*_no_swap` is not applied, only logged: V8 (OS::DiscardSystemPages) aborts unless
  * madvise(MADV_DONTNEED) succeeds, and Linux refuses it (EINVAL) on locked mappings, with keepalived's
  * MCL_CURRENT|MCL_FUTURE|MCL_ONFAULT as with MCL_CURRENT alone; V8 discards when it fences a new code page (a JIT
  * compile) and frees code pages (exit), so a locked Node process dies at the first of these.
  */
 import type { Logger } from '../base/logger.js';
-import type { ProcessSchedPort } from '../base/process-sched.js';
+import type { ForkReset, ProcessSchedPort } from '../base/process-sched.js';
 import type { ProcessSchedule, ScheduledProcess } from './process-schedule.js';
 
 const TITLE: Record<ScheduledProcess, string> = { vrrp: 'VRRP', checker: 'Checker' };
@@ -22,6 +23,8 @@ export class ProcessScheduling {
   private nice = 0;
   private originalNice: number | undefined;
   private cpuLimitWatched = false;
+  /** The last fork reset given to the port; the addon's own default until then. */
+  private forkReset: ForkReset = { realtime: false, rttime: false };
 
   constructor(
     private readonly port: ProcessSchedPort,
@@ -57,6 +60,7 @@ export class ProcessScheduling {
         this.log.warn(`unable to set cpu affinity to ${this.process} process (${reason(error)})`);
       }
     }
+    this.resetInScripts();
   }
 
   /** Runs `reload` under standard scheduling, then applies the schedule of the configuration it leaves running. */
@@ -95,6 +99,24 @@ export class ProcessScheduling {
       } catch (error) {
         this.log.info(`Unable to reset process priority - ${reason(error)}`);
       }
+    }
+    this.resetInScripts();
+  }
+
+  /** What reset_process_priorities would take back in a script forked now: what is set and not yet taken back. */
+  private resetInScripts(): void {
+    const original = this.originalNice ?? 0;
+    const wanted: ForkReset = {
+      realtime: this.realtimePriority !== 0,
+      rttime: this.realtimePriority !== 0 && this.rttimeSet,
+      ...(this.nice !== original ? { nice: original } : {}),
+    };
+    if (wanted.realtime === this.forkReset.realtime && wanted.rttime === this.forkReset.rttime && wanted.nice === this.forkReset.nice) return;
+    try {
+      this.port.setForkReset(wanted);
+      this.forkReset = wanted;
+    } catch (error) {
+      this.log.warn(`scripts will start with the ${this.process} process's scheduling (${reason(error)})`);
     }
   }
 

@@ -84,6 +84,32 @@ describe('ProcessScheduling: applying and taking back, as lib/process.c', () => 
     expect(niceLog.lines).toEqual(['Unable to set process priority to -5 - Permission denied']);
   });
 
+  it('scripts take back what is set, as system_call_script: SCHED_RR and its limit, or the nice value', () => {
+    const rr = fakeProcessSched();
+    const s = new ProcessScheduling(rr.port, 'vrrp', fakeLogger().log);
+    s.apply({ realtime: { priority: 20, rttime: { soft: 5000, hard: 10000 } }, lockMemory: false });
+    expect(rr.forkReset).toEqual({ realtime: true, rttime: true });
+    s.reset();
+    expect(rr.forkReset).toEqual({ realtime: false, rttime: false });
+
+    const niced = fakeProcessSched(3);
+    const n = new ProcessScheduling(niced.port, 'checker', fakeLogger().log);
+    n.apply({ nice: -5, lockMemory: false });
+    expect(niced.forkReset).toEqual({ realtime: false, rttime: false, nice: 3 });
+    n.reset();
+    expect(niced.forkReset).toEqual({ realtime: false, rttime: false });
+  });
+
+  it('leaves the scripts alone (and the addon unloaded) when nothing is set or a call failed', () => {
+    const fake = fakeProcessSched();
+    fake.failing.set('setNice', 'Permission denied');
+    const s = new ProcessScheduling(fake.port, 'vrrp', fakeLogger().log);
+    s.apply({ lockMemory: false, cpus: [1] });
+    s.apply({ nice: -5, lockMemory: false });
+    s.reset();
+    expect(fake.forkReset).toBeUndefined();
+  });
+
   it('a reload runs under standard scheduling and ends with the schedule of the configuration left running, even when it fails', async () => {
     const fake = fakeProcessSched();
     const s = new ProcessScheduling(fake.port, 'vrrp', fakeLogger().log);
