@@ -76,6 +76,8 @@ export function runDaemon(o: CliOptions, argv: readonly string[]): Promise<numbe
     runDirectories.release();
     return 1;
   }
+  // keepalived's hint, now that late timers raise the priority (process-scheduling.ts)
+  if (global.maxAutoPriority === 0) log.info('NOTICE: setting config option max_auto_priority should result in better keepalived performance');
   const children: Child[] = [];
   // Never --disable-sigusr1 (Node 22.14+): it leaves SIGUSR1 blocked, so the dump listener would never run.
   // The parent passing signals only to children that answered a ping keeps their inspector shut instead.

@@ -14,6 +14,8 @@ import type { ForkReset, ProcessSchedPort } from '../base/process-sched.js';
 import type { ProcessSchedule, ScheduledProcess } from './process-schedule.js';
 
 const TITLE: Record<ScheduledProcess, string> = { vrrp: 'VRRP', checker: 'Checker' };
+/** sched_get_priority_min(SCHED_RR) on Linux. */
+const SCHED_RR_MIN = 1;
 
 const reason = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
@@ -23,6 +25,10 @@ export class ProcessScheduling {
   private nice = 0;
   private originalNice: number | undefined;
   private cpuLimitWatched = false;
+  /** max_auto_priority as keepalived keeps it: 0 off; a -1 in a later configuration leaves it. */
+  private maxAutoPriority = 0;
+  private minAutoDelayUs = 0;
+  private autoRttime: ProcessSchedule['autoRttime'];
   /** The last fork reset given to the port; the addon's own default until then. */
   private forkReset: ForkReset = { realtime: false, rttime: false };
 
@@ -33,6 +39,9 @@ export class ProcessScheduling {
   ) {}
 
   apply(s: ProcessSchedule): void {
+    if (s.maxAutoPriority !== -1) this.maxAutoPriority = s.maxAutoPriority;
+    this.minAutoDelayUs = s.minAutoPriorityDelayUs;
+    if (!s.realtime) this.autoRttime = s.autoRttime;
     if (s.realtime) {
       let raised = false;
       try {
@@ -60,6 +69,32 @@ export class ProcessScheduling {
         this.log.warn(`unable to set cpu affinity to ${this.process} process (${reason(error)})`);
       }
     }
+    this.resetInScripts();
+  }
+
+  /** A timer ran `lateUs` after its due time: keepalived's scheduler logs it and raises the priority when over the delay. */
+  timerLate(lateUs: number): void {
+    if (this.minAutoDelayUs === 0 || lateUs <= this.minAutoDelayUs) return;
+    const us = Math.round(lateUs);
+    this.log.info(`A thread timer expired ${Math.floor(us / 1e6)}.${String(us % 1e6).padStart(6, '0')} seconds ago`);
+    this.raisePriority();
+  }
+
+  /** increment_process_priority: SCHED_RR at its lowest priority, then one up at each late timer, up to the maximum. */
+  private raisePriority(): void {
+    if (this.maxAutoPriority === 0) return;
+    if (this.realtimePriority >= this.maxAutoPriority) return;
+    // counted even when refused, as keepalived's cur_rt_priority
+    this.realtimePriority = this.realtimePriority === 0 ? SCHED_RR_MIN : this.realtimePriority + 1;
+    let raised = false;
+    try {
+      this.port.setRealtime(this.realtimePriority);
+      raised = true;
+    } catch {
+      this.log.warn('child process: cannot raise priority');
+    }
+    if (raised && !this.rttimeSet && this.autoRttime) this.setRttime(this.autoRttime.soft, this.autoRttime.hard);
+    this.log.info(`Set realtime priority ${this.realtimePriority}`);
     this.resetInScripts();
   }
 
