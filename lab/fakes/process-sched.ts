@@ -1,6 +1,6 @@
 /**
  * The fake ProcessSchedPort (src/base/process-sched.ts): records each call in `calls` as text
- * (`setNice(-5)`, `setRealtime(10)`, `setRlimitRttime(5000,10000)`, `setAffinity(0,1)`),
+ * (`setNice(-5)`, `setRealtime(10)`, `setRlimitRttime(5000,10000)`, `setAffinity(0,1)`, `lockMemory()`),
  * and fails the calls named in `failing` with the given message, as the addon throws strerror's text.
  * `cpuTimeLimit()` delivers a SIGXCPU to the handlers registered; `forkReset` is the last setForkReset's
  * (what a script would start with), undefined until one.
@@ -36,6 +36,8 @@ export function fakeProcessSched(initialNice = 0): FakeProcessSched {
     setRealtime: (priority) => call('setRealtime', [priority]),
     setRlimitRttime: (soft, hard) => call('setRlimitRttime', [soft, hard]),
     setAffinity: (cpus) => call('setAffinity', cpus),
+    lockMemory: () => call('lockMemory', []),
+    unlockMemory: () => call('unlockMemory', []),
     setForkReset: (reset) => void (forkReset = reset),
     onCpuTimeLimit: (handler) => {
       calls.push('onCpuTimeLimit()');

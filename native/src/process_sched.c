@@ -1,7 +1,6 @@
 /*
  * process_sched: the scheduling and memory calls of keepalived's lib/process.c (set_process_priorities,
- * reset_process_priorities, set_process_cpu_affinity) for the addon. Not mlockall (set_process_dont_swap): V8
- * aborts when madvise(MADV_DONTNEED) fails, which Linux makes it do on locked pages (daemon/process-scheduling.ts).
+ * reset_process_priorities, set_process_cpu_affinity, set_process_dont_swap) for the addon.
  *
  *   schedGetNice() -> number                 getpriority(PRIO_PROCESS, 0): the calling thread's nice value
  *   schedSetNice(nice)                       setpriority on every thread of the process
@@ -9,6 +8,10 @@
  *                                            or SCHED_OTHER when priority is 0
  *   schedSetRlimitRttime(soft, hard)         setrlimit(RLIMIT_RTTIME), in µs
  *   schedSetAffinity(cpus)                   sched_setaffinity on every thread of the process
+ *   schedLockMemory()                        mlockall(MCL_CURRENT|MCL_FUTURE|MCL_ONFAULT), as keepalived; refused
+ *                                            unless madvise_locked.c is preloaded and the kernel has
+ *                                            MADV_DONTNEED_LOCKED (V8 would abort on its first discard)
+ *   schedUnlockMemory()                      munlockall
  *   schedSetForkReset(realtime, rttime, niceSet, nice)
  *                                            what a forked child takes back before it runs anything: SCHED_OTHER
  *                                            (when realtime), then RLIMIT_RTTIME 0:0 (when rttime), then nice
@@ -20,11 +23,13 @@
  */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <sched.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -156,6 +161,40 @@ static napi_value set_affinity(napi_env env, napi_callback_info info) {
   return err ? sched_throw(env, "sched_setaffinity", err) : NULL;
 }
 
+#ifndef MADV_DONTNEED_LOCKED
+#define MADV_DONTNEED_LOCKED 24
+#endif
+
+static napi_value refuse(napi_env env, const char *message) {
+  napi_throw_error(env, "ENOTSUP", message);
+  return NULL;
+}
+
+/* Whether the kernel knows MADV_DONTNEED_LOCKED (Linux 5.18): tried on a page of our own. */
+static bool kernel_discards_locked(void) {
+  long page = sysconf(_SC_PAGESIZE);
+  void *p = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return false;
+  bool ok = madvise(p, (size_t)page, MADV_DONTNEED_LOCKED) == 0;
+  munmap(p, (size_t)page);
+  return ok;
+}
+
+static napi_value lock_memory(napi_env env, napi_callback_info info) {
+  (void)info;
+  if (!dlsym(RTLD_DEFAULT, "KATS_MADVISE_LOCKED"))
+    return refuse(env, "madvise_locked is not preloaded, and V8 aborts on locked pages without it");
+  if (!kernel_discards_locked()) return refuse(env, "the kernel has no MADV_DONTNEED_LOCKED (Linux 5.18), and V8 aborts on locked pages without it");
+  if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)) return sched_throw(env, "mlockall", errno);
+  return NULL;
+}
+
+static napi_value unlock_memory(napi_env env, napi_callback_info info) {
+  (void)info;
+  if (munlockall()) return sched_throw(env, "munlockall", errno);
+  return NULL;
+}
+
 /* Read in the forked child, written only by the thread that forks (the event loop's): no lock. */
 static struct {
   bool realtime, rttime, nice_set;
@@ -202,6 +241,8 @@ napi_value process_sched_define(napi_env env, napi_value exports) {
       SCHED_FN("schedSetRlimitRttime", set_rlimit_rttime),
       SCHED_FN("schedSetAffinity", set_affinity),
       SCHED_FN("schedSetForkReset", set_fork_reset),
+      SCHED_FN("schedLockMemory", lock_memory),
+      SCHED_FN("schedUnlockMemory", unlock_memory),
   };
   if (napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions) != napi_ok) return NULL;
   return exports;

@@ -11,7 +11,7 @@ export interface ProcessSchedule {
   readonly realtime?: { readonly priority: number; readonly rttime?: { readonly soft: number; readonly hard: number } };
   /** The nice value to set: only without SCHED_RR, and never 0 (keepalived leaves the process's own then). */
   readonly nice?: number;
-  /** `*_no_swap`: mlockall in keepalived; only logged here (process-scheduling.ts says why). */
+  /** `*_no_swap`: mlockall, as keepalived (process-scheduling.ts says what it needs under V8). */
   readonly lockMemory: boolean;
   /** CPUs to pin to; absent (or empty in the file) leaves the affinity alone. */
   readonly cpus?: readonly number[];

@@ -4,10 +4,10 @@
  * (start_vrrp, start_check), taken back at the start of each reload and applied again, from the new
  * configuration, at its end. Scripts the process starts take it back before their exec, as system_call_script
  * does (lib/notify.c), through the port's fork reset. The CPU affinity is never taken back. Failures are logged with keepalived's words
- * and the rest still applies. `*_no_swap` is not applied, only logged: V8 (OS::DiscardSystemPages) aborts unless
- * madvise(MADV_DONTNEED) succeeds, and Linux refuses it (EINVAL) on locked mappings, with keepalived's
- * MCL_CURRENT|MCL_FUTURE|MCL_ONFAULT as with MCL_CURRENT alone; V8 discards when it fences a new code page (a JIT
- * compile) and frees code pages (exit), so a locked Node process dies at the first of these.
+ * and the rest still applies. `*_no_swap` locks the process as keepalived (MCL_CURRENT|MCL_FUTURE|MCL_ONFAULT)
+ * only with native/src/madvise_locked.c preloaded: V8 (OS::DiscardSystemPages) aborts unless madvise(MADV_DONTNEED)
+ * succeeds, and Linux refuses it (EINVAL) on locked mappings; V8 discards when it fences a new code page (a JIT
+ * compile) and frees code pages (exit), so a locked Node process would die at the first of these.
  */
 import type { Logger } from '../base/logger.js';
 import type { ForkReset, ProcessSchedPort } from '../base/process-sched.js';
@@ -25,6 +25,7 @@ export class ProcessScheduling {
   private nice = 0;
   private originalNice: number | undefined;
   private cpuLimitWatched = false;
+  private locked = false;
   /** max_auto_priority as keepalived keeps it: 0 off; a -1 in a later configuration leaves it. */
   private maxAutoPriority = 0;
   private minAutoDelayUs = 0;
@@ -61,7 +62,14 @@ export class ProcessScheduling {
         this.log.info(`Unable to set process priority to ${s.nice} - ${reason(error)}`);
       }
     }
-    if (s.lockMemory) this.log.info('Unable to lock process in memory - not done by keepalived-ts (V8 aborts when its pages are locked)');
+    if (s.lockMemory) {
+      try {
+        this.port.lockMemory();
+        this.locked = true;
+      } catch (error) {
+        this.log.info(`Unable to lock process in memory - ${reason(error)}`);
+      }
+    }
     if (s.cpus) {
       try {
         this.port.setAffinity(s.cpus);
@@ -126,6 +134,14 @@ export class ProcessScheduling {
       } catch {
         this.log.warn('child process: cannot reset realtime scheduling');
       }
+    }
+    if (this.locked) {
+      try {
+        this.port.unlockMemory();
+      } catch {
+        // keepalived ignores munlockall's result
+      }
+      this.locked = false;
     }
     if (this.nice !== (this.originalNice ?? 0)) {
       try {

@@ -36,7 +36,7 @@ describe('processSchedule: global_defs → what set_process_priorities gets', ()
 describe('ProcessScheduling: applying and taking back, as lib/process.c', () => {
   const all = { realtime: { priority: 20, rttime: { soft: 5000, hard: 10000 } }, lockMemory: true, ...AUTO, cpus: [0, 1] };
 
-  it('applies SCHED_RR, its limit and the affinity, logs the memory lock it does not take, and watches SIGXCPU once', () => {
+  it('applies SCHED_RR, its limit, the memory lock and the affinity, takes them back but the affinity, and watches SIGXCPU once', () => {
     const fake = fakeProcessSched();
     const { log, lines } = fakeLogger();
     const s = new ProcessScheduling(fake.port, 'vrrp', log);
@@ -44,13 +44,12 @@ describe('ProcessScheduling: applying and taking back, as lib/process.c', () => 
     s.reset();
     s.apply(all);
     expect(fake.calls).toEqual([
-      'setRealtime(20)', 'onCpuTimeLimit()', 'setRlimitRttime(5000,10000)', 'setAffinity(0,1)',
-      'setRealtime(0)', 'setRlimitRttime(0,0)',
-      'setRealtime(20)', 'setRlimitRttime(5000,10000)', 'setAffinity(0,1)',
+      'setRealtime(20)', 'onCpuTimeLimit()', 'setRlimitRttime(5000,10000)', 'lockMemory()', 'setAffinity(0,1)',
+      'setRealtime(0)', 'setRlimitRttime(0,0)', 'unlockMemory()',
+      'setRealtime(20)', 'setRlimitRttime(5000,10000)', 'lockMemory()', 'setAffinity(0,1)',
     ]);
     fake.cpuTimeLimit();
-    const noLock = 'Unable to lock process in memory - not done by keepalived-ts (V8 aborts when its pages are locked)';
-    expect(lines).toEqual([noLock, noLock, 'VRRP process has used too much CPU time, vrrp_rlimit_rttime may need to be increased']);
+    expect(lines).toEqual(['VRRP process has used too much CPU time, vrrp_rlimit_rttime may need to be increased']);
   });
 
   it('sets the nice value and takes it back to the one the process had', () => {
@@ -68,6 +67,17 @@ describe('ProcessScheduling: applying and taking back, as lib/process.c', () => 
     s.apply({ lockMemory: false, ...AUTO, cpus: [1] });
     s.reset();
     expect(fake.calls).toEqual(['setAffinity(1)']);
+  });
+
+  it('a refused memory lock is logged with why, and not taken back', () => {
+    const fake = fakeProcessSched();
+    fake.failing.set('lockMemory', 'madvise_locked is not preloaded, and V8 aborts on locked pages without it');
+    const { log, lines } = fakeLogger();
+    const s = new ProcessScheduling(fake.port, 'checker', log);
+    s.apply({ lockMemory: true, ...AUTO });
+    s.reset();
+    expect(fake.calls).toEqual(['lockMemory()']);
+    expect(lines).toEqual(['Unable to lock process in memory - madvise_locked is not preloaded, and V8 aborts on locked pages without it']);
   });
 
   it('logs each failure in keepalived words and goes on; a refused SCHED_RR sets no limit', () => {

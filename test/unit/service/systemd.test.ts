@@ -51,9 +51,10 @@ describe('systemd', () => {
     for (const setting of ['PrivateTmp=', 'UMask=', 'ProtectSystem=', 'NoNewPrivileges=', 'ProtectKernelTunables=', 'ProtectKernelModules=', 'PrivateDevices=', 'RestrictNamespaces=', 'SystemCallFilter=~@swap']) {
       expect(report, setting).toMatch(new RegExp(`^✓ ${setting.replace(/[~@=]/g, '\\$&')}`, 'm'));
     }
-    // vrrp_rt_priority works as under keepalived's unit (9.6): SCHED_RR allowed, CAP_SYS_NICE and CAP_SYS_RESOURCE
+    // vrrp_rt_priority and vrrp_no_swap work as under keepalived's unit (9.6): SCHED_RR allowed, CAP_SYS_NICE,
+    // CAP_SYS_RESOURCE and CAP_IPC_LOCK
     expect(unit).toMatch(/^RestrictRealtime=false$/m);
-    expect(unit).toMatch(/^CapabilityBoundingSet=.* CAP_SYS_NICE CAP_SYS_RESOURCE$/m);
+    expect(unit).toMatch(/^CapabilityBoundingSet=.* CAP_SYS_NICE CAP_SYS_RESOURCE CAP_IPC_LOCK$/m);
     const exposure = Number(/Overall exposure level for keepalived-ts\.service: ([\d.]+)/.exec(report)?.[1]);
     expect(exposure).toBeLessThanOrEqual(3.1);
   });
