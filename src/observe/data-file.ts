@@ -12,8 +12,7 @@
  * keepalived prints some things we have no true value for; those lines are
  * left out rather than made up:
  *  - global definitions: Config save dir, the reload schedule (Reload time
- *    file, Reload scheduled for …), LVS syncd lines, libnftnl version, Max auto
- *    priority, Min auto priority delay, CPU affinity, SNMP and DBus lines,
+ *    file, Reload scheduled for …), LVS syncd lines, libnftnl version, CPU affinity, SNMP and DBus lines,
  *    netlink receive buffer sizes, rx_bufs_policy, umask when not configured,
  *    current realtime priority/limit;
  *  - whole sections: Gratuitous ARP delays (garp_group), Static Addresses,
@@ -484,6 +483,8 @@ function globalLines(config: VrrpDumpInput['config']): string[] {
     ` VRRP check unicast_src = ${trueFalse(g.vrrpCheckUnicastSrc)}`,
     ` VRRP skip check advert addresses = ${trueFalse(g.vrrpSkipCheckAdvAddr)}`,
     ` VRRP strict mode = ${trueFalse(g.vrrpStrict)}`,
+    g.maxAutoPriority === -1 ? ' Max auto priority = Disabled' : ` Max auto priority = ${g.maxAutoPriority}`,
+    ` Min auto priority delay = ${g.minAutoPriorityDelay} usecs`,
   );
   const tuning = (label: string, p: Config['global']['vrrpProcess']): void => {
     out.push(
