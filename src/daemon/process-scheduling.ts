@@ -22,6 +22,8 @@ const reason = (error: unknown): string => (error instanceof Error ? error.messa
 export class ProcessScheduling {
   private realtimePriority = 0;
   private rttimeSet = false;
+  /** The RLIMIT_RTTIME hard limit set (µs), 0 when none: keepalived's cur_rlimit_rttime. */
+  private rttimeLimit = 0;
   private nice = 0;
   private originalNice: number | undefined;
   private cpuLimitWatched = false;
@@ -80,6 +82,11 @@ export class ProcessScheduling {
     this.resetInScripts();
   }
 
+  /** The SCHED_RR priority and RLIMIT_RTTIME hard limit now, 0 for none (keepalived.data's current realtime lines). */
+  current(): { realtimePriority: number; rttimeLimit: number } {
+    return { realtimePriority: this.realtimePriority, rttimeLimit: this.rttimeLimit };
+  }
+
   /** A timer ran `lateUs` after its due time: keepalived's scheduler logs it and raises the priority when over the delay. */
   timerLate(lateUs: number): void {
     if (this.minAutoDelayUs === 0 || lateUs <= this.minAutoDelayUs) return;
@@ -127,6 +134,7 @@ export class ProcessScheduling {
             // keepalived restores a saved limit it never fills in, so 0 (no effect under SCHED_OTHER)
             this.port.setRlimitRttime(0, 0);
             this.rttimeSet = false;
+            this.rttimeLimit = 0;
           } catch {
             this.log.warn('child process cannot reset realtime rlimit');
           }
@@ -182,6 +190,7 @@ export class ProcessScheduling {
     try {
       this.port.setRlimitRttime(soft, hard);
       this.rttimeSet = true;
+      this.rttimeLimit = hard;
     } catch {
       this.log.warn('child process cannot set realtime rlimit');
     }

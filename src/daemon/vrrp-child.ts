@@ -145,6 +145,7 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
     }),
     wallOffsetUs,
     ifindex: (name) => interfaces.byName(name)?.index,
+    scheduling: scheduling.current(),
   });
   const dump = (file: string, write: () => unknown): void => {
     try {

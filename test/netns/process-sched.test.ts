@@ -8,12 +8,13 @@
  * native/src/madvise_locked.c preloaded by the parent). vrrp_rlimit_rttime is 1 s: under keepalived's default 10 ms the
  * SIGKILL at the hard limit took keepalived's own VRRP child down on this shared host. Then a reload to a file
  * without those keywords: keepalived puts the VRRP child back to standard scheduling, keeps its CPU affinity and
- * leaves RLIMIT_RTTIME at 0.
+ * leaves RLIMIT_RTTIME at 0. keepalived.data's auto priority and current realtime lines are compared too.
  *
  * Needs `npm run build`; keepalived's half needs /usr/sbin/keepalived.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../tmp.js';
@@ -140,6 +141,15 @@ describe.skipIf(!requireNetnsOrSkip() || !haveKeepalived || !twoCpus)('process s
     const parent = { ...PARENT, cpus: [allCpus] };
     await until('the scheduling of each process', { parent, vrrp: VRRP, checker: CHECKER });
     expect(roles().kats).toEqual(roles().keepalived);
+    // keepalived.data (SIGUSR1) shows the same current scheduling and auto priority settings
+    const dataLines = (r: Running): string[] => {
+      const file = path.join(r.tmpDir, 'keepalived.data');
+      return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter((l) => /^ (current realtime|Max auto|Min auto)/.test(l)) : [];
+    };
+    for (const r of [keepalived, katsVrrp]) r.proc.kill('SIGUSR1');
+    await waitFor('both keepalived.data files', () => dataLines(keepalived).length > 0 && dataLines(katsVrrp).length > 0, 10_000, logs);
+    expect(dataLines(keepalived)).toEqual([' Max auto priority = 0', ' Min auto priority delay = 1000000 usecs', ' current realtime priority = 10', ' current realtime time limit = 1000000']);
+    expect(dataLines(katsVrrp)).toEqual(dataLines(keepalived));
   });
 
   it('a reload to a file without them: standard scheduling again, as keepalived', async () => {

@@ -142,8 +142,10 @@ describe('ProcessScheduling: applying and taking back, as lib/process.c', () => 
       'A thread timer expired 3.000000 seconds ago',
     ]);
     expect(fake.forkReset).toEqual({ realtime: true, rttime: true });
+    expect(s.current()).toEqual({ realtimePriority: 2, rttimeLimit: 10000 });
     s.reset();
     expect(fake.calls.slice(-2)).toEqual(['setRealtime(0)', 'setRlimitRttime(0,0)']);
+    expect(s.current()).toEqual({ realtimePriority: 0, rttimeLimit: 0 });
   });
 
   it('max_auto_priority 0 only logs; -1 in a later configuration keeps the maximum before it', () => {

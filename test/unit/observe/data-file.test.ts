@@ -350,6 +350,18 @@ describe('keepalived.data', () => {
     expect(lines.at(-1)).toBe('');
   });
 
+  it('ends the global definitions with the current SCHED_RR priority and RLIMIT_RTTIME limit, when there are', () => {
+    const { a } = elected();
+    const global = (scheduling?: VrrpDumpInput['scheduling']): string[] => {
+      const out = dataText({ ...input(a), ...(scheduling ? { scheduling } : {}) }).split('\n');
+      return out.slice(0, out.indexOf('------< VRRP Topology >------')).slice(-2);
+    };
+    const none = global();
+    expect(global({ realtimePriority: 0, rttimeLimit: 0 })).toEqual(none);
+    expect(global({ realtimePriority: 10, rttimeLimit: 1_000_000 })).toEqual([' current realtime priority = 10', ' current realtime time limit = 1000000']);
+    expect(global({ realtimePriority: 3, rttimeLimit: 0 })).toEqual([none.at(-1), ' current realtime priority = 3']);
+  });
+
   it('prints max_auto_priority and min_auto_priority_delay after the strict mode line, as dump_global_data', () => {
     const lines = (globals: string): string[] => {
       const { a } = elected();
