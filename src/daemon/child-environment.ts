@@ -4,8 +4,9 @@
  * after any reload. Scripts never inherit the preload (scripts/script-port.ts drops LD_PRELOAD).
  */
 export function childEnvironment(env: NodeJS.ProcessEnv, madviseLocked: string | undefined): NodeJS.ProcessEnv {
-  if (madviseLocked === undefined) return { ...env };
-  // ld.so takes a space- or colon-separated list: ours first, the operator's after it
+  // ld.so splits LD_PRELOAD at spaces and colons: a path holding one cannot be preloaded (the lock is then refused)
+  if (madviseLocked === undefined || /[\s:]/.test(madviseLocked)) return { ...env };
+  // ours first, the operator's after it
   const preload = [madviseLocked, ...(env.LD_PRELOAD ? [env.LD_PRELOAD] : [])].join(' ');
   return { ...env, LD_PRELOAD: preload };
 }

@@ -52,9 +52,10 @@ describe('schedLockMemory: *_no_swap under V8', () => {
 });
 
 describe('childEnvironment: the preload before the operator\'s own', () => {
-  it('adds it, keeps an LD_PRELOAD there was, and adds nothing when it is not built', () => {
+  it('adds it, keeps an LD_PRELOAD there was, and adds nothing when it is not built or its path cannot be preloaded', () => {
     expect(childEnvironment({ A: '1' }, '/lib/m.node')).toEqual({ A: '1', LD_PRELOAD: '/lib/m.node' });
     expect(childEnvironment({ LD_PRELOAD: '/usr/lib/libjemalloc.so' }, '/lib/m.node')).toEqual({ LD_PRELOAD: '/lib/m.node /usr/lib/libjemalloc.so' });
     expect(childEnvironment({ A: '1' }, undefined)).toEqual({ A: '1' });
+    expect(childEnvironment({ A: '1' }, '/opt/my apps/m.node')).toEqual({ A: '1' });
   });
 });
