@@ -14,9 +14,14 @@
  *   --no-checker-capacity   skip it
  *   --capacity-servers N    its real servers (default 10000)
  *   --capacity-seconds N    its measuring window per daemon (default 30)
+ *   --advert-lateness-only  only the advert timer lateness bench (a CPU hog per core; root and tcpdump)
+ *   --no-advert-lateness    skip it
+ *   --lateness-seconds N    its measuring window per case (default 10, 5 with --quick; a long run: 120)
+ *   --lateness-hogs N       its busy loops (default one per core)
  * The --*-only flags combine: each names a bench to run.
  */
 import * as os from 'node:os';
+import { benchAdvertLateness, latenessUnavailable, type LatenessSide } from './advert-lateness.js';
 import { benchCheckerCapacity, type CapacitySide } from './checker-capacity.js';
 import { benchConfigParse } from './config-parse.js';
 import { BACKUP_PRIORITY, benchFailover, caseName, FAILOVER_CASES, failoverUnavailable, median, samplesText, type FailoverSample } from './failover.js';
@@ -32,9 +37,9 @@ const numberArg = (name: string, fallback: number): number => {
   const n = args.includes(name) ? Number(args[args.indexOf(name) + 1]) : Number.NaN;
   return Number.isInteger(n) && n > 0 ? n : fallback;
 };
-const ONLY = ['--failover-only', '--ipvs-program-only', '--checker-capacity-only'].filter(flag);
+const ONLY = ['--failover-only', '--ipvs-program-only', '--checker-capacity-only', '--advert-lateness-only'].filter(flag);
 /** A bench runs when named by a --*-only flag, or when none is given and it is not --no-*'d. */
-const runs = (name: 'config-parse' | 'failover' | 'ipvs-program' | 'checker-capacity'): boolean =>
+const runs = (name: 'config-parse' | 'failover' | 'ipvs-program' | 'checker-capacity' | 'advert-lateness'): boolean =>
   ONLY.length > 0 ? ONLY.includes(`--${name}-only`) : !flag(`--no-${name}`);
 
 function ratio(ours: number | undefined, theirs: number | undefined): string {
@@ -191,6 +196,37 @@ if (runs('checker-capacity')) {
   if (r.keepalivedNote) notes.push(`  ${r.keepalivedNote}`);
   for (const e of r.errors) notes.push(`  checker-capacity failed: ${e.split('\n')[0]}`);
   notes.push(loadNote());
+}
+
+if (runs('advert-lateness')) {
+  const unavailable = latenessUnavailable();
+  if (unavailable) notes.push(unavailable);
+  else {
+    const seconds = numberArg('--lateness-seconds', quick ? 5 : 10);
+    const hogs = numberArg('--lateness-hogs', os.cpus().length);
+    const results = await benchAdvertLateness({ seconds, hogs });
+    for (const r of results) {
+      const label = `advert lateness, advert_int 0.01, ${hogs} CPU hog(s), ${r.case.name}`;
+      const pair = (what: string, f: (s: LatenessSide) => number | undefined, digits: number): void => {
+        const ours = f(r.kats);
+        const theirs = r.keepalived && f(r.keepalived);
+        rows.push([`${label}: ${what}`, ms(ours, digits), r.keepalived ? ms(theirs, digits) : 'not measured', ratio(ours, theirs)]);
+      };
+      pair('p50 (ms)', (s) => s.lateness?.p50, 2);
+      pair('p99 (ms)', (s) => s.lateness?.p99, 2);
+      pair('max (ms)', (s) => s.lateness?.max, 2);
+      pair('gaps >= 3 x advert_int', (s) => s.lateness?.missed, 0);
+    }
+    notes.push(
+      `advert-lateness: a lone VRRPv3 MASTER per daemon, both at once in one lab, ${hogs} busy loop(s) (sh, nice 0) on the host's cores, a ${seconds} s window per case;`,
+      '  lateness = gap between consecutive adverts of a router on the bridge (kernel capture timestamps) − advert_int. The VRRP child as /proc showed it mid-window:',
+    );
+    for (const r of results) {
+      notes.push(`  ${r.case.name}: keepalived-ts ${r.kats.process} (${r.kats.lateness?.gaps ?? 0} gaps) | keepalived ${r.keepalived?.process ?? 'not run'} (${r.keepalived?.lateness?.gaps ?? 0} gaps)`);
+      for (const e of r.errors) notes.push(`    failed: ${e.split('\n')[0]}`);
+    }
+    notes.push(loadNote());
+  }
 }
 
 printTable(rows);

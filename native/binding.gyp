@@ -5,6 +5,11 @@
       "sources": ["src/keepalived_native.c", "src/sockopt.c", "src/process_sched.c", "src/netns.c"],
       "defines": ["NAPI_VERSION=8"],
       "cflags": ["-std=gnu11", "-Wall", "-Wextra"]
+    },
+    {
+      "target_name": "madvise_locked",
+      "sources": ["src/madvise_locked.c"],
+      "cflags": ["-std=gnu11", "-Wall", "-Wextra"]
     }
   ]
 }

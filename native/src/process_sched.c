@@ -1,7 +1,6 @@
 /*
  * process_sched: the scheduling and memory calls of keepalived's lib/process.c (set_process_priorities,
- * reset_process_priorities, set_process_cpu_affinity) for the addon. Not mlockall (set_process_dont_swap): V8
- * aborts when the kernel refuses madvise on locked pages, which it does.
+ * reset_process_priorities, set_process_cpu_affinity, set_process_dont_swap) for the addon.
  *
  *   schedGetNice() -> number                 getpriority(PRIO_PROCESS, 0): the calling thread's nice value
  *   schedSetNice(nice)                       setpriority on every thread of the process
@@ -9,6 +8,14 @@
  *                                            or SCHED_OTHER when priority is 0
  *   schedSetRlimitRttime(soft, hard)         setrlimit(RLIMIT_RTTIME), in µs
  *   schedSetAffinity(cpus)                   sched_setaffinity on every thread of the process
+ *   schedLockMemory()                        mlockall(MCL_CURRENT|MCL_FUTURE|MCL_ONFAULT), as keepalived; refused
+ *                                            unless madvise_locked.c is preloaded and the kernel has
+ *                                            MADV_DONTNEED_LOCKED (V8 would abort on its first discard)
+ *   schedUnlockMemory()                      munlockall
+ *   schedSetForkReset(realtime, rttime, niceSet, nice)
+ *                                            what a forked child takes back before it runs anything: SCHED_OTHER
+ *                                            (when realtime), then RLIMIT_RTTIME 0:0 (when rttime), then nice
+ *                                            (when niceSet), as system_call_script's reset_process_priorities
  *
  * keepalived's process is one thread; a Node process is several (V8's helpers, libuv's pool), and Linux keeps
  * nice and CPU affinity per thread, so those two go to every thread in /proc/self/task. Threads started later
@@ -16,16 +23,19 @@
  */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <sched.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 #include <unistd.h>
 
 #include <node_api.h>
+#include <pthread.h>
 
 #ifndef SCHED_RESET_ON_FORK
 #define SCHED_RESET_ON_FORK 0x40000000
@@ -48,8 +58,8 @@ static napi_value sched_throw(napi_env env, const char *syscall, int err) {
 }
 
 static bool int_args(napi_env env, napi_callback_info info, size_t want, int32_t *out) {
-  napi_value argv[2];
-  size_t argc = 2;
+  napi_value argv[4];
+  size_t argc = 4;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < want) {
     napi_throw_type_error(env, NULL, "missing argument");
     return false;
@@ -151,6 +161,76 @@ static napi_value set_affinity(napi_env env, napi_callback_info info) {
   return err ? sched_throw(env, "sched_setaffinity", err) : NULL;
 }
 
+#ifndef MADV_DONTNEED_LOCKED
+#define MADV_DONTNEED_LOCKED 24
+#endif
+
+static napi_value refuse(napi_env env, const char *message) {
+  napi_throw_error(env, "ENOTSUP", message);
+  return NULL;
+}
+
+/* Whether the kernel knows MADV_DONTNEED_LOCKED (Linux 5.18): tried on a page of our own. */
+static bool kernel_discards_locked(void) {
+  long page = sysconf(_SC_PAGESIZE);
+  void *p = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return false;
+  bool ok = madvise(p, (size_t)page, MADV_DONTNEED_LOCKED) == 0;
+  munmap(p, (size_t)page);
+  return ok;
+}
+
+static napi_value lock_memory(napi_env env, napi_callback_info info) {
+  (void)info;
+  if (!dlsym(RTLD_DEFAULT, "KATS_MADVISE_LOCKED"))
+    return refuse(env, "madvise_locked is not preloaded, and V8 aborts on locked pages without it");
+  if (!kernel_discards_locked()) return refuse(env, "the kernel has no MADV_DONTNEED_LOCKED (Linux 5.18), and V8 aborts on locked pages without it");
+  if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)) return sched_throw(env, "mlockall", errno);
+  return NULL;
+}
+
+static napi_value unlock_memory(napi_env env, napi_callback_info info) {
+  (void)info;
+  if (munlockall()) return sched_throw(env, "munlockall", errno);
+  return NULL;
+}
+
+/* Read in the forked child, written only by the thread that forks (the event loop's): no lock. */
+static struct {
+  bool realtime, rttime, nice_set;
+  int nice;
+} fork_reset;
+
+/* pthread_atfork's child handler: plain system calls only, as after any fork of a threaded process. Node's
+ * child_process forks with fork(), so each script passes here before its exec. SCHED_RESET_ON_FORK has already
+ * put a SCHED_RR child back to SCHED_OTHER; keepalived's RLIMIT_RTTIME "restore" is to the 0:0 it never saved. */
+static void reset_in_child(void) {
+  if (fork_reset.realtime) {
+    struct sched_param sp = {.sched_priority = 0};
+    if (!sched_setscheduler(0, SCHED_OTHER, &sp) && fork_reset.rttime) {
+      struct rlimit none = {.rlim_cur = 0, .rlim_max = 0};
+      setrlimit(RLIMIT_RTTIME, &none);
+    }
+  }
+  if (fork_reset.nice_set) setpriority(PRIO_PROCESS, 0, fork_reset.nice);
+}
+
+static napi_value set_fork_reset(napi_env env, napi_callback_info info) {
+  static bool registered;
+  int32_t args[4];
+  if (!int_args(env, info, 4, args)) return NULL;
+  if (!registered) {
+    int err = pthread_atfork(NULL, NULL, reset_in_child);
+    if (err) return sched_throw(env, "pthread_atfork", err);
+    registered = true;
+  }
+  fork_reset.realtime = args[0] != 0;
+  fork_reset.rttime = args[1] != 0;
+  fork_reset.nice_set = args[2] != 0;
+  fork_reset.nice = args[3];
+  return NULL;
+}
+
 #define SCHED_FN(name, fn) {name, NULL, fn, NULL, NULL, NULL, napi_enumerable, NULL}
 
 napi_value process_sched_define(napi_env env, napi_value exports) {
@@ -160,6 +240,9 @@ napi_value process_sched_define(napi_env env, napi_value exports) {
       SCHED_FN("schedSetRealtime", set_realtime),
       SCHED_FN("schedSetRlimitRttime", set_rlimit_rttime),
       SCHED_FN("schedSetAffinity", set_affinity),
+      SCHED_FN("schedSetForkReset", set_fork_reset),
+      SCHED_FN("schedLockMemory", lock_memory),
+      SCHED_FN("schedUnlockMemory", unlock_memory),
   };
   if (napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions) != napi_ok) return NULL;
   return exports;

@@ -70,6 +70,17 @@ function load(): Addon {
   return addon;
 }
 
+const MADVISE_LOCKED = 'native/build/Release/madvise_locked.node';
+
+/**
+ * The library the parent preloads into its children (LD_PRELOAD) so that `*_no_swap` can lock them in memory
+ * (native/src/madvise_locked.c); undefined when it is not built.
+ */
+export function madviseLockedLibrary(): string | undefined {
+  const file = path.join(packageRoot(), MADVISE_LOCKED);
+  return existsSync(file) ? file : undefined;
+}
+
 /** The loaded addon, typed by the caller: another base/ binding's view of its own C file's functions. */
 export function loadAddon<T extends object>(): T {
   return load() as unknown as T;

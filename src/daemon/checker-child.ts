@@ -24,6 +24,7 @@ import { applyConfiguredUmask } from './umask.js';
 import { hostProcessSched } from '../base/process-sched.js';
 import { processSchedule, type ProcessSchedule } from './process-schedule.js';
 import { ProcessScheduling } from './process-scheduling.js';
+import { reportingLateTimers } from './late-timers.js';
 import type { Probe } from '../check/probe.js';
 import { dnsProbe } from '../check/probes/dns.js';
 import { loadSslContext, makeHttpProbe } from '../check/probes/http.js';
@@ -63,7 +64,7 @@ async function startChecker(o: CliOptions, child: ChildSkeleton, startConfig: Co
     return { stop: () => undefined };
   }
   const ipvs = opened.port;
-  const clock = monotonicClock;
+  const clock = reportingLateTimers(monotonicClock, (lateUs) => scheduling.timerLate(lateUs));
   const scripts = new ChildScriptPort(new ApprovedScripts(config.approvedScripts, 'checker'), (m) => log.info(m));
   const fifos = NotifyFifos.open(fifoSpecs(config), { scripts, log: (m) => log.info(m), process: 'lvs' });
   // read at each scrape (--metrics-listen: the parent asks over the IPC channel)

@@ -16,8 +16,9 @@ import type { GlobalDefs } from '../config/global/model.js';
 import { createLogger, type Logger } from '../log/log.js';
 import { identSuffix, SYSLOG_FACILITY_ENV, SYSLOG_IDENT_SUFFIX_ENV, syslogIdent } from '../log/syslog.js';
 import { parseListenAddress, startMetricsServer } from '../observe/metrics-server.js';
-import { sdNotify, sigrtmin, watchSignal } from '../base/native.js';
+import { madviseLockedLibrary, sdNotify, sigrtmin, watchSignal } from '../base/native.js';
 import { enterNetworkNamespace } from '../base/netns.js';
+import { childEnvironment } from './child-environment.js';
 import { claimPidFileAtStart, removePidFile } from './pid-file.js';
 import { enterNamespaces, type RunDirectories } from './namespace.js';
 import { pidFileNames, runNamespace, usesPidDir } from './pid-names.js';
@@ -76,10 +77,13 @@ export function runDaemon(o: CliOptions, argv: readonly string[]): Promise<numbe
     runDirectories.release();
     return 1;
   }
+  // keepalived's hint, now that late timers raise the priority (process-scheduling.ts)
+  if (global.maxAutoPriority === 0) log.info('NOTICE: setting config option max_auto_priority should result in better keepalived performance');
   const children: Child[] = [];
   // Never --disable-sigusr1 (Node 22.14+): it leaves SIGUSR1 blocked, so the dump listener would never run.
   // The parent passing signals only to children that answered a ping keeps their inspector shut instead.
-  const child = (name: Child['name'], which: string): Child => ({ name, start: () => fork(process.argv[1]!, argv, { env: { ...process.env, [CHILD_ENV]: which } }) });
+  const env = childEnvironment(process.env, madviseLockedLibrary());
+  const child = (name: Child['name'], which: string): Child => ({ name, start: () => fork(process.argv[1]!, argv, { env: { ...env, [CHILD_ENV]: which } }) });
   // as keepalived: a subsystem's child runs only when the configuration has something for it
   const { vrrp, check } = parsed.config;
   if (!o.checkOnly && (vrrp.instances.length > 0 || o.vrrpOnly)) children.push(child('VRRP', 'vrrp'));

@@ -32,6 +32,7 @@ import { applyConfiguredUmask } from './umask.js';
 import { hostProcessSched } from '../base/process-sched.js';
 import { processSchedule, type ProcessSchedule } from './process-schedule.js';
 import { ProcessScheduling } from './process-scheduling.js';
+import { reportingLateTimers } from './late-timers.js';
 import { VrrpRunner } from '../vrrp/runner/runner.js';
 import { vrrpSettingsFromConfig, type VrrpRunSettings } from '../vrrp/settings/from-config.js';
 import type { IpvsPort } from '../ipvs/port.js';
@@ -64,7 +65,9 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
   let config = startConfig;
   let settings = startSettings;
   log.info('Registering Kernel netlink reflector');
-  const clock = monotonicClock;
+  // applied once everything runs (below); late timers may raise the priority before (max_auto_priority)
+  const scheduling = new ProcessScheduling(hostProcessSched(), 'vrrp', log);
+  const clock = reportingLateTimers(monotonicClock, (lateUs) => scheduling.timerLate(lateUs));
   const interfaces = await openInterfaceTable((error) => log.error(`Netlink: ${error.message}`));
   // keepalived creates the VMACs before it opens the sockets on them
   const vmacs = new VmacLinks({ link: rtnetlinkLinkPort(), sysctl: procSysctl, interfaces, log: (m) => log.info(m), detail: (m) => log.detail(m) });
@@ -142,6 +145,7 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
     }),
     wallOffsetUs,
     ifindex: (name) => interfaces.byName(name)?.index,
+    scheduling: scheduling.current(),
   });
   const dump = (file: string, write: () => unknown): void => {
     try {
@@ -213,7 +217,6 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
   };
 
   // as start_vrrp: once everything runs; a reload takes it back and applies the new one
-  const scheduling = new ProcessScheduling(hostProcessSched(), 'vrrp', log);
   const schedule = (): ProcessSchedule => processSchedule(config.global, 'vrrp');
   scheduling.apply(schedule());
 

@@ -12,10 +12,8 @@
  * keepalived prints some things we have no true value for; those lines are
  * left out rather than made up:
  *  - global definitions: Config save dir, the reload schedule (Reload time
- *    file, Reload scheduled for …), LVS syncd lines, libnftnl version, Max auto
- *    priority, Min auto priority delay, CPU affinity, SNMP and DBus lines,
- *    netlink receive buffer sizes, rx_bufs_policy, umask when not configured,
- *    current realtime priority/limit;
+ *    file, Reload scheduled for …), LVS syncd lines, libnftnl version, CPU affinity, SNMP and DBus lines,
+ *    netlink receive buffer sizes, rx_bufs_policy, umask when not configured;
  *  - whole sections: Gratuitous ARP delays (garp_group), Static Addresses,
  *    Static Routes, Static Rules, Static Track groups, VRRP Sockpool, VRRP Track
  *    files, VRRP Track processes, VRRP Track BFDs, Interfaces;
@@ -57,6 +55,8 @@ export interface VrrpDumpInput {
   wallOffsetUs: number;
   /** Interface index by name (keepalived prints it on the IPv6 multicast line). */
   ifindex?(name: string): number | undefined;
+  /** The process's SCHED_RR priority and RLIMIT_RTTIME hard limit now (0: none), as get_cur_priority/get_cur_rlimit_rttime. */
+  scheduling?: { readonly realtimePriority: number; readonly rttimeLimit: number };
 }
 
 /** keepalived's numbers for the states (vrrp.h). */
@@ -484,6 +484,8 @@ function globalLines(config: VrrpDumpInput['config']): string[] {
     ` VRRP check unicast_src = ${trueFalse(g.vrrpCheckUnicastSrc)}`,
     ` VRRP skip check advert addresses = ${trueFalse(g.vrrpSkipCheckAdvAddr)}`,
     ` VRRP strict mode = ${trueFalse(g.vrrpStrict)}`,
+    g.maxAutoPriority === -1 ? ' Max auto priority = Disabled' : ` Max auto priority = ${g.maxAutoPriority}`,
+    ` Min auto priority delay = ${g.minAutoPriorityDelay} usecs`,
   );
   const tuning = (label: string, p: Config['global']['vrrpProcess']): void => {
     out.push(
@@ -509,6 +511,8 @@ function globalLines(config: VrrpDumpInput['config']): string[] {
 
 export function dataText(input: VrrpDumpInput): string {
   const out = globalLines(input.config);
+  if (input.scheduling?.realtimePriority) out.push(` current realtime priority = ${input.scheduling.realtimePriority}`);
+  if (input.scheduling?.rttimeLimit) out.push(` current realtime time limit = ${input.scheduling.rttimeLimit}`);
   if (input.instances.length > 0) {
     out.push('------< VRRP Topology >------');
     for (const i of input.instances) out.push(...instanceLines(i, input));

@@ -4,16 +4,17 @@
  * child): nice and the policy and real-time priority of /proc/PID/stat, `chrt -p`, whether VmLck is non-zero
  * (mlockall), Cpus_allowed_list, `prlimit --rttime`. keepalived runs both children with --all; keepalived-ts,
  * which has no --all, runs one daemon with -P and one with -C. Neither has IPVS here (no ip_vs on this host),
- * so the checkers run without virtual servers. The one difference: `*_no_swap` locks keepalived's children in
- * memory and not ours (V8 aborts when locked). vrrp_rlimit_rttime is 1 s: under keepalived's default 10 ms the
+ * so the checkers run without virtual servers. `*_no_swap` locks both daemons' children in memory (ours with
+ * native/src/madvise_locked.c preloaded by the parent). vrrp_rlimit_rttime is 1 s: under keepalived's default 10 ms the
  * SIGKILL at the hard limit took keepalived's own VRRP child down on this shared host. Then a reload to a file
  * without those keywords: keepalived puts the VRRP child back to standard scheduling, keeps its CPU affinity and
- * leaves RLIMIT_RTTIME at 0.
+ * leaves RLIMIT_RTTIME at 0. keepalived.data's auto priority and current realtime lines are compared too.
  *
  * Needs `npm run build`; keepalived's half needs /usr/sbin/keepalived.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../tmp.js';
@@ -118,10 +119,9 @@ describe.skipIf(!requireNetnsOrSkip() || !haveKeepalived || !twoCpus)('process s
     };
   };
   const logs = (): string => [keepalived, katsVrrp, katsChecker].map((r) => `--- ${r.daemon}\n${r.lines.slice(-30).join('\n')}`).join('\n');
-  /** keepalived's expected processes, and ours: the same but never locked in memory. */
+  /** keepalived's expected processes, and ours the same. */
   const until = async (what: string, expected: Record<string, Seen>): Promise<void> => {
-    const unlocked = Object.fromEntries(Object.entries(expected).map(([role, s]) => [role, { ...s, locked: false }]));
-    const want = { keepalived: expected, kats: unlocked };
+    const want = { keepalived: expected, kats: expected };
     await waitFor(what, () => isDeepStrictEqual(roles(), want), 20_000, () => `${JSON.stringify(roles(), null, 1)}\n${logs()}`);
   };
 
@@ -137,14 +137,19 @@ describe.skipIf(!requireNetnsOrSkip() || !haveKeepalived || !twoCpus)('process s
     await lab?.close();
   });
 
-  it("each process as keepalived: the parent untouched, the VRRP child SCHED_RR with its limit, the checker niced; both pinned (keepalived's locked in memory, ours not)", async () => {
+  it('each process as keepalived: the parent untouched, the VRRP child SCHED_RR with its limit, the checker niced; both pinned and locked in memory', async () => {
     const parent = { ...PARENT, cpus: [allCpus] };
     await until('the scheduling of each process', { parent, vrrp: VRRP, checker: CHECKER });
-    const unlocked = (side: Record<string, Seen | string>): Record<string, Seen | string> =>
-      Object.fromEntries(Object.entries(side).map(([role, s]) => [role, typeof s === 'string' ? s : { ...s, locked: false }]));
-    expect(roles().kats).toEqual(unlocked(roles().keepalived));
-    const noLock = (r: Running): boolean => r.lines.some((l) => l.includes('Unable to lock process in memory - not done by keepalived-ts'));
-    await waitFor('the line saying the memory is not locked', () => noLock(katsVrrp) && noLock(katsChecker), 10_000, logs);
+    expect(roles().kats).toEqual(roles().keepalived);
+    // keepalived.data (SIGUSR1) shows the same current scheduling and auto priority settings
+    const dataLines = (r: Running): string[] => {
+      const file = path.join(r.tmpDir, 'keepalived.data');
+      return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter((l) => /^ (current realtime|Max auto|Min auto)/.test(l)) : [];
+    };
+    for (const r of [keepalived, katsVrrp]) r.proc.kill('SIGUSR1');
+    await waitFor('both keepalived.data files', () => dataLines(keepalived).length > 0 && dataLines(katsVrrp).length > 0, 10_000, logs);
+    expect(dataLines(keepalived)).toEqual([' Max auto priority = 0', ' Min auto priority delay = 1000000 usecs', ' current realtime priority = 10', ' current realtime time limit = 1000000']);
+    expect(dataLines(katsVrrp)).toEqual(dataLines(keepalived));
   });
 
   it('a reload to a file without them: standard scheduling again, as keepalived', async () => {

@@ -60,6 +60,8 @@ describe.skipIf(missing.length > 0)('npm run package', () => {
       './usr/lib/keepalived-ts/package.json',
       './usr/lib/keepalived-ts/node-abi',
       './usr/lib/keepalived-ts/native/build/Release/keepalived_native.node',
+      // preloaded into the children for *_no_swap (native/src/madvise_locked.c)
+      './usr/lib/keepalived-ts/native/build/Release/madvise_locked.node',
       './usr/lib/keepalived-ts/node_modules/raw-socket/build/Release/raw.node',
       './usr/lib/keepalived-ts/node_modules/pino/package.json',
       './lib/systemd/system/keepalived-ts.service',

@@ -23,16 +23,14 @@ describe('keywords keepalived-ts reads but does not act on', () => {
       expect.objectContaining({ message: "'namespace_with_ipsets' is read but not acted on by keepalived-ts: no iptables/nftables rules are installed" }),
     ]);
   });
-  it('say nothing about the VRRP and checker processes\' scheduling but no_swap, and name the BFD process\'s', () => {
-    const scheduling = ['priority -5', 'rt_priority 10', 'rlimit_rttime 20000', 'cpu_affinity 0'];
+  it('say nothing about the VRRP and checker processes\' scheduling, and name the BFD process\'s', () => {
+    const scheduling = ['priority -5', 'rt_priority 10', 'rlimit_rttime 20000', 'cpu_affinity 0', 'no_swap'];
     const lines = (prefix: string): string => scheduling.map((k) => `  ${prefix}_${k}\n`).join('');
     expect(parseText(`global_defs {\n${lines('vrrp')}${lines('checker')}}\n`).notices).toEqual([]);
     expect(parseText(`global_defs {\n${lines('bfd')}}\n`).notices.map((n) => n.message)).toEqual(
       scheduling.map((k) => `'bfd_${k.split(' ')[0]}' is read but not acted on by keepalived-ts: there is no BFD process to apply it to`),
     );
-    expect(parseText('global_defs {\n  vrrp_no_swap\n}\n').notices.map((n) => n.message)).toEqual([
-      "'vrrp_no_swap' is read but not acted on by keepalived-ts: the process is not locked in memory: V8 aborts when its pages are locked (mlockall)",
-    ]);
+    expect(parseText('global_defs {\n  max_auto_priority 10\n  min_auto_priority_delay 5000\n}\n').notices).toEqual([]);
   });
   it('name use_ipvlan but no longer use_vmac or vmac_xmit_base', () => {
     const instance = (line: string): string =>

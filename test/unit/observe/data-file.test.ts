@@ -350,6 +350,29 @@ describe('keepalived.data', () => {
     expect(lines.at(-1)).toBe('');
   });
 
+  it('ends the global definitions with the current SCHED_RR priority and RLIMIT_RTTIME limit, when there are', () => {
+    const { a } = elected();
+    const global = (scheduling?: VrrpDumpInput['scheduling']): string[] => {
+      const out = dataText({ ...input(a), ...(scheduling ? { scheduling } : {}) }).split('\n');
+      return out.slice(0, out.indexOf('------< VRRP Topology >------')).slice(-2);
+    };
+    const none = global();
+    expect(global({ realtimePriority: 0, rttimeLimit: 0 })).toEqual(none);
+    expect(global({ realtimePriority: 10, rttimeLimit: 1_000_000 })).toEqual([' current realtime priority = 10', ' current realtime time limit = 1000000']);
+    expect(global({ realtimePriority: 3, rttimeLimit: 0 })).toEqual([none.at(-1), ' current realtime priority = 3']);
+  });
+
+  it('prints max_auto_priority and min_auto_priority_delay after the strict mode line, as dump_global_data', () => {
+    const lines = (globals: string): string[] => {
+      const { a } = elected();
+      const config = parseText(`global_defs {\n${globals}\n}\n`).result.config;
+      const out = dataText({ ...input(a), config: { ...a.config, global: config.global } }).split('\n');
+      return out.slice(out.findIndex((l) => l.startsWith(' VRRP strict mode')), out.findIndex((l) => l.startsWith(' VRRP strict mode')) + 3);
+    };
+    expect(lines('')).toEqual([' VRRP strict mode = false', ' Max auto priority = 0', ' Min auto priority delay = 1000000 usecs']);
+    expect(lines(' max_auto_priority -1\n min_auto_priority_delay 5000')).toEqual([' VRRP strict mode = false', ' Max auto priority = Disabled', ' Min auto priority delay = 5000 usecs']);
+  });
+
   it('writes $TMPDIR/keepalived.data (a fresh 0600 file in place of a loose one), or keepalived.NS_INSTANCE.data under data_use_instance', () => {
     process.env.TMPDIR = tempDir('data');
     const loose = path.join(process.env.TMPDIR, 'keepalived.data');
