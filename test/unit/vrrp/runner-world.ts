@@ -5,6 +5,7 @@
  */
 import { FakeClock } from '../../../lab/fakes/clock.js';
 import { fakeLogger } from '../../../lab/fakes/logger.js';
+import { FakeRoutes } from '../../../lab/fakes/routes.js';
 import type { AddressPort, AdvertSocketFactory, InterfaceInfo, InterfacePort } from '../../../src/vrrp/ports.js';
 import type { ReceivedPacket } from '../../../src/vrrp/wire/receive-frame.js';
 import { VrrpRunner, type Announcer } from '../../../src/vrrp/runner/runner.js';
@@ -54,6 +55,8 @@ export class Node {
   /** Every address change asked of the kernel: `add 10.0.0.100`, `remove 10.0.0.100`. */
   readonly vipOps: string[] = [];
   readonly announced: { address: string; repeat: number; at: number }[] = [];
+  /** The routes and rules the node's kernel holds, and every request. */
+  readonly routes = new FakeRoutes();
   readonly lines: string[];
   readonly notified: string[][] = [];
   /** `VI_1 BACKUP>MASTER`, as the runner reports them. */
@@ -96,6 +99,7 @@ export class Node {
       clock: lan.clock,
       interfaces,
       addresses,
+      routes: this.routes,
       sockets: lan.socketsFor(this),
       announcer,
       notify: async (argv) => void this.notified.push([...argv]),

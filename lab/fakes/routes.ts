@@ -1,0 +1,47 @@
+/**
+ * A fake kernel for the RoutePort (src/vrrp/ports.ts): routes and rules in
+ * two tables keyed by what the kernel matches on (keepalived's route_exist /
+ * rule_is_equal identities). An add of a present route succeeds, as the real
+ * port reads EEXIST; an add of a present rule answers EEXIST; a delete of a
+ * missing route answers ESRCH, of a missing rule ENOENT. `requests` lists
+ * every request as `add route TEXT`, `delete rule TEXT`, …; `refuse(errno)`
+ * makes the next request answer that errno instead.
+ */
+import type { RoutePort } from '../../src/vrrp/ports.js';
+import type { RouteSpec, RuleSpec } from '../../src/vrrp/settings/routes.js';
+
+export class FakeRoutes implements RoutePort {
+  readonly routes = new Map<string, RouteSpec>();
+  readonly rules = new Map<string, RuleSpec>();
+  readonly requests: string[] = [];
+  private refusal: string | undefined;
+
+  refuse(errno: string): void {
+    this.refusal = errno;
+  }
+
+  route(op: 'add' | 'replace' | 'delete', route: RouteSpec): Promise<string | undefined> {
+    this.requests.push(`${op} route ${route.text}`);
+    const refused = this.takeRefusal();
+    if (refused !== undefined) return Promise.resolve(refused);
+    if (op === 'delete') return Promise.resolve(this.routes.delete(route.identity) ? undefined : 'ESRCH');
+    this.routes.set(route.identity, route);
+    return Promise.resolve(undefined);
+  }
+
+  rule(op: 'add' | 'delete', rule: RuleSpec): Promise<string | undefined> {
+    this.requests.push(`${op} rule ${rule.text}`);
+    const refused = this.takeRefusal();
+    if (refused !== undefined) return Promise.resolve(refused);
+    if (op === 'delete') return Promise.resolve(this.rules.delete(rule.identity) ? undefined : 'ENOENT');
+    if (this.rules.has(rule.identity)) return Promise.resolve('EEXIST');
+    this.rules.set(rule.identity, rule);
+    return Promise.resolve(undefined);
+  }
+
+  private takeRefusal(): string | undefined {
+    const r = this.refusal;
+    this.refusal = undefined;
+    return r;
+  }
+}
