@@ -13,8 +13,10 @@ import type { RouteSpec, RuleSpec } from '../../src/vrrp/settings/routes.js';
 export class FakeRoutes implements RoutePort {
   readonly routes = new Map<string, RouteSpec>();
   readonly rules = new Map<string, RuleSpec>();
-  readonly requests: string[] = [];
   private refusal: string | undefined;
+
+  /** `requests`: where each request is written (a test may share it with its address port's log). */
+  constructor(readonly requests: string[] = []) {}
 
   refuse(errno: string): void {
     this.refusal = errno;

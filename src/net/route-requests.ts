@@ -57,7 +57,6 @@ function multipath(hops: readonly NexthopSpec[], of: IfindexOf): Buffer {
     const attrs: Buffer[] = [];
     if (nh.gateway) attrs.push(attr(RTA.gateway, nh.gateway));
     if (nh.realms !== undefined) attrs.push(attr(RTA.flow, u32(nh.realms)));
-    if (nh.encap) attrs.push(...encapAttrs(nh.encap));
     const rest = Buffer.concat(attrs);
     const head = Buffer.alloc(8);
     head.writeUInt16LE(8 + rest.length, 0);

@@ -51,7 +51,6 @@ export interface NexthopSpec {
   readonly hops: number;
   readonly flags: number;
   readonly realms?: number;
-  readonly encap?: EncapSpec;
 }
 
 export interface RouteSpec {
@@ -161,8 +160,8 @@ function ilaLocator(text: string): bigint {
   return text.split(':').reduce((acc, group) => (acc << 16n) | BigInt(parseInt(group, 16)), 0n);
 }
 
-/** add_encap_*: the nest's members in keepalived's order. Names for tos/tc are resolved by the parser's rt_dsfield; numbers here. */
-export function encapSpec(encap: IpRoute['encap']): EncapSpec | undefined {
+/** add_encap_*: the nest's members in keepalived's order. */
+function encapSpec(encap: IpRoute['encap']): EncapSpec | undefined {
   if (!encap) return undefined;
   const f = encap.fields;
   switch (encap.type) {
@@ -204,17 +203,14 @@ export function routeSpec(r: IpRoute): RouteSpec {
   const ttlPropagate = r.metrics['ttl-propagate'];
   const expires = r.metrics.expires;
   const encap = encapSpec(r.encap);
-  const nexthops: NexthopSpec[] = r.nexthops.map((nh) => {
-    const e = encapSpec(nh.encap);
-    return {
-      ...(nh.via === undefined ? {} : { gateway: bytes(r.family, nh.via) }),
-      ...(nh.dev === undefined ? {} : { dev: nh.dev }),
-      hops: nh.weight === undefined ? 0 : nh.weight - 1,
-      flags: nh.onlink ? RTNH_F_ONLINK : 0,
-      ...(nh.realms === undefined ? {} : { realms: nh.realms }),
-      ...(e === undefined ? {} : { encap: e }),
-    };
-  });
+  // a hop's encap is not sent: keepalived 2.2.7's add_nexthop gives add_encap no room for it (recorded)
+  const nexthops: NexthopSpec[] = r.nexthops.map((nh) => ({
+    ...(nh.via === undefined ? {} : { gateway: bytes(r.family, nh.via) }),
+    ...(nh.dev === undefined ? {} : { dev: nh.dev }),
+    hops: nh.weight === undefined ? 0 : nh.weight - 1,
+    flags: nh.onlink ? RTNH_F_ONLINK : 0,
+    ...(nh.realms === undefined ? {} : { realms: nh.realms }),
+  }));
   const type = r.type === undefined ? undefined : routeTypeNumber(r.type);
   const spec = {
     family: r.family,

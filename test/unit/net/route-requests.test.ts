@@ -34,6 +34,8 @@ function flagText(flags: number): string {
 const RTA_METRICS = 8;
 const RTA_MULTIPATH = 9;
 const RTA_ENCAP = 22;
+const LWTUNNEL_ENCAP_MPLS = 1;
+const LWTUNNEL_ENCAP_ILA = 3;
 
 /** Zeroes the padding after each attribute in bytes [from, to), inside the nests routes carry. */
 function zeroPadding(b: Buffer, from: number, to: number, route: boolean): void {
@@ -80,7 +82,8 @@ async function ours(name: string, ifindex: Record<string, number>): Promise<stri
     route: async (op, spec) => {
       const r = routeRequest(op, spec, of);
       sent.push(`RTM_${op === 'delete' ? 'DEL' : 'NEW'}ROUTE ${flagText(r.flags)} ${r.body.toString('hex')}`);
-      return undefined;
+      // the recording kernel had no MPLS or ILA lightweight tunnels: keepalived's add failed, so it never deleted them
+      return spec.encap?.type === LWTUNNEL_ENCAP_MPLS || spec.encap?.type === LWTUNNEL_ENCAP_ILA ? 'EOPNOTSUPP' : undefined;
     },
     rule: async (op, spec) => {
       const r = ruleRequest(op, spec);

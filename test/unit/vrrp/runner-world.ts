@@ -54,9 +54,11 @@ export class Node {
   readonly vips = new Set<string>();
   /** Every address change asked of the kernel: `add 10.0.0.100`, `remove 10.0.0.100`. */
   readonly vipOps: string[] = [];
+  /** Every address, route and rule request in the order made: `add 10.0.0.100`, `add route …`, `delete rule …`. */
+  readonly kernel: string[] = [];
   readonly announced: { address: string; repeat: number; at: number }[] = [];
   /** The routes and rules the node's kernel holds, and every request. */
-  readonly routes = new FakeRoutes();
+  readonly routes = new FakeRoutes(this.kernel);
   readonly lines: string[];
   readonly notified: string[][] = [];
   /** `VI_1 BACKUP>MASTER`, as the runner reports them. */
@@ -83,10 +85,12 @@ export class Node {
     const addresses: AddressPort = {
       add: async (vip: VipEntry) => {
         this.vipOps.push(`add ${vip.address}`);
+        this.kernel.push(`add ${vip.address}`);
         this.vips.add(vip.address);
       },
       remove: async (vip: VipEntry) => {
         this.vipOps.push(`remove ${vip.address}`);
+        this.kernel.push(`remove ${vip.address}`);
         this.vips.delete(vip.address);
       },
     };
