@@ -73,6 +73,27 @@ const RELOADED = CONFIG.replace(`  blackhole 10.99.175.0/24\n`, `  10.99.186.0/2
   .replace(`    10.99.181.0/24 dev eth0 scope link initcwnd 10 rtt 300ms\n`, `    10.99.181.0/24 dev eth0 scope link initcwnd 20\n    10.99.188.0/24 via ${NET}.254 dev eth0\n`)
   .replace(`    iif lo goto 300 priority 201\n`, `    from 10.99.189.0/24 table 300 priority 205\n`);
 
+/** An address owner: MASTER at once, while its start-up clean-up may still be under way; routes through its VIPs. */
+const OWNER = `static_ipaddress {
+  10.99.172.1/24 dev lo label lo:st
+  ${NET6}:72::1/64 dev lo
+}
+static_routes {
+  10.99.173.0/24 dev lo src 10.99.172.1
+}
+${instance(
+  255,
+  `  virtual_routes {
+    10.99.180.0/24 via ${NET}.254 dev eth0 src ${NET}.100
+    10.99.182.0/24 via ${NET}.254 dev eth0 src ${NET}.100 table 50
+  }
+`,
+  `  virtual_rules {
+    from ${NET}.100 table 50 priority 203
+  }
+`,
+)}`;
+
 /** The stronger peer that makes the node BACKUP. */
 const PEER = instance(200, '', '');
 
@@ -160,6 +181,23 @@ describe.skipIf(!requireNetnsOrSkip())('routes and rules: keepalived-ts beside k
     expect(kats.master).toBe(keepalived.master);
     expect(kats.backup).toBe(keepalived.backup);
     expect(kats.stopped).toBe(keepalived.stopped);
+  });
+
+  it('an address owner, MASTER at once, sets its routes through its VIPs as keepalived does, and clears them', { timeout: 120_000 }, async () => {
+    const seen = async (daemon: Daemon): Promise<{ master: string; stopped: string }> => {
+      const r = await masterWithRoutes(daemon, OWNER);
+      try {
+        const master = snapshot();
+        await lab.stop(r);
+        return { master, stopped: snapshot() };
+      } finally {
+        await lab.stop(r);
+      }
+    };
+    const keepalived = await seen('keepalived');
+    const kats = await seen('kats');
+    expect(keepalived.master).toContain(`10.99.180.0/24 via ${NET}.254 dev eth0 proto keepalived src ${NET}.100`);
+    expect(kats).toEqual(keepalived);
   });
 
   it('after a SIGHUP that drops, changes and adds entries, the kernel shows what it shows under keepalived', { timeout: 120_000 }, async () => {

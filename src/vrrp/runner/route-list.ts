@@ -9,7 +9,7 @@
  * The requests go out in call order on the port's one socket; the answers
  * update the flags and log. `idle()` says when every answer is in: address
  * changes go over another socket, so whoever must order against them (a
- * route through a VIP it is about to remove) waits for it.
+ * route through a VIP) waits for it.
  */
 import type { RoutePort } from '../ports.js';
 import type { RouteSpec, RuleSpec } from '../settings/routes.js';
@@ -41,6 +41,10 @@ export class RouteList {
   ) {
     this.routes = routes.map((spec) => ({ spec, set: false }));
     this.rules = rules.map((spec) => ({ spec, set: false }));
+  }
+
+  get empty(): boolean {
+    return this.routes.length === 0 && this.rules.length === 0;
   }
 
   /** Resolves once every request sent so far has its answer; undefined when none is outstanding. */

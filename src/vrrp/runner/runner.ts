@@ -61,8 +61,13 @@ interface Runtime {
   retiredVips?: ReadonlyMap<string, VipEntry>;
   /** virtual_routes and virtual_rules, each knowing whether it is set. */
   routing: RouteList;
-  /** Address changes not yet answered: routes set after them wait (a route may use a VIP as its source). */
-  vipsInFlight: Set<Promise<unknown>>;
+  /**
+   * With virtual routes or rules: the settlement of the last address or
+   * routing change. The next waits for it, so the kernel sees them in the
+   * reducer's order across the two sockets (a route may use a VIP as its
+   * source; one removed first would make the kernel drop the route).
+   */
+  kernelTail?: Promise<unknown>;
 }
 
 const ZERO_STATS: Record<InstanceCounter, number> = {
@@ -88,7 +93,6 @@ function newRuntime(run: InstanceRunSettings, routePorts: RouteListPorts): Runti
   return {
     run,
     routing: new RouteList(run.routes, run.rules, routePorts),
-    vipsInFlight: new Set(),
     send: { ipId: 0, ahSequence: 0 },
     receive: { ahSequence: 0, unicastChecksumCompat: run.unicastChecksumCompat },
     stats: { ...ZERO_STATS },
@@ -182,7 +186,11 @@ export class VrrpRunner {
     // must not stay on a node that starts as BACKUP, or two nodes answer for them
     for (const [name, rt] of this.runtimes) {
       // with them its virtual rules (force: a missing one is no error); its routes were never set
-      rt.routing.remove(true);
+      if (!rt.routing.empty)
+        this.inOrder(rt, () => {
+          rt.routing.remove(true);
+          return rt.routing.idle();
+        });
       if (rt.run.fsm.vips.length === 0) continue;
       this.ports.log.info(`(${name}) removing VIPs.`);
       this.changeVips(rt, rt.run.fsm.vips, false);
@@ -445,10 +453,7 @@ export class VrrpRunner {
   }
 
   private changeVips(rt: Runtime, keys: readonly string[], add: boolean): void {
-    // routes and rules go first, as in keepalived: the kernel drops a route with its source address, and would answer our delete with ESRCH
-    const routing = add ? undefined : rt.routing.idle();
-    if (routing) this.awaitOnStop(routing.then(() => Promise.allSettled(this.changeVipsNow(rt, keys, add))));
-    else this.changeVipsNow(rt, keys, add);
+    this.inOrder(rt, () => Promise.allSettled(this.changeVipsNow(rt, keys, add)));
   }
 
   /** The requests' settlements. */
@@ -466,8 +471,6 @@ export class VrrpRunner {
         this.ports.log.error(`(${rt.run.fsm.name}) ${error.message}`),
       );
       this.awaitOnStop(done);
-      rt.vipsInFlight.add(done);
-      void done.finally(() => rt.vipsInFlight.delete(done));
       requests.push(done);
     }
     return requests;
@@ -478,19 +481,30 @@ export class VrrpRunner {
     const verb = add ? 'setting' : 'removing';
     const lines = [rt.run.routes.length > 0 ? `(${name}) ${verb} Virtual Routes` : undefined, rt.run.rules.length > 0 ? `(${name}) ${verb} Virtual Rules` : undefined];
     for (const line of add ? lines : lines.reverse()) if (line !== undefined) this.ports.log.detail(line);
-    if (!add) {
-      rt.routing.remove();
+    this.inOrder(rt, () => {
+      if (add) rt.routing.add(force);
+      else rt.routing.remove(force);
+      return rt.routing.idle();
+    });
+  }
+
+  /**
+   * Runs `work` (which sends its requests at once and returns their
+   * settlement) now, or, for an instance with virtual routes or rules, once
+   * the kernel has answered the previous change.
+   */
+  private inOrder(rt: Runtime, work: () => Promise<unknown> | undefined): void {
+    if (rt.run.routes.length === 0 && rt.run.rules.length === 0) {
+      void work();
       return;
     }
-    // the kernel refuses a route whose source is a VIP not there yet
-    if (rt.vipsInFlight.size === 0) rt.routing.add(force);
-    else
-      this.awaitOnStop(
-        Promise.allSettled([...rt.vipsInFlight]).then(() => {
-          rt.routing.add(force);
-          return rt.routing.idle();
-        }),
-      );
+    const previous = rt.kernelTail;
+    const done: Promise<unknown> = previous === undefined ? (work() ?? Promise.resolve()) : previous.then(() => work());
+    rt.kernelTail = done;
+    this.awaitOnStop(done);
+    void done.finally(() => {
+      if (rt.kernelTail === done) delete rt.kernelTail;
+    });
   }
 
   private announce(rt: Runtime, keys: readonly string[], repeat: number): void {

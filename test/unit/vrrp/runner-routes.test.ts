@@ -105,4 +105,17 @@ describe('VrrpRunner: virtual routes and rules', () => {
     await a.runner.stop();
     expect(a.kernel).toEqual([`delete ${U1}`, `delete ${R2}`, 'delete route 10.4.0.0/24 dev eth0', 'remove 10.0.0.100']);
   });
+
+  it('an address owner, MASTER at once while its start-up clean-up awaits the kernel, keeps its VIPs: each change waits for the one before', async () => {
+    const lan = new Lan();
+    const a = new Node(lan, 'n1', '10.0.0.1', 'fe80::1', settings(255, RULES));
+    a.routes.hold();
+    a.runner.start();
+    lan.clock.advance(S);
+    expect(a.state()).toBe('MASTER');
+    a.routes.release();
+    await settle();
+    expect(a.kernel).toEqual([`delete ${U1}`, `delete ${U2}`, 'remove 10.0.0.100', 'add 10.0.0.100', `add ${U1}`, `add ${U2}`]);
+    expect([...a.vips]).toEqual(['10.0.0.100']);
+  });
 });
