@@ -186,11 +186,7 @@ export class VrrpRunner {
     // must not stay on a node that starts as BACKUP, or two nodes answer for them
     for (const [name, rt] of this.runtimes) {
       // with them its virtual rules (force: a missing one is no error); its routes were never set
-      if (!rt.routing.empty)
-        this.inOrder(rt, () => {
-          rt.routing.remove(true);
-          return rt.routing.idle();
-        });
+      if (!rt.routing.empty) this.changeRouting(name, rt, false, true);
       if (rt.run.fsm.vips.length === 0) continue;
       this.ports.log.info(`(${name}) removing VIPs.`);
       this.changeVips(rt, rt.run.fsm.vips, false);
@@ -476,7 +472,10 @@ export class VrrpRunner {
     return requests;
   }
 
-  /** vrrp_handle_iproutes / vrrp_handle_iprules: routes then rules when adding, rules then routes when removing. */
+  /**
+   * vrrp_handle_iproutes / vrrp_handle_iprules: routes then rules when adding, rules then routes when removing.
+   * `force`: every route when adding; every rule, a missing one no error, when removing.
+   */
   private changeRouting(name: string, rt: Runtime, add: boolean, force: boolean): void {
     const verb = add ? 'setting' : 'removing';
     const lines = [rt.run.routes.length > 0 ? `(${name}) ${verb} Virtual Routes` : undefined, rt.run.rules.length > 0 ? `(${name}) ${verb} Virtual Rules` : undefined];

@@ -24,8 +24,9 @@ function settings(priority: number, extra: string): VrrpRunSettings {
   return vrrpSettingsFromConfig(parsed.result.config);
 }
 
+/** Until the fake kernel's answers and every change chained on them have run (all pending promise jobs). */
 async function settle(): Promise<void> {
-  for (let i = 0; i < 10; i++) await Promise.resolve();
+  await new Promise((resolve) => setImmediate(resolve));
 }
 
 function masterAndBackup(extra = ROUTES + RULES): { lan: Lan; a: Node; b: Node } {
@@ -42,6 +43,9 @@ describe('VrrpRunner: virtual routes and rules', () => {
     await settle();
     // a previous run's rules go (none here: ENOENT, not logged); routes were never set
     expect(a.kernel).toEqual([`delete ${U1}`, `delete ${U2}`, 'remove 10.0.0.100']);
+    // keepalived's -D lines: start-up clean-up, then vrrp_init_state's (which finds nothing set)
+    const removing = ['(VI_1) removing Virtual Rules', '(VI_1) removing Virtual Routes'];
+    expect(a.lines.filter((l) => /Virtual R|Entering/.test(l))).toEqual([...removing, ...removing, '(VI_1) Entering BACKUP STATE (init)']);
     a.kernel.length = 0;
     lan.clock.advance(5 * S);
     await settle();
