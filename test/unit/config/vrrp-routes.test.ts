@@ -64,6 +64,14 @@ describe('virtual_routes', () => {
 });
 
 describe('virtual_rules', () => {
+  it('reads sport/dport as keepalived 2.2.7\'s sscanf("%hu-%hu"): a single port is refused, each end is taken modulo 2^16', () => {
+    const r = rules('  from all dport 443 sport 70000-70010 table 100 priority 5');
+    expect(r.messages).toEqual(['invalid dport range 443']);
+    const rule = r.result.config.vrrp.instances[0]!.vrules[0]!;
+    expect(rule.dport).toBeUndefined();
+    expect(rule.sport).toEqual({ start: 4464, end: 4474 });
+  });
+
   it('assigns a decreasing preference when none is given', () => {
     const r = rules('  from 10.0.0.0/8 table 100\n  to 10.1.0.0/16 table 101 no_track');
     expect(r.messages).toEqual([
