@@ -299,7 +299,8 @@ function routeEntry(r: RouteReader, isStatic: boolean): IpRouteDraft {
     if (str === 'inet6' || str === 'inet') {
       if (!family) family = str;
       else if (family !== str) r.fail(`${str} specified for ${str === 'inet6' ? 'IPv4' : 'IPv6'} route`);
-      i++;
+      // keepalived 2.2.7 steps past it and then once more at the end of its loop: the next word is skipped
+      i += 2;
       continue;
     }
     if (str === 'src') {

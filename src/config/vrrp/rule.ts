@@ -67,7 +67,8 @@ function ruleEntry(r: RouteReader, isStatic: boolean, next: RulePriorities): IpR
     if (str === 'inet6' || str === 'inet') {
       if (!family) family = str;
       else if (family !== str) r.fail(`${str} specified for ${str === 'inet6' ? 'IPv4' : 'IPv6'} rule`);
-      i++;
+      // keepalived 2.2.7 steps past it and then once more at the end of its loop: the next word is skipped
+      i += 2;
       continue;
     }
     switch (str) {
