@@ -1,7 +1,8 @@
 /**
  * keepalived keywords that keepalived-ts reads into the model but will not act
- * on. `-t` says so for each use (class Ok: the exit code stays keepalived's),
- * so an operator sees what would silently differ after the switch.
+ * on, and those it acts on with a difference left. `-t` says so for each use
+ * (class Ok: the exit code stays keepalived's), so an operator sees what
+ * would silently differ after the switch.
  */
 
 const SNMP = 'SNMP (AgentX) is not provided; --metrics-listen serves Prometheus metrics instead';
@@ -12,6 +13,7 @@ const BFD = 'BFD sessions are not run';
 const IPVLAN = 'ipvlan interfaces are not created';
 const VMAC_ADDR = 'VIPs on other interfaces get no VMAC of their own';
 const SMTP = 'e-mail alerts are not sent';
+const STATIC_TRACK_GROUP = "static track groups are not run: their instances do not track the entries' interfaces";
 
 const GAPS: ReadonlyArray<readonly [string, readonly string[]]> = [
   [SNMP, ['enable_snmp_vrrp', 'enable_snmp_keepalived', 'enable_snmp_checker', 'enable_snmp_rfc', 'enable_snmp_rfcv2', 'enable_snmp_rfcv3', 'enable_traps', 'snmp_socket', 'snmp_vs_stats_update_interval', 'snmp_rs_stats_update_interval']],
@@ -21,10 +23,24 @@ const GAPS: ReadonlyArray<readonly [string, readonly string[]]> = [
   [BFD, ['bfd_instance', 'track_bfd', 'BFD_CHECK']],
   [IPVLAN, ['use_ipvlan']],
   [VMAC_ADDR, ['use_vmac_addr']],
+  [STATIC_TRACK_GROUP, ['track_group']],
   [SMTP, ['smtp_server', 'smtp_alert', 'smtp_alert_vrrp', 'smtp_alert_checker', 'notification_email', 'notification_email_from', 'smtp_helo_name', 'smtp_connect_timeout']],
 ];
 
 const BY_KEYWORD = new Map<string, string>(GAPS.flatMap(([why, names]) => names.map((n) => [n, why] as const)));
+
+/** Keywords keepalived-ts acts on with a difference left, and the difference. */
+const PARTLY: ReadonlyArray<readonly [string, readonly string[]]> = [
+  ['an entry deleted by someone else does not send the MASTER to BACKUP, as keepalived does unless no_track', ['virtual_routes', 'virtual_rules']],
+  ['an entry deleted by someone else is not restored, as keepalived does unless no_track', ['static_ipaddress', 'static_routes', 'static_rules']],
+];
+
+const PARTLY_BY_KEYWORD = new Map<string, string>(PARTLY.flatMap(([why, names]) => names.map((n) => [n, why] as const)));
+
+/** What still differs for a keyword keepalived-ts acts on, or undefined. */
+export function partlyActedOn(keyword: string): string | undefined {
+  return PARTLY_BY_KEYWORD.get(keyword);
+}
 
 /** Why keepalived-ts does not act on this keyword, or undefined when it does (or will). */
 export function notActedOn(keyword: string): string | undefined {

@@ -12,6 +12,8 @@ import { operatorText } from '../config/diagnostics.js';
 import { parseConfig, type Config } from '../config/parse.js';
 import { reloadVerdict } from '../config/reload-check.js';
 import { rtnetlinkAddressPort } from '../net/addresses.js';
+import { rtnetlinkRoutePort } from '../net/routes.js';
+import { StaticEntries } from '../vrrp/runner/static-entries.js';
 import { createAdvertSocketFactory } from '../net/advert-sockets.js';
 import { createAnnouncePort } from '../net/announce.js';
 import { AnnounceQueue } from '../net/announce-queue.js';
@@ -90,10 +92,14 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
     },
     { nowUs: () => clock.nowUs() },
   );
+  const addresses = rtnetlinkAddressPort();
+  const routes = rtnetlinkRoutePort((name) => interfaces.byName(name)?.index);
+  const statics = new StaticEntries(settings.statics, { interfaces, addresses, routes, log });
   const runner = new VrrpRunner(settings, {
     clock,
     interfaces,
-    addresses: rtnetlinkAddressPort(),
+    addresses,
+    routes,
     sockets: createAdvertSocketFactory((error, options) => log.error(`VRRP socket on ${options.ifname}: ${error.message}`)),
     announcer,
     notify: notifyRunner(scriptPort),
@@ -128,7 +134,10 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
   const startDriver = await useSyncd(config);
   if (startDriver && syncd.config) await startDriver.run(vrrpInitCommands(syncd.config, 'backup'));
 
+  // start_vrrp: leftover static rules cleared, the instances' leftovers cleared, static entries set, instances run
+  statics.clearLeftovers();
   runner.start({ scripts: scriptStates(trackers), files: Object.fromEntries(files.values) });
+  await statics.start();
   for (const { tracker } of trackers) tracker.start();
 
   // as keepalived's timers: monotonic, shown as wall-clock times through an offset taken once at startup
@@ -209,6 +218,7 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
     await vmacs.apply([...previousVmacs.filter((l) => !nextVmacs.some((n) => n.ifname === l.ifname)), ...nextVmacs], namedInterfaces(next));
     const previousSyncd = syncd.config;
     const driver = await useSyncd(config);
+    await statics.reload(next.statics);
     runner.reload(next, { scripts: scriptStates(trackers), files: Object.fromEntries(files.values) });
     await vmacs.apply(nextVmacs, namedInterfaces(next));
     for (const { tracker } of trackers) tracker.start();
@@ -232,6 +242,7 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
       if (last) await syncd.driver?.run(vrrpShutdownCommands(last, syncdState(last.instance)));
       await syncd.driver?.close();
       await runner.stop();
+      await statics.stop();
       await vmacs.removeAll();
       announcer.clear();
       announcePort.close();

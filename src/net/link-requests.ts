@@ -5,6 +5,7 @@
  * vrrp_if_config.c (netlink_set_interface_flags). Pure.
  */
 import type { DevconfValue } from '../vrrp/settings/vmac.js';
+import { attr, nest, u32 } from './rtattr.js';
 
 const AF_UNSPEC = 0;
 const AF_INET = 2;
@@ -17,23 +18,6 @@ const MACVLAN_MODE_PRIVATE = 1;
 const IFLA_INET_CONF = 1;
 const IFLA_INET6_ADDR_GEN_MODE = 8;
 const IN6_ADDR_GEN_MODE_NONE = 1;
-
-function attr(type: number, payload: Uint8Array): Buffer {
-  const len = 4 + payload.length;
-  const out = Buffer.alloc((len + 3) & ~3);
-  out.writeUInt16LE(len, 0);
-  out.writeUInt16LE(type, 2);
-  out.set(payload, 4);
-  return out;
-}
-
-const nest = (type: number, children: readonly Buffer[]): Buffer => attr(type, Buffer.concat(children));
-
-function u32(value: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeUInt32LE(value >>> 0);
-  return b;
-}
 
 function ifinfomsg(family: number, index: number, flags = 0, change = 0): Buffer {
   const b = Buffer.alloc(16);

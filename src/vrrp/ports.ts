@@ -6,6 +6,7 @@
 import type { Family } from '../base/inet.js';
 import type { ReceivedPacket } from './wire/receive-frame.js';
 import type { VipEntry } from './settings/vips.js';
+import type { RouteSpec, RuleSpec } from './settings/routes.js';
 
 export interface InterfaceAddress {
   family: Family;
@@ -43,6 +44,17 @@ export interface AddressPort {
   add(vip: VipEntry, ifindex: number): Promise<void>;
   /** An address already absent counts as removed. */
   remove(vip: VipEntry, ifindex: number): Promise<void>;
+}
+
+/**
+ * Adds, replaces and removes routes and rules (rtnetlink RTM_NEWROUTE /
+ * RTM_DELROUTE / RTM_NEWRULE / RTM_DELRULE). Each resolves to undefined when
+ * the kernel acked (an existing route counts as added, as in keepalived's
+ * netlink_talk), else to the errno's name or what went wrong; never rejects.
+ */
+export interface RoutePort {
+  route(op: 'add' | 'replace' | 'delete', route: RouteSpec): Promise<string | undefined>;
+  rule(op: 'add' | 'delete', rule: RuleSpec): Promise<string | undefined>;
 }
 
 export interface AdvertSocketOptions {

@@ -135,10 +135,15 @@ function parseEncap(r: RouteReader, i: number): { encap?: EncapDraft; next: numb
           return false;
         }
       } else if (key === 'tos' || key === 'tc') {
-        if (r.c.rt.dsfield(val) === undefined) {
+        const dsfield = r.c.rt.dsfield(val);
+        if (dsfield === undefined) {
           r.report(v6 ? `tc value ${key} is invalid for ip6 encapsulation` : `dsfield ${val} not valid for ip encapsulation`);
           return false;
         }
+        // kept as its number: an rt_dsfield name means nothing past the parser
+        fields[key] = String(dsfield);
+        j += 2;
+        continue;
       } else {
         const max = key === 'id' ? Number.MAX_SAFE_INTEGER : key === 'flags' ? 0xffff : 0xff;
         const msg: Record<string, string> = v6
@@ -294,7 +299,8 @@ function routeEntry(r: RouteReader, isStatic: boolean): IpRouteDraft {
     if (str === 'inet6' || str === 'inet') {
       if (!family) family = str;
       else if (family !== str) r.fail(`${str} specified for ${str === 'inet6' ? 'IPv4' : 'IPv6'} route`);
-      i++;
+      // keepalived 2.2.7 steps past it and then once more at the end of its loop: the next word is skipped
+      i += 2;
       continue;
     }
     if (str === 'src') {

@@ -62,6 +62,13 @@ export const RTN_BLACKHOLE = 6;
 export const RTN_UNREACHABLE = 7;
 export const RTN_PROHIBIT = 8;
 
+/** A route type name (`ip route add TYPE PREFIX`) or number 0..255 as its number (rtnl_rtntype_a2n). */
+export function routeTypeNumber(name: string): number | undefined {
+  if (name in RTN_TYPES) return RTN_TYPES[name];
+  const n = parseCInteger(name, 0);
+  return name.startsWith('-') || n.trailing || n.value > 255 ? undefined : n.value;
+}
+
 export interface RtTables {
   table(name: string): number | undefined;
   dsfield(name: string): number | undefined;
@@ -104,10 +111,6 @@ export function rtTables(files: Pick<SystemPort, 'readText'>): RtTables {
     realm: find('rt_realms', 255),
     protocol: find('rt_protos', 255),
     scope: find('rt_scopes', 255),
-    routeType(name) {
-      if (name in RTN_TYPES) return RTN_TYPES[name];
-      const n = parseCInteger(name, 0);
-      return name.startsWith('-') || n.trailing || n.value > 255 ? undefined : n.value;
-    },
+    routeType: routeTypeNumber,
   };
 }

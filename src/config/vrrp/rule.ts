@@ -29,12 +29,16 @@ export function parseRuleLine(c: VrrpContext, ctx: Ctx, words: readonly string[]
   return dropOnError(() => ruleEntry(routeReader(c, ctx, words), isStatic, next));
 }
 
+/**
+ * sscanf("%hu-%hu") as keepalived reads sport/dport: both numbers are needed
+ * (a single port is refused, as in 2.2.7), each taken modulo 2^16 as %hu
+ * stores it.
+ */
 function portRange(v: string): { start: number; end: number } | undefined {
-  const m = /^\s*(\d+)(?:-(\d+))?/.exec(v);
+  const m = /^\s*([+-]?\d+)-\s*([+-]?\d+)/.exec(v);
   if (!m) return undefined;
-  const start = Number(m[1]);
-  const end = m[2] === undefined ? start : Number(m[2]);
-  return start > 0xffff || end > 0xffff ? undefined : { start, end };
+  const u16 = (digits: string): number => Number(((BigInt(digits) % 65536n) + 65536n) % 65536n);
+  return { start: u16(m[1]!), end: u16(m[2]!) };
 }
 
 function ruleEntry(r: RouteReader, isStatic: boolean, next: RulePriorities): IpRuleDraft {
@@ -63,7 +67,8 @@ function ruleEntry(r: RouteReader, isStatic: boolean, next: RulePriorities): IpR
     if (str === 'inet6' || str === 'inet') {
       if (!family) family = str;
       else if (family !== str) r.fail(`${str} specified for ${str === 'inet6' ? 'IPv4' : 'IPv6'} rule`);
-      i++;
+      // keepalived 2.2.7 steps past it and then once more at the end of its loop: the next word is skipped
+      i += 2;
       continue;
     }
     switch (str) {

@@ -57,9 +57,9 @@ const explicitAddress = (a: string | undefined): boolean => a !== undefined && a
 
 export function routeLine(r: IpRoute): string {
   const named = explicitAddress(r.dst) || r.src !== undefined || r.via !== undefined || r.from !== undefined || r.nexthops.some((n) => n.via !== undefined);
-  // Nexthops end the entry, so a family they do not name goes first (keepalived-ts reads it there; keepalived 2.2.7 cannot).
+  // Nexthops end the entry, so a family they do not name goes first, twice: the skipped word is the family again.
   const familyFirst = !named && r.nexthops.length > 0;
-  const words: string[] = familyFirst ? [r.family] : [];
+  const words: string[] = familyFirst ? [r.family, r.family] : [];
   if (r.type !== undefined) words.push(r.type);
   words.push(r.dst);
   if (r.from !== undefined) words.push('from', r.from);

@@ -62,6 +62,8 @@ export interface InstanceSettings {
    * each key to its address, device, label and scope.
    */
   vips: readonly string[];
+  /** virtual_routes or virtual_rules given: the runner sets them with the VIPs and clears them before. */
+  routing?: true;
   garp: GarpSettings;
   /** Also in the master role's keepalived globals: vrrp_lower_prio_no_advert, vrrp_higher_prio_send_advert. */
   lowerPrioNoAdvert: boolean;

@@ -147,6 +147,8 @@ function reload(d: Draft, settings: InstanceSettings, tracking: TrackStatus | un
       gratuitous(d, settings.garp.masterRepeat);
       if (settings.garp.masterRefreshUs > 0) s.garpRefreshDueUs = d.now + settings.garp.masterRefreshUs;
     }
+    // restore_vrrp_state: a route may have gone with a removed VIP, unnoticed, so every route is added again
+    if (settings.routing) d.actions.push({ kind: 'add-routes', force: true });
   }
   if (s.state === 'MASTER') setTimer(d, 'advert', d.now);
   else restartMainTimer(d);

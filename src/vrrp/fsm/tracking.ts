@@ -30,6 +30,9 @@ export function startup(d: Draft, tracking: TrackStatus): void {
   }
   changeEffectivePriority(d, effectivePriority(s.basePriority, verdict.adjustment));
   s.downTimerUs = masterDownUs(s);
+  const owner = isOwner(s) && s.wantState === 'MASTER' && (!d.ctx || d.ctx.groupState === 'MASTER');
+  // vrrp_init_state's vrrp_restore_interface for all but a starting owner: nothing is set yet, so only its lines
+  if (!owner && s.settings.routing) d.actions.push({ kind: 'remove-routes' });
   if (verdict.faults.length > 0 || d.ctx?.groupState === 'FAULT') {
     s.state = 'FAULT';
     s.wantState = 'FAULT';
@@ -39,7 +42,7 @@ export function startup(d: Draft, tracking: TrackStatus): void {
     // weight-0 scripts (ours or another member's) have not spoken yet: wait in FAULT, without notifying
     s.state = 'FAULT';
     log(d, vrrpLog.enteringFaultInit(n));
-  } else if (isOwner(s) && s.wantState === 'MASTER' && (!d.ctx || d.ctx.groupState === 'MASTER')) {
+  } else if (owner) {
     s.state = 'BACKUP';
     s.downTimerUs = OWNER_START_WAIT_US;
   } else {

@@ -71,6 +71,7 @@ function becomeMaster(d: Draft): void {
   }
   if (s.settings.vips.length > 0) d.actions.push({ kind: 'add-vips', vips: s.settings.vips });
   s.vipsSet = true;
+  if (s.settings.routing) d.actions.push({ kind: 'add-routes' });
   gratuitous(d, s.settings.garp.masterRepeat);
   if (s.settings.garp.masterRefreshUs > 0) s.garpRefreshDueUs = d.now + s.settings.garp.masterRefreshUs;
   notifyState(d, 'MASTER');
@@ -84,6 +85,8 @@ export function restoreInterface(d: Draft, sendStop: boolean): void {
     stat(d, 'pri_zero_sent');
     log(d, vrrpLog.sentPriorityZero(name(d)), true);
   }
+  // the runner removes only what it set, as keepalived's lists do
+  if (s.settings.routing) d.actions.push({ kind: 'remove-routes' });
   if (s.vipsSet) {
     if (s.settings.vips.length > 0) d.actions.push({ kind: 'remove-vips', vips: s.settings.vips });
     s.vipsSet = false;

@@ -76,6 +76,10 @@ export type FsmAction =
   /** Install addresses (settings.vips keys), with the instance's routes and rules. */
   | { kind: 'add-vips'; vips: readonly string[] }
   | { kind: 'remove-vips'; vips: readonly string[] }
+  /** Set the instance's virtual routes, then its rules (those not set; `force`: every route again). */
+  | { kind: 'add-routes'; force?: true }
+  /** Clear the instance's set virtual rules, then its routes. */
+  | { kind: 'remove-routes' }
   /** `repeat` gratuitous ARPs (IPv4) or unsolicited NAs (IPv6) per address, paced by the runner. */
   | { kind: 'gratuitous'; vips: readonly string[]; repeat: number }
   | { kind: 'set-timer'; timer: TimerName; dueUs: number }

@@ -14,7 +14,8 @@ import type { RunAs } from '../../base/scripts.js';
 import { advertSocketRequest, primaryAddress, type SocketRequest } from './advert-endpoint.js';
 import { advertInterface } from '../settings/vmac.js';
 import { plannedGroupStep, plannedInstanceStep, type PlannedStep, type StateChange } from './planned-step.js';
-import type { AddressPort, AdvertSocket, AdvertSocketFactory, InterfaceInfo, InterfacePort } from '../ports.js';
+import type { AddressPort, AdvertSocket, AdvertSocketFactory, InterfaceInfo, InterfacePort, RoutePort } from '../ports.js';
+import { RouteList, type RouteListPorts } from './route-list.js';
 import { checkReceivedAdvert, shouldCheckAddresses, type ReceivedPacket, type ReceiveState } from '../receive/check.js';
 import type { RxCounter } from '../receive/counters.js';
 import type { InstanceRunSettings, NotifyScriptsWithUsers, VipEntry, VrrpRunSettings } from '../settings/from-config.js';
@@ -31,6 +32,8 @@ export interface RunnerPorts {
   clock: Clock;
   interfaces: InterfacePort;
   addresses: AddressPort;
+  /** virtual_routes / virtual_rules. */
+  routes: RoutePort;
   sockets: AdvertSocketFactory;
   announcer: Announcer;
   /** Start a notify script; resolves when it has exited (or was killed after `killAfterUs`). */
@@ -56,6 +59,15 @@ interface Runtime {
   socket?: AdvertSocket;
   /** The VIP table before the last reload: the reducer removes dropped addresses by their old keys. */
   retiredVips?: ReadonlyMap<string, VipEntry>;
+  /** virtual_routes and virtual_rules, each knowing whether it is set. */
+  routing: RouteList;
+  /**
+   * With virtual routes or rules: the settlement of the last address or
+   * routing change. The next waits for it, so the kernel sees them in the
+   * reducer's order across the two sockets (a route may use a VIP as its
+   * source; one removed first would make the kernel drop the route).
+   */
+  kernelTail?: Promise<unknown>;
 }
 
 const ZERO_STATS: Record<InstanceCounter, number> = {
@@ -77,9 +89,10 @@ const ZERO_STATS: Record<InstanceCounter, number> = {
   pri_zero_sent: 0,
 };
 
-function newRuntime(run: InstanceRunSettings): Runtime {
+function newRuntime(run: InstanceRunSettings, routePorts: RouteListPorts): Runtime {
   return {
     run,
+    routing: new RouteList(run.routes, run.rules, routePorts),
     send: { ipId: 0, ahSequence: 0 },
     receive: { ahSequence: 0, unicastChecksumCompat: run.unicastChecksumCompat },
     stats: { ...ZERO_STATS },
@@ -91,6 +104,7 @@ function newRuntime(run: InstanceRunSettings): Runtime {
 function carryRuntime(rt: Runtime, run: InstanceRunSettings): Runtime {
   if (run.unicastChecksumCompat !== rt.run.unicastChecksumCompat) rt.receive.unicastChecksumCompat = run.unicastChecksumCompat;
   rt.retiredVips = rt.run.vipTable;
+  rt.routing = rt.routing.reloadInto(run.routes, run.rules);
   rt.run = run;
   return rt;
 }
@@ -131,20 +145,26 @@ export class VrrpRunner {
   private readonly sockets = new Map<string, { socket: AdvertSocket; instances: string[] }>();
   private readonly lastTransition = new Map<string, number>();
   private tracking: TrackStatus = EMPTY_TRACK_STATUS;
-  /** VIP additions and removals under way: shutdown waits for them. */
+  /** Address, route and rule requests under way: shutdown waits for them. */
   private readonly pending = new Set<Promise<unknown>>();
   private stopped = false;
   /** A flood of bad packets must not become a flood of lines: one per instance and reason per window, then a count. */
   private readonly rejectedLog: RateLimitedLog;
   /** While stopping: the STOP scripts, which keepalived waits for (up to their kill time). */
   private stopScripts: Promise<void>[] | undefined;
+  private readonly routePorts: RouteListPorts;
 
   constructor(
     settings: VrrpRunSettings,
     private readonly ports: RunnerPorts,
   ) {
     this.rejectedLog = new RateLimitedLog(ports.clock, REJECTED_LOG_WINDOW_US);
-    for (const run of this.runnable(settings.instances)) this.runtimes.set(run.fsm.name, newRuntime(run));
+    this.routePorts = {
+      port: ports.routes,
+      log: (line) => ports.log.info(line),
+      pending: (done) => this.awaitOnStop(done),
+    };
+    for (const run of this.runnable(settings.instances)) this.runtimes.set(run.fsm.name, newRuntime(run, this.routePorts));
     for (const g of settings.syncGroups) {
       const members = g.members.filter((m) => this.runtimes.has(m));
       for (const m of members) this.groupOf.set(m, g.fsm.name);
@@ -165,6 +185,8 @@ export class VrrpRunner {
     // keepalived's vrrp_restore_interfaces_startup: VIPs left behind by a daemon that died (SIGKILL, a crash)
     // must not stay on a node that starts as BACKUP, or two nodes answer for them
     for (const [name, rt] of this.runtimes) {
+      // with them its virtual rules (force: a missing one is no error); its routes were never set
+      if (!rt.routing.empty) this.changeRouting(name, rt, false, true);
       if (rt.run.fsm.vips.length === 0) continue;
       this.ports.log.info(`(${name}) removing VIPs.`);
       this.changeVips(rt, rt.run.fsm.vips, false);
@@ -252,7 +274,7 @@ export class VrrpRunner {
     const previous = new Map(this.runtimes);
     this.runtimes.clear();
     for (const { run, continues } of plan.instances) {
-      this.runtimes.set(run.fsm.name, continues === undefined ? newRuntime(run) : carryRuntime(previous.get(continues)!, run));
+      this.runtimes.set(run.fsm.name, continues === undefined ? newRuntime(run, this.routePorts) : carryRuntime(previous.get(continues)!, run));
     }
     replaceAll(this.standalone, plan.standalone);
     replaceAll(this.groups, plan.groups);
@@ -375,6 +397,10 @@ export class VrrpRunner {
       case 'remove-vips':
         this.changeVips(rt, action.vips, action.kind === 'add-vips');
         return;
+      case 'add-routes':
+      case 'remove-routes':
+        this.changeRouting(name, rt, action.kind === 'add-routes', action.kind === 'add-routes' && action.force === true);
+        return;
       case 'gratuitous':
         this.announce(rt, action.vips, action.repeat);
         return;
@@ -423,6 +449,12 @@ export class VrrpRunner {
   }
 
   private changeVips(rt: Runtime, keys: readonly string[], add: boolean): void {
+    this.inOrder(rt, () => Promise.allSettled(this.changeVipsNow(rt, keys, add)));
+  }
+
+  /** The requests' settlements. */
+  private changeVipsNow(rt: Runtime, keys: readonly string[], add: boolean): Promise<unknown>[] {
+    const requests: Promise<unknown>[] = [];
     for (const key of keys) {
       const vip = rt.run.vipTable.get(key) ?? rt.retiredVips?.get(key);
       if (!vip) continue;
@@ -434,9 +466,44 @@ export class VrrpRunner {
       const done = (add ? this.ports.addresses.add(vip, iface.index) : this.ports.addresses.remove(vip, iface.index)).catch((error: Error) =>
         this.ports.log.error(`(${rt.run.fsm.name}) ${error.message}`),
       );
-      this.pending.add(done);
-      void done.finally(() => this.pending.delete(done));
+      this.awaitOnStop(done);
+      requests.push(done);
     }
+    return requests;
+  }
+
+  /**
+   * vrrp_handle_iproutes / vrrp_handle_iprules: routes then rules when adding, rules then routes when removing.
+   * `force`: every route when adding; every rule, a missing one no error, when removing.
+   */
+  private changeRouting(name: string, rt: Runtime, add: boolean, force: boolean): void {
+    const verb = add ? 'setting' : 'removing';
+    const lines = [rt.run.routes.length > 0 ? `(${name}) ${verb} Virtual Routes` : undefined, rt.run.rules.length > 0 ? `(${name}) ${verb} Virtual Rules` : undefined];
+    for (const line of add ? lines : lines.reverse()) if (line !== undefined) this.ports.log.detail(line);
+    this.inOrder(rt, () => {
+      if (add) rt.routing.add(force);
+      else rt.routing.remove(force);
+      return rt.routing.idle();
+    });
+  }
+
+  /**
+   * Runs `work` (which sends its requests at once and returns their
+   * settlement) now, or, for an instance with virtual routes or rules, once
+   * the kernel has answered the previous change.
+   */
+  private inOrder(rt: Runtime, work: () => Promise<unknown> | undefined): void {
+    if (rt.run.routes.length === 0 && rt.run.rules.length === 0) {
+      void work();
+      return;
+    }
+    const previous = rt.kernelTail;
+    const done: Promise<unknown> = previous === undefined ? (work() ?? Promise.resolve()) : previous.then(() => work());
+    rt.kernelTail = done;
+    this.awaitOnStop(done);
+    void done.finally(() => {
+      if (rt.kernelTail === done) delete rt.kernelTail;
+    });
   }
 
   private announce(rt: Runtime, keys: readonly string[], repeat: number): void {
@@ -459,6 +526,12 @@ export class VrrpRunner {
     const runAs: RunAs = script ? { uid: script.uid, gid: script.gid } : { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
     const done = this.ports.notify(argv, runAs, killAfterUs);
     if (killAfterUs !== undefined) this.stopScripts?.push(done);
+  }
+
+  /** A kernel request under way: shutdown waits for it. */
+  private awaitOnStop(done: Promise<unknown>): void {
+    this.pending.add(done);
+    void done.finally(() => this.pending.delete(done));
   }
 
   /** Instances on the same interface, family and destination share one socket, as in keepalived. */

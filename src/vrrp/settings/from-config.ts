@@ -12,13 +12,14 @@
 import type { Config } from '../../config/parse.js';
 import { openedFifos, type OpenedFifo } from '../../config/global/opened-fifo.js';
 import type { Script } from '../../config/scripts/index.js';
-import type { IpRoute, IpRule, VrrpInstance, VrrpSyncGroup } from '../../config/vrrp/index.js';
+import type { VrrpInstance, VrrpSyncGroup } from '../../config/vrrp/index.js';
+import { routeSpec, ruleSpec, type RouteSpec, type RuleSpec } from './routes.js';
 import type { Family } from '../../base/inet.js';
 import { type GarpSettings, type InstanceSettings, type NotifyScripts } from '../fsm/settings.js';
 import { authDataFromPassword, VRRP_AUTH } from '../wire/packet.js';
 import type { ReceiveSettings, UnicastChecksumCompat, UnicastPeer } from '../receive/check.js';
 import { trackedObjects, type AddressInterface } from './tracking.js';
-import { instanceVips, type VipEntry } from './vips.js';
+import { instanceVips, staticVip, type VipEntry } from './vips.js';
 import type { SyncGroupSettings } from '../fsm/sync-group.js';
 import { TIMER_HZ } from '../fsm/timers.js';
 
@@ -75,8 +76,9 @@ export interface InstanceRunSettings {
   readonly syncGroup?: string;
   readonly vmac?: { readonly ifname: string; readonly mac?: string; readonly xmitBase: boolean; readonly useVmacAddr: boolean };
   readonly ipvlan?: { readonly ifname?: string; readonly address?: string; readonly mode: 'bridge' | 'private' | 'vepa' };
-  readonly routes: readonly IpRoute[];
-  readonly rules: readonly IpRule[];
+  /** virtual_routes and virtual_rules, set while MASTER. */
+  readonly routes: readonly RouteSpec[];
+  readonly rules: readonly RuleSpec[];
   readonly promoteSecondaries: boolean;
   /**
    * A fault of the configuration keepalived keeps the instance in for good
@@ -105,6 +107,14 @@ export interface VrrpRunSettings {
   readonly startupDelayUs: number;
   /** Instances that could not be mapped (and are left out), and other remarks. */
   readonly problems: readonly string[];
+  /** static_ipaddress, static_routes, static_rules: set while the process runs. */
+  readonly statics: StaticSettings;
+}
+
+export interface StaticSettings {
+  readonly addresses: readonly VipEntry[];
+  readonly routes: readonly RouteSpec[];
+  readonly rules: readonly RuleSpec[];
 }
 
 export function vrrpSettingsFromConfig(config: Config): VrrpRunSettings {
@@ -141,6 +151,7 @@ export function vrrpSettingsFromConfig(config: Config): VrrpRunSettings {
     fifoWriteStatesOnReload: g.fifoWriteVrrpStatesOnReload,
     startupDelayUs: g.vrrpStartupDelay,
     problems,
+    statics: { addresses: vrrp.staticAddresses.map(staticVip), routes: vrrp.staticRoutes.map(routeSpec), rules: vrrp.staticRules.map(ruleSpec) },
   };
 }
 
@@ -176,6 +187,7 @@ function instanceSettings(config: Config, v: VrrpInstance, group: VrrpSyncGroup 
     preemptDelayUs: v.preemptDelay,
     ...(v.srcIp === undefined ? {} : { sourceAddress: v.srcIp }),
     vips: vips.keys,
+    ...(v.vroutes.length > 0 || v.vrules.length > 0 ? { routing: true as const } : {}),
     garp: garpSettings(v, config),
     lowerPrioNoAdvert: v.lowerPrioNoAdvert ?? (strict || g.vrrpLowerPrioNoAdvert),
     higherPrioSendAdvert: v.higherPrioSendAdvert ?? (!strict && g.vrrpHigherPrioSendAdvert),
@@ -243,8 +255,8 @@ function instanceSettings(config: Config, v: VrrpInstance, group: VrrpSyncGroup 
           },
         }),
     ...(v.ipvlan === undefined ? {} : { ipvlan: { ...v.ipvlan } }),
-    routes: v.vroutes,
-    rules: v.vrules,
+    routes: v.vroutes.map(routeSpec),
+    rules: v.vrules.map(ruleSpec),
     promoteSecondaries: v.promoteSecondaries,
     ...(configFault === undefined ? {} : { configFault }),
   };

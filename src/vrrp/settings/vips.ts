@@ -71,6 +71,15 @@ function vipEntry(v: VrrpInstance, a: IpAddress, excluded: boolean, primaryDevic
   return a.label === undefined ? entry : { ...entry, label: a.label };
 }
 
+/** A static_ipaddress entry (its device is always set by the parser). */
+export function staticVip(a: IpAddress): VipEntry {
+  const address = canonicalAddress(a.family, a.address) ?? a.address;
+  const device = a.dev ?? '';
+  const scope = a.scope ?? 0;
+  const entry: VipEntry = { key: vipKey(address, a.prefixLen, device, scope, a.label, false), family: a.family, address, prefixLen: a.prefixLen, device, scope, excluded: false, useVmac: false, config: a };
+  return a.label === undefined ? entry : { ...entry, label: a.label };
+}
+
 /** `10.0.0.1/24 dev eth0` with ` scope N`, ` label L`, ` use_vmac` when they differ from the defaults. */
 export function vipKey(address: string, prefixLen: number, device: string, scope: number, label: string | undefined, useVmac: boolean): string {
   let key = `${address}/${prefixLen} dev ${device}`;

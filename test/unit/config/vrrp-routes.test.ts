@@ -63,7 +63,25 @@ describe('virtual_routes', () => {
   });
 });
 
+describe('inet/inet6 in routes and rules', () => {
+  it('skip the word after them, as keepalived 2.2.7 does', () => {
+    expect(routes('  inet6 fd99:1::/64 dev eth0').messages).toEqual(['Route must have a destination']);
+    expect(rules('  inet6 from fd99:2::/64 table 100 priority 5').messages).toEqual(['Unknown rule option fd99:2::/64']);
+    const r = rules('  inet6 fd99:3::/64 table 100 priority 6');
+    expect(r.messages).toEqual([]);
+    expect(r.result.config.vrrp.instances[0]!.vrules[0]).toMatchObject({ family: 'inet6', table: 100, priority: 6 });
+  });
+});
+
 describe('virtual_rules', () => {
+  it('reads sport/dport as keepalived 2.2.7\'s sscanf("%hu-%hu"): a single port is refused, each end is taken modulo 2^16', () => {
+    const r = rules('  from all dport 443 sport 70000-70010 table 100 priority 5');
+    expect(r.messages).toEqual(['invalid dport range 443']);
+    const rule = r.result.config.vrrp.instances[0]!.vrules[0]!;
+    expect(rule.dport).toBeUndefined();
+    expect(rule.sport).toEqual({ start: 4464, end: 4474 });
+  });
+
   it('assigns a decreasing preference when none is given', () => {
     const r = rules('  from 10.0.0.0/8 table 100\n  to 10.1.0.0/16 table 101 no_track');
     expect(r.messages).toEqual([

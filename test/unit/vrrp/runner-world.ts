@@ -5,6 +5,7 @@
  */
 import { FakeClock } from '../../../lab/fakes/clock.js';
 import { fakeLogger } from '../../../lab/fakes/logger.js';
+import { FakeRoutes } from '../../../lab/fakes/routes.js';
 import type { AddressPort, AdvertSocketFactory, InterfaceInfo, InterfacePort } from '../../../src/vrrp/ports.js';
 import type { ReceivedPacket } from '../../../src/vrrp/wire/receive-frame.js';
 import { VrrpRunner, type Announcer } from '../../../src/vrrp/runner/runner.js';
@@ -53,7 +54,11 @@ export class Node {
   readonly vips = new Set<string>();
   /** Every address change asked of the kernel: `add 10.0.0.100`, `remove 10.0.0.100`. */
   readonly vipOps: string[] = [];
+  /** Every address, route and rule request in the order made: `add 10.0.0.100`, `add route …`, `delete rule …`. */
+  readonly kernel: string[] = [];
   readonly announced: { address: string; repeat: number; at: number }[] = [];
+  /** The routes and rules the node's kernel holds, and every request. */
+  readonly routes = new FakeRoutes(this.kernel);
   readonly lines: string[];
   readonly notified: string[][] = [];
   /** `VI_1 BACKUP>MASTER`, as the runner reports them. */
@@ -80,10 +85,12 @@ export class Node {
     const addresses: AddressPort = {
       add: async (vip: VipEntry) => {
         this.vipOps.push(`add ${vip.address}`);
+        this.kernel.push(`add ${vip.address}`);
         this.vips.add(vip.address);
       },
       remove: async (vip: VipEntry) => {
         this.vipOps.push(`remove ${vip.address}`);
+        this.kernel.push(`remove ${vip.address}`);
         this.vips.delete(vip.address);
       },
     };
@@ -96,6 +103,7 @@ export class Node {
       clock: lan.clock,
       interfaces,
       addresses,
+      routes: this.routes,
       sockets: lan.socketsFor(this),
       announcer,
       notify: async (argv) => void this.notified.push([...argv]),

@@ -1,0 +1,120 @@
+/**
+ * A list of routes and rules keepalived keeps set or not: an instance's
+ * virtual_routes/virtual_rules or the static ones. Mirrors vrrp_iproute.c
+ * netlink_rtlist / clear_diff_routes and vrrp_iprule.c netlink_rulelist /
+ * clear_diff_rules: each entry remembers whether it is set, adds touch only
+ * unset ones, removals only set ones (unless forced), and a reload replaces
+ * kept routes and deletes dropped ones.
+ *
+ * The requests go out in call order on the port's one socket; the answers
+ * update the flags and log. `idle()` says when every answer is in: address
+ * changes go over another socket, so whoever must order against them (a
+ * route through a VIP) waits for it.
+ */
+import type { RoutePort } from '../ports.js';
+import type { RouteSpec, RuleSpec } from '../settings/routes.js';
+
+interface Entry<T> {
+  readonly spec: T;
+  set: boolean;
+}
+
+export interface RouteListPorts {
+  readonly port: RoutePort;
+  /** keepalived's netlink_talk line for an error it does not ignore. */
+  readonly log: (line: string) => void;
+  /** Each request's settlement, so a shutdown can wait for them. */
+  readonly pending: (done: Promise<unknown>) => void;
+}
+
+const TYPE_NAME = { 'add-route': 'RTM_NEWROUTE', 'replace-route': 'RTM_NEWROUTE', 'delete-route': 'RTM_DELROUTE', 'add-rule': 'RTM_NEWRULE', 'delete-rule': 'RTM_DELRULE' } as const;
+
+export class RouteList {
+  private readonly routes: Entry<RouteSpec>[];
+  private readonly rules: Entry<RuleSpec>[];
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  constructor(
+    routes: readonly RouteSpec[],
+    rules: readonly RuleSpec[],
+    private readonly ports: RouteListPorts,
+  ) {
+    this.routes = routes.map((spec) => ({ spec, set: false }));
+    this.rules = rules.map((spec) => ({ spec, set: false }));
+  }
+
+  get empty(): boolean {
+    return this.routes.length === 0 && this.rules.length === 0;
+  }
+
+  /** Resolves once every request sent so far has its answer; undefined when none is outstanding. */
+  idle(): Promise<unknown> | undefined {
+    return this.inFlight.size === 0 ? undefined : Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Routes, then rules (vrrp_state_become_master); `forceRoutes`: every route again (restore_vrrp_state). */
+  add(forceRoutes = false): void {
+    for (const e of this.routes) if (!e.set || forceRoutes) this.send('add-route', e, () => this.ports.port.route('add', e.spec));
+    for (const e of this.rules) if (!e.set) this.send('add-rule', e, () => this.ports.port.rule('add', e.spec));
+  }
+
+  /** Rules, then routes (vrrp_restore_interface); `forceRules`: every rule, a missing one not an error (start-up). */
+  remove(forceRules = false): void {
+    for (const e of this.rules) if (e.set || forceRules) this.send('delete-rule', e, () => this.ports.port.rule('delete', e.spec), forceRules ? 'ENOENT' : undefined);
+    for (const e of this.routes) if (e.set) this.send('delete-route', e, () => this.ports.port.route('delete', e.spec));
+  }
+
+  /**
+   * SIGHUP: the list of the new configuration, carrying what is set
+   * (clear_diff_rules, then clear_diff_routes). A set rule the new list
+   * lacks is deleted; a set route the new list has is replaced by the new
+   * one (deleted if that fails), one it lacks is deleted.
+   */
+  reloadInto(routes: readonly RouteSpec[], rules: readonly RuleSpec[]): RouteList {
+    const next = new RouteList(routes, rules, this.ports);
+    for (const old of this.rules) {
+      const kept = next.rules.find((n) => n.spec.identity === old.spec.identity);
+      if (kept) kept.set = old.set;
+      else if (old.set) next.send('delete-rule', old, () => this.ports.port.rule('delete', old.spec));
+    }
+    for (const old of this.routes) {
+      if (!old.set) continue;
+      const kept = next.routes.find((n) => n.spec.identity === old.spec.identity);
+      if (!kept) {
+        next.send('delete-route', old, () => this.ports.port.route('delete', old.spec));
+        continue;
+      }
+      kept.set = true;
+      const done = this.ports.port.route('replace', kept.spec).then((failure) => {
+        if (failure === undefined) return;
+        if (failure !== 'EINVAL') this.ports.log(netlinkError(failure, 'replace-route'));
+        kept.set = false;
+        return this.ports.port.route('delete', old.spec).then((f) => void (f === undefined ? undefined : this.ports.log(netlinkError(f, 'delete-route'))));
+      });
+      next.wait(done);
+    }
+    return next;
+  }
+
+  /** Sends now; the flag says what was asked, and is taken back if the kernel refused an add. */
+  private send<T>(what: keyof typeof TYPE_NAME, e: Entry<T>, request: () => Promise<string | undefined>, ignore?: string): void {
+    const adding = what.startsWith('add');
+    e.set = adding;
+    const done = request().then((failure) => {
+      if (failure === undefined) return;
+      if (adding) e.set = false;
+      if (failure !== ignore) this.ports.log(netlinkError(failure, what));
+    });
+    this.wait(done);
+  }
+
+  private wait(done: Promise<unknown>): void {
+    this.inFlight.add(done);
+    void done.finally(() => this.inFlight.delete(done));
+    this.ports.pending(done);
+  }
+}
+
+function netlinkError(failure: string, what: keyof typeof TYPE_NAME): string {
+  return `Netlink: error: ${failure}, type=${TYPE_NAME[what]}`;
+}

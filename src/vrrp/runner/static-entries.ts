@@ -1,0 +1,95 @@
+/**
+ * static_ipaddress, static_routes and static_rules: set while the VRRP
+ * process runs, whatever the instances' states. Mirrors vrrp_daemon.c
+ * start_vrrp (leftover static rules cleared before the instances are set
+ * up, then addresses, routes, rules set; at a reload clear_diff_static_*
+ * first), vrrp_terminate_phase1 (rules,
+ * routes, addresses cleared) and vrrp_ipaddress.c netlink_iplist /
+ * clear_diff_static_addresses for the addresses.
+ */
+import type { Logger } from '../../base/logger.js';
+import type { AddressPort, InterfacePort, RoutePort } from '../ports.js';
+import type { StaticSettings } from '../settings/from-config.js';
+import type { VipEntry } from '../settings/vips.js';
+import { RouteList } from './route-list.js';
+
+export interface StaticPorts {
+  readonly interfaces: InterfacePort;
+  readonly addresses: AddressPort;
+  readonly routes: RoutePort;
+  readonly log: Logger;
+}
+
+export class StaticEntries {
+  private addresses: { vip: VipEntry; set: boolean }[] = [];
+  private lists: RouteList;
+  private readonly pending = new Set<Promise<unknown>>();
+
+  constructor(
+    settings: StaticSettings,
+    private readonly ports: StaticPorts,
+  ) {
+    this.addresses = settings.addresses.map((vip) => ({ vip, set: false }));
+    this.lists = new RouteList(settings.routes, settings.rules, this.listPorts());
+  }
+
+  /** Start-up, first: rules a previous run left are cleared (a missing one is no error). */
+  clearLeftovers(): void {
+    this.lists.remove(true);
+  }
+
+  /** Start-up, once the instances are known: everything is set. */
+  async start(): Promise<void> {
+    await this.set();
+  }
+
+  /** SIGHUP: what the new configuration drops is cleared, what it adds is set. */
+  async reload(settings: StaticSettings): Promise<void> {
+    this.lists = this.lists.reloadInto(settings.routes, settings.rules);
+    await this.lists.idle();
+    const next = settings.addresses.map((vip) => ({ vip, set: this.addresses.some((a) => a.set && a.vip.key === vip.key) }));
+    await Promise.allSettled(this.addresses.filter((a) => a.set && !next.some((n) => n.vip.key === a.vip.key)).map((a) => this.address(a, false)));
+    this.addresses = next;
+    await this.set();
+  }
+
+  /** SIGTERM: rules, routes, then addresses cleared; resolves once the kernel has answered. */
+  async stop(): Promise<void> {
+    this.lists.remove();
+    await this.lists.idle();
+    await Promise.allSettled(this.addresses.filter((a) => a.set).map((a) => this.address(a, false)));
+    await Promise.allSettled([...this.pending]);
+  }
+
+  /** Addresses first: a route may use one as its source. */
+  private async set(): Promise<void> {
+    await Promise.allSettled(this.addresses.filter((a) => !a.set).map((a) => this.address(a, true)));
+    this.lists.add();
+    await this.lists.idle();
+  }
+
+  private address(a: { vip: VipEntry; set: boolean }, add: boolean): Promise<void> {
+    const iface = this.ports.interfaces.byName(a.vip.device);
+    if (!iface) {
+      this.ports.log.error(`cannot ${add ? 'add' : 'remove'} static address ${a.vip.address}: no interface ${a.vip.device}`);
+      return Promise.resolve();
+    }
+    a.set = add;
+    const request = add ? this.ports.addresses.add(a.vip, iface.index) : this.ports.addresses.remove(a.vip, iface.index);
+    const done = request.catch((error: Error) => {
+      if (add) a.set = false;
+      this.ports.log.error(error.message);
+    });
+    this.wait(done);
+    return done;
+  }
+
+  private listPorts() {
+    return { port: this.ports.routes, log: (line: string) => this.ports.log.info(line), pending: (done: Promise<unknown>) => this.wait(done) };
+  }
+
+  private wait(done: Promise<unknown>): void {
+    this.pending.add(done);
+    void done.finally(() => this.pending.delete(done));
+  }
+}
