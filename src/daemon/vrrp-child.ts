@@ -16,6 +16,8 @@ import { createAdvertSocketFactory } from '../net/advert-sockets.js';
 import { createAnnouncePort } from '../net/announce.js';
 import { AnnounceQueue } from '../net/announce-queue.js';
 import { openInterfaceTable } from '../net/interfaces.js';
+import { nftFirewall } from '../net/nft-firewall.js';
+import { nftDefaultTableNotice } from '../vrrp/firewall/options.js';
 import { procSysctl, rtnetlinkLinkPort, VmacLinks } from '../net/vmac-links.js';
 import { NotifyFifos } from '../notify/fifo.js';
 import { notifyRunner } from '../notify/notify-runner.js';
@@ -66,6 +68,7 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
   log.info('Registering Kernel netlink reflector');
   const clock = monotonicClock;
   const interfaces = await openInterfaceTable((error) => log.error(`Netlink: ${error.message}`));
+  logFirewallNotice(settings, log);
   // keepalived creates the VMACs before it opens the sockets on them
   const vmacs = new VmacLinks({ link: rtnetlinkLinkPort(), sysctl: procSysctl, interfaces, log: (m) => log.info(m), detail: (m) => log.detail(m) });
   await vmacs.apply(vmacLinks(settings), namedInterfaces(settings));
@@ -91,6 +94,7 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
     clock,
     interfaces,
     addresses: rtnetlinkAddressPort(),
+    firewall: nftFirewall,
     sockets: createAdvertSocketFactory((error, options) => log.error(`VRRP socket on ${options.ifname}: ${error.message}`)),
     announcer,
     notify: notifyRunner(scriptPort),
@@ -181,6 +185,7 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
     applyConfiguredUmask(o.umask, parsed.config.global.umask, (m) => log.info(m));
     const next = vrrpSettingsFromConfig(parsed.config);
     for (const problem of next.problems) log.warn(problem);
+    logFirewallNotice(next, log);
     const nextFiles = await TrackFileWatcher.start(parsed.config.trackFiles, filePorts, { reload: true });
     if (child.stopping) {
       nextFiles.close();
@@ -259,6 +264,12 @@ async function openSyncdPort(log: Logger): Promise<IpvsPort | undefined> {
   if (opened.ok) return opened.port;
   log.info(`IPVS: Can't initialize ipvs: ${opened.failure.message}`);
   return undefined;
+}
+
+/** As keepalived's vrrp_complete_instance, each time the VRRP process reads the configuration. */
+function logFirewallNotice(settings: VrrpRunSettings, log: Logger): void {
+  const notice = nftDefaultTableNotice(settings.nftables, settings.instances);
+  if (notice) log.info(notice);
 }
 
 /** A runner for every vrrp_script some instance or sync group tracks. */

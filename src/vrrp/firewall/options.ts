@@ -5,8 +5,7 @@
  * nft_update_ipv6_address (which set a link-local address goes to).
  */
 import { parseIPv6, isLinkLocal6 } from '../../base/inet.js';
-import type { GlobalDefs } from '../../config/global/model.js';
-import type { InstanceRunSettings } from '../settings/from-config.js';
+import type { InstanceRunSettings, NftGlobals } from '../settings/from-config.js';
 
 /** keepalived's DEFAULT_NFTABLES_TABLE. */
 export const DEFAULT_NFT_TABLE = 'keepalived';
@@ -36,10 +35,12 @@ const OWNER = 255;
 /** The instance adds firewall rules while it holds its VIPs (vrrp_handle_accept_mode). */
 export const dropsVipTraffic = (inst: InstanceRunSettings): boolean => inst.fsm.priority !== OWNER && !inst.accept;
 
+/** Without accept mode, or with a VMAC, keepalived names the default table when none is configured. */
+const needsFirewall = (inst: InstanceRunSettings): boolean => !inst.accept || inst.vmac !== undefined;
+
 /** Undefined when keepalived installs no table: none configured and no instance needs one. */
-export function nftOptions(g: GlobalDefs, instances: readonly InstanceRunSettings[]): NftOptions | undefined {
-  const needed = instances.some((i) => !i.accept || i.vmac !== undefined);
-  if (g.vrrpNftablesTable === undefined && !needed) return undefined;
+export function nftOptions(g: NftGlobals, instances: readonly InstanceRunSettings[]): NftOptions | undefined {
+  if (g.vrrpNftablesTable === undefined && !instances.some(needsFirewall)) return undefined;
   return {
     table: g.vrrpNftablesTable ?? DEFAULT_NFT_TABLE,
     priority: g.vrrpNftablesPriority,
@@ -48,11 +49,20 @@ export function nftOptions(g: GlobalDefs, instances: readonly InstanceRunSetting
   };
 }
 
-/** The instance's VIPs then eVIPs as set elements, in keepalived's order; none unless it drops VIP traffic. */
-export function firewallAddresses(inst: InstanceRunSettings, options: NftOptions): FirewallAddress[] {
+/**
+ * keepalived's vrrp_complete_instance line when an instance needs the firewall and global_defs names none
+ * (vrrp_iptables counts as naming one: it falls back to the `keepalived` table).
+ */
+export function nftDefaultTableNotice(g: NftGlobals, instances: readonly InstanceRunSettings[]): string | undefined {
+  if (g.vrrpNftablesTable !== undefined || !instances.some(needsFirewall)) return undefined;
+  return 'use_vmac or no_accept/strict specified, but no firewall configured - using nftables';
+}
+
+/** The instance's VIPs then eVIPs (or only those of `keys`) as set elements, in keepalived's order; none unless it drops VIP traffic. */
+export function firewallAddresses(inst: InstanceRunSettings, options: NftOptions, keys: readonly string[] = inst.fsm.vips): FirewallAddress[] {
   if (!dropsVipTraffic(inst)) return [];
   const out: FirewallAddress[] = [];
-  for (const key of inst.fsm.vips) {
+  for (const key of keys) {
     const vip = inst.vipTable.get(key);
     if (!vip) continue;
     if (vip.family === 'inet') {

@@ -14,7 +14,9 @@ import type { RunAs } from '../../base/scripts.js';
 import { advertSocketRequest, primaryAddress, type SocketRequest } from './advert-endpoint.js';
 import { advertInterface } from '../settings/vmac.js';
 import { plannedGroupStep, plannedInstanceStep, type PlannedStep, type StateChange } from './planned-step.js';
-import type { AddressPort, AdvertSocket, AdvertSocketFactory, InterfaceInfo, InterfacePort } from '../ports.js';
+import type { AddressPort, AdvertSocket, AdvertSocketFactory, FirewallPort, InterfaceInfo, InterfacePort } from '../ports.js';
+import { dropsVipTraffic, nftOptions } from '../firewall/options.js';
+import { VipFirewall } from './vip-firewall.js';
 import { checkReceivedAdvert, shouldCheckAddresses, type ReceivedPacket, type ReceiveState } from '../receive/check.js';
 import type { RxCounter } from '../receive/counters.js';
 import type { InstanceRunSettings, NotifyScriptsWithUsers, VipEntry, VrrpRunSettings } from '../settings/from-config.js';
@@ -31,6 +33,8 @@ export interface RunnerPorts {
   clock: Clock;
   interfaces: InterfacePort;
   addresses: AddressPort;
+  /** nftables for instances without accept mode; without it no drop rule is installed. */
+  firewall?: FirewallPort;
   sockets: AdvertSocketFactory;
   announcer: Announcer;
   /** Start a notify script; resolves when it has exited (or was killed after `killAfterUs`). */
@@ -138,6 +142,10 @@ export class VrrpRunner {
   private readonly rejectedLog: RateLimitedLog;
   /** While stopping: the STOP scripts, which keepalived waits for (up to their kill time). */
   private stopScripts: Promise<void>[] | undefined;
+  /** The drop rules, once some configuration names a table (keepalived keeps the first one's until stop). */
+  private firewall: VipFirewall | undefined;
+  /** With a firewall, VIP and drop-rule changes run one after another, in the reducer's order. */
+  private kernelQueue: Promise<void> = Promise.resolve();
 
   constructor(
     settings: VrrpRunSettings,
@@ -153,6 +161,12 @@ export class VrrpRunner {
     }
     for (const [name, rt] of this.runtimes) if (!this.groupOf.has(name)) this.standalone.set(name, initialInstanceState(rt.run.fsm));
     for (const name of this.runtimes.keys()) this.lastTransition.set(name, ports.clock.nowUs());
+    this.useFirewall(settings);
+  }
+
+  private useFirewall(settings: VrrpRunSettings): void {
+    const options = nftOptions(settings.nftables, settings.instances);
+    if (!this.firewall && options && this.ports.firewall) this.firewall = new VipFirewall(options, this.ports.firewall, this.ports.log);
   }
 
   /** Opens the sockets, then starts every instance and group with what the watchers see now. */
@@ -165,9 +179,12 @@ export class VrrpRunner {
     // keepalived's vrrp_restore_interfaces_startup: VIPs left behind by a daemon that died (SIGKILL, a crash)
     // must not stay on a node that starts as BACKUP, or two nodes answer for them
     for (const [name, rt] of this.runtimes) {
-      if (rt.run.fsm.vips.length === 0) continue;
-      this.ports.log.info(`(${name}) removing VIPs.`);
-      this.changeVips(rt, rt.run.fsm.vips, false);
+      if (rt.run.fsm.vips.length > 0) {
+        this.ports.log.info(`(${name}) removing VIPs.`);
+        this.changeVips(rt, rt.run.fsm.vips, false, false);
+      }
+      // nothing of ours is in the sets yet: keepalived only says so
+      if (this.firewall && dropsVipTraffic(rt.run)) this.ports.log.detail(`(${name}) removing firewall drop rule`);
     }
     for (const [name, rt] of this.runtimes) {
       const iface = interfaces.byName(advertInterface(rt.run));
@@ -204,6 +221,8 @@ export class VrrpRunner {
     this.rejectedLog.close();
     for (const rt of this.runtimes.values()) cancelTimers(rt);
     await Promise.allSettled([...this.pending, ...stopScripts]);
+    // firewall_fini, once every instance has let its VIPs go
+    await this.firewall?.close();
     for (const { socket } of this.sockets.values()) socket.close();
     this.sockets.clear();
   }
@@ -244,8 +263,23 @@ export class VrrpRunner {
       cancelTimers(this.runtimes.get(name)!);
     }
     this.swapIn(plan);
+    this.useFirewall(settings);
     for (const planned of plan.steps) this.runStep(planned);
+    this.reloadFirewall();
     for (const line of plan.fifo) this.ports.fifo(line);
+  }
+
+  /** keepalived's clear_diff_vrrp_vip: a MASTER that stops or starts accepting VIP traffic takes its elements out or puts them in. */
+  private reloadFirewall(): void {
+    const firewall = this.firewall;
+    if (!firewall) return;
+    for (const [name, rt] of this.runtimes) {
+      if (!dropsVipTraffic(rt.run)) {
+        if (firewall.holds(name)) this.inKernelOrder(() => firewall.remove(name));
+      } else if (this.stateOf(name)?.vipsSet) {
+        this.inKernelOrder(() => firewall.add(rt.run, rt.run.fsm.vips));
+      }
+    }
   }
 
   private swapIn(plan: ReloadPlan): void {
@@ -373,7 +407,7 @@ export class VrrpRunner {
         return;
       case 'add-vips':
       case 'remove-vips':
-        this.changeVips(rt, action.vips, action.kind === 'add-vips');
+        this.changeVips(rt, action.vips, action.kind === 'add-vips', true);
         return;
       case 'gratuitous':
         this.announce(rt, action.vips, action.repeat);
@@ -422,21 +456,49 @@ export class VrrpRunner {
     }
   }
 
-  private changeVips(rt: Runtime, keys: readonly string[], add: boolean): void {
-    for (const key of keys) {
+  /**
+   * `withFirewall`: as vrrp_state_become_master / vrrp_restore_interface, the instance's drop-rule elements go
+   * in before its VIPs and out after them, so no VIP is ever up while its traffic is let through.
+   */
+  private changeVips(rt: Runtime, keys: readonly string[], add: boolean, withFirewall: boolean): void {
+    const firewall = this.firewall;
+    if (!firewall) {
+      for (const done of this.addressOps(rt, keys, add)) this.whilePending(done);
+      return;
+    }
+    const name = rt.run.fsm.name;
+    const drops = withFirewall && dropsVipTraffic(rt.run);
+    if (drops) this.ports.log.detail(`(${name}) ${add ? 'setting' : 'removing'} firewall drop rule`);
+    this.inKernelOrder(async () => {
+      if (drops && add) await firewall.add(rt.run, keys);
+      await Promise.allSettled(this.addressOps(rt, keys, add));
+      if (withFirewall && !add) await firewall.remove(name, keys);
+    });
+  }
+
+  private addressOps(rt: Runtime, keys: readonly string[], add: boolean): Promise<void>[] {
+    return keys.flatMap((key) => {
       const vip = rt.run.vipTable.get(key) ?? rt.retiredVips?.get(key);
-      if (!vip) continue;
+      if (!vip) return [];
       const iface = this.ports.interfaces.byName(vip.device);
       if (!iface) {
         this.ports.log.error(`(${rt.run.fsm.name}) cannot ${add ? 'add' : 'remove'} ${vip.address}: no interface ${vip.device}`);
-        continue;
+        return [];
       }
-      const done = (add ? this.ports.addresses.add(vip, iface.index) : this.ports.addresses.remove(vip, iface.index)).catch((error: Error) =>
-        this.ports.log.error(`(${rt.run.fsm.name}) ${error.message}`),
-      );
-      this.pending.add(done);
-      void done.finally(() => this.pending.delete(done));
-    }
+      return [(add ? this.ports.addresses.add(vip, iface.index) : this.ports.addresses.remove(vip, iface.index)).catch((error: Error) => this.ports.log.error(`(${rt.run.fsm.name}) ${error.message}`))];
+    });
+  }
+
+  /** After everything queued before it; stop waits for it. */
+  private inKernelOrder(task: () => Promise<void>): void {
+    const done = this.kernelQueue.then(task).catch((error: Error) => this.ports.log.error(error.message));
+    this.kernelQueue = done;
+    this.whilePending(done);
+  }
+
+  private whilePending(done: Promise<unknown>): void {
+    this.pending.add(done);
+    void done.finally(() => this.pending.delete(done));
   }
 
   private announce(rt: Runtime, keys: readonly string[], repeat: number): void {
@@ -449,7 +511,9 @@ export class VrrpRunner {
       const iface = this.ports.interfaces.byName(device);
       if (!iface) continue;
       for (const vip of vips) this.ports.log.detail(`(${rt.run.fsm.name}) Sending/queueing gratuitous ARPs on ${device} for ${vip.address}`);
-      this.ports.announcer.enqueue(vips, iface, repeat);
+      // with a firewall the VIPs are added behind its batch: announce them once they are up, as keepalived does
+      if (this.firewall) this.inKernelOrder(async () => this.ports.announcer.enqueue(vips, iface, repeat));
+      else this.ports.announcer.enqueue(vips, iface, repeat);
     }
   }
 
