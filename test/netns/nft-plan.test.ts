@@ -5,7 +5,7 @@
  * by `nft list ruleset` and compared with what keepalived 2.2.7 installed (counter values aside).
  * Then the same step by step, as the daemon will: the commands from each state to the next (a stale table
  * of the same name left behind first), the listing after each step equal to keepalived's at that moment.
- * Not yet the daemon: applying and removing the rules from the VRRP process is the next step.
+ * The daemon applying them beside keepalived: strict-firewall.test.ts.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
