@@ -4,8 +4,9 @@
  * node. Once both instances are MASTER, `nft list ruleset` is the same, a ping from the peer node to a VIP gets
  * no answer from either (the node's own address does answer), and after SIGTERM no table is left. After a
  * SIGKILL the table stays behind; a restart deletes it (saying so) and builds one, as keepalived does. The
- * firewall's log lines are keepalived's. Then a strict pair, keepalived and keepalived-ts, elects as two
- * keepalived nodes do. Needs `npm run build`.
+ * firewall's log lines are keepalived's. The same, short of the SIGKILL, with nftables/nftables_priority/
+ * nftables_counters and no_accept, and with nftables_ifindex. Then a strict pair, keepalived and
+ * keepalived-ts, elects as two keepalived nodes do. Needs `npm run build`.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,16 +18,28 @@ const SUBNET = 87;
 const V4 = `10.99.${SUBNET}.100`;
 const V6 = `fd99:${SUBNET}::100`;
 
+/**
+ * The firewall options: vrrp_strict alone; a table of our own with a priority and counters and no_accept
+ * without strict mode, dont_track_primary keying the link-local VIP by interface name; strict mode with
+ * nftables_ifindex, which keys it by index even so.
+ */
+const VARIANTS = {
+  strict: { global: 'vrrp_strict', v4: '', v6: '' },
+  options: { global: 'nftables kts_fw\n    nftables_priority -5\n    nftables_counters', v4: '    no_accept\n', v6: '    no_accept\n    dont_track_primary\n' },
+  ifindex: { global: 'vrrp_strict\n    nftables_ifindex', v4: '', v6: '    dont_track_primary\n' },
+} as const;
+type Variant = keyof typeof VARIANTS;
+
 /** `linkLocal`: VI_6 also holds a link-local VIP (a pair leaves it out: its adverts then come from that address on one side). */
-const instances = (priority: number, linkLocal = true): string => `global_defs {
-    vrrp_strict
+const instances = (priority: number, linkLocal = true, variant: Variant = 'strict'): string => `global_defs {
+    ${VARIANTS[variant].global}
 }
 vrrp_instance VI_1 {
     interface eth0
     virtual_router_id ${SUBNET}
     priority ${priority}
     advert_int 1
-    virtual_ipaddress {
+${VARIANTS[variant].v4}    virtual_ipaddress {
         ${V4}/24
     }
     virtual_ipaddress_excluded {
@@ -38,7 +51,7 @@ vrrp_instance VI_6 {
     virtual_router_id ${SUBNET + 1}
     priority ${priority}
     advert_int 1
-    virtual_ipaddress {
+${VARIANTS[variant].v6}    virtual_ipaddress {
 ${linkLocal ? `        fe80::${SUBNET}/64\n` : ''}        ${V6}/64
     }
 }
@@ -65,15 +78,16 @@ describe.skipIf(!requireNetnsOrSkip())('vrrp_strict firewall: keepalived-ts besi
     await lab?.close();
   });
 
-  const ruleset = (ns: string): string => execFileSync('ip', ['netns', 'exec', ns, 'nft', 'list', 'ruleset'], { encoding: 'utf8' });
+  // the counters count real packets: not what either daemon set
+  const ruleset = (ns: string): string => execFileSync('ip', ['netns', 'exec', ns, 'nft', 'list', 'ruleset'], { encoding: 'utf8' }).replace(/counter packets \d+ bytes \d+/g, 'counter');
   const answers = (from: string, address: string): boolean =>
     spawnSync('ip', ['netns', 'exec', from, 'busybox', 'ping', '-q', '-c', '1', '-W', '2', address], { stdio: 'ignore', timeout: 10_000 }).status === 0;
   const masterOn = (ns: string, r: Running): boolean => lastState(r, 'VI_1') === 'MASTER' && lastState(r, 'VI_6') === 'MASTER' && lab.hasAddress(ns, V4) && lab.hasAddress(ns, V6);
   const bothMaster = (r: Running): boolean => masterOn(node, r);
   const bothMaster2 = (r: Running): boolean => masterOn(peer, r);
 
-  async function masterOnce(daemon: Daemon): Promise<{ running: Running; ruleset: string }> {
-    const r = lab.start(node, daemon, instances(100));
+  async function masterOnce(daemon: Daemon, variant: Variant = 'strict'): Promise<{ running: Running; ruleset: string }> {
+    const r = lab.start(node, daemon, instances(100, true, variant));
     await waitFor(`${daemon}: both instances MASTER`, () => bothMaster(r), 20_000, () => r.lines.join('\n'));
     // the elements go in before the VIPs: by now the sets are full
     return { running: r, ruleset: ruleset(node) };
@@ -132,6 +146,22 @@ describe.skipIf(!requireNetnsOrSkip())('vrrp_strict firewall: keepalived-ts besi
     expect(kats.lines).toEqual(keepalived.lines);
     expect(keepalived.restartLines).toContain('Deleting old ip keepalived table');
     expect(kats.restartLines).toEqual(keepalived.restartLines);
+  });
+
+  /** MASTER, the VIPs probed, SIGTERM. */
+  async function once(daemon: Daemon, variant: Variant): Promise<{ master: string; vipAnswers: Record<string, boolean>; afterStop: string; lines: string[] }> {
+    const r = await masterOnce(daemon, variant);
+    const vipAnswers = { v4: answers(peer, V4), v6: answers(peer, V6), own: answers(peer, `10.99.${SUBNET}.1`) };
+    await lab.stop(r.running);
+    return { master: r.ruleset, vipAnswers, afterStop: ruleset(node), lines: firewallLines(r.running) };
+  }
+
+  it.each(['options', 'ifindex'] as const)('%s: nftables, nftables_priority, nftables_counters, nftables_ifindex as keepalived applies them', { timeout: 120_000 }, async (variant) => {
+    const keepalived = await once('keepalived', variant);
+    const kats = await once('kats', variant);
+    expect(keepalived.master).toMatch(variant === 'options' ? /table ip kts_fw[^]*priority filter - 5[^]*counter[^]*vips_link_local_name/ : /vips_link_local \{\n\t\ttype ipv6_addr \. iface_index/);
+    expect(kats).toEqual(keepalived);
+    expect(keepalived.vipAnswers).toEqual({ v4: false, v6: false, own: true });
   });
 
   it('a strict pair of keepalived and keepalived-ts elects and fails over as two keepalived nodes do', { timeout: 120_000 }, async () => {
