@@ -6,7 +6,7 @@
 
 const SNMP = 'SNMP (AgentX) is not provided; --metrics-listen serves Prometheus metrics instead';
 const DBUS = 'the D-Bus interface is not provided';
-const FIREWALL = 'no iptables/nftables rules are installed';
+const IPVS_NFTABLES = 'the nftables table that marks virtual server group traffic for IPVS is not installed';
 const SCHEDULING = 'the real-time priority is not raised automatically when timers run late';
 const NO_SWAP = 'the process is not locked in memory: V8 aborts when its pages are locked (mlockall)';
 const BFD_PROCESS = 'there is no BFD process to apply it to';
@@ -18,7 +18,7 @@ const SMTP = 'e-mail alerts are not sent';
 const GAPS: ReadonlyArray<readonly [string, readonly string[]]> = [
   [SNMP, ['enable_snmp_vrrp', 'enable_snmp_keepalived', 'enable_snmp_checker', 'enable_snmp_rfc', 'enable_snmp_rfcv2', 'enable_snmp_rfcv3', 'enable_traps', 'snmp_socket', 'snmp_vs_stats_update_interval', 'snmp_rs_stats_update_interval']],
   [DBUS, ['enable_dbus', 'dbus_service_name', 'dbus_no_interface_name']],
-  [FIREWALL, ['vrrp_iptables', 'vrrp_ipsets', 'nftables', 'nftables_priority', 'nftables_ifindex', 'nftables_counters', 'nftables_ipvs', 'nftables_ipvs_priority', 'nftables_ipvs_start_fwmark', 'namespace_with_ipsets']],
+  [IPVS_NFTABLES, ['nftables_ipvs', 'nftables_ipvs_priority', 'nftables_ipvs_start_fwmark']],
   [SCHEDULING, ['max_auto_priority', 'min_auto_priority_delay']],
   [NO_SWAP, ['vrrp_no_swap', 'checker_no_swap']],
   [BFD_PROCESS, ['bfd_priority', 'bfd_no_swap', 'bfd_rt_priority', 'bfd_rlimit_rttime', 'bfd_rlimit_rtime', 'bfd_cpu_affinity']],
