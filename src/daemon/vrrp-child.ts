@@ -129,7 +129,8 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
   const startDriver = await useSyncd(config);
   if (startDriver && syncd.config) await startDriver.run(vrrpInitCommands(syncd.config, 'backup'));
 
-  runner.start({ scripts: scriptStates(trackers), files: Object.fromEntries(files.values) });
+  const newLinks = new Set(vmacLinks(settings).flatMap((l) => (vmacs.isNew(l.ifname) ? [l.ifname] : [])));
+  runner.start({ scripts: scriptStates(trackers), files: Object.fromEntries(files.values), newLinks });
   for (const { tracker } of trackers) tracker.start();
 
   // as keepalived's timers: monotonic, shown as wall-clock times through an offset taken once at startup

@@ -15,11 +15,11 @@ import { advertSocketRequest, primaryAddress, type SocketRequest } from './adver
 import { advertInterface } from '../settings/vmac.js';
 import { plannedGroupStep, plannedInstanceStep, type PlannedStep, type StateChange } from './planned-step.js';
 import type { AddressPort, AdvertSocket, AdvertSocketFactory, FirewallPort, InterfaceInfo, InterfacePort } from '../ports.js';
-import { dropsVipTraffic, nftOptions } from '../firewall/options.js';
+import { dropsVipTraffic, nftOptions, vmacElements } from '../firewall/options.js';
 import { VipFirewall } from './vip-firewall.js';
 import { checkReceivedAdvert, shouldCheckAddresses, type ReceivedPacket, type ReceiveState } from '../receive/check.js';
 import type { RxCounter } from '../receive/counters.js';
-import type { InstanceRunSettings, NotifyScriptsWithUsers, VipEntry, VrrpRunSettings } from '../settings/from-config.js';
+import type { InstanceRunSettings, NftGlobals, NotifyScriptsWithUsers, VipEntry, VrrpRunSettings } from '../settings/from-config.js';
 import { planReload, type ReloadPlan } from './reload-plan.js';
 import { groupStep, initialGroupState, type GroupEvent, type SyncGroupState } from '../fsm/sync-group.js';
 import { applyTrackChange, EMPTY_TRACK_STATUS, type TrackChange, type TrackStatus } from '../fsm/track.js';
@@ -144,6 +144,8 @@ export class VrrpRunner {
   private stopScripts: Promise<void>[] | undefined;
   /** The drop rules, once some configuration names a table (keepalived keeps the first one's until stop). */
   private firewall: VipFirewall | undefined;
+  /** The global nftables keywords of the configuration running. */
+  private nftGlobals: NftGlobals;
   /** With a firewall, VIP and drop-rule changes run one after another, in the reducer's order. */
   private kernelQueue: Promise<void> = Promise.resolve();
 
@@ -161,24 +163,42 @@ export class VrrpRunner {
     }
     for (const [name, rt] of this.runtimes) if (!this.groupOf.has(name)) this.standalone.set(name, initialInstanceState(rt.run.fsm));
     for (const name of this.runtimes.keys()) this.lastTransition.set(name, ports.clock.nowUs());
+    this.nftGlobals = settings.nftables;
     this.useFirewall(settings);
   }
 
+  /** The firewall, once a configuration needs one. */
   private useFirewall(settings: VrrpRunSettings): void {
     const options = nftOptions(settings.nftables, settings.instances);
     if (!this.firewall && options && this.ports.firewall) this.firewall = new VipFirewall(options, this.ports.firewall, this.ports.log);
   }
 
-  /** Opens the sockets, then starts every instance and group with what the watchers see now. */
-  start(initial: { scripts?: TrackStatus['scripts']; files?: TrackStatus['files'] } = {}): void {
+  /** firewall_add_vmac: the instances' VMACs there now go in the maps (at start, and the new ones at a reload). */
+  private firewallVmacs(): void {
+    const firewall = this.firewall;
+    if (!firewall) return;
+    const runs = [...this.runtimes.values()].map((rt) => rt.run);
+    const vmacs = runs.flatMap((run) => (run.vmac && this.ports.interfaces.byName(run.vmac.ifname) ? vmacElements(run, this.nftGlobals) : []));
+    if (vmacs.length) this.inKernelOrder(() => firewall.addVmacs(vmacs));
+  }
+
+  /**
+   * Opens the sockets, then starts every instance and group with what the watchers see now. `newLinks`: the
+   * VMACs just created, where no link of their name was: nothing of a previous run can be on them.
+   */
+  start(initial: { scripts?: TrackStatus['scripts']; files?: TrackStatus['files']; newLinks?: ReadonlySet<string> } = {}): void {
     const { interfaces } = this.ports;
     const up: Record<string, boolean> = {};
     for (const rt of this.runtimes.values()) for (const n of watchedInterfaces(rt.run.fsm)) up[n] = interfaces.byName(n)?.up ?? false;
     this.tracking = { ...EMPTY_TRACK_STATUS, interfaces: up, scripts: initial.scripts ?? {}, files: initial.files ?? {} };
     interfaces.onChange((info, removed) => this.interfaceChanged(info, removed));
+    // keepalived puts a VMAC in the firewall as it creates it, before the instances start
+    this.firewallVmacs();
     // keepalived's vrrp_restore_interfaces_startup: VIPs left behind by a daemon that died (SIGKILL, a crash)
     // must not stay on a node that starts as BACKUP, or two nodes answer for them
     for (const [name, rt] of this.runtimes) {
+      // keepalived's vipset only when the instance's interface already existed
+      if (rt.run.vmac && initial.newLinks?.has(rt.run.vmac.ifname)) continue;
       if (rt.run.fsm.vips.length > 0) {
         this.ports.log.info(`(${name}) removing VIPs.`);
         this.changeVips(rt, rt.run.fsm.vips, false, false);
@@ -263,7 +283,9 @@ export class VrrpRunner {
       cancelTimers(this.runtimes.get(name)!);
     }
     this.swapIn(plan);
+    this.nftGlobals = settings.nftables;
     this.useFirewall(settings);
+    this.firewallVmacs();
     for (const planned of plan.steps) this.runStep(planned);
     this.reloadFirewall();
     for (const line of plan.fifo) this.ports.fifo(line);

@@ -3,13 +3,14 @@
  * keepalived's vrrp_firewall.c (firewall_handle_accept_mode, firewall_fini) and vrrp_nftables.c
  * (nft_add_addresses, nft_remove_addresses, nft_cleanup) keep them: the tables, chains and sets are built with
  * the first address of their family, after a table of the same name left behind (a crash, keepalived's or
- * ours) is deleted (check_and_delete_tables, which logs it); they stay, emptied, until stop. The runner decides
- * when (the addresses go in before the VIPs, out after them); this keeps what is in and sends the batches.
+ * ours) is deleted (check_and_delete_tables, which logs it); they stay, emptied, until stop. A VMAC goes in its
+ * family's vmac_map once created (firewall_add_vmac), its part built then. The runner decides when (the
+ * addresses go in before the VIPs, out after them); this keeps what is in and sends the batches.
  */
 import type { Logger } from '../../base/logger.js';
-import { firewallAddresses, type FirewallAddress, type NftOptions } from '../firewall/options.js';
+import { firewallAddresses, type FirewallAddress, type NftOptions, type VmacElement } from '../firewall/options.js';
 import { nftCommands } from '../firewall/commands.js';
-import { NFT_NOTHING, nftAdd, nftRemove, type NftState } from '../firewall/state.js';
+import { NFT_NOTHING, nftAdd, nftAddVmacs, nftRemove, tableBuilt, type NftState } from '../firewall/state.js';
 import type { FirewallPort } from '../ports.js';
 import type { InstanceRunSettings } from '../settings/from-config.js';
 
@@ -35,10 +36,14 @@ export class VipFirewall {
     const mine = this.elements.get(name) ?? new Map<string, FirewallAddress>();
     const fresh = keys.flatMap((key) => (mine.has(key) ? [] : firewallAddresses(inst, this.options, [key]).map((a) => [key, a] as const)));
     if (!fresh.length) return;
-    if (!this.state.ip && !this.state.ip6) await this.logLeftBehind();
-    if (!(await this.apply(nftAdd(this.state, fresh.map(([, a]) => a))))) return;
+    if (!(await this.applyFirst(nftAdd(this.state, fresh.map(([, a]) => a))))) return;
     for (const [key, a] of fresh) mine.set(key, a);
     this.elements.set(name, mine);
+  }
+
+  /** nft_add_vmac: VMACs not in their maps yet go in. */
+  async addVmacs(vmacs: readonly VmacElement[]): Promise<void> {
+    await this.applyFirst(nftAddVmacs(this.state, vmacs));
   }
 
   /** nft_remove_addresses for these VIP keys of the instance, or all it put in. */
@@ -56,6 +61,13 @@ export class VipFirewall {
   async close(): Promise<void> {
     await this.apply(NFT_NOTHING);
     this.elements.clear();
+  }
+
+  /** apply(), after check_and_delete_tables' lines when this builds the first table. */
+  private async applyFirst(next: NftState): Promise<boolean> {
+    const anyTable = (state: NftState): boolean => tableBuilt(state, 'ip') || tableBuilt(state, 'ip6');
+    if (!anyTable(this.state) && anyTable(next)) await this.logLeftBehind();
+    return this.apply(next);
   }
 
   /** One batch from the state now to `next`; a batch nft refuses changes nothing, so the state stays. */

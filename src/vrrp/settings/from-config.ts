@@ -98,7 +98,7 @@ export interface SyncGroupRunSettings {
 export type FifoSettings = OpenedFifo<'notify_fifo' | 'vrrp_notify_fifo'>;
 
 /** The global_defs nftables keywords the VRRP firewall reads (firewall/options.ts completes them). */
-export type NftGlobals = Pick<GlobalDefs, 'vrrpNftablesTable' | 'vrrpNftablesPriority' | 'vrrpNftablesIfindex' | 'nftablesCounters'>;
+export type NftGlobals = Pick<GlobalDefs, 'vrrpNftablesTable' | 'vrrpNftablesPriority' | 'vrrpNftablesIfindex' | 'nftablesCounters' | 'disableLocalIgmp'>;
 
 export interface VrrpRunSettings {
   readonly instances: readonly InstanceRunSettings[];
@@ -146,7 +146,13 @@ export function vrrpSettingsFromConfig(config: Config): VrrpRunSettings {
     fifoWriteStatesOnReload: g.fifoWriteVrrpStatesOnReload,
     startupDelayUs: g.vrrpStartupDelay,
     problems,
-    nftables: { vrrpNftablesTable: g.vrrpNftablesTable, vrrpNftablesPriority: g.vrrpNftablesPriority, vrrpNftablesIfindex: g.vrrpNftablesIfindex, nftablesCounters: g.nftablesCounters },
+    nftables: {
+      vrrpNftablesTable: g.vrrpNftablesTable,
+      vrrpNftablesPriority: g.vrrpNftablesPriority,
+      vrrpNftablesIfindex: g.vrrpNftablesIfindex,
+      nftablesCounters: g.nftablesCounters,
+      disableLocalIgmp: g.disableLocalIgmp,
+    },
   };
 }
 

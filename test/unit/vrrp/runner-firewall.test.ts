@@ -2,7 +2,8 @@
  * The runner's nftables drop rules (keepalived's vrrp_handle_accept_mode, firewall_fini) on the simulated LAN
  * with the fake firewall: nothing at start, the elements in before the VIPs at MASTER and out after them on
  * leaving it, the tables deleted at stop, a table left behind deleted (and said) with the first build, and at
- * a reload the elements of a MASTER that starts or stops accepting its VIPs' traffic.
+ * a reload the elements of a MASTER that starts or stops accepting its VIPs' traffic; a VMAC in its map at
+ * start, before any VIP.
  */
 import { describe, expect, it } from 'vitest';
 import { parseText } from '../config/vrrp-helpers.js';
@@ -24,9 +25,10 @@ async function settle(): Promise<void> {
   for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
 }
 
-function alone(run: VrrpRunSettings, fw: FakeFirewall = fakeFirewall()): { lan: Lan; n: Node; fw: FakeFirewall } {
+function alone(run: VrrpRunSettings, fw: FakeFirewall = fakeFirewall(), links: readonly string[] = []): { lan: Lan; n: Node; fw: FakeFirewall } {
   const lan = new Lan();
   const n = new Node(lan, 'n1', '10.0.0.1', 'fe80::1', run, fw.port);
+  for (const link of links) n.links.add(link);
   n.runner.start();
   return { lan, n, fw };
 }
@@ -146,5 +148,45 @@ describe('VrrpRunner with the nftables firewall', () => {
     await settle();
     expect(n.vipOps).toEqual(['remove fd00::100', 'nft -fd00::100', 'nft +10.0.0.101', 'add 10.0.0.101']);
     await n.runner.stop();
+  });
+
+  it('puts a VMAC in the firewall at start (the eVIP of the other family: in both families\' maps), then the VIPs at MASTER', async () => {
+    const { lan, n, fw } = alone(settings(100, ' use_vmac', ' vrrp_strict'), fakeFirewall(), ['vrrp.51']);
+    await settle();
+    expect(n.vipOps.filter((o) => o.startsWith('nft'))).toEqual(['nft -table ip -table ip6 +["vrrp.51","eth0"] +["vrrp.51","eth0"] +vrrp.51']);
+    expect([...fw.tables]).toEqual(['ip keepalived', 'ip6 keepalived']);
+    n.vipOps.length = 0;
+    lan.clock.advance(5 * S);
+    await settle();
+    expect(n.vipOps).toEqual(['nft +10.0.0.100 +fd00::100', 'add 10.0.0.100', 'add fd00::100']);
+    await n.runner.stop();
+    expect(fw.tables.size).toBe(0);
+  });
+
+  it('leaves an IPv4 VMAC out under disable_local_igmp, and a VMAC whose link is missing', async () => {
+    for (const [global, links] of [
+      [' disable_local_igmp', ['vrrp.51']],
+      ['', []],
+    ] as const) {
+      const text = `global_defs {\n${global}\n}\nvrrp_instance VI_1 {\n interface eth0\n use_vmac\n virtual_router_id 51\n priority 100\n advert_int 1\n virtual_ipaddress {\n  10.0.0.100/24\n }\n}\n`;
+      const { n, fw } = alone(vrrpSettingsFromConfig(parseText(text).result.config), fakeFirewall(), links);
+      await settle();
+      expect(fw.batches).toEqual([]);
+      await n.runner.stop();
+    }
+  });
+
+  it('clears nothing at start on a VMAC it has just created (keepalived: its interface did not exist), and says nothing', async () => {
+    for (const fresh of [true, false]) {
+      const lan = new Lan();
+      const n = new Node(lan, 'n1', '10.0.0.1', 'fe80::1', settings(100, ' use_vmac', ' vrrp_strict'), fakeFirewall().port);
+      n.links.add('vrrp.51');
+      n.runner.start(fresh ? { newLinks: new Set(['vrrp.51']) } : {});
+      await settle();
+      const startup = ['(VI_1) removing VIPs.', '(VI_1) removing firewall drop rule'];
+      expect(n.lines.filter((l) => startup.includes(l))).toEqual(fresh ? [] : startup);
+      expect(n.vipOps.filter((o) => o.startsWith('remove'))).toEqual(fresh ? [] : ['remove 10.0.0.100', 'remove fd00::100']);
+      await n.runner.stop();
+    }
   });
 });

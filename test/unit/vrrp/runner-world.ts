@@ -64,6 +64,8 @@ export class Node {
   /** `VI_1 BACKUP>MASTER`, as the runner reports them. */
   readonly stateChanges: string[] = [];
   linkUp = true;
+  /** The links the node has (a VMAC test adds its macvlan), each shown as eth0 is. */
+  readonly links = new Set(['eth0']);
   readonly runner: VrrpRunner;
   private readonly listeners: ((info: InterfaceInfo, removed: boolean) => void)[] = [];
 
@@ -78,7 +80,7 @@ export class Node {
     const { log, lines } = fakeLogger();
     this.lines = lines;
     const interfaces: InterfacePort = {
-      byName: (n) => (n === 'eth0' ? this.iface() : undefined),
+      byName: (n) => (this.links.has(n) ? { ...this.iface(), name: n } : undefined),
       byIndex: (i) => (i === 2 ? this.iface() : undefined),
       onChange: (l) => this.listeners.push(l),
       close: () => undefined,
