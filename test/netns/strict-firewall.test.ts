@@ -6,9 +6,11 @@
  * SIGKILL the table stays behind; a restart deletes it (saying so) and builds one, as keepalived does. The
  * firewall's log lines are keepalived's. The same, short of the SIGKILL, with nftables/nftables_priority/
  * nftables_counters and no_accept, and with nftables_ifindex. Then a strict pair, keepalived and
- * keepalived-ts, elects as two keepalived nodes do. Needs `npm run build`.
+ * keepalived-ts, elects as two keepalived nodes do. At a SIGHUP an instance that starts accepting leaves the
+ * set as under keepalived. Needs `npm run build`.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../tmp.js';
 import { Lab, lastState, waitFor, type Daemon, type Running } from '../../lab/netns-lab.js';
@@ -28,6 +30,9 @@ const VARIANTS = {
   options: { global: 'nftables kts_fw\n    nftables_priority -5\n    nftables_counters', v4: '    no_accept\n', v6: '    no_accept\n    dont_track_primary\n' },
   ifindex: { global: 'vrrp_strict\n    nftables_ifindex', v4: '', v6: '    dont_track_primary\n' },
   vmac: { global: 'vrrp_strict', v4: '    use_vmac\n', v6: '    use_vmac\n' },
+  // a reload from noAccept to accepting: VI_1 starts accepting, VI_6 still needs the table
+  noAccept: { global: '', v4: '    no_accept\n', v6: '    no_accept\n' },
+  accepting: { global: '', v4: '    accept\n', v6: '    no_accept\n' },
 } as const;
 type Variant = keyof typeof VARIANTS;
 
@@ -159,7 +164,24 @@ describe.skipIf(!requireNetnsOrSkip())('vrrp_strict firewall: keepalived-ts besi
     return { master: r.ruleset, vipAnswers, afterStop: ruleset(node), lines: firewallLines(r.running) };
   }
 
-  const SHOWN: Record<Exclude<Variant, 'strict'>, RegExp> = {
+  it('SIGHUP: an instance that starts accepting takes its VIP out of the set, as keepalived', { timeout: 120_000 }, async () => {
+    const reloaded = async (daemon: Daemon): Promise<{ before: string; after: string; afterStop: string; lines: string[] }> => {
+      const r = await masterOnce(daemon, 'noAccept');
+      fs.writeFileSync(r.running.config, instances(100, true, 'accepting'));
+      r.running.proc.kill('SIGHUP');
+      await waitFor(`${daemon}: ${V4} out of the set`, () => !ruleset(node).includes(V4), 15_000, () => `${r.running.lines.join('\n')}\n${ruleset(node)}`);
+      const after = ruleset(node);
+      await lab.stop(r.running);
+      return { before: r.ruleset, after, afterStop: ruleset(node), lines: firewallLines(r.running) };
+    };
+    const keepalived = await reloaded('keepalived');
+    const kats = await reloaded('kats');
+    expect(keepalived.before).toContain(V4);
+    expect(keepalived.after).toContain(V6);
+    expect(kats).toEqual(keepalived);
+  });
+
+  const SHOWN: Record<Exclude<Variant, 'strict' | 'noAccept' | 'accepting'>, RegExp> = {
     options: /table ip kts_fw[^]*priority filter - 5[^]*counter[^]*vips_link_local_name/,
     ifindex: /vips_link_local \{\n\t\ttype ipv6_addr \. iface_index/,
     vmac: /map vmac_map[^]*"vrrp\.87" : "eth0"[^]*igmp[^]*vips[^]*set vmac_set[^]*nd-router-solicit/,

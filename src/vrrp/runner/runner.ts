@@ -146,6 +146,8 @@ export class VrrpRunner {
   private firewall: VipFirewall | undefined;
   /** The global nftables keywords of the configuration running. */
   private nftGlobals: NftGlobals;
+  /** While a reload's steps run: no "setting/removing firewall drop rule" lines. */
+  private quietFirewall = false;
   /** With a firewall, VIP and drop-rule changes run one after another, in the reducer's order. */
   private kernelQueue: Promise<void> = Promise.resolve();
 
@@ -286,12 +288,21 @@ export class VrrpRunner {
     this.nftGlobals = settings.nftables;
     this.useFirewall(settings);
     this.firewallVmacs();
+    // the kept instances' VIP changes are clear_diff_vrrp_vip's, which says nothing of the firewall
+    this.quietFirewall = true;
     for (const planned of plan.steps) this.runStep(planned);
+    this.quietFirewall = false;
     this.reloadFirewall();
     for (const line of plan.fifo) this.ports.fifo(line);
   }
 
-  /** keepalived's clear_diff_vrrp_vip: a MASTER that stops or starts accepting VIP traffic takes its elements out or puts them in. */
+  /**
+   * keepalived's clear_diff_vrrp_vip and restore_vrrp_state: a MASTER that starts accepting VIP traffic takes
+   * its elements out, one that stops puts them in (and each MASTER that drops says so again). Deliberately
+   * not keepalived's: when the new configuration needs no firewall at all, keepalived 2.2.7 forgets its
+   * table, so the elements stay (the VIP traffic still dropped) and the table outlives the daemon; ours
+   * takes them out and deletes the table at stop.
+   */
   private reloadFirewall(): void {
     const firewall = this.firewall;
     if (!firewall) return;
@@ -299,6 +310,7 @@ export class VrrpRunner {
       if (!dropsVipTraffic(rt.run)) {
         if (firewall.holds(name)) this.inKernelOrder(() => firewall.remove(name));
       } else if (this.stateOf(name)?.vipsSet) {
+        this.ports.log.detail(`(${name}) setting firewall drop rule`);
         this.inKernelOrder(() => firewall.add(rt.run, rt.run.fsm.vips));
       }
     }
@@ -490,7 +502,7 @@ export class VrrpRunner {
     }
     const name = rt.run.fsm.name;
     const drops = withFirewall && dropsVipTraffic(rt.run);
-    if (drops) this.ports.log.detail(`(${name}) ${add ? 'setting' : 'removing'} firewall drop rule`);
+    if (drops && !this.quietFirewall) this.ports.log.detail(`(${name}) ${add ? 'setting' : 'removing'} firewall drop rule`);
     this.inKernelOrder(async () => {
       if (drops && add) await firewall.add(rt.run, keys);
       await Promise.allSettled(this.addressOps(rt, keys, add));

@@ -142,11 +142,14 @@ describe('VrrpRunner with the nftables firewall', () => {
     lan.clock.advance(5 * S);
     await settle();
     n.vipOps.length = 0;
+    n.lines.length = 0;
     const text = `vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n priority 100\n advert_int 1\n no_accept\n virtual_ipaddress {\n  10.0.0.100/24\n  10.0.0.101/24\n }\n}\n`;
     n.reload(vrrpSettingsFromConfig(parseText(text).result.config));
     lan.clock.advance(1 * S);
     await settle();
     expect(n.vipOps).toEqual(['remove fd00::100', 'nft -fd00::100', 'nft +10.0.0.101', 'add 10.0.0.101']);
+    // restore_vrrp_state's one line for the MASTER that drops
+    expect(n.lines.filter((l) => l.includes('firewall'))).toEqual(['(VI_1) setting firewall drop rule']);
     await n.runner.stop();
   });
 
