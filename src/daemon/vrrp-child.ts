@@ -17,7 +17,7 @@ import { createAnnouncePort } from '../net/announce.js';
 import { AnnounceQueue } from '../net/announce-queue.js';
 import { openInterfaceTable } from '../net/interfaces.js';
 import { nftFirewall } from '../net/nft-firewall.js';
-import { nftDefaultTableNotice } from '../vrrp/firewall/options.js';
+import { nftDefaultTableNotice, nftOptions } from '../vrrp/firewall/options.js';
 import { procSysctl, rtnetlinkLinkPort, VmacLinks } from '../net/vmac-links.js';
 import { NotifyFifos } from '../notify/fifo.js';
 import { notifyRunner } from '../notify/notify-runner.js';
@@ -139,8 +139,7 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
   const dumpInput = (): VrrpDumpInput => ({
     instances: runner.instances(),
     groups: runner.syncGroups(),
-    // keepalived's -s replaces net_namespace itself: the dumps and their file names show it
-    config: o.namespace === undefined ? config : { ...config, global: { ...config.global, networkNamespace: o.namespace } },
+    config: dumpedConfig(config, settings, o.namespace),
     scripts: trackers.flatMap(({ name, tracker }) => {
       const configured = config.vrrp.scripts.find((s) => s.name === name);
       return configured ? [{ config: configured, ...tracker.progress }] : [];
@@ -265,6 +264,19 @@ async function openSyncdPort(log: Logger): Promise<IpvsPort | undefined> {
   if (opened.ok) return opened.port;
   log.info(`IPVS: Can't initialize ipvs: ${opened.failure.message}`);
   return undefined;
+}
+
+/**
+ * The configuration as the VRRP process's keepalived.data shows it: keepalived's -s replaces net_namespace
+ * itself, and vrrp_complete_instance names the default nftables table when an instance needs one.
+ */
+function dumpedConfig(config: Config, settings: VrrpRunSettings, namespace: string | undefined): Config {
+  const table = nftOptions(settings.nftables, settings.instances)?.table;
+  if (namespace === undefined && table === config.global.vrrpNftablesTable) return config;
+  return {
+    ...config,
+    global: { ...config.global, ...(namespace === undefined ? {} : { networkNamespace: namespace }), ...(table === undefined ? {} : { vrrpNftablesTable: table }) },
+  };
 }
 
 /** As keepalived's vrrp_complete_instance, each time the VRRP process reads the configuration. */

@@ -11,6 +11,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../tmp.js';
 import { Lab, lastState, waitFor, type Daemon, type Running } from '../../lab/netns-lab.js';
@@ -163,6 +164,21 @@ describe.skipIf(!requireNetnsOrSkip())('vrrp_strict firewall: keepalived-ts besi
     await lab.stop(r.running);
     return { master: r.ruleset, vipAnswers, afterStop: ruleset(node), lines: firewallLines(r.running) };
   }
+
+  it('SIGUSR1: keepalived.data shows the table keepalived picked for strict mode', { timeout: 120_000 }, async () => {
+    const dumped = async (daemon: Daemon): Promise<string[]> => {
+      const r = await masterOnce(daemon);
+      const file = path.join(r.running.tmpDir, 'keepalived.data');
+      const lines = (): string[] => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.includes('nftables')) : []);
+      r.running.proc.kill('SIGUSR1');
+      await waitFor(`${daemon}'s keepalived.data`, () => lines().length > 0, 15_000, () => r.running.lines.join('\n'));
+      await lab.stop(r.running);
+      return lines();
+    };
+    const keepalived = await dumped('keepalived');
+    expect(keepalived).toContain(' nftables table name = keepalived');
+    expect(await dumped('kats')).toEqual(keepalived);
+  });
 
   it('SIGHUP: an instance that starts accepting takes its VIP out of the set, as keepalived', { timeout: 120_000 }, async () => {
     const reloaded = async (daemon: Daemon): Promise<{ before: string; after: string; afterStop: string; lines: string[] }> => {
