@@ -519,7 +519,8 @@ export class VrrpRunner {
         this.ports.log.error(`(${rt.run.fsm.name}) cannot ${add ? 'add' : 'remove'} ${vip.address}: no interface ${vip.device}`);
         return [];
       }
-      return [(add ? this.ports.addresses.add(vip, iface.index) : this.ports.addresses.remove(vip, iface.index)).catch((error: Error) => this.ports.log.error(`(${rt.run.fsm.name}) ${error.message}`))];
+      const done = add ? this.ports.addresses.add(vip, iface.index) : this.ports.addresses.remove(vip, iface.index);
+      return [done.catch((error: Error) => this.ports.log.error(`(${rt.run.fsm.name}) ${error.message}`))];
     });
   }
 
