@@ -207,10 +207,12 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
     files = nextFiles;
     // new VMACs before the runner opens sockets on them; the ones no instance uses any more after it let go
     const nextVmacs = vmacLinks(next);
+    const madeBefore = new Set(nextVmacs.flatMap((l) => (vmacs.has(l.ifname) ? [l.ifname] : [])));
     await vmacs.apply([...previousVmacs.filter((l) => !nextVmacs.some((n) => n.ifname === l.ifname)), ...nextVmacs], namedInterfaces(next));
+    const newLinks = new Set(nextVmacs.flatMap((l) => (!madeBefore.has(l.ifname) && vmacs.isNew(l.ifname) ? [l.ifname] : [])));
     const previousSyncd = syncd.config;
     const driver = await useSyncd(config);
-    runner.reload(next, { scripts: scriptStates(trackers), files: Object.fromEntries(files.values) });
+    runner.reload(next, { scripts: scriptStates(trackers), files: Object.fromEntries(files.values), newLinks });
     await vmacs.apply(nextVmacs, namedInterfaces(next));
     for (const { tracker } of trackers) tracker.start();
     const nextSyncd = syncd.config;

@@ -113,17 +113,17 @@ describe.skipIf(!requireNetnsOrSkip())('vrrp_strict firewall: keepalived-ts besi
     restartLines: string[];
   }
 
-  async function run(daemon: Daemon): Promise<Seen> {
-    const first = await masterOnce(daemon);
+  async function run(daemon: Daemon, variant: Variant = 'strict'): Promise<Seen> {
+    const first = await masterOnce(daemon, variant);
     const vipAnswers = { v4: answers(peer, V4), v6: answers(peer, V6), own: answers(peer, `10.99.${SUBNET}.1`), own6: answers(peer, `fd99:${SUBNET}::1`) };
     await lab.stop(first.running);
     const afterStop = ruleset(node);
 
-    const killed = await masterOnce(daemon);
+    const killed = await masterOnce(daemon, variant);
     await lab.killAllAndWait(killed.running);
     // a dead daemon's VIPs go with a new start; its table stays until then
     const afterKill = ruleset(node);
-    const restarted = await masterOnce(daemon);
+    const restarted = await masterOnce(daemon, variant);
     await lab.stop(restarted.running);
     return {
       master: first.ruleset,
@@ -208,6 +208,14 @@ describe.skipIf(!requireNetnsOrSkip())('vrrp_strict firewall: keepalived-ts besi
     expect(keepalived.master).toMatch(SHOWN[variant]);
     expect(kats).toEqual(keepalived);
     expect(keepalived.vipAnswers).toEqual({ v4: false, v6: false, own: true });
+  });
+
+  it('use_vmac after SIGKILL and a restart: the VMACs found again, their part not rebuilt, as keepalived', { timeout: 180_000 }, async () => {
+    const keepalived = await run('keepalived', 'vmac');
+    const kats = await run('kats', 'vmac');
+    expect(keepalived.afterKill).toBe(keepalived.master);
+    expect(keepalived.restarted).not.toContain('vmac_map');
+    expect(kats).toEqual(keepalived);
   });
 
   it('a strict pair of keepalived and keepalived-ts elects and fails over as two keepalived nodes do', { timeout: 120_000 }, async () => {

@@ -175,12 +175,15 @@ export class VrrpRunner {
     if (!this.firewall && options && this.ports.firewall) this.firewall = new VipFirewall(options, this.ports.firewall, this.ports.log);
   }
 
-  /** firewall_add_vmac: the instances' VMACs there now go in the maps (at start, and the new ones at a reload). */
-  private firewallVmacs(): void {
+  /**
+   * firewall_add_vmac, which netlink_link_add_vmac calls as it creates a VMAC: those just created go in the
+   * maps. A matching VMAC a previous run left ("Found matching interface") is taken as it is, its part not built.
+   */
+  private firewallVmacs(newLinks: ReadonlySet<string> | undefined): void {
     const firewall = this.firewall;
-    if (!firewall) return;
+    if (!firewall || !newLinks) return;
     const runs = [...this.runtimes.values()].map((rt) => rt.run);
-    const vmacs = runs.flatMap((run) => (run.vmac && this.ports.interfaces.byName(run.vmac.ifname) ? vmacElements(run, this.nftGlobals) : []));
+    const vmacs = runs.flatMap((run) => (run.vmac && newLinks.has(run.vmac.ifname) ? vmacElements(run, this.nftGlobals) : []));
     if (vmacs.length) this.inKernelOrder(() => firewall.addVmacs(vmacs));
   }
 
@@ -195,7 +198,7 @@ export class VrrpRunner {
     this.tracking = { ...EMPTY_TRACK_STATUS, interfaces: up, scripts: initial.scripts ?? {}, files: initial.files ?? {} };
     interfaces.onChange((info, removed) => this.interfaceChanged(info, removed));
     // keepalived puts a VMAC in the firewall as it creates it, before the instances start
-    this.firewallVmacs();
+    this.firewallVmacs(initial.newLinks);
     // keepalived's vrrp_restore_interfaces_startup: VIPs left behind by a daemon that died (SIGKILL, a crash)
     // must not stay on a node that starts as BACKUP, or two nodes answer for them
     for (const [name, rt] of this.runtimes) {
@@ -260,9 +263,9 @@ export class VrrpRunner {
 
   /**
    * SIGHUP: run the new configuration's instances as reload-plan.ts plans
-   * it. `status`: what the restarted script and file watchers know now.
+   * it. `status`: what the restarted script and file watchers know now, and the VMACs this reload created.
    */
-  reload(settings: VrrpRunSettings, status: { scripts?: TrackStatus['scripts']; files?: TrackStatus['files'] } = {}): void {
+  reload(settings: VrrpRunSettings, status: { scripts?: TrackStatus['scripts']; files?: TrackStatus['files']; newLinks?: ReadonlySet<string> } = {}): void {
     if (this.stopped) return;
     const instances = this.runnable(settings.instances);
     const links = new Map<string, InterfaceInfo>();
@@ -278,7 +281,8 @@ export class VrrpRunner {
       tracking: this.tracking,
       socketKeys: [...this.sockets.keys()],
     };
-    const plan = planReload(running, { ...settings, instances }, { nowUs: this.now(), links, ...status });
+    const { newLinks, ...watchers } = status;
+    const plan = planReload(running, { ...settings, instances }, { nowUs: this.now(), links, ...watchers });
     // a removed instance hands over with its old settings and socket
     for (const { name, step: removal } of plan.removed) {
       this.runStep(removal);
@@ -287,7 +291,7 @@ export class VrrpRunner {
     this.swapIn(plan);
     this.nftGlobals = settings.nftables;
     this.useFirewall(settings);
-    this.firewallVmacs();
+    this.firewallVmacs(newLinks);
     // the kept instances' VIP changes are clear_diff_vrrp_vip's, which says nothing of the firewall
     this.quietFirewall = true;
     for (const planned of plan.steps) this.runStep(planned);

@@ -25,11 +25,12 @@ async function settle(): Promise<void> {
   for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
 }
 
+/** `links`: VMACs the node has, just created by this start. */
 function alone(run: VrrpRunSettings, fw: FakeFirewall = fakeFirewall(), links: readonly string[] = []): { lan: Lan; n: Node; fw: FakeFirewall } {
   const lan = new Lan();
   const n = new Node(lan, 'n1', '10.0.0.1', 'fe80::1', run, fw.port);
   for (const link of links) n.links.add(link);
-  n.runner.start();
+  n.runner.start({ newLinks: new Set(links) });
   return { lan, n, fw };
 }
 
@@ -166,13 +167,17 @@ describe('VrrpRunner with the nftables firewall', () => {
     expect(fw.tables.size).toBe(0);
   });
 
-  it('leaves an IPv4 VMAC out under disable_local_igmp, and a VMAC whose link is missing', async () => {
-    for (const [global, links] of [
-      [' disable_local_igmp', ['vrrp.51']],
-      ['', []],
+  it('leaves out an IPv4 VMAC under disable_local_igmp, and a VMAC found from a previous run (not created now)', async () => {
+    for (const [global, created] of [
+      [' disable_local_igmp', true],
+      ['', false],
     ] as const) {
       const text = `global_defs {\n${global}\n}\nvrrp_instance VI_1 {\n interface eth0\n use_vmac\n virtual_router_id 51\n priority 100\n advert_int 1\n virtual_ipaddress {\n  10.0.0.100/24\n }\n}\n`;
-      const { n, fw } = alone(vrrpSettingsFromConfig(parseText(text).result.config), fakeFirewall(), links);
+      const lan = new Lan();
+      const fw = fakeFirewall();
+      const n = new Node(lan, 'n1', '10.0.0.1', 'fe80::1', vrrpSettingsFromConfig(parseText(text).result.config), fw.port);
+      n.links.add('vrrp.51');
+      n.runner.start(created ? { newLinks: new Set(['vrrp.51']) } : {});
       await settle();
       expect(fw.batches).toEqual([]);
       await n.runner.stop();
