@@ -26,6 +26,8 @@ export const REQUIREMENTS: Readonly<Record<Layer, readonly Requirement[]>> = {
     both('tcpdump', 'tcpdump'),
     both('python3', 'python3'),
     both('nft', 'nftables'),
+    // busybox ping: whether a VIP answers behind the firewall (iputils-ping is not on every test host)
+    { command: 'busybox', packages: { 'apt-get': 'busybox-static', dnf: 'busybox' } },
   ],
   // Debian's kernel (it has ip_vs) is fetched with apt-get and unpacked with dpkg (see lab/vm.ts).
   vm: [

@@ -18,6 +18,8 @@ import { createAdvertSocketFactory } from '../net/advert-sockets.js';
 import { createAnnouncePort } from '../net/announce.js';
 import { AnnounceQueue } from '../net/announce-queue.js';
 import { openInterfaceTable } from '../net/interfaces.js';
+import { nftFirewall } from '../net/nft-firewall.js';
+import { nftDefaultTableNotice, nftOptions } from '../vrrp/firewall/options.js';
 import { procSysctl, rtnetlinkLinkPort, VmacLinks } from '../net/vmac-links.js';
 import { NotifyFifos } from '../notify/fifo.js';
 import { notifyRunner } from '../notify/notify-runner.js';
@@ -71,6 +73,7 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
   const scheduling = new ProcessScheduling(hostProcessSched(), 'vrrp', log);
   const clock = reportingLateTimers(monotonicClock, (lateUs) => scheduling.timerLate(lateUs));
   const interfaces = await openInterfaceTable((error) => log.error(`Netlink: ${error.message}`));
+  logFirewallNotice(settings, log);
   // keepalived creates the VMACs before it opens the sockets on them
   const vmacs = new VmacLinks({ link: rtnetlinkLinkPort(), sysctl: procSysctl, interfaces, log: (m) => log.info(m), detail: (m) => log.detail(m) });
   await vmacs.apply(vmacLinks(settings), namedInterfaces(settings));
@@ -100,6 +103,7 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
     interfaces,
     addresses,
     routes,
+    firewall: nftFirewall,
     sockets: createAdvertSocketFactory((error, options) => log.error(`VRRP socket on ${options.ifname}: ${error.message}`)),
     announcer,
     notify: notifyRunner(scriptPort),
@@ -136,7 +140,8 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
 
   // start_vrrp: leftover static rules cleared, the instances' leftovers cleared, static entries set, instances run
   statics.clearLeftovers();
-  runner.start({ scripts: scriptStates(trackers), files: Object.fromEntries(files.values) });
+  const newLinks = new Set(vmacLinks(settings).flatMap((l) => (vmacs.isNew(l.ifname) ? [l.ifname] : [])));
+  runner.start({ scripts: scriptStates(trackers), files: Object.fromEntries(files.values), newLinks });
   await statics.start();
   for (const { tracker } of trackers) tracker.start();
 
@@ -146,8 +151,7 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
   const dumpInput = (): VrrpDumpInput => ({
     instances: runner.instances(),
     groups: runner.syncGroups(),
-    // keepalived's -s replaces net_namespace itself: the dumps and their file names show it
-    config: o.namespace === undefined ? config : { ...config, global: { ...config.global, networkNamespace: o.namespace } },
+    config: dumpedConfig(config, settings, o.namespace),
     scripts: trackers.flatMap(({ name, tracker }) => {
       const configured = config.vrrp.scripts.find((s) => s.name === name);
       return configured ? [{ config: configured, ...tracker.progress }] : [];
@@ -194,6 +198,7 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
     applyConfiguredUmask(o.umask, parsed.config.global.umask, (m) => log.info(m));
     const next = vrrpSettingsFromConfig(parsed.config);
     for (const problem of next.problems) log.warn(problem);
+    logFirewallNotice(next, log);
     const nextFiles = await TrackFileWatcher.start(parsed.config.trackFiles, filePorts, { reload: true });
     if (child.stopping) {
       nextFiles.close();
@@ -215,11 +220,13 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
     files = nextFiles;
     // new VMACs before the runner opens sockets on them; the ones no instance uses any more after it let go
     const nextVmacs = vmacLinks(next);
+    const madeBefore = new Set(nextVmacs.flatMap((l) => (vmacs.has(l.ifname) ? [l.ifname] : [])));
     await vmacs.apply([...previousVmacs.filter((l) => !nextVmacs.some((n) => n.ifname === l.ifname)), ...nextVmacs], namedInterfaces(next));
+    const newLinks = new Set(nextVmacs.flatMap((l) => (!madeBefore.has(l.ifname) && vmacs.isNew(l.ifname) ? [l.ifname] : [])));
     const previousSyncd = syncd.config;
     const driver = await useSyncd(config);
     await statics.reload(next.statics);
-    runner.reload(next, { scripts: scriptStates(trackers), files: Object.fromEntries(files.values) });
+    runner.reload(next, { scripts: scriptStates(trackers), files: Object.fromEntries(files.values), newLinks });
     await vmacs.apply(nextVmacs, namedInterfaces(next));
     for (const { tracker } of trackers) tracker.start();
     const nextSyncd = syncd.config;
@@ -273,6 +280,25 @@ async function openSyncdPort(log: Logger): Promise<IpvsPort | undefined> {
   if (opened.ok) return opened.port;
   log.info(`IPVS: Can't initialize ipvs: ${opened.failure.message}`);
   return undefined;
+}
+
+/**
+ * The configuration as the VRRP process's keepalived.data shows it: keepalived's -s replaces net_namespace
+ * itself, and vrrp_complete_instance names the default nftables table when an instance needs one.
+ */
+function dumpedConfig(config: Config, settings: VrrpRunSettings, namespace: string | undefined): Config {
+  const table = nftOptions(settings.nftables, settings.instances)?.table;
+  if (namespace === undefined && table === config.global.vrrpNftablesTable) return config;
+  return {
+    ...config,
+    global: { ...config.global, ...(namespace === undefined ? {} : { networkNamespace: namespace }), ...(table === undefined ? {} : { vrrpNftablesTable: table }) },
+  };
+}
+
+/** As keepalived's vrrp_complete_instance, each time the VRRP process reads the configuration. */
+function logFirewallNotice(settings: VrrpRunSettings, log: Logger): void {
+  const notice = nftDefaultTableNotice(settings.nftables, settings.instances);
+  if (notice) log.info(notice);
 }
 
 /** A runner for every vrrp_script some instance or sync group tracks. */

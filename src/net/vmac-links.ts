@@ -40,6 +40,8 @@ export interface SysctlPort {
 interface Made {
   readonly link: VmacLink;
   readonly index: number;
+  /** Created, not an old link of the same name updated. */
+  readonly fresh: boolean;
 }
 
 export class VmacLinks {
@@ -66,6 +68,11 @@ export class VmacLinks {
   /** The VMAC named `ifname` once this made it. */
   has(ifname: string): boolean {
     return this.made.has(ifname);
+  }
+
+  /** This made the VMAC where no link of its name was (keepalived's !interface_already_existed: no VIPs to clear on it). */
+  isNew(ifname: string): boolean {
+    return this.made.get(ifname)?.fresh === true;
   }
 
   /**
@@ -114,7 +121,7 @@ export class VmacLinks {
       log(`(${link.instance}): Unable to create VMAC interface ${link.ifname}${failure === undefined ? '' : ` (${failure})`}`);
       return;
     }
-    this.made.set(link.ifname, { link, index });
+    this.made.set(link.ifname, { link, index, fresh: !updated });
     this.ports.detail(`(${link.instance}): Success ${updated ? 'upd' : 'cre'}ating VMAC interface ${link.ifname}`);
     if (link.devconf.length > 0) {
       if (!this.rpFilter) await this.clearRpFilter();

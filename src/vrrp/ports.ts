@@ -7,6 +7,7 @@ import type { Family } from '../base/inet.js';
 import type { ReceivedPacket } from './wire/receive-frame.js';
 import type { VipEntry } from './settings/vips.js';
 import type { RouteSpec, RuleSpec } from './settings/routes.js';
+import type { NftCommand } from './firewall/commands.js';
 
 export interface InterfaceAddress {
   family: Family;
@@ -87,4 +88,18 @@ export interface AdvertSocketFactory {
 /** Sends one gratuitous ARP (IPv4) or unsolicited NA (IPv6) for a VIP out of an interface. */
 export interface AnnouncePort {
   announce(vip: VipEntry, iface: InterfaceInfo): void;
+}
+
+/** A table the kernel's nftables holds (family `ip`, `ip6`, `inet`, …). */
+export interface NftTable {
+  readonly family: string;
+  readonly name: string;
+}
+
+/** The kernel's nftables, as keepalived's vrrp_nftables.c drives it: one batch at a time. */
+export interface FirewallPort {
+  /** Applies the commands as one atomic batch. Rejects with an Error naming the batch and nft's complaint. */
+  apply(commands: readonly NftCommand[]): Promise<void>;
+  /** The tables there now (keepalived's check_table before it deletes one left behind). */
+  tables(): Promise<readonly NftTable[]>;
 }

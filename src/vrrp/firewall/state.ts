@@ -3,9 +3,11 @@
  * table, chains, sets and rules on the first address of that family it adds (nft_setup_ipv4_vips,
  * nft_setup_ipv6_vips, setup_link_local_checks) and keeps them, empty, when the addresses go again; only
  * nft_cleanup at stop deletes the tables. So the ruleset depends on what was ever added, not only on what is
- * in the sets now. Pure: nft_update_addresses as a reducer.
+ * in the sets now. A VMAC adds its own part (nft_setup_igmp: the vmac_map, for IPv6 also vmac_set, and the
+ * rules in `out` that send IGMP/MLD reports out of the parent and keep router solicitations off the VMAC)
+ * with its first link, before or after the VIP part. Pure: nft_update_addresses and nft_update_vmac as reducers.
  */
-import type { FirewallAddress, NftSetName } from './options.js';
+import type { FirewallAddress, NftFamily, NftSetName, VmacElement } from './options.js';
 
 export type LinkLocalSet = Exclude<NftSetName, 'vips'>;
 
@@ -18,10 +20,17 @@ export interface NftState {
   readonly linkLocalSets: readonly LinkLocalSet[];
   /** The elements now in the sets, in the order they were added. */
   readonly elements: readonly FirewallAddress[];
+  /** Per family, whether the VMAC part was built before the VIP part (`first`) or after it (`after`). */
+  readonly igmp: Readonly<Partial<Record<NftFamily, 'first' | 'after'>>>;
+  /** The VMACs now in the maps, in the order they were added. */
+  readonly vmacs: readonly VmacElement[];
 }
 
 /** Nothing installed: before the first address, and after nft_cleanup. */
-export const NFT_NOTHING: NftState = { ip: false, ip6: false, linkLocalSets: [], elements: [] };
+export const NFT_NOTHING: NftState = { ip: false, ip6: false, linkLocalSets: [], elements: [], igmp: {}, vmacs: [] };
+
+/** The family's table (with its `out` chain) exists: nft_setup_ipv4 / nft_setup_ipv6 ran. */
+export const tableBuilt = (state: NftState, family: NftFamily): boolean => state[family] || state.igmp[family] !== undefined;
 
 const same = (a: FirewallAddress, b: FirewallAddress): boolean =>
   a.family === b.family && a.set === b.set && a.address === b.address && a.device === b.device;
@@ -31,6 +40,7 @@ export function nftAdd(state: NftState, addresses: readonly FirewallAddress[]): 
   const fresh = addresses.filter((a, i) => !state.elements.some((e) => same(e, a)) && addresses.findIndex((b) => same(a, b)) === i);
   if (!fresh.length) return state;
   return {
+    ...state,
     ip: state.ip || fresh.some((a) => a.family === 'ip'),
     ip6: state.ip6 || fresh.some((a) => a.family === 'ip6'),
     linkLocalSets: [...state.linkLocalSets, ...newLinkLocalSets(state, fresh)],
@@ -48,4 +58,15 @@ function newLinkLocalSets(state: NftState, fresh: readonly FirewallAddress[]): L
 export function nftRemove(state: NftState, addresses: readonly FirewallAddress[]): NftState {
   const elements = state.elements.filter((e) => !addresses.some((a) => same(a, e)));
   return elements.length === state.elements.length ? state : { ...state, elements };
+}
+
+const sameVmac = (a: VmacElement, b: VmacElement): boolean => a.family === b.family && a.vmac === b.vmac && a.base === b.base;
+
+/** nft_add_vmac: builds each family's VMAC part on its first link, then adds the links not in yet. */
+export function nftAddVmacs(state: NftState, vmacs: readonly VmacElement[]): NftState {
+  const fresh = vmacs.filter((v, i) => !state.vmacs.some((e) => sameVmac(e, v)) && vmacs.findIndex((w) => sameVmac(v, w)) === i);
+  if (!fresh.length) return state;
+  const igmp = { ...state.igmp };
+  for (const { family } of fresh) igmp[family] ??= state[family] ? 'after' : 'first';
+  return { ...state, igmp, vmacs: [...state.vmacs, ...fresh] };
 }

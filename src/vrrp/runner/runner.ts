@@ -14,11 +14,13 @@ import type { RunAs } from '../../base/scripts.js';
 import { advertSocketRequest, primaryAddress, type SocketRequest } from './advert-endpoint.js';
 import { advertInterface } from '../settings/vmac.js';
 import { plannedGroupStep, plannedInstanceStep, type PlannedStep, type StateChange } from './planned-step.js';
-import type { AddressPort, AdvertSocket, AdvertSocketFactory, InterfaceInfo, InterfacePort, RoutePort } from '../ports.js';
+import type { AddressPort, AdvertSocket, AdvertSocketFactory, FirewallPort, InterfaceInfo, InterfacePort, RoutePort } from '../ports.js';
 import { RouteList, type RouteListPorts } from './route-list.js';
+import { dropsVipTraffic, nftOptions, vmacElements } from '../firewall/options.js';
+import { VipFirewall } from './vip-firewall.js';
 import { checkReceivedAdvert, shouldCheckAddresses, type ReceivedPacket, type ReceiveState } from '../receive/check.js';
 import type { RxCounter } from '../receive/counters.js';
-import type { InstanceRunSettings, NotifyScriptsWithUsers, VipEntry, VrrpRunSettings } from '../settings/from-config.js';
+import type { InstanceRunSettings, NftGlobals, NotifyScriptsWithUsers, VipEntry, VrrpRunSettings } from '../settings/from-config.js';
 import { planReload, type ReloadPlan } from './reload-plan.js';
 import { groupStep, initialGroupState, type GroupEvent, type SyncGroupState } from '../fsm/sync-group.js';
 import { applyTrackChange, EMPTY_TRACK_STATUS, type TrackChange, type TrackStatus } from '../fsm/track.js';
@@ -34,6 +36,8 @@ export interface RunnerPorts {
   addresses: AddressPort;
   /** virtual_routes / virtual_rules. */
   routes: RoutePort;
+  /** nftables for instances without accept mode; without it no drop rule is installed. */
+  firewall?: FirewallPort;
   sockets: AdvertSocketFactory;
   announcer: Announcer;
   /** Start a notify script; resolves when it has exited (or was killed after `killAfterUs`). */
@@ -61,13 +65,6 @@ interface Runtime {
   retiredVips?: ReadonlyMap<string, VipEntry>;
   /** virtual_routes and virtual_rules, each knowing whether it is set. */
   routing: RouteList;
-  /**
-   * With virtual routes or rules: the settlement of the last address or
-   * routing change. The next waits for it, so the kernel sees them in the
-   * reducer's order across the two sockets (a route may use a VIP as its
-   * source; one removed first would make the kernel drop the route).
-   */
-  kernelTail?: Promise<unknown>;
 }
 
 const ZERO_STATS: Record<InstanceCounter, number> = {
@@ -153,6 +150,18 @@ export class VrrpRunner {
   /** While stopping: the STOP scripts, which keepalived waits for (up to their kill time). */
   private stopScripts: Promise<void>[] | undefined;
   private readonly routePorts: RouteListPorts;
+  /** The drop rules, once some configuration names a table (keepalived keeps the first one's until stop). */
+  private firewall: VipFirewall | undefined;
+  /** The global nftables keywords of the configuration running. */
+  private nftGlobals: NftGlobals;
+  /** While a reload's steps run: no "setting/removing firewall drop rule" lines. */
+  private quietFirewall = false;
+  /**
+   * With a firewall, or for an instance with virtual routes or rules: the settlement of the last VIP,
+   * drop-rule or routing change. The next waits for it, so the kernel sees them in the reducer's order
+   * (a route may use a VIP as its source; a VIP must never be up while its traffic is let through).
+   */
+  private kernelQueue: Promise<unknown> = Promise.resolve();
 
   constructor(
     settings: VrrpRunSettings,
@@ -173,23 +182,53 @@ export class VrrpRunner {
     }
     for (const [name, rt] of this.runtimes) if (!this.groupOf.has(name)) this.standalone.set(name, initialInstanceState(rt.run.fsm));
     for (const name of this.runtimes.keys()) this.lastTransition.set(name, ports.clock.nowUs());
+    this.nftGlobals = settings.nftables;
+    this.useFirewall(settings);
   }
 
-  /** Opens the sockets, then starts every instance and group with what the watchers see now. */
-  start(initial: { scripts?: TrackStatus['scripts']; files?: TrackStatus['files'] } = {}): void {
+  /** The firewall, once a configuration needs one. */
+  private useFirewall(settings: VrrpRunSettings): void {
+    const options = nftOptions(settings.nftables, settings.instances);
+    if (!this.firewall && options && this.ports.firewall) this.firewall = new VipFirewall(options, this.ports.firewall, this.ports.log);
+  }
+
+  /**
+   * firewall_add_vmac, which netlink_link_add_vmac calls as it creates a VMAC: those just created go in the
+   * maps. A matching VMAC a previous run left ("Found matching interface") is taken as it is, its part not built.
+   */
+  private firewallVmacs(newLinks: ReadonlySet<string> | undefined): void {
+    const firewall = this.firewall;
+    if (!firewall || !newLinks) return;
+    const runs = [...this.runtimes.values()].map((rt) => rt.run);
+    const vmacs = runs.flatMap((run) => (run.vmac && newLinks.has(run.vmac.ifname) ? vmacElements(run, this.nftGlobals) : []));
+    if (vmacs.length) this.inKernelOrder(() => firewall.addVmacs(vmacs));
+  }
+
+  /**
+   * Opens the sockets, then starts every instance and group with what the watchers see now. `newLinks`: the
+   * VMACs just created, where no link of their name was: nothing of a previous run can be on them.
+   */
+  start(initial: { scripts?: TrackStatus['scripts']; files?: TrackStatus['files']; newLinks?: ReadonlySet<string> } = {}): void {
     const { interfaces } = this.ports;
     const up: Record<string, boolean> = {};
     for (const rt of this.runtimes.values()) for (const n of watchedInterfaces(rt.run.fsm)) up[n] = interfaces.byName(n)?.up ?? false;
     this.tracking = { ...EMPTY_TRACK_STATUS, interfaces: up, scripts: initial.scripts ?? {}, files: initial.files ?? {} };
     interfaces.onChange((info, removed) => this.interfaceChanged(info, removed));
+    // keepalived puts a VMAC in the firewall as it creates it, before the instances start
+    this.firewallVmacs(initial.newLinks);
     // keepalived's vrrp_restore_interfaces_startup: VIPs left behind by a daemon that died (SIGKILL, a crash)
     // must not stay on a node that starts as BACKUP, or two nodes answer for them
     for (const [name, rt] of this.runtimes) {
+      // keepalived's vipset only when the instance's interface already existed
+      if (rt.run.vmac && initial.newLinks?.has(rt.run.vmac.ifname)) continue;
       // with them its virtual rules (force: a missing one is no error); its routes were never set
       if (!rt.routing.empty) this.changeRouting(name, rt, false, true);
-      if (rt.run.fsm.vips.length === 0) continue;
-      this.ports.log.info(`(${name}) removing VIPs.`);
-      this.changeVips(rt, rt.run.fsm.vips, false);
+      if (rt.run.fsm.vips.length > 0) {
+        this.ports.log.info(`(${name}) removing VIPs.`);
+        this.changeVips(rt, rt.run.fsm.vips, false, false);
+      }
+      // nothing of ours is in the sets yet: keepalived only says so
+      if (this.firewall && dropsVipTraffic(rt.run)) this.ports.log.detail(`(${name}) removing firewall drop rule`);
     }
     for (const [name, rt] of this.runtimes) {
       const iface = interfaces.byName(advertInterface(rt.run));
@@ -226,6 +265,8 @@ export class VrrpRunner {
     this.rejectedLog.close();
     for (const rt of this.runtimes.values()) cancelTimers(rt);
     await Promise.allSettled([...this.pending, ...stopScripts]);
+    // firewall_fini, once every instance has let its VIPs go
+    await this.firewall?.close();
     for (const { socket } of this.sockets.values()) socket.close();
     this.sockets.clear();
   }
@@ -241,9 +282,9 @@ export class VrrpRunner {
 
   /**
    * SIGHUP: run the new configuration's instances as reload-plan.ts plans
-   * it. `status`: what the restarted script and file watchers know now.
+   * it. `status`: what the restarted script and file watchers know now, and the VMACs this reload created.
    */
-  reload(settings: VrrpRunSettings, status: { scripts?: TrackStatus['scripts']; files?: TrackStatus['files'] } = {}): void {
+  reload(settings: VrrpRunSettings, status: { scripts?: TrackStatus['scripts']; files?: TrackStatus['files']; newLinks?: ReadonlySet<string> } = {}): void {
     if (this.stopped) return;
     const instances = this.runnable(settings.instances);
     const links = new Map<string, InterfaceInfo>();
@@ -259,15 +300,43 @@ export class VrrpRunner {
       tracking: this.tracking,
       socketKeys: [...this.sockets.keys()],
     };
-    const plan = planReload(running, { ...settings, instances }, { nowUs: this.now(), links, ...status });
+    const { newLinks, ...watchers } = status;
+    const plan = planReload(running, { ...settings, instances }, { nowUs: this.now(), links, ...watchers });
     // a removed instance hands over with its old settings and socket
     for (const { name, step: removal } of plan.removed) {
       this.runStep(removal);
       cancelTimers(this.runtimes.get(name)!);
     }
     this.swapIn(plan);
+    this.nftGlobals = settings.nftables;
+    this.useFirewall(settings);
+    this.firewallVmacs(newLinks);
+    // the kept instances' VIP changes are clear_diff_vrrp_vip's, which says nothing of the firewall
+    this.quietFirewall = true;
     for (const planned of plan.steps) this.runStep(planned);
+    this.quietFirewall = false;
+    this.reloadFirewall();
     for (const line of plan.fifo) this.ports.fifo(line);
+  }
+
+  /**
+   * keepalived's clear_diff_vrrp_vip and restore_vrrp_state: a MASTER that starts accepting VIP traffic takes
+   * its elements out, one that stops puts them in (and each MASTER that drops says so again). Deliberately
+   * not keepalived's: when the new configuration needs no firewall at all, keepalived 2.2.7 forgets its
+   * table, so the elements stay (the VIP traffic still dropped) and the table outlives the daemon; ours
+   * takes them out and deletes the table at stop.
+   */
+  private reloadFirewall(): void {
+    const firewall = this.firewall;
+    if (!firewall) return;
+    for (const [name, rt] of this.runtimes) {
+      if (!dropsVipTraffic(rt.run)) {
+        if (firewall.holds(name)) this.inKernelOrder(() => firewall.remove(name));
+      } else if (this.stateOf(name)?.vipsSet) {
+        this.ports.log.detail(`(${name}) setting firewall drop rule`);
+        this.inKernelOrder(() => firewall.add(rt.run, rt.run.fsm.vips));
+      }
+    }
   }
 
   private swapIn(plan: ReloadPlan): void {
@@ -395,7 +464,7 @@ export class VrrpRunner {
         return;
       case 'add-vips':
       case 'remove-vips':
-        this.changeVips(rt, action.vips, action.kind === 'add-vips');
+        this.changeVips(rt, action.vips, action.kind === 'add-vips', true);
         return;
       case 'add-routes':
       case 'remove-routes':
@@ -448,28 +517,35 @@ export class VrrpRunner {
     }
   }
 
-  private changeVips(rt: Runtime, keys: readonly string[], add: boolean): void {
-    this.inOrder(rt, () => Promise.allSettled(this.changeVipsNow(rt, keys, add)));
+  /**
+   * `withFirewall`: as vrrp_state_become_master / vrrp_restore_interface, the instance's drop-rule elements go
+   * in before its VIPs and out after them, so no VIP is ever up while its traffic is let through.
+   */
+  private changeVips(rt: Runtime, keys: readonly string[], add: boolean, withFirewall: boolean): void {
+    const firewall = this.firewall;
+    const name = rt.run.fsm.name;
+    const drops = firewall !== undefined && withFirewall && dropsVipTraffic(rt.run);
+    if (drops && !this.quietFirewall) this.ports.log.detail(`(${name}) ${add ? 'setting' : 'removing'} firewall drop rule`);
+    this.inOrder(rt, async () => {
+      if (firewall && drops && add) await firewall.add(rt.run, keys);
+      await Promise.allSettled(this.addressOps(rt, keys, add));
+      if (firewall && withFirewall && !add) await firewall.remove(name, keys);
+    });
   }
 
-  /** The requests' settlements. */
-  private changeVipsNow(rt: Runtime, keys: readonly string[], add: boolean): Promise<unknown>[] {
-    const requests: Promise<unknown>[] = [];
-    for (const key of keys) {
+  /** The address requests, sent at once; each settles after logging its failure. */
+  private addressOps(rt: Runtime, keys: readonly string[], add: boolean): Promise<void>[] {
+    return keys.flatMap((key) => {
       const vip = rt.run.vipTable.get(key) ?? rt.retiredVips?.get(key);
-      if (!vip) continue;
+      if (!vip) return [];
       const iface = this.ports.interfaces.byName(vip.device);
       if (!iface) {
         this.ports.log.error(`(${rt.run.fsm.name}) cannot ${add ? 'add' : 'remove'} ${vip.address}: no interface ${vip.device}`);
-        continue;
+        return [];
       }
-      const done = (add ? this.ports.addresses.add(vip, iface.index) : this.ports.addresses.remove(vip, iface.index)).catch((error: Error) =>
-        this.ports.log.error(`(${rt.run.fsm.name}) ${error.message}`),
-      );
-      this.awaitOnStop(done);
-      requests.push(done);
-    }
-    return requests;
+      const done = add ? this.ports.addresses.add(vip, iface.index) : this.ports.addresses.remove(vip, iface.index);
+      return [done.catch((error: Error) => this.ports.log.error(`(${rt.run.fsm.name}) ${error.message}`))];
+    });
   }
 
   /**
@@ -487,23 +563,29 @@ export class VrrpRunner {
     });
   }
 
+  /** Whether the instance's kernel changes wait for the ones before them (see kernelQueue). */
+  private ordered(rt: Runtime): boolean {
+    return this.firewall !== undefined || rt.run.routes.length > 0 || rt.run.rules.length > 0;
+  }
+
   /**
-   * Runs `work` (which sends its requests at once and returns their
-   * settlement) now, or, for an instance with virtual routes or rules, once
-   * the kernel has answered the previous change.
+   * Runs `work` (which sends its requests at once and returns their settlement) now, or, when the
+   * instance's changes are ordered, once the kernel has answered the previous change. Stop waits for it.
    */
   private inOrder(rt: Runtime, work: () => Promise<unknown> | undefined): void {
-    if (rt.run.routes.length === 0 && rt.run.rules.length === 0) {
-      void work();
+    if (!this.ordered(rt)) {
+      const done = work();
+      if (done) this.awaitOnStop(done);
       return;
     }
-    const previous = rt.kernelTail;
-    const done: Promise<unknown> = previous === undefined ? (work() ?? Promise.resolve()) : previous.then(() => work());
-    rt.kernelTail = done;
+    this.inKernelOrder(work);
+  }
+
+  /** After every ordered change queued before it; stop waits for it. */
+  private inKernelOrder(work: () => Promise<unknown> | undefined): void {
+    const done = this.kernelQueue.then(work).catch((error: Error) => this.ports.log.error(error.message));
+    this.kernelQueue = done;
     this.awaitOnStop(done);
-    void done.finally(() => {
-      if (rt.kernelTail === done) delete rt.kernelTail;
-    });
   }
 
   private announce(rt: Runtime, keys: readonly string[], repeat: number): void {
@@ -516,7 +598,8 @@ export class VrrpRunner {
       const iface = this.ports.interfaces.byName(device);
       if (!iface) continue;
       for (const vip of vips) this.ports.log.detail(`(${rt.run.fsm.name}) Sending/queueing gratuitous ARPs on ${device} for ${vip.address}`);
-      this.ports.announcer.enqueue(vips, iface, repeat);
+      // ordered VIPs are added behind what came before: announce them once they are up, as keepalived does
+      this.inOrder(rt, async () => this.ports.announcer.enqueue(vips, iface, repeat));
     }
   }
 

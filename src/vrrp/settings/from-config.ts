@@ -10,6 +10,7 @@
  * the FIFO scripts' arguments.
  */
 import type { Config } from '../../config/parse.js';
+import type { GlobalDefs } from '../../config/global/model.js';
 import { openedFifos, type OpenedFifo } from '../../config/global/opened-fifo.js';
 import type { Script } from '../../config/scripts/index.js';
 import type { VrrpInstance, VrrpSyncGroup } from '../../config/vrrp/index.js';
@@ -98,6 +99,9 @@ export interface SyncGroupRunSettings {
 /** notify_fifo / vrrp_notify_fifo: the VRRP process writes every line to both. */
 export type FifoSettings = OpenedFifo<'notify_fifo' | 'vrrp_notify_fifo'>;
 
+/** The global_defs nftables keywords the VRRP firewall reads (firewall/options.ts completes them). */
+export type NftGlobals = Pick<GlobalDefs, 'vrrpNftablesTable' | 'vrrpNftablesPriority' | 'vrrpNftablesIfindex' | 'nftablesCounters' | 'disableLocalIgmp'>;
+
 export interface VrrpRunSettings {
   readonly instances: readonly InstanceRunSettings[];
   readonly syncGroups: readonly SyncGroupRunSettings[];
@@ -107,6 +111,7 @@ export interface VrrpRunSettings {
   readonly startupDelayUs: number;
   /** Instances that could not be mapped (and are left out), and other remarks. */
   readonly problems: readonly string[];
+  readonly nftables: NftGlobals;
   /** static_ipaddress, static_routes, static_rules: set while the process runs. */
   readonly statics: StaticSettings;
 }
@@ -152,6 +157,13 @@ export function vrrpSettingsFromConfig(config: Config): VrrpRunSettings {
     startupDelayUs: g.vrrpStartupDelay,
     problems,
     statics: { addresses: vrrp.staticAddresses.map(staticVip), routes: vrrp.staticRoutes.map(routeSpec), rules: vrrp.staticRules.map(ruleSpec) },
+    nftables: {
+      vrrpNftablesTable: g.vrrpNftablesTable,
+      vrrpNftablesPriority: g.vrrpNftablesPriority,
+      vrrpNftablesIfindex: g.vrrpNftablesIfindex,
+      nftablesCounters: g.nftablesCounters,
+      disableLocalIgmp: g.disableLocalIgmp,
+    },
   };
 }
 

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../config/parse-text.js';
 import { fakeHost } from '../config/fake-host.js';
 import { vrrpSettingsFromConfig } from '../../../src/vrrp/settings/from-config.js';
-import { firewallAddresses, nftOptions, type NftOptions } from '../../../src/vrrp/firewall/options.js';
+import { firewallAddresses, nftDefaultTableNotice, nftOptions, type NftOptions } from '../../../src/vrrp/firewall/options.js';
 import { NFT_NOTHING, type NftState } from '../../../src/vrrp/firewall/state.js';
 import { nftRuleset, type NftObject } from '../../../src/vrrp/firewall/ruleset.js';
 import { nftCommands } from '../../../src/vrrp/firewall/commands.js';
@@ -40,9 +40,9 @@ const ours = (options: NftOptions, state: NftState): Json =>
   normalise(JSON.parse(JSON.stringify(nftRuleset(options, state))) as NftObject[]);
 
 describe.each(NFT_CONFIGS)('%s.conf: the ruleset keepalived installs', (config) => {
-  const { options, master, backup } = nftScenario(config);
+  const { options, start, master, backup } = nftScenario(config);
 
-  it('at start, in BACKUP: nothing', () => expect(ours(options, NFT_NOTHING)).toEqual(recorded(config, 'start')));
+  it('at start, in BACKUP: nothing, or the VMAC part', () => expect(ours(options, start)).toEqual(recorded(config, 'start')));
   it('as MASTER: the tables, chains, rules and every VIP', () => expect(ours(options, master)).toEqual(recorded(config, 'master')));
   it('back in BACKUP: the same tables, the sets empty', () => expect(ours(options, backup)).toEqual(recorded(config, 'backup')));
   it('after stop: nothing', () => expect(ours(options, NFT_NOTHING)).toEqual(recorded(config, 'stop')));
@@ -91,4 +91,23 @@ describe('the commands from one state to the next', () => {
     ]);
     expect(nftCommands(options, NFT_NOTHING, NFT_NOTHING)).toEqual([]);
   });
+});
+
+describe("keepalived's line when it picks the nftables table itself", () => {
+  const NOTICE = 'use_vmac or no_accept/strict specified, but no firewall configured - using nftables';
+  const noticeOf = (global: string, instance: string): string | undefined => {
+    const text = `global_defs {\n${global}\n}\nvrrp_instance A {\n interface eth0\n virtual_router_id 1\n${instance}\n virtual_ipaddress {\n  10.99.0.9\n }\n}\n`;
+    const parsed = parseConfigText(text, fakeHost({ interfaces: ['lo', 'eth0'] }));
+    return nftDefaultTableNotice(parsed.config.global, vrrpSettingsFromConfig(parsed.config).instances);
+  };
+
+  it.each([
+    ['vrrp_strict', '', NOTICE],
+    ['', ' no_accept', NOTICE],
+    ['', ' use_vmac', NOTICE],
+    ['', '', undefined],
+    [' vrrp_strict', ' priority 255', undefined],
+    [' vrrp_strict\n nftables', '', undefined],
+    [' vrrp_strict\n vrrp_iptables', '', undefined],
+  ])('global_defs {%s } instance {%s }: %s', (global, instance, expected) => expect(noticeOf(global, instance)).toBe(expected));
 });

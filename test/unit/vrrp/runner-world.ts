@@ -1,12 +1,14 @@
 /**
  * A simulated LAN for VrrpRunner tests: on one fake clock (lab/fakes/clock.ts),
  * nodes whose fake sockets deliver each other's adverts after a small
- * latency, and fake address and announce ports that record.
+ * latency, and fake address and announce ports that record; optionally a fake
+ * firewall (lab/fakes/firewall.ts) whose batches are recorded in the same order.
  */
 import { FakeClock } from '../../../lab/fakes/clock.js';
 import { fakeLogger } from '../../../lab/fakes/logger.js';
 import { FakeRoutes } from '../../../lab/fakes/routes.js';
-import type { AddressPort, AdvertSocketFactory, InterfaceInfo, InterfacePort } from '../../../src/vrrp/ports.js';
+import type { AddressPort, AdvertSocketFactory, FirewallPort, InterfaceInfo, InterfacePort } from '../../../src/vrrp/ports.js';
+import type { NftCommand } from '../../../src/vrrp/firewall/commands.js';
 import type { ReceivedPacket } from '../../../src/vrrp/wire/receive-frame.js';
 import { VrrpRunner, type Announcer } from '../../../src/vrrp/runner/runner.js';
 import type { VipEntry, VrrpRunSettings } from '../../../src/vrrp/settings/from-config.js';
@@ -52,7 +54,10 @@ export class Lan {
 
 export class Node {
   readonly vips = new Set<string>();
-  /** Every address change asked of the kernel: `add 10.0.0.100`, `remove 10.0.0.100`. */
+  /**
+   * Every address change asked of the kernel: `add 10.0.0.100`, `remove 10.0.0.100`; with a firewall also each
+   * batch: `nft +10.0.0.100` (elements in), `nft -10.0.0.100` (out), `nft -table ip` (a table deleted).
+   */
   readonly vipOps: string[] = [];
   /** Every address, route and rule request in the order made: `add 10.0.0.100`, `add route …`, `delete rule …`. */
   readonly kernel: string[] = [];
@@ -64,6 +69,8 @@ export class Node {
   /** `VI_1 BACKUP>MASTER`, as the runner reports them. */
   readonly stateChanges: string[] = [];
   linkUp = true;
+  /** The links the node has (a VMAC test adds its macvlan), each shown as eth0 is. */
+  readonly links = new Set(['eth0']);
   readonly runner: VrrpRunner;
   private readonly listeners: ((info: InterfaceInfo, removed: boolean) => void)[] = [];
 
@@ -73,11 +80,12 @@ export class Node {
     readonly address: string,
     readonly address6: string,
     settings: VrrpRunSettings,
+    firewall?: FirewallPort,
   ) {
     const { log, lines } = fakeLogger();
     this.lines = lines;
     const interfaces: InterfacePort = {
-      byName: (n) => (n === 'eth0' ? this.iface() : undefined),
+      byName: (n) => (this.links.has(n) ? { ...this.iface(), name: n } : undefined),
       byIndex: (i) => (i === 2 ? this.iface() : undefined),
       onChange: (l) => this.listeners.push(l),
       close: () => undefined,
@@ -104,6 +112,15 @@ export class Node {
       interfaces,
       addresses,
       routes: this.routes,
+      ...(firewall && {
+        firewall: {
+          apply: async (commands) => {
+            this.vipOps.push(`nft ${batchSummary(commands)}`);
+            await firewall.apply(commands);
+          },
+          tables: () => firewall.tables(),
+        },
+      }),
       sockets: lan.socketsFor(this),
       announcer,
       notify: async (argv) => void this.notified.push([...argv]),
@@ -145,4 +162,17 @@ export class Node {
   stats(instance = 'VI_1') {
     return this.runner.instances().find((i) => i.name === instance)!.stats;
   }
+}
+
+/** The element and table-deletion changes of a batch, in order; creating tables, chains and sets is left out. */
+function batchSummary(commands: readonly NftCommand[]): string {
+  return commands
+    .flatMap((c) => {
+      const [sign, object] = 'add' in c ? ['+', c.add] : ['-', c.delete];
+      const element = object['element'];
+      if (element) return (element['elem'] as unknown[]).map((e) => `${sign}${typeof e === 'string' ? e : JSON.stringify(e)}`);
+      const table = object['table'];
+      return sign === '-' && table ? [`-table ${String(table['family'])}`] : [];
+    })
+    .join(' ');
 }
