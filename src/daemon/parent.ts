@@ -24,10 +24,9 @@ import { pidFileNames, runNamespace, usesPidDir } from './pid-names.js';
 import { writeFileSafely } from '../base/safe-file.js';
 import { applyConfiguredUmask } from './umask.js';
 import { VERSION } from './version.js';
+import { writeParentDataFile } from '../observe/parent-data-file.js';
 
 
-/** keepalived gives its children this long to stop before the parent kills them. */
-const CHILD_STOP_TIMEOUT_MS = 10_000;
 /** Each child is pinged this often and killed (so restarted) after this long without an answer. */
 const LIVENESS_INTERVAL_MS = 1_000;
 const LIVENESS_TIMEOUT_MS = 10_000;
@@ -84,7 +83,13 @@ export function runDaemon(o: CliOptions, argv: readonly string[]): Promise<numbe
   const { vrrp, check } = parsed.config;
   if (!o.checkOnly && (vrrp.instances.length > 0 || o.vrrpOnly)) children.push(child('VRRP', 'vrrp'));
   if (!o.vrrpOnly && (check.virtualServers.length > 0 || o.checkOnly)) children.push(child('Healthcheck', 'check'));
-  return supervise(children, o, log, { pidFile, runDirectories, unchangeable: reloadGlobals(o, global), reloadCheckConfig: global.reloadCheckConfig });
+  return supervise(children, o, log, {
+    pidFile,
+    runDirectories,
+    unchangeable: reloadGlobals(o, global),
+    reloadCheckConfig: global.reloadCheckConfig,
+    global: dumpedGlobal(o, global),
+  });
 }
 
 /**
@@ -100,7 +105,7 @@ function checkReload(
   log: Logger,
   reloadCheckConfig: string | undefined,
   running: ReloadGlobals,
-): { reload: boolean; reloadCheckConfig: string | undefined } {
+): { reload: boolean; reloadCheckConfig: string | undefined; global?: GlobalDefs } {
   const refused = { reload: false, reloadCheckConfig };
   let parsed: ReturnType<typeof parseConfig>;
   try {
@@ -117,7 +122,7 @@ function checkReload(
   if (unchangeable.length > 0) return refused;
   if (verdict.accept) {
     applyConfiguredUmask(o.umask, parsed.config.global.umask, (m) => log.info(m));
-    return { reload: true, reloadCheckConfig: parsed.config.global.reloadCheckConfig };
+    return { reload: true, reloadCheckConfig: parsed.config.global.reloadCheckConfig, global: dumpedGlobal(o, parsed.config.global) };
   }
   if (reloadCheckConfig !== undefined) {
     // keepalived's config-test child writes its report there
@@ -132,22 +137,40 @@ function checkReload(
   return refused;
 }
 
+/** print_parent_data: keepalived's parent dumps its global definitions after passing SIGUSR1 on. */
+function printParentData(global: GlobalDefs, log: Logger): void {
+  log.info(`Printing parent data for process(${process.pid}) on signal`);
+  try {
+    writeParentDataFile(global, (m) => log.warn(m));
+  } catch (error) {
+    log.info(`Can't open dump file keepalived_parent.data (${(error as Error).message})`);
+  }
+}
+
+/** -s replaces net_namespace itself, as in keepalived: the dump shows it and its file name carries it. */
+function dumpedGlobal(o: CliOptions, g: GlobalDefs): GlobalDefs {
+  return o.namespace === undefined ? g : { ...g, networkNamespace: o.namespace };
+}
+
 function reloadGlobals(o: CliOptions, g: GlobalDefs): ReloadGlobals {
   return { namespace: runNamespace(o, g), networkNamespaceIpvs: g.networkNamespaceIpvs, instanceName: g.instanceName };
 }
 
-/** What the parent releases as it stops, what a reload may not change, and the running reload_check_config. */
+/** What the parent releases as it stops, what a reload may not change, the running reload_check_config and global_defs. */
 interface RunState {
   pidFile: string;
   unchangeable: ReloadGlobals;
   runDirectories: RunDirectories;
   reloadCheckConfig: string | undefined;
+  /** The running configuration's global_defs: child_wait_time at stop, keepalived_parent.data at SIGUSR1. */
+  global: GlobalDefs;
 }
 
 function supervise(children: Child[], o: CliOptions, log: Logger, run: RunState): Promise<number> {
   let stopping = false;
   const launch = childLauncher({ log, dontRespawn: o.dontRespawn, stopping: () => stopping, stop: (status) => void stop(status) });
 
+  let running = run.global;
   let resolveExit: (code: number) => void = () => undefined;
   const exited = new Promise<number>((resolve) => (resolveExit = resolve));
   const stop = async (status = 0): Promise<void> => {
@@ -158,7 +181,7 @@ function supervise(children: Child[], o: CliOptions, log: Logger, run: RunState)
     clearInterval(keepRunning);
     notifySystemd('STOPPING=1');
     log.info('Stopping');
-    await Promise.all(children.map((c) => stopChild(c)));
+    await Promise.all(children.map((c) => stopChild(c, running.childWaitTime * 1000, log)));
     await metrics?.close();
     removePidFile(run.pidFile);
     log.info(`Stopped keepalived-ts v${VERSION}`);
@@ -173,6 +196,7 @@ function supervise(children: Child[], o: CliOptions, log: Logger, run: RunState)
     log.info('Reloading ...');
     const verdict = checkReload(o, log, runningCheck, run.unchangeable);
     runningCheck = verdict.reloadCheckConfig;
+    if (verdict.global) running = verdict.global;
     if (verdict.reload) for (const c of children) c.process?.kill('SIGHUP');
     notifySystemd('READY=1');
   });
@@ -180,6 +204,7 @@ function supervise(children: Child[], o: CliOptions, log: Logger, run: RunState)
   for (const signal of ['SIGUSR1', 'SIGUSR2'] as const) {
     process.on(signal, () => {
       for (const c of children) if (ready(c)) c.process?.kill(signal);
+      if (signal === 'SIGUSR1') printParentData(running, log);
     });
   }
   forwardSigJson(children, ready, log);
@@ -256,11 +281,18 @@ function watchChildren(children: readonly Child[], log: Logger): { liveness: Chi
   return { liveness, ready: (child) => liveness.hasAnswered(watched.get(child)!) };
 }
 
-function stopChild(child: Child): Promise<void> {
+/** keepalived's short names in "%s process failed to die - forcing termination". */
+const SHORT_NAME: Record<Child['name'], string> = { VRRP: 'vrrp', Healthcheck: 'checker' };
+
+function stopChild(child: Child, waitMs: number, log: Logger): Promise<void> {
   const p = child.process;
   if (!p || p.exitCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
-    const kill = setTimeout(() => p.kill('SIGKILL'), CHILD_STOP_TIMEOUT_MS);
+    // setTimeout takes at most 2^31-1 ms (longer fires at once); child_wait_time goes up to UINT_MAX seconds
+    const kill = setTimeout(() => {
+      log.info(`${SHORT_NAME[child.name]} process failed to die - forcing termination`);
+      p.kill('SIGKILL');
+    }, Math.min(waitMs, 2 ** 31 - 1));
     p.once('exit', () => {
       clearTimeout(kill);
       resolve();

@@ -238,15 +238,23 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
       interfaces.close();
     },
     dumps: {
-      SIGUSR1: () => dump('keepalived.data', () => writeDataFile(dumpInput(), warn)),
+      // vrrp_daemon.c sigusr1_vrrp, sigusr2_vrrp, sigjson_vrrp log before they dump
+      SIGUSR1: () => {
+        log.info(`Printing VRRP data for process(${process.pid}) on signal`);
+        dump('keepalived.data', () => writeDataFile(dumpInput(), warn));
+      },
       SIGUSR2: () => {
+        log.info(`Printing VRRP stats for process(${process.pid}) on signal`);
         try {
           writeStatsFile(runner.instances(), warn);
         } catch (error) {
           log.info(`Can't open ${dumpFilePath('keepalived.stats')} (${(error as Error).message})`);
         }
       },
-      SIGJSON: () => dump('keepalived.json', () => writeJsonFile(dumpInput(), warn)),
+      SIGJSON: () => {
+        log.info(`Printing VRRP as json for process(${process.pid}) on signal`);
+        dump('keepalived.json', () => writeJsonFile(dumpInput(), warn));
+      },
     },
   };
 }
