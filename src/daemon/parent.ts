@@ -4,7 +4,7 @@
  * restarts a child that dies unless -R, and stops them all on SIGTERM/SIGINT.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import type { CliOptions } from './cli-options.js';
+import { ignoredOptionNotices, readOptions, type CliOptions } from './cli-options.js';
 import { CHILD_ENV } from '../base/child-env.js';
 import { childLauncher } from './child-launch.js';
 import { ChildLiveness, type WatchedChild } from './child-liveness.js';
@@ -44,9 +44,10 @@ export function runDaemon(o: CliOptions, argv: readonly string[]): Promise<numbe
   let log = createLogger({ console: o.logConsole, detail: o.logDetail });
   log.info(`Starting keepalived-ts v${VERSION}`);
   log.info(`Command line: ${process.argv.map((a) => `'${a}'`).join(' ')}`);
+  for (const line of ignoredOptionNotices(o)) log.warn(line);
   log.info(`Opening file '${o.configFile}'.`);
   // as keepalived's parent, the children's parts are checked inside the namespace (its interfaces)
-  const parsed = parseConfig(o.configFile, { configId: o.configId, namespace: o.namespace, enterNamespace: enterNetworkNamespace, testMode: true });
+  const parsed = parseConfig(o.configFile, { ...readOptions(o), enterNamespace: enterNetworkNamespace, testMode: true });
   for (const d of [...parsed.diagnostics, ...parsed.notices]) log.warn(operatorText(d));
   applyConfiguredUmask(o.umask, parsed.config.global.umask, (m) => log.info(m));
   if (o.metricsListen !== undefined && !parseListenAddress(o.metricsListen)) {
@@ -81,8 +82,9 @@ export function runDaemon(o: CliOptions, argv: readonly string[]): Promise<numbe
   const child = (name: Child['name'], which: string): Child => ({ name, start: () => fork(process.argv[1]!, argv, { env: { ...process.env, [CHILD_ENV]: which } }) });
   // as keepalived: a subsystem's child runs only when the configuration has something for it
   const { vrrp, check } = parsed.config;
-  if (!o.checkOnly && (vrrp.instances.length > 0 || o.vrrpOnly)) children.push(child('VRRP', 'vrrp'));
-  if (!o.vrrpOnly && (check.virtualServers.length > 0 || o.checkOnly)) children.push(child('Healthcheck', 'check'));
+  // --all: whatever the configuration has
+  if (!o.checkOnly && (vrrp.instances.length > 0 || o.vrrpOnly || o.allChildren)) children.push(child('VRRP', 'vrrp'));
+  if (!o.vrrpOnly && (check.virtualServers.length > 0 || o.checkOnly || o.allChildren)) children.push(child('Healthcheck', 'check'));
   return supervise(children, o, log, {
     pidFile,
     runDirectories,
@@ -110,7 +112,7 @@ function checkReload(
   let parsed: ReturnType<typeof parseConfig>;
   try {
     // only looked for: a reload never moves the daemon to another namespace
-    parsed = parseConfig(o.configFile, { configId: o.configId, namespace: o.namespace, testMode: true });
+    parsed = parseConfig(o.configFile, { ...readOptions(o), testMode: true });
   } catch (error) {
     log.error(`Reload aborted: the new configuration cannot be read (${(error as Error).message}); the running one is kept`);
     return refused;

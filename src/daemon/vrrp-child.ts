@@ -6,7 +6,7 @@
  * Its own process keeps the advert timers free of any other work.
  */
 import { CHILD_EXIT_CONFIG } from './child-exit.js';
-import type { CliOptions } from './cli-options.js';
+import { readOptions, type CliOptions } from './cli-options.js';
 import { monotonicClock } from '../base/clock.js';
 import { operatorText } from '../config/diagnostics.js';
 import { parseConfig, type Config } from '../config/parse.js';
@@ -46,7 +46,7 @@ import { vmacLink, type VmacLink } from '../vrrp/settings/vmac.js';
 export async function runVrrpProcess(o: CliOptions): Promise<number> {
   const child = ChildSkeleton.forProcess(o, 'vrrp');
   const { log } = child;
-  const { config } = parseConfig(o.configFile, { configId: o.configId, namespace: o.namespace, testMode: false });
+  const { config } = parseConfig(o.configFile, { ...readOptions(o), testMode: false });
   if (config.vrrp.fatal !== undefined) {
     // as keepalived's VRRP process (start_vrrp → stop_vrrp(KEEPALIVED_EXIT_CONFIG)): nothing runs, no script either
     log.error(config.vrrp.fatal);
@@ -125,7 +125,7 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
   const startDriver = await useSyncd(config);
   if (startDriver && syncd.config) await startDriver.run(vrrpInitCommands(syncd.config, 'backup'));
 
-  runner.start({ scripts: scriptStates(trackers), files: Object.fromEntries(files.values) });
+  runner.start({ scripts: scriptStates(trackers), files: Object.fromEntries(files.values), dontReleaseVrrp: o.dontReleaseVrrp });
   for (const { tracker } of trackers) tracker.start();
 
   // as keepalived's timers: monotonic, shown as wall-clock times through an offset taken once at startup
@@ -162,7 +162,7 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
     runner.advertiseMasters();
     let parsed: ReturnType<typeof parseConfig>;
     try {
-      parsed = parseConfig(o.configFile, { configId: o.configId, namespace: o.namespace, testMode: false });
+      parsed = parseConfig(o.configFile, { ...readOptions(o), testMode: false });
     } catch (error) {
       log.error(`Reload aborted: the new configuration cannot be read (${(error as Error).message}); the running one is kept`);
       return;
@@ -228,8 +228,9 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
       syncd.config = undefined;
       if (last) await syncd.driver?.run(vrrpShutdownCommands(last, syncdState(last.instance)));
       await syncd.driver?.close();
-      await runner.stop();
-      await vmacs.removeAll();
+      // -V: keepalived skips restore_vrrp_interfaces and shutdown_vrrp_instances: VIPs, VMACs and their sysctls stay
+      await runner.stop({ keepAddresses: o.dontReleaseVrrp });
+      if (!o.dontReleaseVrrp) await vmacs.removeAll();
       announcer.clear();
       announcePort.close();
       fifos.close();

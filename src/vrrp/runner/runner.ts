@@ -9,6 +9,7 @@ import { RateLimitedLog } from '../../log/rate-limited-log.js';
 import { outgoingAdverts, type SendCounters } from './advert-out.js';
 import { initialInstanceState, step, type FsmAction, type FsmEvent, type InstanceState, type StepResult, type TimerName } from '../fsm/step.js';
 import { watchedInterfaces } from '../fsm/settings.js';
+import { PRIORITY_OWNER } from '../fsm/priority.js';
 import type { Clock } from '../../base/clock.js';
 import type { RunAs } from '../../base/scripts.js';
 import { advertSocketRequest, primaryAddress, type SocketRequest } from './advert-endpoint.js';
@@ -156,7 +157,7 @@ export class VrrpRunner {
   }
 
   /** Opens the sockets, then starts every instance and group with what the watchers see now. */
-  start(initial: { scripts?: TrackStatus['scripts']; files?: TrackStatus['files'] } = {}): void {
+  start(initial: { scripts?: TrackStatus['scripts']; files?: TrackStatus['files']; dontReleaseVrrp?: boolean } = {}): void {
     const { interfaces } = this.ports;
     const up: Record<string, boolean> = {};
     for (const rt of this.runtimes.values()) for (const n of watchedInterfaces(rt.run.fsm)) up[n] = interfaces.byName(n)?.up ?? false;
@@ -168,6 +169,13 @@ export class VrrpRunner {
       if (rt.run.fsm.vips.length === 0) continue;
       this.ports.log.info(`(${name}) removing VIPs.`);
       this.changeVips(rt, rt.run.fsm.vips, false);
+    }
+    // under -V keepalived's vrrp_init_state removes them once more (netlink_iplist deletes unset addresses then)
+    // for each instance that does not start as the address owner; they are gone already, only the line shows
+    if (initial.dontReleaseVrrp) {
+      for (const [name, rt] of this.runtimes) {
+        if (rt.run.fsm.vips.length > 0 && rt.run.fsm.priority !== PRIORITY_OWNER) this.ports.log.info(`(${name}) removing VIPs.`);
+      }
     }
     for (const [name, rt] of this.runtimes) {
       const iface = interfaces.byName(advertInterface(rt.run));
@@ -193,13 +201,17 @@ export class VrrpRunner {
     }
   }
 
-  /** SIGTERM: priority-0 adverts, VIPs removed, STOP notifies; resolves once the kernel has been told. */
-  async stop(): Promise<void> {
+  /**
+   * SIGTERM: priority-0 adverts, VIPs removed, STOP notifies; resolves once the kernel has been told.
+   * `keepAddresses` (-V, --dont-release-vrrp): the STOP notifies only; the VIPs stay and no priority-0 advert goes out.
+   */
+  async stop(options: { keepAddresses?: boolean } = {}): Promise<void> {
     if (this.stopped) return;
     const stopScripts: Promise<void>[] = [];
     this.stopScripts = stopScripts;
-    for (const name of this.standalone.keys()) this.deliver(name, { kind: 'shutdown' });
-    for (const groupName of this.groups.keys()) this.groupEvent(groupName, { kind: 'shutdown' });
+    const shutdown = { kind: 'shutdown', keepAddresses: options.keepAddresses === true } as const;
+    for (const name of this.standalone.keys()) this.deliver(name, shutdown);
+    for (const groupName of this.groups.keys()) this.groupEvent(groupName, shutdown);
     this.stopped = true;
     this.rejectedLog.close();
     for (const rt of this.runtimes.values()) cancelTimers(rt);
