@@ -4,6 +4,7 @@
  * restarts a child that dies unless -R, and stops them all on SIGTERM/SIGINT.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
 import { ignoredOptionNotices, readOptions, type CliOptions } from './cli-options.js';
 import { CHILD_ENV } from '../base/child-env.js';
 import { childLauncher } from './child-launch.js';
@@ -17,7 +18,8 @@ import { createLogger, type Logger } from '../log/log.js';
 import { identSuffix, SYSLOG_FACILITY_ENV, SYSLOG_IDENT_SUFFIX_ENV, syslogIdent } from '../log/syslog.js';
 import { parseListenAddress, startMetricsServer } from '../observe/metrics-server.js';
 import { sdNotify, sigrtmin, watchSignal } from '../base/native.js';
-import { enterNetworkNamespace } from '../base/netns.js';
+import { enterNetworkNamespace, inNetworkNamespace } from '../base/netns.js';
+import { openProcEventsSocket, PROC_EVENTS_FD_ENV } from '../base/proc-events.js';
 import { claimPidFileAtStart, removePidFile } from './pid-file.js';
 import { enterNamespaces, type RunDirectories } from './namespace.js';
 import { pidFileNames, runNamespace, usesPidDir } from './pid-names.js';
@@ -46,6 +48,8 @@ export function runDaemon(o: CliOptions, argv: readonly string[]): Promise<numbe
   log.info(`Command line: ${process.argv.map((a) => `'${a}'`).join(' ')}`);
   for (const line of ignoredOptionNotices(o)) log.warn(line);
   log.info(`Opening file '${o.configFile}'.`);
+  // the process connector answers only outside a network namespace: keep a way back before parsing enters one
+  const homeNetns = fs.openSync('/proc/self/ns/net', 'r');
   // as keepalived's parent, the children's parts are checked inside the namespace (its interfaces)
   const parsed = parseConfig(o.configFile, { ...readOptions(o), enterNamespace: enterNetworkNamespace, testMode: true });
   for (const d of [...parsed.diagnostics, ...parsed.notices]) log.warn(operatorText(d));
@@ -76,10 +80,19 @@ export function runDaemon(o: CliOptions, argv: readonly string[]): Promise<numbe
     runDirectories.release();
     return 1;
   }
+  const procEventsFd = trackProcessSocket(namespace, parsed.config.vrrp.trackProcesses.length > 0, homeNetns, log);
+  fs.closeSync(homeNetns);
   const children: Child[] = [];
   // Never --disable-sigusr1 (Node 22.14+): it leaves SIGUSR1 blocked, so the dump listener would never run.
   // The parent passing signals only to children that answered a ping keeps their inspector shut instead.
-  const child = (name: Child['name'], which: string): Child => ({ name, start: () => fork(process.argv[1]!, argv, { env: { ...process.env, [CHILD_ENV]: which } }) });
+  const child = (name: Child['name'], which: string): Child => ({
+    name,
+    start: () =>
+      which === 'vrrp' && procEventsFd !== undefined
+        ? // the socket becomes the child's descriptor 3
+          fork(process.argv[1]!, argv, { env: { ...process.env, [CHILD_ENV]: which, [PROC_EVENTS_FD_ENV]: '3' }, stdio: ['inherit', 'inherit', 'inherit', procEventsFd, 'ipc'] })
+        : fork(process.argv[1]!, argv, { env: { ...process.env, [CHILD_ENV]: which } }),
+  });
   // as keepalived: a subsystem's child runs only when the configuration has something for it
   const { vrrp, check } = parsed.config;
   // --all: whatever the configuration has
@@ -137,6 +150,21 @@ function checkReload(
   }
   log.error(`Reload aborted: the new configuration has errors; the running one is kept\n    ${verdict.reason}`);
   return refused;
+}
+
+/**
+ * main.c: "If we want to monitor processes, we have to do it before calling setns()": under a network
+ * namespace with vrrp_track_process blocks, the connector socket is opened in the namespace we started in
+ * and handed to the VRRP child. Its failure is the child's to report (it then opens its own, which fails).
+ */
+function trackProcessSocket(namespace: string | undefined, wanted: boolean, homeNetns: number, log: Logger): number | undefined {
+  if (namespace === undefined || !wanted) return undefined;
+  try {
+    return inNetworkNamespace(`/proc/self/fd/${homeNetns}`, openProcEventsSocket);
+  } catch (error) {
+    log.info(`Failed to open process monitoring socket - ${(error as Error).message}`);
+    return undefined;
+  }
 }
 
 /** print_parent_data: keepalived's parent dumps its global definitions after passing SIGUSR1 on. */

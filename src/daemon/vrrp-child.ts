@@ -22,6 +22,8 @@ import { notifyRunner } from '../notify/notify-runner.js';
 import { ApprovedScripts } from '../scripts/script-gate.js';
 import { ChildScriptPort } from '../scripts/script-port.js';
 import { TrackFileWatcher } from '../track/track-file-watcher.js';
+import { ProcessTracker } from '../track/process-tracker.js';
+import { hostProcEvents, PROC_EVENTS_FD_ENV } from '../base/proc-events.js';
 import { trackedScript, VrrpScriptTracker, type VrrpScriptTrackerPorts } from '../track/vrrp-script-tracker.js';
 import { writeDataFile, type VrrpDumpInput } from '../observe/data-file.js';
 import { writeJsonFile } from '../observe/json-file.js';
@@ -125,7 +127,21 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
   const startDriver = await useSyncd(config);
   if (startDriver && syncd.config) await startDriver.run(vrrpInitCommands(syncd.config, 'backup'));
 
-  runner.start({ scripts: scriptStates(trackers), files: Object.fromEntries(files.values), dontReleaseVrrp: o.dontReleaseVrrp });
+  // vrrp_track_process: the kernel's process events (vrrp.c vrrp_complete_init → init_track_processes)
+  const processPorts = {
+    clock,
+    proc: childProcEvents(),
+    onChange: (c: TrackChange) => runner.track(c),
+    log: (m: string) => log.info(m),
+    logDetail: (m: string) => log.detail(m),
+  };
+  let processes = new ProcessTracker(config.vrrp.trackProcesses, processPorts);
+  runner.start({
+    scripts: scriptStates(trackers),
+    files: Object.fromEntries(files.values),
+    processes: processes.start(),
+    dontReleaseVrrp: o.dontReleaseVrrp,
+  });
   for (const { tracker } of trackers) tracker.start();
 
   // as keepalived's timers: monotonic, shown as wall-clock times through an offset taken once at startup
@@ -205,7 +221,10 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
     await vmacs.apply([...previousVmacs.filter((l) => !nextVmacs.some((n) => n.ifname === l.ifname)), ...nextVmacs], namedInterfaces(next));
     const previousSyncd = syncd.config;
     const driver = await useSyncd(config);
-    runner.reload(next, { scripts: scriptStates(trackers), files: Object.fromEntries(files.values) });
+    // reload_track_processes: counted afresh for the new blocks
+    processes.stop();
+    processes = new ProcessTracker(config.vrrp.trackProcesses, { ...processPorts, proc: childProcEvents() });
+    runner.reload(next, { scripts: scriptStates(trackers), files: Object.fromEntries(files.values), processes: processes.start() });
     await vmacs.apply(nextVmacs, namedInterfaces(next));
     for (const { tracker } of trackers) tracker.start();
     const nextSyncd = syncd.config;
@@ -221,6 +240,8 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
     metrics: () => metrics.metrics(),
     reload: () => scheduling.reloading(reload, schedule),
     stop: async () => {
+      // vrrp_terminate_phase1: end_process_monitor first
+      processes.stop();
       for (const { tracker } of trackers) tracker.stop();
       files.close();
       const last = syncd.config;
@@ -302,4 +323,10 @@ function pacingOf(settings: VrrpRunSettings, family: 'inet' | 'inet6', ifname: s
   const instance = settings.instances.find((i) => i.fsm.interface === ifname) ?? settings.instances[0];
   if (!instance) return 0;
   return family === 'inet' ? instance.garpPacing.garpIntervalUs : instance.garpPacing.gnaIntervalUs;
+}
+
+/** The connector socket the parent passed (under net_namespace), else one of our own. */
+function childProcEvents(): ReturnType<typeof hostProcEvents> {
+  const fd = process.env[PROC_EVENTS_FD_ENV];
+  return hostProcEvents(fd === undefined ? undefined : Number(fd));
 }

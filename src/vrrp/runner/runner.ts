@@ -157,11 +157,13 @@ export class VrrpRunner {
   }
 
   /** Opens the sockets, then starts every instance and group with what the watchers see now. */
-  start(initial: { scripts?: TrackStatus['scripts']; files?: TrackStatus['files']; dontReleaseVrrp?: boolean } = {}): void {
+  start(
+    initial: { scripts?: TrackStatus['scripts']; files?: TrackStatus['files']; processes?: TrackStatus['processes']; dontReleaseVrrp?: boolean } = {},
+  ): void {
     const { interfaces } = this.ports;
     const up: Record<string, boolean> = {};
     for (const rt of this.runtimes.values()) for (const n of watchedInterfaces(rt.run.fsm)) up[n] = interfaces.byName(n)?.up ?? false;
-    this.tracking = { ...EMPTY_TRACK_STATUS, interfaces: up, scripts: initial.scripts ?? {}, files: initial.files ?? {} };
+    this.tracking = { ...EMPTY_TRACK_STATUS, interfaces: up, scripts: initial.scripts ?? {}, files: initial.files ?? {}, processes: initial.processes ?? {} };
     interfaces.onChange((info, removed) => this.interfaceChanged(info, removed));
     // keepalived's vrrp_restore_interfaces_startup: VIPs left behind by a daemon that died (SIGKILL, a crash)
     // must not stay on a node that starts as BACKUP, or two nodes answer for them
@@ -233,7 +235,7 @@ export class VrrpRunner {
    * SIGHUP: run the new configuration's instances as reload-plan.ts plans
    * it. `status`: what the restarted script and file watchers know now.
    */
-  reload(settings: VrrpRunSettings, status: { scripts?: TrackStatus['scripts']; files?: TrackStatus['files'] } = {}): void {
+  reload(settings: VrrpRunSettings, status: { scripts?: TrackStatus['scripts']; files?: TrackStatus['files']; processes?: TrackStatus['processes'] } = {}): void {
     if (this.stopped) return;
     const instances = this.runnable(settings.instances);
     const links = new Map<string, InterfaceInfo>();
