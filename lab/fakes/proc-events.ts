@@ -25,6 +25,13 @@ export class FakeProcEvents implements ProcEventsPort {
     this.onEvents = onEvents;
   }
 
+  /** The last setReceiveBuffer call. */
+  receiveBuffer: { bytes: number; force: boolean } | undefined;
+
+  setReceiveBuffer(bytes: number, force: boolean): void {
+    this.receiveBuffer = { bytes, force };
+  }
+
   close(): void {
     this.closed = true;
     this.onEvents = undefined;

@@ -11,6 +11,7 @@
  *                                            (ENOBUFS: events were lost)
  *   procEventsListen(fd, on)                 PROC_CN_MCAST_LISTEN (or IGNORE) on a socket opened elsewhere: the
  *                                            parent opens it outside net_namespace, where the connector answers
+ *   procEventsSetRcvBuf(fd, bytes, force)    SO_RCVBUF, or SO_RCVBUFFORCE past rmem_max (process_monitor_rcv_bufs)
  *   procEventsClose(fd)                      PROC_CN_MCAST_IGNORE, close
  *
  * Messages are read with a scatter read into the netlink header, the connector header and the event, as
@@ -190,6 +191,20 @@ static napi_value proc_events_listen(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static napi_value proc_events_set_rcvbuf(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd;
+  uint32_t bytes;
+  bool force;
+  CHECK(napi_get_value_int32(env, argv[0], &fd));
+  CHECK(napi_get_value_uint32(env, argv[1], &bytes));
+  CHECK(napi_get_value_bool(env, argv[2], &force));
+  if (setsockopt(fd, SOL_SOCKET, force ? SO_RCVBUFFORCE : SO_RCVBUF, &bytes, sizeof bytes) < 0) return throw_errno(env, "setsockopt", errno);
+  return NULL;
+}
+
 static napi_value proc_events_close(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -207,6 +222,7 @@ napi_value proc_events_define(napi_env env, napi_value exports) {
       {"procEventsOpen", NULL, proc_events_open, NULL, NULL, NULL, napi_enumerable, NULL},
       {"procEventsRead", NULL, proc_events_read, NULL, NULL, NULL, napi_enumerable, NULL},
       {"procEventsListen", NULL, proc_events_listen, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"procEventsSetRcvBuf", NULL, proc_events_set_rcvbuf, NULL, NULL, NULL, napi_enumerable, NULL},
       {"procEventsClose", NULL, proc_events_close, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions));

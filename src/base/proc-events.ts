@@ -30,6 +30,8 @@ export interface ProcessView {
 export interface ProcEventsPort {
   /** Starts listening; `onEvents` hears each batch from the event loop. Throws when the connector cannot be opened. */
   listen(onEvents: (events: readonly ProcEvent[]) => void, onError: (error: Error) => void): void;
+  /** SO_RCVBUF (SO_RCVBUFFORCE with `force`) of the listening socket. */
+  setReceiveBuffer(bytes: number, force: boolean): void;
   close(): void;
   /** Every process in /proc (read_procs): comm from stat with its state, and/or cmdline up to `cmdlineBytes`. */
   scan(want: { comm: boolean; cmdlineBytes?: number }): ProcessView[];
@@ -41,6 +43,7 @@ interface ProcAddon {
   procEventsOpen(listen: boolean): number;
   procEventsRead(fd: number, max: number): ProcEvent[];
   procEventsListen(fd: number, on: boolean): void;
+  procEventsSetRcvBuf(fd: number, bytes: number, force: boolean): void;
   procEventsClose(fd: number): void;
   pollStart(fd: number, onReadable: (error?: Error) => void): object;
   pollStop(handle: object): void;
@@ -110,6 +113,9 @@ export function hostProcEvents(inherited?: number): ProcEventsPort {
           onError(e as Error);
         }
       });
+    },
+    setReceiveBuffer(bytes, force) {
+      addon().procEventsSetRcvBuf(fd, bytes, force);
     },
     close() {
       if (fd < 0) return;

@@ -135,7 +135,7 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
     log: (m: string) => log.info(m),
     logDetail: (m: string) => log.detail(m),
   };
-  let processes = new ProcessTracker(config.vrrp.trackProcesses, processPorts);
+  let processes = new ProcessTracker(config.vrrp.trackProcesses, processPorts, config.global.processMonitorRcvBufs);
   runner.start({
     scripts: scriptStates(trackers),
     files: Object.fromEntries(files.values),
@@ -223,7 +223,7 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
     const driver = await useSyncd(config);
     // reload_track_processes: counted afresh for the new blocks
     processes.stop();
-    processes = new ProcessTracker(config.vrrp.trackProcesses, { ...processPorts, proc: childProcEvents() });
+    processes = new ProcessTracker(config.vrrp.trackProcesses, { ...processPorts, proc: childProcEvents() }, config.global.processMonitorRcvBufs);
     runner.reload(next, { scripts: scriptStates(trackers), files: Object.fromEntries(files.values), processes: processes.start() });
     await vmacs.apply(nextVmacs, namedInterfaces(next));
     for (const { tracker } of trackers) tracker.start();

@@ -147,7 +147,7 @@ export function globalDefinitionLines(g: Config['global'], process: DumpingProce
   out.push(
     ...bufs('vrrp_netlink_cmd', g.vrrpNetlinkCmdRcvBufs),
     ...bufs('vrrp_netlink_monitor', g.vrrpNetlinkMonitorRcvBufs),
-    ...bufs('process_monitor', { force: false }),
+    ...bufs('process_monitor', g.processMonitorRcvBufs),
     ...bufs('lvs_netlink_cmd', g.lvsNetlinkCmdRcvBufs),
     ...bufs('lvs_netlink_monitor', g.lvsNetlinkMonitorRcvBufs),
     ` rs_init_notifies = ${g.rsInitNotifies ? 1 : 0}`,

@@ -87,9 +87,11 @@ export class ProcessTracker {
   private cancelRescan?: () => void;
   private stopped = false;
 
+  /** `receiveBuffer`: global_defs process_monitor_rcv_bufs[_force]. */
   constructor(
     specs: readonly TrackProcess[],
     private readonly ports: ProcessTrackerPorts,
+    private readonly receiveBuffer: { readonly size?: number; readonly force: boolean } = { force: false },
   ) {
     this.tracked = specs.map((spec) => ({ spec, params: nulJoined(spec.params), count: 0, haveQuorum: false }));
     this.maxNameLen = Math.max(0, ...this.tracked.map((t) => Buffer.byteLength(t.spec.process ?? '', 'latin1') + 1 + (t.params?.length ?? 0)));
@@ -112,6 +114,7 @@ export class ProcessTracker {
         (events) => this.handle(events),
         (error) => this.ports.log(`process monitor netlink recv error - ${error.message}`),
       );
+      this.setReceiveBuffer();
       this.cancelAckWait = this.ports.clock.at(this.ports.clock.nowUs() + ACK_WAIT_US, () => {
         if (!this.acknowledged) this.ports.log('WARNING - the kernel does not support proc events - track_process will not work');
       });
@@ -123,6 +126,18 @@ export class ProcessTracker {
     this.scan();
     for (const t of this.tracked) t.haveQuorum = this.inQuorum(t);
     return this.quorums();
+  }
+
+  /** set_rcv_buf: a failure is logged and the default kept. */
+  private setReceiveBuffer(): void {
+    const { size, force } = this.receiveBuffer;
+    if (!size) return;
+    try {
+      this.ports.proc.setReceiveBuffer(size, force);
+    } catch (error) {
+      const e = error as NodeJS.ErrnoException;
+      this.ports.log(`Cannot set process monitor SO_RCVBUF${force ? 'FORCE' : ''} option. errno=${e.errno ?? 0} (${e.message.replace(/^\S+ \S+: /, '')})`);
+    }
   }
 
   /** Each block's quorum as it stands. */

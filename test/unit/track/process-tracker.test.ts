@@ -157,4 +157,15 @@ describe('vrrp_track_process (track_process.c)', () => {
     expect(w.initial).toEqual({ proc: false });
     expect(w.logs).toEqual(['Failed to set/clear process event listen - errno 111 - Connection refused']);
   });
+
+  it('sizes the socket with process_monitor_rcv_bufs[_force], read from global_defs', () => {
+    const p = parseText(`global_defs {\n process_monitor_rcv_bufs 1048576\n process_monitor_rcv_bufs_force\n}\nvrrp_track_process proc {\n process nginx\n}\n`);
+    expect(p.messages).toEqual([]);
+    const { global, vrrp } = p.result.config;
+    expect(global.processMonitorRcvBufs).toEqual({ size: 1048576, force: true });
+    const proc = new FakeProcEvents();
+    const ports = { clock: new FakeClock(), proc, onChange: () => undefined, log: () => undefined, logDetail: () => undefined };
+    new ProcessTracker(vrrp.trackProcesses, ports, global.processMonitorRcvBufs).start();
+    expect(proc.receiveBuffer).toEqual({ bytes: 1048576, force: true });
+  });
 });
