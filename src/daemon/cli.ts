@@ -1,6 +1,6 @@
 /** Entry point: keepalived's command line. */
 import { CliError, parseArgs, readOptions, signalNumber, USAGE, type CliOptions } from './cli-options.js';
-import { sigrtmin } from '../base/native.js';
+import { sigrtmax, sigrtmin } from '../base/native.js';
 import { operatorText } from '../config/diagnostics.js';
 import { parseConfig, type ParseResult } from '../config/parse.js';
 import { CHILD_ENV } from '../base/child-env.js';
@@ -53,12 +53,9 @@ function dumpConf(o: CliOptions): number {
   return 0;
 }
 
-/** Linux's SIGRTMAX (_NSIG - 1) under glibc. */
-const SIGRTMAX = 64;
-
 /** `--signum=SIGFUNC`: the number on stdout, as keepalived prints it for scripts that signal the daemon. */
 function printSignum(sigfunc: string): number {
-  const signum = signalNumber(sigfunc, sigrtmin(), SIGRTMAX);
+  const signum = signalNumber(sigfunc, sigrtmin(), sigrtmax());
   if (signum === undefined) {
     process.stderr.write(`Unknown sigfunc ${sigfunc}\n`);
     return 1;

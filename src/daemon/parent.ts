@@ -17,7 +17,7 @@ import type { GlobalDefs } from '../config/global/model.js';
 import { createLogger, type Logger } from '../log/log.js';
 import { identSuffix, SYSLOG_FACILITY_ENV, SYSLOG_IDENT_SUFFIX_ENV, syslogIdent } from '../log/syslog.js';
 import { parseListenAddress, startMetricsServer } from '../observe/metrics-server.js';
-import { sdNotify, sigrtmin, watchSignal } from '../base/native.js';
+import { sdNotify, sigrtmin, sigStatsClear, watchSignal } from '../base/native.js';
 import { enterNetworkNamespace, inNetworkNamespace } from '../base/netns.js';
 import { openProcEventsSocket, PROC_EVENTS_FD_ENV } from '../base/proc-events.js';
 import { claimPidFileAtStart, removePidFile } from './pid-file.js';
@@ -250,19 +250,24 @@ function supervise(children: Child[], o: CliOptions, log: Logger, run: RunState)
 }
 
 /**
- * keepalived's SIGJSON (SIGRTMIN+2) goes to the VRRP child only. Node cannot watch a real-time signal
- * (and its default action ends the process): the native addon does, for as long as the parent runs.
+ * keepalived's SIGJSON (SIGRTMIN+2) and SIGSTATS_CLEAR (SIGRTMAX-1) go to the VRRP child only. Node cannot
+ * watch a real-time signal (and its default action ends the process): the native addon does, for as long as
+ * the parent runs.
  */
 function forwardSigJson(children: readonly Child[], ready: (child: Child) => boolean, log: Logger): void {
-  try {
-    const signum = sigrtmin() + 2;
-    watchSignal(signum, () => {
-      // ChildProcess.kill only takes the signals Node names; process.kill passes a number on
-      for (const c of children) if (c.name === 'VRRP' && c.process?.pid !== undefined && ready(c)) process.kill(c.process.pid, signum);
-    });
-  } catch (error) {
-    log.warn(`SIGRTMIN+2 (keepalived.json) cannot be watched: ${(error as Error).message}`);
-  }
+  const forward = (what: string, signum: () => number): void => {
+    try {
+      const n = signum();
+      watchSignal(n, () => {
+        // ChildProcess.kill only takes the signals Node names; process.kill passes a number on
+        for (const c of children) if (c.name === 'VRRP' && c.process?.pid !== undefined && ready(c)) process.kill(c.process.pid, n);
+      });
+    } catch (error) {
+      log.warn(`${what} cannot be watched: ${(error as Error).message}`);
+    }
+  };
+  forward('SIGRTMIN+2 (keepalived.json)', () => sigrtmin() + 2);
+  forward('SIGRTMAX-1 (keepalived.stats, cleared)', sigStatsClear);
 }
 
 /** sd_notify when started by systemd with Type=notify; a failure to reach it is not fatal. */

@@ -273,6 +273,15 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
           log.info(`Can't open ${dumpFilePath('keepalived.stats')} (${(error as Error).message})`);
         }
       },
+      SIGSTATS_CLEAR: () => {
+        log.info(`Printing and clearing VRRP stats for process(${process.pid}) on signal`);
+        try {
+          writeStatsFile(runner.instances(), warn);
+        } catch (error) {
+          log.info(`Can't open ${dumpFilePath('keepalived.stats')} (${(error as Error).message})`);
+        }
+        runner.clearStats();
+      },
       SIGJSON: () => {
         log.info(`Printing VRRP as json for process(${process.pid}) on signal`);
         dump('keepalived.json', () => writeJsonFile(dumpInput(), warn));

@@ -297,6 +297,11 @@ export class VrrpRunner {
     });
   }
 
+  /** SIGSTATS_CLEAR: every instance's counters back to 0 (vrrp_print_stats' memset), once they are written. */
+  clearStats(): void {
+    for (const rt of this.runtimes.values()) Object.assign(rt.stats, ZERO_STATS);
+  }
+
   instances(): InstanceView[] {
     return [...this.runtimes].map(([name, rt]) => ({
       name,
