@@ -95,9 +95,10 @@ export function runDaemon(o: CliOptions, argv: readonly string[]): Promise<numbe
   });
   // as keepalived: a subsystem's child runs only when the configuration has something for it
   const { vrrp, check } = parsed.config;
-  // --all: whatever the configuration has
-  if (!o.checkOnly && (vrrp.instances.length > 0 || o.vrrpOnly || o.allChildren)) children.push(child('VRRP', 'vrrp'));
-  if (!o.vrrpOnly && (check.virtualServers.length > 0 || o.checkOnly || o.allChildren)) children.push(child('Healthcheck', 'check'));
+  // running_vrrp/running_checker: -P and -C only leave the other subsystem out; --all runs one with nothing to do
+  if (!o.checkOnly && (vrrp.instances.length > 0 || o.allChildren)) children.push(child('VRRP', 'vrrp'));
+  if (!o.vrrpOnly && (check.virtualServers.length > 0 || o.allChildren)) children.push(child('Healthcheck', 'check'));
+  if (children.length === 0) log.info('Warning - keepalived has no configuration to run');
   return supervise(children, o, log, {
     pidFile,
     runDirectories,
