@@ -24,7 +24,7 @@ import { claimPidFileAtStart, removePidFile } from './pid-file.js';
 import { enterNamespaces, type RunDirectories } from './namespace.js';
 import { pidFileNames, runNamespace, usesPidDir } from './pid-names.js';
 import { writeFileSafely } from '../base/safe-file.js';
-import { applyConfiguredUmask } from './umask.js';
+import { applyConfiguredUmask, effectiveUmask } from './umask.js';
 import { VERSION } from './version.js';
 import { writeParentDataFile } from '../observe/parent-data-file.js';
 
@@ -178,9 +178,13 @@ function printParentData(global: GlobalDefs, log: Logger): void {
   }
 }
 
-/** -s replaces net_namespace itself, as in keepalived: the dump shows it and its file name carries it. */
+/**
+ * -s replaces net_namespace itself, as in keepalived: the dump shows it and its file name carries it; the
+ * umask line shows the mask in force.
+ */
 function dumpedGlobal(o: CliOptions, g: GlobalDefs): GlobalDefs {
-  return o.namespace === undefined ? g : { ...g, networkNamespace: o.namespace };
+  const umask = effectiveUmask(o.umask, g.umask);
+  return o.namespace === undefined ? { ...g, umask } : { ...g, umask, networkNamespace: o.namespace };
 }
 
 function reloadGlobals(o: CliOptions, g: GlobalDefs): ReloadGlobals {

@@ -30,7 +30,7 @@ import { writeJsonFile } from '../observe/json-file.js';
 import { ChildSkeleton, type ChildFeatures } from './child-skeleton.js';
 import { VrrpMetrics } from '../observe/vrrp-metrics.js';
 import { dumpFilePath, writeStatsFile } from '../observe/stats-file.js';
-import { applyConfiguredUmask } from './umask.js';
+import { applyConfiguredUmask, effectiveUmask } from './umask.js';
 import { hostProcessSched } from '../base/process-sched.js';
 import { processSchedule, type ProcessSchedule } from './process-schedule.js';
 import { ProcessScheduling } from './process-scheduling.js';
@@ -150,8 +150,15 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
   const dumpInput = (): VrrpDumpInput => ({
     instances: runner.instances(),
     groups: runner.syncGroups(),
-    // keepalived's -s replaces net_namespace itself: the dumps and their file names show it
-    config: o.namespace === undefined ? config : { ...config, global: { ...config.global, networkNamespace: o.namespace } },
+    // keepalived's -s replaces net_namespace itself: the dumps and their file names show it; umask: the mask in force
+    config: {
+      ...config,
+      global: {
+        ...config.global,
+        umask: effectiveUmask(o.umask, config.global.umask),
+        ...(o.namespace === undefined ? {} : { networkNamespace: o.namespace }),
+      },
+    },
     scripts: trackers.flatMap(({ name, tracker }) => {
       const configured = config.vrrp.scripts.find((s) => s.name === name);
       return configured ? [{ config: configured, ...tracker.progress }] : [];

@@ -14,7 +14,7 @@
  *  - global definitions (global-dump.ts): Config save dir, the reload
  *    schedule (Reload time file, Reload scheduled for …), LVS syncd lines,
  *    libnftnl version, CPU affinity, the default script user before a script
- *    needed it, umask when not configured, current realtime priority/limit;
+ *    needed it, current realtime priority/limit;
  *  - whole sections: Gratuitous ARP delays (garp_group), Static Addresses,
  *    Static Routes, Static Rules, Static Track groups, VRRP Sockpool, VRRP Track
  *    files, VRRP Track processes, VRRP Track BFDs, Interfaces;

@@ -158,6 +158,7 @@ export function globalDefinitionLines(g: Config['global'], process: DumpingProce
   else if (rx.advert) out.push(' rx_bufs_policy = ADVERT');
   else if (rx.size !== undefined) out.push(` rx_bufs_size = ${rx.size}`);
   out.push(` rx_bufs_multiples = ${g.vrrpRxBufsMultiplier}`);
+  // the daemons pass the mask in force; a configuration read alone has only what it sets
   if (g.umask !== undefined) out.push(` umask = 0${g.umask.toString(8)}`);
   if (g.vrrpStartupDelay) out.push(` vrrp_startup_delay = ${formatG(g.vrrpStartupDelay / 1e6)}`);
   if (g.logUnknownVrids) out.push(' log_unknown_vrids');
