@@ -24,7 +24,9 @@ import { claimPidFileAtStart, removePidFile } from './pid-file.js';
 import { enterNamespaces, type RunDirectories } from './namespace.js';
 import { pidFileNames, runNamespace, usesPidDir } from './pid-names.js';
 import { writeFileSafely } from '../base/safe-file.js';
-import { applyConfiguredUmask, effectiveUmask } from './umask.js';
+import { applyConfiguredUmask } from './umask.js';
+import { dumpedGlobals } from './dumped-globals.js';
+import { hostSystem } from '../config/system.js';
 import { VERSION } from './version.js';
 import { writeParentDataFile } from '../observe/parent-data-file.js';
 
@@ -104,7 +106,7 @@ export function runDaemon(o: CliOptions, argv: readonly string[]): Promise<numbe
     runDirectories,
     unchangeable: reloadGlobals(o, global),
     reloadCheckConfig: global.reloadCheckConfig,
-    global: dumpedGlobal(o, global),
+    global: dumpedGlobals(o, global, hostSystem()),
   });
 }
 
@@ -138,7 +140,7 @@ function checkReload(
   if (unchangeable.length > 0) return refused;
   if (verdict.accept) {
     applyConfiguredUmask(o.umask, parsed.config.global.umask, (m) => log.info(m));
-    return { reload: true, reloadCheckConfig: parsed.config.global.reloadCheckConfig, global: dumpedGlobal(o, parsed.config.global) };
+    return { reload: true, reloadCheckConfig: parsed.config.global.reloadCheckConfig, global: dumpedGlobals(o, parsed.config.global, hostSystem()) };
   }
   if (reloadCheckConfig !== undefined) {
     // keepalived's config-test child writes its report there
@@ -176,15 +178,6 @@ function printParentData(global: GlobalDefs, log: Logger): void {
   } catch (error) {
     log.info(`Can't open dump file keepalived_parent.data (${(error as Error).message})`);
   }
-}
-
-/**
- * -s replaces net_namespace itself, as in keepalived: the dump shows it and its file name carries it; the
- * umask line shows the mask in force.
- */
-function dumpedGlobal(o: CliOptions, g: GlobalDefs): GlobalDefs {
-  const umask = effectiveUmask(o.umask, g.umask);
-  return o.namespace === undefined ? { ...g, umask } : { ...g, umask, networkNamespace: o.namespace };
 }
 
 function reloadGlobals(o: CliOptions, g: GlobalDefs): ReloadGlobals {

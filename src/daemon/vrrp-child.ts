@@ -30,7 +30,9 @@ import { writeJsonFile } from '../observe/json-file.js';
 import { ChildSkeleton, type ChildFeatures } from './child-skeleton.js';
 import { VrrpMetrics } from '../observe/vrrp-metrics.js';
 import { dumpFilePath, writeStatsFile } from '../observe/stats-file.js';
-import { applyConfiguredUmask, effectiveUmask } from './umask.js';
+import { applyConfiguredUmask } from './umask.js';
+import { dumpedGlobals } from './dumped-globals.js';
+import { hostSystem } from '../config/system.js';
 import { hostProcessSched } from '../base/process-sched.js';
 import { processSchedule, type ProcessSchedule } from './process-schedule.js';
 import { ProcessScheduling } from './process-scheduling.js';
@@ -147,18 +149,11 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
   // as keepalived's timers: monotonic, shown as wall-clock times through an offset taken once at startup
   const wallOffsetUs = Math.round(Date.now() * 1000 - clock.nowUs());
   /** What SIGUSR1's and SIGJSON's dumps print: the runner's view, the configuration and the script runners. */
+  const dumpSystem = hostSystem();
   const dumpInput = (): VrrpDumpInput => ({
     instances: runner.instances(),
     groups: runner.syncGroups(),
-    // keepalived's -s replaces net_namespace itself: the dumps and their file names show it; umask: the mask in force
-    config: {
-      ...config,
-      global: {
-        ...config.global,
-        umask: effectiveUmask(o.umask, config.global.umask),
-        ...(o.namespace === undefined ? {} : { networkNamespace: o.namespace }),
-      },
-    },
+    config: { ...config, global: dumpedGlobals(o, config.global, dumpSystem) },
     scripts: trackers.flatMap(({ name, tracker }) => {
       const configured = config.vrrp.scripts.find((s) => s.name === name);
       return configured ? [{ config: configured, ...tracker.progress }] : [];

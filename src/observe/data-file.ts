@@ -13,8 +13,7 @@
  * left out rather than made up:
  *  - global definitions (global-dump.ts): Config save dir, the reload
  *    schedule (Reload time file, Reload scheduled for …), LVS syncd lines,
- *    libnftnl version, CPU affinity, the default script user before a script
- *    needed it, current realtime priority/limit;
+ *    libnftnl version, CPU affinity, current realtime priority/limit;
  *  - whole sections: Gratuitous ARP delays (garp_group), Static Addresses,
  *    Static Routes, Static Rules, Static Track groups, VRRP Sockpool, VRRP Track
  *    files, VRRP Track processes, VRRP Track BFDs, Interfaces;
