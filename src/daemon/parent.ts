@@ -82,7 +82,7 @@ export function runDaemon(o: CliOptions, argv: readonly string[]): Promise<numbe
     runDirectories.release();
     return 1;
   }
-  const procEventsFd = trackProcessSocket(namespace, parsed.config.vrrp.trackProcesses.length > 0, homeNetns, log);
+  const procEventsFd = trackProcessSocket(namespace, homeNetns, log);
   fs.closeSync(homeNetns);
   const children: Child[] = [];
   // Never --disable-sigusr1 (Node 22.14+): it leaves SIGUSR1 blocked, so the dump listener would never run.
@@ -157,11 +157,12 @@ function checkReload(
 
 /**
  * main.c: "If we want to monitor processes, we have to do it before calling setns()": under a network
- * namespace with vrrp_track_process blocks, the connector socket is opened in the namespace we started in
- * and handed to the VRRP child. Its failure is the child's to report (it then opens its own, which fails).
+ * namespace the connector socket is opened (not listened on) in the namespace we started in, whatever the
+ * configuration tracks, so that a reload may add vrrp_track_process, and handed to each VRRP child. Its
+ * failure is the child's to report (it then opens its own, which the connector refuses).
  */
-function trackProcessSocket(namespace: string | undefined, wanted: boolean, homeNetns: number, log: Logger): number | undefined {
-  if (namespace === undefined || !wanted) return undefined;
+function trackProcessSocket(namespace: string | undefined, homeNetns: number, log: Logger): number | undefined {
+  if (namespace === undefined) return undefined;
   try {
     return inNetworkNamespace(`/proc/self/fd/${homeNetns}`, openProcEventsSocket);
   } catch (error) {
