@@ -108,6 +108,16 @@ export function watchSignal(signum: number, onSignal: () => void): () => void {
   return () => native.signalStop(handle);
 }
 
+/** glibc's SIGRTMAX on Linux (_NSIG - 1): fixed, unlike SIGRTMIN. */
+export function sigrtmax(): number {
+  return 64;
+}
+
+/** keepalived's SIGSTATS_CLEAR, SIGRTMAX-1: keepalived.stats written, then the counters cleared. */
+export function sigStatsClear(): number {
+  return sigrtmax() - 1;
+}
+
 /** The C library's SIGRTMIN (34 with glibc, which keeps the first ones for itself). */
 export function sigrtmin(): number {
   return load().sigrtmin();

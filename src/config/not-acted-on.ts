@@ -14,6 +14,14 @@ const IPVLAN = 'ipvlan interfaces are not created';
 const VMAC_ADDR = 'VIPs on other interfaces get no VMAC of their own';
 const SMTP = 'e-mail alerts are not sent';
 const STATIC_TRACK_GROUP = "static track groups are not run: their instances do not track the entries' interfaces";
+const GARP_GROUP = 'gratuitous ARPs/NAs are paced by the global vrrp_garp_interval/vrrp_gna_interval, not per interface';
+const UP_DOWN_DELAYS = 'an interface going up or down is acted on at once';
+const LINKBEAT = "link state comes from rtnetlink only, never from polling the driver's MII/ethtool status";
+const RCV_BUFS = "the sockets' receive buffers keep the kernel's default size";
+const RELOAD_TIME = 'no reload is scheduled: send SIGHUP';
+const CONFIG_SAVE = 'the configuration is not saved at reloads';
+const RS_INIT_NOTIFIES = "real servers' initial states start no notify scripts or FIFO lines";
+const HA_SUSPEND = "checkers keep running while the virtual server's address is not on this host";
 
 const GAPS: ReadonlyArray<readonly [string, readonly string[]]> = [
   [SNMP, ['enable_snmp_vrrp', 'enable_snmp_keepalived', 'enable_snmp_checker', 'enable_snmp_rfc', 'enable_snmp_rfcv2', 'enable_snmp_rfcv3', 'enable_traps', 'snmp_socket', 'snmp_vs_stats_update_interval', 'snmp_rs_stats_update_interval']],
@@ -24,7 +32,30 @@ const GAPS: ReadonlyArray<readonly [string, readonly string[]]> = [
   [IPVLAN, ['use_ipvlan']],
   [VMAC_ADDR, ['use_vmac_addr']],
   [STATIC_TRACK_GROUP, ['track_group']],
-  [SMTP, ['smtp_server', 'smtp_alert', 'smtp_alert_vrrp', 'smtp_alert_checker', 'notification_email', 'notification_email_from', 'smtp_helo_name', 'smtp_connect_timeout']],
+  [SMTP, ['smtp_server', 'smtp_alert', 'smtp_alert_vrrp', 'smtp_alert_checker', 'notification_email', 'notification_email_from', 'smtp_helo_name', 'smtp_connect_timeout', 'no_checker_emails']],
+  [GARP_GROUP, ['garp_group']],
+  [UP_DOWN_DELAYS, ['interface_up_down_delays']],
+  [LINKBEAT, ['linkbeat_interfaces', 'linkbeat_use_polling']],
+  [
+    RCV_BUFS,
+    [
+      'kernel_rx_buf_size',
+      'vrrp_rx_bufs_policy',
+      'vrrp_rx_bufs_multiplier',
+      'vrrp_netlink_cmd_rcv_bufs',
+      'vrrp_netlink_cmd_rcv_bufs_force',
+      'vrrp_netlink_monitor_rcv_bufs',
+      'vrrp_netlink_monitor_rcv_bufs_force',
+      'lvs_netlink_cmd_rcv_bufs',
+      'lvs_netlink_cmd_rcv_bufs_force',
+      'lvs_netlink_monitor_rcv_bufs',
+      'lvs_netlink_monitor_rcv_bufs_force',
+    ],
+  ],
+  [RELOAD_TIME, ['reload_time_file', 'reload_repeat']],
+  [CONFIG_SAVE, ['config_save_dir']],
+  [RS_INIT_NOTIFIES, ['rs_init_notifies']],
+  [HA_SUSPEND, ['ha_suspend']],
 ];
 
 const BY_KEYWORD = new Map<string, string>(GAPS.flatMap(([why, names]) => names.map((n) => [n, why] as const)));

@@ -5,6 +5,7 @@
  * their own roots and skip the others' blocks. Diagnostics repeated across
  * passes are reported once.
  */
+import { INCLUDE_B, INCLUDE_M, INCLUDE_R, INCLUDE_W } from './config-files.js';
 import { ConfigErr, DiagnosticSink, MissingParameterError, exitCodeFor, EXIT_MISSING_PARAMETER, EXIT_NO_CONFIG, EXIT_OK, type Diagnostic, type Location } from './diagnostics.js';
 import { Engine, KeywordTable, type Keyword } from './engine.js';
 import { LineRecording, type LineSource } from './line-recording.js';
@@ -35,6 +36,8 @@ export interface ParseOptions {
    * the namespace is only looked for (SystemPort.stat).
    */
   readonly enterNamespace?: (path: string) => void;
+  /** `-e/--all-config`: every kind of include failure is fatal from the first line (main.c's include_check_set(NULL)). */
+  readonly allConfig?: boolean;
 }
 
 export interface Config {
@@ -121,6 +124,7 @@ export function parseConfig(file: string, opts: ParseOptions = {}): ParseResult 
     const host = { report, log: (m: string) => logs.push(m) };
     if (!reader) {
       reader = new LineReader(host, { configId, cwd: opts.cwd ?? process.cwd(), randomSeed: opts.randomSeed, fileSystem: sys });
+      if (opts.allConfig) reader.includeCheck = INCLUDE_R | INCLUDE_M | INCLUDE_W | INCLUDE_B;
       opened = reader.openMain(file);
       source = recording.record(reader);
     } else {

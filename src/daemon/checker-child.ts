@@ -7,7 +7,7 @@
  * (pid file, signals, reload queue, IPC) is child-skeleton.ts's.
  */
 import * as fs from 'node:fs';
-import type { CliOptions } from './cli-options.js';
+import { readOptions, type CliOptions } from './cli-options.js';
 import { monotonicClock } from '../base/clock.js';
 import type { CheckConfig } from '../config/check/model.js';
 import { openedFifos } from '../config/global/opened-fifo.js';
@@ -44,7 +44,7 @@ import { SyncDaemonDriver } from '../check/sync-daemon-driver.js';
 export function runCheckerProcess(o: CliOptions): Promise<number> {
   // from here the parent's pings are answered (by an idle checker without IPVS too)
   const child = ChildSkeleton.forProcess(o, 'checker');
-  const { config } = parseConfig(o.configFile, { configId: o.configId, namespace: o.namespace, testMode: false });
+  const { config } = parseConfig(o.configFile, { ...readOptions(o), testMode: false });
   return child.run(pidFileNames(o, config.global).checkers, 'Checker child', () => startChecker(o, child, config));
 }
 
@@ -130,7 +130,7 @@ async function startChecker(o: CliOptions, child: ChildSkeleton, startConfig: Co
     }
     let next: Config;
     try {
-      next = parseConfig(o.configFile, { configId: o.configId, namespace: o.namespace, testMode: false }).config;
+      next = parseConfig(o.configFile, { ...readOptions(o), testMode: false }).config;
     } catch (e) {
       log.error(`Reading ${o.configFile} failed (${e instanceof Error ? e.message : String(e)}) - keeping the running configuration`);
       return;

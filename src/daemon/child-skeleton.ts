@@ -10,6 +10,7 @@ import type { CliOptions } from './cli-options.js';
 import type { Logger } from '../base/logger.js';
 import { createLogger } from '../log/log.js';
 import { watchSigJson } from '../observe/json-file.js';
+import { watchStatsClear } from '../observe/stats-file.js';
 import { answerMetricsRequests, type IpcChannel } from '../observe/metrics-ipc.js';
 import { answerPings } from './child-liveness.js';
 import { claimPidFileAtStart, removePidFile } from './pid-file.js';
@@ -32,12 +33,15 @@ export interface ChildSkeletonPorts {
   };
   /** Node cannot watch a real-time signal: the native addon does. */
   watchSigJson(onSignal: () => void): { stop(): void };
+  /** SIGSTATS_CLEAR (SIGRTMAX-1), likewise. */
+  watchStatsClear(onSignal: () => void): { stop(): void };
 }
 
 const processPorts: ChildSkeletonPorts = {
   process,
   pidFile: { claim: claimPidFileAtStart, remove: removePidFile },
   watchSigJson,
+  watchStatsClear,
 };
 
 /** What a child hands the skeleton once its features run. */
@@ -49,7 +53,7 @@ export interface ChildFeatures {
   /** The exposition text for the parent's scrapes; without one, requests go unanswered. */
   metrics?(): Promise<string>;
   /** The dump signals; one without a dump is ignored (their default action would end the process). */
-  dumps?: { readonly SIGUSR1?: () => void; readonly SIGUSR2?: () => void; readonly SIGJSON?: () => void };
+  dumps?: { readonly SIGUSR1?: () => void; readonly SIGUSR2?: () => void; readonly SIGJSON?: () => void; readonly SIGSTATS_CLEAR?: () => void };
 }
 
 export class ChildSkeleton {
@@ -110,12 +114,14 @@ export class ChildSkeleton {
     if (features.metrics) answerMetricsRequests(this.ports.process, features.metrics);
     return new Promise<number>((resolve) => {
       let sigJson: { stop(): void } | undefined;
+      let statsClear: { stop(): void } | undefined;
       let stopping = false;
       const stop = async (): Promise<void> => {
         if (stopping) return;
         stopping = true;
         this.stopRequested = true;
         sigJson?.stop();
+        statsClear?.stop();
         // a reload half done would race the features' stop; one still waiting is dropped
         await this.reloading;
         await features.stop();
@@ -129,6 +135,14 @@ export class ChildSkeleton {
           sigJson = this.ports.watchSigJson(SIGJSON);
         } catch (error) {
           this.log.warn(`SIGRTMIN+2 (keepalived.json) cannot be watched: ${(error as Error).message}`);
+        }
+      }
+      const { SIGSTATS_CLEAR } = features.dumps ?? {};
+      if (SIGSTATS_CLEAR) {
+        try {
+          statsClear = this.ports.watchStatsClear(SIGSTATS_CLEAR);
+        } catch (error) {
+          this.log.warn(`SIGRTMAX-1 (keepalived.stats, cleared) cannot be watched: ${(error as Error).message}`);
         }
       }
       if (this.stopRequested) void stop();

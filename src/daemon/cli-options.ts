@@ -29,6 +29,16 @@ export interface CliOptions {
   configId?: string;
   dontRespawn: boolean;
   dontReleaseIpvs: boolean;
+  /** -V: at stop the VRRP child leaves the VIPs, routes, rules and VMACs and sends no priority-0 advert. */
+  dontReleaseVrrp: boolean;
+  /** --all: both children run even when the configuration has nothing for one. */
+  allChildren: boolean;
+  /** -e: every include failure is fatal (as `include_check` with no type). */
+  allConfig: boolean;
+  /** --signum=SIGFUNC: print that function's signal number and exit. */
+  signum?: string;
+  /** Accepted as keepalived accepts them; each has nothing to act on here (see `ignoredOptionNotices`). */
+  ignored: string[];
   /**
    * -X: read, and as in keepalived 2.2.7 nothing follows from it. There it lets vrrp_restore_interface
    * try to remove the VIPs of an instance whose vipset is false, but netlink_iplist removes only the
@@ -55,6 +65,34 @@ interface FlagSpec {
   apply: (o: CliOptions, value: string | undefined) => void;
 }
 
+/** keepalived 2.2.7 options with nothing to act on here, and why (logged at start). */
+const IGNORED: ReadonlyArray<readonly [string | undefined, string, FlagSpec['arg'], string]> = [
+  ['B', 'no_bfd', 'none', 'there is no BFD process'],
+  ['b', 'bfd_pid', 'required', 'there is no BFD process'],
+  ['a', 'address-monitoring', 'none', 'address additions and deletions are not logged'],
+  ['x', 'snmp', 'none', 'SNMP is not provided (see --metrics-listen)'],
+  ['A', 'snmp-agent-socket', 'required', 'SNMP is not provided (see --metrics-listen)'],
+  ['m', 'core-dump', 'none', 'the core dump limit and pattern are left as they are'],
+  ['M', 'core-dump-pattern', 'optional', 'the core dump limit and pattern are left as they are'],
+  [undefined, 'config-fd', 'required', 'the configuration is always read from its file'],
+];
+
+/** One line per ignored option given, for the daemon's log. */
+export function ignoredOptionNotices(o: CliOptions): string[] {
+  return [...new Set(o.ignored)].map((option) => `${option} is accepted as keepalived accepts it, but not acted on: ${IGNORED.find(([, long]) => `--${long}` === option)![3]}`);
+}
+
+/** keepalived's get_signum: the signal each --signum function sends (SIGSTATS_CLEAR is SIGRTMAX-1, SIGJSON SIGRTMIN+2). */
+export function signalNumber(sigfunc: string, sigrtmin: number, sigrtmax: number): number | undefined {
+  const numbers: Record<string, number> = { STOP: 15, RELOAD: 1, DATA: 10, STATS: 12, STATS_CLEAR: sigrtmax - 1, JSON: sigrtmin + 2 };
+  return Object.hasOwn(numbers, sigfunc) ? numbers[sigfunc] : undefined;
+}
+
+/** What the configuration reader takes from the command line. */
+export function readOptions(o: CliOptions): { configId?: string; namespace?: string; allConfig: boolean } {
+  return { configId: o.configId, namespace: o.namespace, allConfig: o.allConfig };
+}
+
 const FLAGS: FlagSpec[] = [
   { short: 'f', long: 'use-file', arg: 'required', apply: (o, v) => (o.configFile = v!) },
   { short: 't', long: 'config-test', arg: 'optional', apply: (o, v) => ((o.configTest = true), (o.configTestLog = v)) },
@@ -74,6 +112,14 @@ const FLAGS: FlagSpec[] = [
   { short: 'i', long: 'config-id', arg: 'required', apply: (o, v) => (o.configId = v!) },
   { short: 'R', long: 'dont-respawn', arg: 'none', apply: (o) => (o.dontRespawn = true) },
   { short: 'I', long: 'dont-release-ipvs', arg: 'none', apply: (o) => (o.dontReleaseIpvs = true) },
+  { short: 'V', long: 'dont-release-vrrp', arg: 'none', apply: (o) => (o.dontReleaseVrrp = true) },
+  // keepalived's --all sets both subsystems back, so it undoes an earlier -P or -C (and a later one applies)
+  { long: 'all', arg: 'none', apply: (o) => ((o.allChildren = true), (o.vrrpOnly = false), (o.checkOnly = false)) },
+  { short: 'e', long: 'all-config', arg: 'none', apply: (o) => (o.allConfig = true) },
+  { long: 'signum', arg: 'required', apply: (o, v) => (o.signum = v!) },
+  // Debian's keepalived is built without --enable-log-file: -g is refused there too
+  { short: 'g', long: 'log-file', arg: 'optional', apply: () => { throw new CliError('-g requires configure option --enable-log-file'); } },
+  ...IGNORED.map(([short, long, arg]): FlagSpec => ({ short, long, arg, apply: (o) => void o.ignored.push(`--${long}`) })),
   { short: 'X', long: 'release-vips', arg: 'none', apply: (o) => (o.releaseVips = true) },
   { short: 'u', long: 'umask', arg: 'required', apply: (o, v) => (o.umask = umaskOption(v!)) },
   { long: 'metrics-listen', arg: 'required', apply: (o, v) => (o.metricsListen = v!) },
@@ -102,6 +148,10 @@ export function defaultOptions(): CliOptions {
     checkOnly: false,
     dontRespawn: false,
     dontReleaseIpvs: false,
+    dontReleaseVrrp: false,
+    allChildren: false,
+    allConfig: false,
+    ignored: [],
     releaseVips: false,
     version: false,
     help: false,
@@ -185,6 +235,10 @@ export const USAGE = `Usage: keepalived-ts [OPTION...]
   -u, --umask=MASK             umask for file creation (in numeric form, default 0177)
   -R, --dont-respawn           Don't respawn child processes
   -I, --dont-release-ipvs      Don't remove IPVS topology on daemon stop
+  -V, --dont-release-vrrp      Don't remove VRRP VIPs and VROUTEs on daemon stop
+      --all                    Force all child processes to run, even if have no configuration
+  -e, --all-config             Error if any configuration file missing (same as include_check)
+      --signum=SIGFUNC         Return signal number for STOP, RELOAD, DATA, STATS, STATS_CLEAR, JSON
   -X, --release-vips           Drop VIP on transition from signal
   -p, --pid=FILE               Use specified pidfile for parent process
   -r, --vrrp_pid=FILE          Use specified pidfile for VRRP child process
@@ -193,4 +247,7 @@ export const USAGE = `Usage: keepalived-ts [OPTION...]
       --metrics-listen=HOST:PORT  Serve Prometheus metrics on HOST:PORT
   -v, --version                Display the version number
   -h, --help                   Display this help message
+Accepted as keepalived accepts them, with nothing to act on (a line in the log says so):
+  -B, --no_bfd, -b, --bfd_pid=FILE, -a, --address-monitoring, -x, --snmp, -A, --snmp-agent-socket=FILE,
+  -m, --core-dump, -M, --core-dump-pattern[=PATN], --config-fd=FD
 `;

@@ -1,5 +1,6 @@
 /** Entry point: keepalived's command line. */
-import { CliError, parseArgs, USAGE, type CliOptions } from './cli-options.js';
+import { CliError, parseArgs, readOptions, signalNumber, USAGE, type CliOptions } from './cli-options.js';
+import { sigrtmax, sigrtmin } from '../base/native.js';
 import { operatorText } from '../config/diagnostics.js';
 import { parseConfig, type ParseResult } from '../config/parse.js';
 import { CHILD_ENV } from '../base/child-env.js';
@@ -10,7 +11,7 @@ import { VERSION } from './version.js';
 
 /** Reads the configuration as `-t` does and reports its problems where `-t` does; undefined when the log file cannot be written. */
 function readAsConfigTest(o: CliOptions): ParseResult | undefined {
-  const result = parseConfig(o.configFile, { configId: o.configId, namespace: o.namespace, enterNamespace: enterNetworkNamespace, testMode: true });
+  const result = parseConfig(o.configFile, { ...readOptions(o), enterNamespace: enterNetworkNamespace, testMode: true });
   const text = [...result.diagnostics, ...result.notices].map(operatorText).join('\n');
   if (!o.configTestLog) {
     if (text) process.stderr.write(text + '\n');
@@ -46,9 +47,20 @@ async function printConfig(o: CliOptions): Promise<number> {
 }
 
 function dumpConf(o: CliOptions): number {
-  const result = parseConfig(o.configFile, { configId: o.configId, namespace: o.namespace, enterNamespace: enterNetworkNamespace, testMode: false });
+  const result = parseConfig(o.configFile, { ...readOptions(o), enterNamespace: enterNetworkNamespace, testMode: false });
   process.stdout.write(JSON.stringify(result.config, null, 2) + '\n');
   for (const d of [...result.diagnostics, ...result.notices]) process.stderr.write(operatorText(d) + '\n');
+  return 0;
+}
+
+/** `--signum=SIGFUNC`: the number on stdout, as keepalived prints it for scripts that signal the daemon. */
+function printSignum(sigfunc: string): number {
+  const signum = signalNumber(sigfunc, sigrtmin(), sigrtmax());
+  if (signum === undefined) {
+    process.stderr.write(`Unknown sigfunc ${sigfunc}\n`);
+    return 1;
+  }
+  process.stdout.write(`${signum}\n`);
   return 0;
 }
 
@@ -67,6 +79,7 @@ function main(argv: readonly string[]): Promise<number> | number {
     process.stdout.write(USAGE);
     return 0;
   }
+  if (o.signum !== undefined) return printSignum(o.signum);
   if (o.version) {
     process.stdout.write(`keepalived-ts v${VERSION} (keepalived 2.2.7 compatible)\n`);
     return 0;

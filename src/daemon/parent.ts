@@ -4,7 +4,8 @@
  * restarts a child that dies unless -R, and stops them all on SIGTERM/SIGINT.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import type { CliOptions } from './cli-options.js';
+import * as fs from 'node:fs';
+import { ignoredOptionNotices, readOptions, type CliOptions } from './cli-options.js';
 import { CHILD_ENV } from '../base/child-env.js';
 import { childLauncher } from './child-launch.js';
 import { ChildLiveness, type WatchedChild } from './child-liveness.js';
@@ -16,19 +17,21 @@ import type { GlobalDefs } from '../config/global/model.js';
 import { createLogger, type Logger } from '../log/log.js';
 import { identSuffix, SYSLOG_FACILITY_ENV, SYSLOG_IDENT_SUFFIX_ENV, syslogIdent } from '../log/syslog.js';
 import { parseListenAddress, startMetricsServer } from '../observe/metrics-server.js';
-import { madviseLockedLibrary, sdNotify, sigrtmin, watchSignal } from '../base/native.js';
-import { enterNetworkNamespace } from '../base/netns.js';
+import { madviseLockedLibrary, sdNotify, sigrtmin, sigStatsClear, watchSignal } from '../base/native.js';
+import { enterNetworkNamespace, inNetworkNamespace } from '../base/netns.js';
+import { openProcEventsSocket, PROC_EVENTS_FD_ENV } from '../base/proc-events.js';
 import { childEnvironment } from './child-environment.js';
 import { claimPidFileAtStart, removePidFile } from './pid-file.js';
 import { enterNamespaces, type RunDirectories } from './namespace.js';
 import { pidFileNames, runNamespace, usesPidDir } from './pid-names.js';
 import { writeFileSafely } from '../base/safe-file.js';
 import { applyConfiguredUmask } from './umask.js';
+import { dumpedGlobals } from './dumped-globals.js';
+import { hostSystem } from '../config/system.js';
 import { VERSION } from './version.js';
+import { writeParentDataFile } from '../observe/parent-data-file.js';
 
 
-/** keepalived gives its children this long to stop before the parent kills them. */
-const CHILD_STOP_TIMEOUT_MS = 10_000;
 /** Each child is pinged this often and killed (so restarted) after this long without an answer. */
 const LIVENESS_INTERVAL_MS = 1_000;
 const LIVENESS_TIMEOUT_MS = 10_000;
@@ -46,9 +49,12 @@ export function runDaemon(o: CliOptions, argv: readonly string[]): Promise<numbe
   let log = createLogger({ console: o.logConsole, detail: o.logDetail });
   log.info(`Starting keepalived-ts v${VERSION}`);
   log.info(`Command line: ${process.argv.map((a) => `'${a}'`).join(' ')}`);
+  for (const line of ignoredOptionNotices(o)) log.warn(line);
   log.info(`Opening file '${o.configFile}'.`);
+  // the process connector answers only outside a network namespace: keep a way back before parsing enters one
+  const homeNetns = fs.openSync('/proc/self/ns/net', 'r');
   // as keepalived's parent, the children's parts are checked inside the namespace (its interfaces)
-  const parsed = parseConfig(o.configFile, { configId: o.configId, namespace: o.namespace, enterNamespace: enterNetworkNamespace, testMode: true });
+  const parsed = parseConfig(o.configFile, { ...readOptions(o), enterNamespace: enterNetworkNamespace, testMode: true });
   for (const d of [...parsed.diagnostics, ...parsed.notices]) log.warn(operatorText(d));
   applyConfiguredUmask(o.umask, parsed.config.global.umask, (m) => log.info(m));
   if (o.metricsListen !== undefined && !parseListenAddress(o.metricsListen)) {
@@ -79,16 +85,33 @@ export function runDaemon(o: CliOptions, argv: readonly string[]): Promise<numbe
   }
   // keepalived's hint, now that late timers raise the priority (process-scheduling.ts)
   if (global.maxAutoPriority === 0) log.info('NOTICE: setting config option max_auto_priority should result in better keepalived performance');
+  const procEventsFd = trackProcessSocket(namespace, homeNetns, log);
+  fs.closeSync(homeNetns);
   const children: Child[] = [];
   // Never --disable-sigusr1 (Node 22.14+): it leaves SIGUSR1 blocked, so the dump listener would never run.
   // The parent passing signals only to children that answered a ping keeps their inspector shut instead.
   const env = childEnvironment(process.env, madviseLockedLibrary());
-  const child = (name: Child['name'], which: string): Child => ({ name, start: () => fork(process.argv[1]!, argv, { env: { ...env, [CHILD_ENV]: which } }) });
+  const child = (name: Child['name'], which: string): Child => ({
+    name,
+    start: () =>
+      which === 'vrrp' && procEventsFd !== undefined
+        ? // the socket becomes the child's descriptor 3
+          fork(process.argv[1]!, argv, { env: { ...env, [CHILD_ENV]: which, [PROC_EVENTS_FD_ENV]: '3' }, stdio: ['inherit', 'inherit', 'inherit', procEventsFd, 'ipc'] })
+        : fork(process.argv[1]!, argv, { env: { ...env, [CHILD_ENV]: which } }),
+  });
   // as keepalived: a subsystem's child runs only when the configuration has something for it
   const { vrrp, check } = parsed.config;
-  if (!o.checkOnly && (vrrp.instances.length > 0 || o.vrrpOnly)) children.push(child('VRRP', 'vrrp'));
-  if (!o.vrrpOnly && (check.virtualServers.length > 0 || o.checkOnly)) children.push(child('Healthcheck', 'check'));
-  return supervise(children, o, log, { pidFile, runDirectories, unchangeable: reloadGlobals(o, global), reloadCheckConfig: global.reloadCheckConfig });
+  // running_vrrp/running_checker: -P and -C only leave the other subsystem out; --all runs one with nothing to do
+  if (!o.checkOnly && (vrrp.instances.length > 0 || o.allChildren)) children.push(child('VRRP', 'vrrp'));
+  if (!o.vrrpOnly && (check.virtualServers.length > 0 || o.allChildren)) children.push(child('Healthcheck', 'check'));
+  if (children.length === 0) log.info('Warning - keepalived has no configuration to run');
+  return supervise(children, o, log, {
+    pidFile,
+    runDirectories,
+    unchangeable: reloadGlobals(o, global),
+    reloadCheckConfig: global.reloadCheckConfig,
+    global: dumpedGlobals(o, global, hostSystem()),
+  });
 }
 
 /**
@@ -104,12 +127,12 @@ function checkReload(
   log: Logger,
   reloadCheckConfig: string | undefined,
   running: ReloadGlobals,
-): { reload: boolean; reloadCheckConfig: string | undefined } {
+): { reload: boolean; reloadCheckConfig: string | undefined; global?: GlobalDefs } {
   const refused = { reload: false, reloadCheckConfig };
   let parsed: ReturnType<typeof parseConfig>;
   try {
     // only looked for: a reload never moves the daemon to another namespace
-    parsed = parseConfig(o.configFile, { configId: o.configId, namespace: o.namespace, testMode: true });
+    parsed = parseConfig(o.configFile, { ...readOptions(o), testMode: true });
   } catch (error) {
     log.error(`Reload aborted: the new configuration cannot be read (${(error as Error).message}); the running one is kept`);
     return refused;
@@ -121,7 +144,7 @@ function checkReload(
   if (unchangeable.length > 0) return refused;
   if (verdict.accept) {
     applyConfiguredUmask(o.umask, parsed.config.global.umask, (m) => log.info(m));
-    return { reload: true, reloadCheckConfig: parsed.config.global.reloadCheckConfig };
+    return { reload: true, reloadCheckConfig: parsed.config.global.reloadCheckConfig, global: dumpedGlobals(o, parsed.config.global, hostSystem()) };
   }
   if (reloadCheckConfig !== undefined) {
     // keepalived's config-test child writes its report there
@@ -136,22 +159,51 @@ function checkReload(
   return refused;
 }
 
+/**
+ * main.c: "If we want to monitor processes, we have to do it before calling setns()": under a network
+ * namespace the connector socket is opened (not listened on) in the namespace we started in, whatever the
+ * configuration tracks, so that a reload may add vrrp_track_process, and handed to each VRRP child. Its
+ * failure is the child's to report (it then opens its own, which the connector refuses).
+ */
+function trackProcessSocket(namespace: string | undefined, homeNetns: number, log: Logger): number | undefined {
+  if (namespace === undefined) return undefined;
+  try {
+    return inNetworkNamespace(`/proc/self/fd/${homeNetns}`, openProcEventsSocket);
+  } catch (error) {
+    log.info(`Failed to open process monitoring socket - ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
+/** print_parent_data: keepalived's parent dumps its global definitions after passing SIGUSR1 on. */
+function printParentData(global: GlobalDefs, log: Logger): void {
+  log.info(`Printing parent data for process(${process.pid}) on signal`);
+  try {
+    writeParentDataFile(global, (m) => log.warn(m));
+  } catch (error) {
+    log.info(`Can't open dump file keepalived_parent.data (${(error as Error).message})`);
+  }
+}
+
 function reloadGlobals(o: CliOptions, g: GlobalDefs): ReloadGlobals {
   return { namespace: runNamespace(o, g), networkNamespaceIpvs: g.networkNamespaceIpvs, instanceName: g.instanceName };
 }
 
-/** What the parent releases as it stops, what a reload may not change, and the running reload_check_config. */
+/** What the parent releases as it stops, what a reload may not change, the running reload_check_config and global_defs. */
 interface RunState {
   pidFile: string;
   unchangeable: ReloadGlobals;
   runDirectories: RunDirectories;
   reloadCheckConfig: string | undefined;
+  /** The running configuration's global_defs: child_wait_time at stop, keepalived_parent.data at SIGUSR1. */
+  global: GlobalDefs;
 }
 
 function supervise(children: Child[], o: CliOptions, log: Logger, run: RunState): Promise<number> {
   let stopping = false;
   const launch = childLauncher({ log, dontRespawn: o.dontRespawn, stopping: () => stopping, stop: (status) => void stop(status) });
 
+  let running = run.global;
   let resolveExit: (code: number) => void = () => undefined;
   const exited = new Promise<number>((resolve) => (resolveExit = resolve));
   const stop = async (status = 0): Promise<void> => {
@@ -162,7 +214,7 @@ function supervise(children: Child[], o: CliOptions, log: Logger, run: RunState)
     clearInterval(keepRunning);
     notifySystemd('STOPPING=1');
     log.info('Stopping');
-    await Promise.all(children.map((c) => stopChild(c)));
+    await Promise.all(children.map((c) => stopChild(c, running.childWaitTime * 1000, log)));
     await metrics?.close();
     removePidFile(run.pidFile);
     log.info(`Stopped keepalived-ts v${VERSION}`);
@@ -177,6 +229,7 @@ function supervise(children: Child[], o: CliOptions, log: Logger, run: RunState)
     log.info('Reloading ...');
     const verdict = checkReload(o, log, runningCheck, run.unchangeable);
     runningCheck = verdict.reloadCheckConfig;
+    if (verdict.global) running = verdict.global;
     if (verdict.reload) for (const c of children) c.process?.kill('SIGHUP');
     notifySystemd('READY=1');
   });
@@ -184,6 +237,7 @@ function supervise(children: Child[], o: CliOptions, log: Logger, run: RunState)
   for (const signal of ['SIGUSR1', 'SIGUSR2'] as const) {
     process.on(signal, () => {
       for (const c of children) if (ready(c)) c.process?.kill(signal);
+      if (signal === 'SIGUSR1') printParentData(running, log);
     });
   }
   forwardSigJson(children, ready, log);
@@ -199,19 +253,24 @@ function supervise(children: Child[], o: CliOptions, log: Logger, run: RunState)
 }
 
 /**
- * keepalived's SIGJSON (SIGRTMIN+2) goes to the VRRP child only. Node cannot watch a real-time signal
- * (and its default action ends the process): the native addon does, for as long as the parent runs.
+ * keepalived's SIGJSON (SIGRTMIN+2) and SIGSTATS_CLEAR (SIGRTMAX-1) go to the VRRP child only. Node cannot
+ * watch a real-time signal (and its default action ends the process): the native addon does, for as long as
+ * the parent runs.
  */
 function forwardSigJson(children: readonly Child[], ready: (child: Child) => boolean, log: Logger): void {
-  try {
-    const signum = sigrtmin() + 2;
-    watchSignal(signum, () => {
-      // ChildProcess.kill only takes the signals Node names; process.kill passes a number on
-      for (const c of children) if (c.name === 'VRRP' && c.process?.pid !== undefined && ready(c)) process.kill(c.process.pid, signum);
-    });
-  } catch (error) {
-    log.warn(`SIGRTMIN+2 (keepalived.json) cannot be watched: ${(error as Error).message}`);
-  }
+  const forward = (what: string, signum: () => number): void => {
+    try {
+      const n = signum();
+      watchSignal(n, () => {
+        // ChildProcess.kill only takes the signals Node names; process.kill passes a number on
+        for (const c of children) if (c.name === 'VRRP' && c.process?.pid !== undefined && ready(c)) process.kill(c.process.pid, n);
+      });
+    } catch (error) {
+      log.warn(`${what} cannot be watched: ${(error as Error).message}`);
+    }
+  };
+  forward('SIGRTMIN+2 (keepalived.json)', () => sigrtmin() + 2);
+  forward('SIGRTMAX-1 (keepalived.stats, cleared)', sigStatsClear);
 }
 
 /** sd_notify when started by systemd with Type=notify; a failure to reach it is not fatal. */
@@ -260,11 +319,18 @@ function watchChildren(children: readonly Child[], log: Logger): { liveness: Chi
   return { liveness, ready: (child) => liveness.hasAnswered(watched.get(child)!) };
 }
 
-function stopChild(child: Child): Promise<void> {
+/** keepalived's short names in "%s process failed to die - forcing termination". */
+const SHORT_NAME: Record<Child['name'], string> = { VRRP: 'vrrp', Healthcheck: 'checker' };
+
+function stopChild(child: Child, waitMs: number, log: Logger): Promise<void> {
   const p = child.process;
   if (!p || p.exitCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
-    const kill = setTimeout(() => p.kill('SIGKILL'), CHILD_STOP_TIMEOUT_MS);
+    // setTimeout takes at most 2^31-1 ms (longer fires at once); child_wait_time goes up to UINT_MAX seconds
+    const kill = setTimeout(() => {
+      log.info(`${SHORT_NAME[child.name]} process failed to die - forcing termination`);
+      p.kill('SIGKILL');
+    }, Math.min(waitMs, 2 ** 31 - 1));
     p.once('exit', () => {
       clearTimeout(kill);
       resolve();

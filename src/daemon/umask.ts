@@ -16,6 +16,11 @@ export function parseUmaskOption(text: string): number | undefined {
   return parsed.value;
 }
 
+/** The mask in force: what keepalived's dumps print as umask_val. */
+export function effectiveUmask(commandLine: number | undefined, configured: number | undefined): number {
+  return commandLine ?? configured ?? DEFAULT_UMASK;
+}
+
 /** At start: -u's mask or keepalived's default. */
 export function applyCommandLineUmask(commandLine: number | undefined): void {
   process.umask(commandLine ?? DEFAULT_UMASK);

@@ -6,10 +6,11 @@
  * Its own process keeps the advert timers free of any other work.
  */
 import { CHILD_EXIT_CONFIG } from './child-exit.js';
-import type { CliOptions } from './cli-options.js';
+import { readOptions, type CliOptions } from './cli-options.js';
 import { monotonicClock } from '../base/clock.js';
 import { operatorText } from '../config/diagnostics.js';
 import { parseConfig, type Config } from '../config/parse.js';
+import type { GlobalDefs } from '../config/global/model.js';
 import { reloadVerdict } from '../config/reload-check.js';
 import { rtnetlinkAddressPort } from '../net/addresses.js';
 import { rtnetlinkRoutePort } from '../net/routes.js';
@@ -26,6 +27,8 @@ import { notifyRunner } from '../notify/notify-runner.js';
 import { ApprovedScripts } from '../scripts/script-gate.js';
 import { ChildScriptPort } from '../scripts/script-port.js';
 import { TrackFileWatcher } from '../track/track-file-watcher.js';
+import { ProcessTracker } from '../track/process-tracker.js';
+import { hostProcEvents, PROC_EVENTS_FD_ENV } from '../base/proc-events.js';
 import { trackedScript, VrrpScriptTracker, type VrrpScriptTrackerPorts } from '../track/vrrp-script-tracker.js';
 import { writeDataFile, type VrrpDumpInput } from '../observe/data-file.js';
 import { writeJsonFile } from '../observe/json-file.js';
@@ -33,6 +36,8 @@ import { ChildSkeleton, type ChildFeatures } from './child-skeleton.js';
 import { VrrpMetrics } from '../observe/vrrp-metrics.js';
 import { dumpFilePath, writeStatsFile } from '../observe/stats-file.js';
 import { applyConfiguredUmask } from './umask.js';
+import { dumpedGlobals } from './dumped-globals.js';
+import { hostSystem } from '../config/system.js';
 import { hostProcessSched } from '../base/process-sched.js';
 import { processSchedule, type ProcessSchedule } from './process-schedule.js';
 import { ProcessScheduling } from './process-scheduling.js';
@@ -51,7 +56,7 @@ import { vmacLink, type VmacLink } from '../vrrp/settings/vmac.js';
 export async function runVrrpProcess(o: CliOptions): Promise<number> {
   const child = ChildSkeleton.forProcess(o, 'vrrp');
   const { log } = child;
-  const { config } = parseConfig(o.configFile, { configId: o.configId, namespace: o.namespace, testMode: false });
+  const { config } = parseConfig(o.configFile, { ...readOptions(o), testMode: false });
   if (config.vrrp.fatal !== undefined) {
     // as keepalived's VRRP process (start_vrrp → stop_vrrp(KEEPALIVED_EXIT_CONFIG)): nothing runs, no script either
     log.error(config.vrrp.fatal);
@@ -138,20 +143,36 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
   const startDriver = await useSyncd(config);
   if (startDriver && syncd.config) await startDriver.run(vrrpInitCommands(syncd.config, 'backup'));
 
+  // vrrp_track_process: the kernel's process events (vrrp.c vrrp_complete_init → init_track_processes)
+  const processPorts = {
+    clock,
+    proc: childProcEvents(),
+    onChange: (c: TrackChange) => runner.track(c),
+    log: (m: string) => log.info(m),
+    logDetail: (m: string) => log.detail(m),
+  };
+  let processes = new ProcessTracker(config.vrrp.trackProcesses, processPorts, config.global.processMonitorRcvBufs);
   // start_vrrp: leftover static rules cleared, the instances' leftovers cleared, static entries set, instances run
   statics.clearLeftovers();
   const newLinks = new Set(vmacLinks(settings).flatMap((l) => (vmacs.isNew(l.ifname) ? [l.ifname] : [])));
-  runner.start({ scripts: scriptStates(trackers), files: Object.fromEntries(files.values), newLinks });
+  runner.start({
+    scripts: scriptStates(trackers),
+    files: Object.fromEntries(files.values),
+    processes: processes.start(),
+    newLinks,
+    dontReleaseVrrp: o.dontReleaseVrrp,
+  });
   await statics.start();
   for (const { tracker } of trackers) tracker.start();
 
   // as keepalived's timers: monotonic, shown as wall-clock times through an offset taken once at startup
   const wallOffsetUs = Math.round(Date.now() * 1000 - clock.nowUs());
   /** What SIGUSR1's and SIGJSON's dumps print: the runner's view, the configuration and the script runners. */
+  const dumpSystem = hostSystem();
   const dumpInput = (): VrrpDumpInput => ({
     instances: runner.instances(),
     groups: runner.syncGroups(),
-    config: dumpedConfig(config, settings, o.namespace),
+    config: dumpedConfig(config, settings, dumpedGlobals(o, config.global, dumpSystem)),
     scripts: trackers.flatMap(({ name, tracker }) => {
       const configured = config.vrrp.scripts.find((s) => s.name === name);
       return configured ? [{ config: configured, ...tracker.progress }] : [];
@@ -179,7 +200,7 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
     runner.advertiseMasters();
     let parsed: ReturnType<typeof parseConfig>;
     try {
-      parsed = parseConfig(o.configFile, { configId: o.configId, namespace: o.namespace, testMode: false });
+      parsed = parseConfig(o.configFile, { ...readOptions(o), testMode: false });
     } catch (error) {
       log.error(`Reload aborted: the new configuration cannot be read (${(error as Error).message}); the running one is kept`);
       return;
@@ -225,8 +246,11 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
     const newLinks = new Set(nextVmacs.flatMap((l) => (!madeBefore.has(l.ifname) && vmacs.isNew(l.ifname) ? [l.ifname] : [])));
     const previousSyncd = syncd.config;
     const driver = await useSyncd(config);
+    // reload_track_processes: counted afresh for the new blocks
+    processes.stop();
+    processes = new ProcessTracker(config.vrrp.trackProcesses, { ...processPorts, proc: childProcEvents() }, config.global.processMonitorRcvBufs);
     await statics.reload(next.statics);
-    runner.reload(next, { scripts: scriptStates(trackers), files: Object.fromEntries(files.values), newLinks });
+    runner.reload(next, { scripts: scriptStates(trackers), files: Object.fromEntries(files.values), processes: processes.start(), newLinks });
     await vmacs.apply(nextVmacs, namedInterfaces(next));
     for (const { tracker } of trackers) tracker.start();
     const nextSyncd = syncd.config;
@@ -241,6 +265,8 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
     metrics: () => metrics.metrics(),
     reload: () => scheduling.reloading(reload, schedule),
     stop: async () => {
+      // vrrp_terminate_phase1: end_process_monitor first
+      processes.stop();
       for (const { tracker } of trackers) tracker.stop();
       files.close();
       const last = syncd.config;
@@ -248,9 +274,11 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
       syncd.config = undefined;
       if (last) await syncd.driver?.run(vrrpShutdownCommands(last, syncdState(last.instance)));
       await syncd.driver?.close();
-      await runner.stop();
+      // -V: keepalived skips restore_vrrp_interfaces and shutdown_vrrp_instances: VIPs, VMACs and their sysctls stay
+      await runner.stop({ keepAddresses: o.dontReleaseVrrp });
+      // the static entries go whatever -V says (vrrp_terminate_phase1)
       await statics.stop();
-      await vmacs.removeAll();
+      if (!o.dontReleaseVrrp) await vmacs.removeAll();
       announcer.clear();
       announcePort.close();
       fifos.close();
@@ -259,15 +287,32 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
       interfaces.close();
     },
     dumps: {
-      SIGUSR1: () => dump('keepalived.data', () => writeDataFile(dumpInput(), warn)),
+      // vrrp_daemon.c sigusr1_vrrp, sigusr2_vrrp, sigjson_vrrp log before they dump
+      SIGUSR1: () => {
+        log.info(`Printing VRRP data for process(${process.pid}) on signal`);
+        dump('keepalived.data', () => writeDataFile(dumpInput(), warn));
+      },
       SIGUSR2: () => {
+        log.info(`Printing VRRP stats for process(${process.pid}) on signal`);
         try {
           writeStatsFile(runner.instances(), warn);
         } catch (error) {
           log.info(`Can't open ${dumpFilePath('keepalived.stats')} (${(error as Error).message})`);
         }
       },
-      SIGJSON: () => dump('keepalived.json', () => writeJsonFile(dumpInput(), warn)),
+      SIGSTATS_CLEAR: () => {
+        log.info(`Printing and clearing VRRP stats for process(${process.pid}) on signal`);
+        try {
+          writeStatsFile(runner.instances(), warn);
+        } catch (error) {
+          log.info(`Can't open ${dumpFilePath('keepalived.stats')} (${(error as Error).message})`);
+        }
+        runner.clearStats();
+      },
+      SIGJSON: () => {
+        log.info(`Printing VRRP as json for process(${process.pid}) on signal`);
+        dump('keepalived.json', () => writeJsonFile(dumpInput(), warn));
+      },
     },
   };
 }
@@ -286,13 +331,9 @@ async function openSyncdPort(log: Logger): Promise<IpvsPort | undefined> {
  * The configuration as the VRRP process's keepalived.data shows it: keepalived's -s replaces net_namespace
  * itself, and vrrp_complete_instance names the default nftables table when an instance needs one.
  */
-function dumpedConfig(config: Config, settings: VrrpRunSettings, namespace: string | undefined): Config {
+function dumpedConfig(config: Config, settings: VrrpRunSettings, global: GlobalDefs): Config {
   const table = nftOptions(settings.nftables, settings.instances)?.table;
-  if (namespace === undefined && table === config.global.vrrpNftablesTable) return config;
-  return {
-    ...config,
-    global: { ...config.global, ...(namespace === undefined ? {} : { networkNamespace: namespace }), ...(table === undefined ? {} : { vrrpNftablesTable: table }) },
-  };
+  return { ...config, global: { ...global, ...(table === undefined ? {} : { vrrpNftablesTable: table }) } };
 }
 
 /** As keepalived's vrrp_complete_instance, each time the VRRP process reads the configuration. */
@@ -333,4 +374,10 @@ function pacingOf(settings: VrrpRunSettings, family: 'inet' | 'inet6', ifname: s
   const instance = settings.instances.find((i) => i.fsm.interface === ifname) ?? settings.instances[0];
   if (!instance) return 0;
   return family === 'inet' ? instance.garpPacing.garpIntervalUs : instance.garpPacing.gnaIntervalUs;
+}
+
+/** The connector socket the parent passed (under net_namespace), else one of our own. */
+function childProcEvents(): ReturnType<typeof hostProcEvents> {
+  const fd = process.env[PROC_EVENTS_FD_ENV];
+  return hostProcEvents(fd === undefined ? undefined : Number(fd));
 }

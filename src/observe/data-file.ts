@@ -11,9 +11,9 @@
  *
  * keepalived prints some things we have no true value for; those lines are
  * left out rather than made up:
- *  - global definitions: Config save dir, the reload schedule (Reload time
- *    file, Reload scheduled for …), LVS syncd lines, libnftnl version, CPU affinity, SNMP and DBus lines,
- *    netlink receive buffer sizes, rx_bufs_policy, umask when not configured;
+ *  - global definitions (global-dump.ts): Config save dir, the reload
+ *    schedule (Reload time file, Reload scheduled for …), LVS syncd lines,
+ *    libnftnl version, CPU affinity;
  *  - whole sections: Gratuitous ARP delays (garp_group), Static Addresses,
  *    Static Routes, Static Rules, Static Track groups, VRRP Sockpool, VRRP Track
  *    files, VRRP Track processes, VRRP Track BFDs, Interfaces;
@@ -36,6 +36,8 @@ import type { InstanceView, SyncGroupView } from '../vrrp/runner/runner.js';
 import { trackingVerdict } from '../vrrp/fsm/tracking.js';
 import { writeFileSafely } from '../base/safe-file.js';
 import { DUMP_FILE_MODE, dumpFilePath } from './stats-file.js';
+import { enabled, formatG, secs, trueFalse, yesNo } from './dump-format.js';
+import { globalDefinitionLines } from './global-dump.js';
 
 /** A tracked vrrp_script and where its runner is. */
 export interface VrrpScriptView {
@@ -112,18 +114,6 @@ export function instanceAddresses(view: InstanceView): { vips: string[]; evips: 
   return { vips, evips };
 }
 
-/** C's `%g`: 6 significant digits, trailing zeros dropped, exponent form outside 1e-4 ≤ |x| < 1e6. */
-export function formatG(x: number): string {
-  if (x === 0 || !Number.isFinite(x)) return String(x);
-  const [mantissa, exponentText] = x.toExponential(5).split('e') as [string, string];
-  const exponent = Number(exponentText);
-  const strip = (s: string): string => (s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s);
-  if (exponent < -4 || exponent >= 6) {
-    return `${strip(mantissa)}e${exponent < 0 ? '-' : '+'}${String(Math.abs(exponent)).padStart(2, '0')}`;
-  }
-  return strip(x.toFixed(5 - exponent));
-}
-
 /** A wall-clock time in µs as keepalived's `%ld.%6.6ld`. */
 export function timevalText(wallUs: number): string {
   const us = Math.floor(wallUs);
@@ -145,13 +135,7 @@ export function ctimeUs(wallUs: number): string {
   );
 }
 
-const yesNo = (b: boolean): string => (b ? 'yes' : 'no');
-const trueFalse = (b: boolean): string => (b ? 'true' : 'false');
-const enabled = (b: boolean): string => (b ? 'enabled' : 'disabled');
-const onOff = (b: boolean | undefined): string => (b === undefined ? 'unset' : b ? 'on' : 'off');
 const reverse = (b: boolean): string => (b ? ' reverse' : '');
-/** µs to whole seconds, as keepalived's `x / TIMER_HZ` on unsigned values. */
-const secs = (us: number): number => Math.floor(us / 1e6);
 
 /** dump_notify_script: `   Backup state transition script = 'a' 'b', uid:gid 0:0`. */
 function notifyLine(script: Pick<Script, 'argv' | 'uid' | 'gid'> | undefined, type: string): string[] {
@@ -388,129 +372,8 @@ function scriptLines(view: VrrpScriptView, instances: readonly InstanceView[]): 
   return out;
 }
 
-/** dump_global_data: the lines we hold a value for, in keepalived's order. */
-function globalLines(config: VrrpDumpInput['config']): string[] {
-  const g = config.global;
-  const out = ['------< Global definitions >------'];
-  out.push(` Network namespace = ${g.networkNamespace ?? '(default)'}`);
-  out.push(` Network namespace ipvs = ${g.networkNamespaceIpvs === undefined ? '(main namespace)' : g.networkNamespaceIpvs || '(default)'}`);
-  if (g.instanceName !== undefined) out.push(` Instance name = ${g.instanceName}`);
-  if (g.processName !== undefined) out.push(` Parent process name = ${g.processName}`);
-  if (g.vrrpProcessName !== undefined) out.push(` VRRP process name = ${g.vrrpProcessName}`);
-  if (g.checkerProcessName !== undefined) out.push(` LVS process name = ${g.checkerProcessName}`);
-  if (g.bfdProcessName !== undefined) out.push(` BFD process name = ${g.bfdProcessName}`);
-  if (g.routerId) out.push(` Router ID = ${g.routerId}`);
-  if (g.smtpServer) {
-    out.push(` Smtp server = ${g.smtpServer.address}`, ` Smtp server port = ${g.smtpServer.port}`);
-  }
-  if (g.smtpHeloName !== undefined) out.push(` Smtp HELO name = ${g.smtpHeloName}`);
-  if (g.smtpServer) out.push(` Smtp server connection timeout = ${g.smtpConnectTimeout}`);
-  if (g.notificationEmailFrom !== undefined) {
-    out.push(` Email notification from = ${g.notificationEmailFrom}`, ' Email notification to:');
-    for (const e of g.notificationEmail) out.push(`   ${e}`);
-  }
-  out.push(
-    ` Default smtp_alert = ${onOff(g.smtpAlert)}`,
-    ` Default smtp_alert_vrrp = ${onOff(g.smtpAlertVrrp)}`,
-    ` Default smtp_alert_checker = ${onOff(g.smtpAlertChecker)}`,
-    ` Checkers log all failures = ${trueFalse(g.checkerLogAllFailures)}`,
-  );
-  out.push(g.reloadCheckConfig !== undefined ? ` Test config before reload, log to ${g.reloadCheckConfig}` : ' No test config before reload');
-  if (g.reloadFile !== undefined) out.push(` Reload_file = ${g.reloadFile}`);
-  if (g.tmpConfigDirectory !== undefined) out.push(` config save directory = ${g.tmpConfigDirectory}`);
-  if (g.dataUseInstance) out.push(' Use instance name in data dumps');
-  const s = g.startupScript;
-  if (s) out.push(` Startup script = ${commandText(s)}, uid:gid ${s.uid}:${s.gid}, timeout ${g.startupScriptTimeout}`);
-  const t = g.shutdownScript;
-  if (t) out.push(` Shutdown script = ${commandText(t)}, uid:gid ${t.uid}:${t.gid} timeout ${g.shutdownScriptTimeout}`);
-  out.push(` Dynamic interfaces = ${trueFalse(g.dynamicInterfaces)}`);
-  if (g.dynamicInterfaces) out.push(` Allow interface changes = ${trueFalse(g.allowIfChanges)}`);
-  if (g.noEmailFaults) out.push(' Send emails for fault transitions = off');
-  if (g.lvsTimeouts.tcp) out.push(` LVS TCP timeout = ${g.lvsTimeouts.tcp}`);
-  if (g.lvsTimeouts.tcpFin) out.push(` LVS TCP FIN timeout = ${g.lvsTimeouts.tcpFin}`);
-  // sic: keepalived 2.2.7 labels the UDP timeout "LVS TCP timeout"
-  if (g.lvsTimeouts.udp) out.push(` LVS TCP timeout = ${g.lvsTimeouts.udp}`);
-  out.push(` Default interface = ${g.defaultInterface ?? 'eth0'}`, ` Disable local IGMP = ${yesNo(g.disableLocalIgmp)}`);
-  out.push(` LVS flush = ${trueFalse(g.lvsFlush)}`);
-  out.push(` LVS flush on stop = ${g.lvsFlushOnStop === 'full' ? 'full' : g.lvsFlushOnStop === 'vs' ? 'VS' : 'disabled'}`);
-  const defaultUser = typeof g.defaultScriptUser === 'object' ? g.defaultScriptUser : undefined;
-  const fifo = (label: string, f: Config['global']['notifyFifo']): void => {
-    if (f.name === undefined) return;
-    const owner = f.owner ?? defaultUser;
-    if (owner) out.push(` ${label} notify fifo = ${f.name}, uid:gid ${owner.uid}:${owner.gid}`);
-    if (f.script) out.push(` ${label} notify fifo script = ${commandText(f.script)}, uid:gid ${f.script.uid}:${f.script.gid}`);
-  };
-  fifo('Global', g.notifyFifo);
-  fifo('VRRP', g.vrrpNotifyFifo);
-  fifo('LVS', g.lvsNotifyFifo);
-  out.push(
-    ` FIFO write vrrp states on reload = ${trueFalse(g.fifoWriteVrrpStatesOnReload)}`,
-    ` VRRP notify priority changes = ${trueFalse(g.vrrpNotifyPriorityChanges)}`,
-    ` VRRP IPv4 mcast group = ${g.vrrpMcastGroup4}`,
-    ` VRRP IPv6 mcast group = ${g.vrrpMcastGroup6}`,
-    ` Gratuitous ARP delay = ${secs(g.vrrpGarpMasterDelay)}`,
-    ` Gratuitous ARP repeat = ${g.vrrpGarpMasterRepeat}`,
-    ` Gratuitous ARP refresh timer = ${g.vrrpGarpMasterRefresh}`,
-    ` Gratuitous ARP refresh repeat = ${g.vrrpGarpMasterRefreshRepeat}`,
-    // vrrp_complete_init: unset, they are the garp_master ones
-    ` Gratuitous ARP lower priority delay = ${secs(g.vrrpGarpLowerPrioDelay ?? g.vrrpGarpMasterDelay)}`,
-    ` Gratuitous ARP lower priority repeat = ${g.vrrpGarpLowerPrioRepeat ?? g.vrrpGarpMasterRepeat}`,
-    ` Num adverts before down = ${g.vrrpDownTimerAdverts}`,
-  );
-  if (g.vrrpGarpExtraIf) out.push(` Gratuitous ARP for each secondary ${g.vrrpGarpExtraIfAll ? 'i/f' : 'VMAC'} = ${g.vrrpGarpExtraIf}s`);
-  out.push(
-    ` Send advert after receive lower priority advert = ${trueFalse(!g.vrrpLowerPrioNoAdvert)}`,
-    ` Send advert after receive higher priority advert = ${trueFalse(g.vrrpHigherPrioSendAdvert)}`,
-    ` Gratuitous ARP interval = ${(g.vrrpGarpInterval / 1e6).toFixed(6)}`,
-    ` Gratuitous NA interval = ${(g.vrrpGnaInterval / 1e6).toFixed(6)}`,
-    ` VRRP default protocol version = ${g.vrrpVersion}`,
-  );
-  if (g.vrrpNftablesTable !== undefined) {
-    out.push(
-      ` nftables table name = ${g.vrrpNftablesTable}`,
-      ` nftables base chain priority = ${g.vrrpNftablesPriority}`,
-      ` nftables ${g.vrrpNftablesIfindex ? '' : "don't "}force use ifindex for link local IPv6`,
-    );
-  }
-  if (g.ipvsNftablesTable !== undefined) {
-    out.push(
-      ` ipvs nftables table name = ${g.ipvsNftablesTable}`,
-      ` ipvs nftables base chain priority = ${g.ipvsNftablesPriority}`,
-      ` ipvs nftables start fwmark = ${g.ipvsNftablesStartFwmark}`,
-    );
-  }
-  out.push(` nftables with${g.nftablesCounters ? '' : 'out'} counters`);
-  out.push(
-    ` VRRP check unicast_src = ${trueFalse(g.vrrpCheckUnicastSrc)}`,
-    ` VRRP skip check advert addresses = ${trueFalse(g.vrrpSkipCheckAdvAddr)}`,
-    ` VRRP strict mode = ${trueFalse(g.vrrpStrict)}`,
-    g.maxAutoPriority === -1 ? ' Max auto priority = Disabled' : ` Max auto priority = ${g.maxAutoPriority}`,
-    ` Min auto priority delay = ${g.minAutoPriorityDelay} usecs`,
-  );
-  const tuning = (label: string, p: Config['global']['vrrpProcess']): void => {
-    out.push(
-      ` ${label} process priority = ${p.priority}`,
-      ` ${label} don't swap = ${trueFalse(p.noSwap)}`,
-      ` ${label} realtime priority = ${p.realtimePriority ?? 0}`,
-      ` ${label} realtime limit = ${p.rlimitRttime}`,
-    );
-  };
-  tuning('VRRP', g.vrrpProcess);
-  tuning('Checker', g.checkerProcess);
-  tuning('BFD', g.bfdProcess);
-  out.push(` Script security ${enabled(g.enableScriptSecurity)}`);
-  if (defaultUser) out.push(` Default script uid:gid ${defaultUser.uid}:${defaultUser.gid}`);
-  out.push(` rx_bufs_multiples = ${g.vrrpRxBufsMultiplier}`);
-  if (g.umask !== undefined) out.push(` umask = 0${g.umask.toString(8)}`);
-  if (g.vrrpStartupDelay) out.push(` vrrp_startup_delay = ${formatG(g.vrrpStartupDelay / 1e6)}`);
-  if (g.logUnknownVrids) out.push(' log_unknown_vrids');
-  if (g.vmacPrefix !== undefined) out.push(` VMAC prefix = ${g.vmacPrefix}`);
-  if (g.vmacAddrPrefix !== undefined) out.push(` VMAC address prefix = ${g.vmacAddrPrefix}`);
-  return out;
-}
-
 export function dataText(input: VrrpDumpInput): string {
-  const out = globalLines(input.config);
+  const out = globalDefinitionLines(input.config.global, 'vrrp');
   if (input.scheduling?.realtimePriority) out.push(` current realtime priority = ${input.scheduling.realtimePriority}`);
   if (input.scheduling?.rttimeLimit) out.push(` current realtime time limit = ${input.scheduling.rttimeLimit}`);
   if (input.instances.length > 0) {
@@ -528,12 +391,18 @@ export function dataText(input: VrrpDumpInput): string {
   return out.map((l) => `${l}\n`).join('');
 }
 
-/** open_dump_file: keepalived.data, or keepalived.NS_INSTANCE.data under data_use_instance. */
-export function dataFileName(g: Pick<Config['global'], 'dataUseInstance' | 'instanceName' | 'networkNamespace'>): string {
+/** open_dump_file: NAME.EXT, or NAME.NS_INSTANCE.EXT under data_use_instance. */
+export function dumpFileName(fileName: string, g: Pick<Config['global'], 'dataUseInstance' | 'instanceName' | 'networkNamespace'>): string {
   const ns = g.networkNamespace;
   const instance = g.instanceName;
-  if (!g.dataUseInstance || (instance === undefined && ns === undefined)) return 'keepalived.data';
-  return `keepalived.${ns ?? ''}${ns !== undefined && instance !== undefined ? '_' : ''}${instance ?? ''}.data`;
+  if (!g.dataUseInstance || (instance === undefined && ns === undefined)) return fileName;
+  const dot = fileName.lastIndexOf('.');
+  return `${fileName.slice(0, dot)}.${ns ?? ''}${ns !== undefined && instance !== undefined ? '_' : ''}${instance ?? ''}${fileName.slice(dot)}`;
+}
+
+/** keepalived.data, or keepalived.NS_INSTANCE.data under data_use_instance. */
+export function dataFileName(g: Pick<Config['global'], 'dataUseInstance' | 'instanceName' | 'networkNamespace'>): string {
+  return dumpFileName('keepalived.data', g);
 }
 
 /** vrrp_print_data: $TMPDIR/keepalived.data (or /tmp), a new 0600 file as writeStatsFile's. */

@@ -23,7 +23,8 @@ import { commandText } from '../config/scripts/parse.js';
 import type { Script } from '../config/scripts/index.js';
 import { sigrtmin, watchSignal } from '../base/native.js';
 import type { InstanceView } from '../vrrp/runner/runner.js';
-import { authData, formatG, instanceAddresses, ownTracking, STATE_NUMBER, type VrrpDumpInput } from './data-file.js';
+import { authData, instanceAddresses, ownTracking, STATE_NUMBER, type VrrpDumpInput } from './data-file.js';
+import { formatG } from './dump-format.js';
 import { writeFileSafely } from '../base/safe-file.js';
 import { DUMP_FILE_MODE, dumpFilePath } from './stats-file.js';
 

@@ -5,6 +5,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeFileSafely } from '../base/safe-file.js';
+import { sigStatsClear, watchSignal } from '../base/native.js';
 import type { InstanceCounter } from '../vrrp/runner/runner.js';
 
 export interface InstanceStats {
@@ -43,6 +44,15 @@ export function statsText(instances: readonly InstanceStats[]): string {
 
 /** The dumps show auth_pass and the like: for root's eyes only. */
 export const DUMP_FILE_MODE = 0o600;
+
+/**
+ * keepalived's SIGSTATS_CLEAR (SIGRTMAX-1), watched through the addon as SIGJSON is (json-file.ts): Node
+ * cannot, and the signal's default action ends the process.
+ */
+export function watchStatsClear(onSignal: () => void): { signum: number; stop: () => void } {
+  const signum = sigStatsClear();
+  return { signum, stop: watchSignal(signum, onSignal) };
+}
 
 /** keepalived's make_tmp_filename: $TMPDIR, else /tmp. */
 export function dumpFilePath(name: string): string {

@@ -136,7 +136,7 @@ describe.skipIf(!requireNetnsOrSkip() || !haveKeepalived || !twoCpus)('process s
     allCpus = fs.readFileSync('/sys/devices/system/cpu/online', 'utf8').trim();
     keepalived = lab.start(lab.addNode(1), 'keepalived', SCHEDULED, { vrrpOnly: false, extraArgs: ['--all'] });
     katsVrrp = lab.start(lab.addNode(2), 'kats', SCHEDULED);
-    katsChecker = lab.start(lab.addNode(3), 'kats', SCHEDULED, { vrrpOnly: false, extraArgs: ['-C'] });
+    katsChecker = lab.start(lab.addNode(3), 'kats', SCHEDULED, { vrrpOnly: false, extraArgs: ['--all', '-C'] });
   });
 
   afterAll(async () => {

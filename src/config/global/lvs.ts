@@ -141,6 +141,7 @@ export function lvsKeywords(g: GlobalDraft): Keyword[] {
     { name: 'lvs_sync_daemon', handler: (ctx) => lvsSyncDaemon(ctx, g) },
     ...netlinkBufs('vrrp_netlink_cmd', g.vrrpNetlinkCmdRcvBufs),
     ...netlinkBufs('vrrp_netlink_monitor', g.vrrpNetlinkMonitorRcvBufs),
+    ...netlinkBufs('process_monitor', g.processMonitorRcvBufs),
     ...netlinkBufs('lvs_netlink_cmd', g.lvsNetlinkCmdRcvBufs),
     ...netlinkBufs('lvs_netlink_monitor', g.lvsNetlinkMonitorRcvBufs),
     globalBool('rs_init_notifies', (v) => (g.rsInitNotifies = v)),

@@ -179,6 +179,8 @@ export interface GlobalDefs {
   readonly vrrpRxBufsMultiplier: number;
   readonly vrrpNetlinkCmdRcvBufs: NetlinkBufs;
   readonly vrrpNetlinkMonitorRcvBufs: NetlinkBufs;
+  /** SO_RCVBUF(FORCE) of the vrrp_track_process connector socket. */
+  readonly processMonitorRcvBufs: NetlinkBufs;
 
   /* Firewall (this build has nftables only; vrrp_iptables falls back to it). */
   /** undefined = no firewall rules. */
@@ -249,6 +251,7 @@ type NestedDraft = {
   vrrpRxBufsPolicy: Mutable<RxBufsPolicy>;
   vrrpNetlinkCmdRcvBufs: Mutable<NetlinkBufs>;
   vrrpNetlinkMonitorRcvBufs: Mutable<NetlinkBufs>;
+  processMonitorRcvBufs: Mutable<NetlinkBufs>;
   lvsNetlinkCmdRcvBufs: Mutable<NetlinkBufs>;
   lvsNetlinkMonitorRcvBufs: Mutable<NetlinkBufs>;
 };
@@ -310,6 +313,7 @@ export function newGlobalDraft(): GlobalDraft {
     vrrpRxBufsMultiplier: 3,
     vrrpNetlinkCmdRcvBufs: { force: false },
     vrrpNetlinkMonitorRcvBufs: { force: false },
+    processMonitorRcvBufs: { force: false },
     vrrpNftablesPriority: -1,
     vrrpNftablesIfindex: false,
     ipvsNftablesPriority: -1,

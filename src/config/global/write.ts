@@ -158,7 +158,7 @@ function vrrpLines(g: GlobalDefs): string[] {
   const policy = [...(p.mtu ? ['MTU'] : []), ...(p.advert ? ['ADVERT'] : []), ...(p.size !== undefined ? [String(p.size)] : [])];
   if (policy.length) out.push(line('vrrp_rx_bufs_policy', ...policy));
   if (g.vrrpRxBufsMultiplier !== d.vrrpRxBufsMultiplier) out.push(line('vrrp_rx_bufs_multiplier', g.vrrpRxBufsMultiplier));
-  out.push(...bufsLines('vrrp_netlink_cmd', g.vrrpNetlinkCmdRcvBufs), ...bufsLines('vrrp_netlink_monitor', g.vrrpNetlinkMonitorRcvBufs));
+  out.push(...bufsLines('vrrp_netlink_cmd', g.vrrpNetlinkCmdRcvBufs), ...bufsLines('vrrp_netlink_monitor', g.vrrpNetlinkMonitorRcvBufs), ...bufsLines('process_monitor', g.processMonitorRcvBufs));
   return out;
 }
 

@@ -14,7 +14,7 @@ import { garpGroupRoot, linkbeatRoot, staticRoots, trackGroupRoot, upDownDelaysR
 import { syncGroupRoot } from './sync-group.js';
 
 export { newVrrpDraft } from './model.js';
-export type { VrrpConfig, VrrpDraft, VrrpInstance, VrrpSyncGroup, VrrpScript, IpAddress, IpRoute, IpRule } from './model.js';
+export type { VrrpConfig, VrrpDraft, VrrpInstance, VrrpSyncGroup, VrrpScript, TrackProcess, IpAddress, IpRoute, IpRule } from './model.js';
 export { validateVrrp } from './validate.js';
 
 export function vrrpRootKeywords(d: VrrpDraft, env: PassEnv, g: GlobalDefs): Keyword[] {

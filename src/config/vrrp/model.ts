@@ -353,6 +353,7 @@ export type VrrpConfig = DeepReadonly<VrrpDraft>;
 export type VrrpInstance = DeepReadonly<InstanceDraft>;
 export type VrrpSyncGroup = DeepReadonly<SyncGroupDraft>;
 export type VrrpScript = DeepReadonly<VrrpScriptDraft>;
+export type TrackProcess = DeepReadonly<TrackProcessDraft>;
 export type IpAddress = DeepReadonly<IpAddressDraft>;
 export type IpRoute = DeepReadonly<IpRouteDraft>;
 export type IpRule = DeepReadonly<IpRuleDraft>;

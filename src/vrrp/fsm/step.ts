@@ -67,7 +67,7 @@ function dispatch(d: Draft, event: FsmEvent): void {
       return;
     }
     case 'shutdown':
-      shutdown(d);
+      shutdown(d, event.keepAddresses === true);
       return;
     case 'reload':
       reload(d, event.settings, event.tracking);
@@ -112,8 +112,8 @@ function timerExpired(d: Draft, timer: TimerName): void {
 }
 
 /** SIGTERM: a master hands over with a priority-0 advert and drops its addresses; every instance reports STOP. */
-function shutdown(d: Draft): void {
-  if (d.s.state === 'MASTER') restoreInterface(d, true);
+function shutdown(d: Draft, keepAddresses: boolean): void {
+  if (d.s.state === 'MASTER' && !keepAddresses) restoreInterface(d, true);
   d.s.state = 'STOP';
   d.s.timers = {};
   notifyState(d, 'STOP');

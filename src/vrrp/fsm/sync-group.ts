@@ -35,7 +35,7 @@ export interface GroupAction {
 export type GroupEvent =
   /** `memberTracking`: a member's own view where it differs (its interface's address). */
   | { kind: 'startup'; tracking: TrackStatus; memberTracking?: Readonly<Record<string, TrackStatus>> }
-  | { kind: 'shutdown' }
+  | { kind: 'shutdown'; keepAddresses?: boolean }
   | { kind: 'member'; instance: string; event: FsmEvent };
 
 export interface GroupStepResult {
@@ -65,7 +65,7 @@ export function groupStep(group: SyncGroupState, event: GroupEvent, nowUs: numbe
   if (group.state === 'STOP') return { group, actions: [] };
   const d: GroupDraft = { g: { ...group }, actions: [], now: nowUs };
   if (event.kind === 'startup') startGroup(d, (m) => event.memberTracking?.[m.settings.name] ?? event.tracking);
-  else if (event.kind === 'shutdown') stopGroup(d);
+  else if (event.kind === 'shutdown') stopGroup(d, event.keepAddresses === true);
   else memberEvent(d, event.instance, event.event);
   return { group: d.g, actions: d.actions };
 }
@@ -167,8 +167,8 @@ function startGroup(d: GroupDraft, trackingOf: (m: InstanceState) => TrackStatus
   if (faulty) groupNotifies(d, 'FAULT');
 }
 
-function stopGroup(d: GroupDraft): void {
-  for (const m of d.g.members) stepMember(d, m.settings.name, { kind: 'shutdown' });
+function stopGroup(d: GroupDraft, keepAddresses: boolean): void {
+  for (const m of d.g.members) stepMember(d, m.settings.name, { kind: 'shutdown', keepAddresses });
   d.g.state = 'STOP';
   groupNotifies(d, 'STOP');
 }

@@ -56,7 +56,8 @@ export type FsmEvent =
   | { kind: 'timer'; timer: TimerName }
   | { kind: 'track'; change: TrackChange }
   /** SIGTERM/SIGINT. */
-  | { kind: 'shutdown' }
+  /** `keepAddresses` (-V): no priority-0 advert and the VIPs stay, as keepalived skips restore_vrrp_interfaces. */
+  | { kind: 'shutdown'; keepAddresses?: boolean }
   /**
    * SIGHUP: the same instance (matched by the daemon) with its new settings, keeping its state.
    * `tracking`: what the watchers see now (the new configuration may track objects the old one did not).

@@ -43,6 +43,7 @@ export interface ReloadHost {
   /** What the restarted script and file watchers know now. */
   readonly scripts?: TrackStatus['scripts'];
   readonly files?: TrackStatus['files'];
+  readonly processes?: TrackStatus['processes'];
 }
 
 export interface ReloadPlan {
@@ -89,6 +90,7 @@ export function planReload(running: RunningVrrp, next: NextVrrp, host: ReloadHos
     interfaces,
     ...(host.scripts ? { scripts: host.scripts } : {}),
     ...(host.files ? { files: host.files } : {}),
+    ...(host.processes ? { processes: host.processes } : {}),
   };
   const runOf = new Map(next.instances.map((run) => [run.fsm.name, run]));
   // the instance's own interface address is its default advert source

@@ -9,6 +9,7 @@ import { RateLimitedLog } from '../../log/rate-limited-log.js';
 import { outgoingAdverts, type SendCounters } from './advert-out.js';
 import { initialInstanceState, step, type FsmAction, type FsmEvent, type InstanceState, type StepResult, type TimerName } from '../fsm/step.js';
 import { watchedInterfaces } from '../fsm/settings.js';
+import { PRIORITY_OWNER } from '../fsm/priority.js';
 import type { Clock } from '../../base/clock.js';
 import type { RunAs } from '../../base/scripts.js';
 import { advertSocketRequest, primaryAddress, type SocketRequest } from './advert-endpoint.js';
@@ -208,11 +209,19 @@ export class VrrpRunner {
    * Opens the sockets, then starts every instance and group with what the watchers see now. `newLinks`: the
    * VMACs just created, where no link of their name was: nothing of a previous run can be on them.
    */
-  start(initial: { scripts?: TrackStatus['scripts']; files?: TrackStatus['files']; newLinks?: ReadonlySet<string> } = {}): void {
+  start(
+    initial: {
+      scripts?: TrackStatus['scripts'];
+      files?: TrackStatus['files'];
+      processes?: TrackStatus['processes'];
+      newLinks?: ReadonlySet<string>;
+      dontReleaseVrrp?: boolean;
+    } = {},
+  ): void {
     const { interfaces } = this.ports;
     const up: Record<string, boolean> = {};
     for (const rt of this.runtimes.values()) for (const n of watchedInterfaces(rt.run.fsm)) up[n] = interfaces.byName(n)?.up ?? false;
-    this.tracking = { ...EMPTY_TRACK_STATUS, interfaces: up, scripts: initial.scripts ?? {}, files: initial.files ?? {} };
+    this.tracking = { ...EMPTY_TRACK_STATUS, interfaces: up, scripts: initial.scripts ?? {}, files: initial.files ?? {}, processes: initial.processes ?? {} };
     interfaces.onChange((info, removed) => this.interfaceChanged(info, removed));
     // keepalived puts a VMAC in the firewall as it creates it, before the instances start
     this.firewallVmacs(initial.newLinks);
@@ -229,6 +238,13 @@ export class VrrpRunner {
       }
       // nothing of ours is in the sets yet: keepalived only says so
       if (this.firewall && dropsVipTraffic(rt.run)) this.ports.log.detail(`(${name}) removing firewall drop rule`);
+    }
+    // under -V keepalived's vrrp_init_state removes them once more (netlink_iplist deletes unset addresses then)
+    // for each instance that does not start as the address owner; they are gone already, only the line shows
+    if (initial.dontReleaseVrrp) {
+      for (const [name, rt] of this.runtimes) {
+        if (rt.run.fsm.vips.length > 0 && rt.run.fsm.priority !== PRIORITY_OWNER) this.ports.log.info(`(${name}) removing VIPs.`);
+      }
     }
     for (const [name, rt] of this.runtimes) {
       const iface = interfaces.byName(advertInterface(rt.run));
@@ -254,13 +270,17 @@ export class VrrpRunner {
     }
   }
 
-  /** SIGTERM: priority-0 adverts, VIPs removed, STOP notifies; resolves once the kernel has been told. */
-  async stop(): Promise<void> {
+  /**
+   * SIGTERM: priority-0 adverts, VIPs removed, STOP notifies; resolves once the kernel has been told.
+   * `keepAddresses` (-V, --dont-release-vrrp): the STOP notifies only; the VIPs stay and no priority-0 advert goes out.
+   */
+  async stop(options: { keepAddresses?: boolean } = {}): Promise<void> {
     if (this.stopped) return;
     const stopScripts: Promise<void>[] = [];
     this.stopScripts = stopScripts;
-    for (const name of this.standalone.keys()) this.deliver(name, { kind: 'shutdown' });
-    for (const groupName of this.groups.keys()) this.groupEvent(groupName, { kind: 'shutdown' });
+    const shutdown = { kind: 'shutdown', keepAddresses: options.keepAddresses === true } as const;
+    for (const name of this.standalone.keys()) this.deliver(name, shutdown);
+    for (const groupName of this.groups.keys()) this.groupEvent(groupName, shutdown);
     this.stopped = true;
     this.rejectedLog.close();
     for (const rt of this.runtimes.values()) cancelTimers(rt);
@@ -284,7 +304,10 @@ export class VrrpRunner {
    * SIGHUP: run the new configuration's instances as reload-plan.ts plans
    * it. `status`: what the restarted script and file watchers know now, and the VMACs this reload created.
    */
-  reload(settings: VrrpRunSettings, status: { scripts?: TrackStatus['scripts']; files?: TrackStatus['files']; newLinks?: ReadonlySet<string> } = {}): void {
+  reload(
+    settings: VrrpRunSettings,
+    status: { scripts?: TrackStatus['scripts']; files?: TrackStatus['files']; processes?: TrackStatus['processes']; newLinks?: ReadonlySet<string> } = {},
+  ): void {
     if (this.stopped) return;
     const instances = this.runnable(settings.instances);
     const links = new Map<string, InterfaceInfo>();
@@ -372,6 +395,11 @@ export class VrrpRunner {
       this.ports.log.info(`(${run.fsm.name}) ${run.configFault} - instance stays in FAULT`);
       return false;
     });
+  }
+
+  /** SIGSTATS_CLEAR: every instance's counters back to 0 (vrrp_print_stats' memset), once they are written. */
+  clearStats(): void {
+    for (const rt of this.runtimes.values()) Object.assign(rt.stats, ZERO_STATS);
   }
 
   instances(): InstanceView[] {

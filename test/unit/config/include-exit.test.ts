@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/parse.js';
 import { conf, fakeHost } from './fake-host.js';
 
-function run(texts: Record<string, string>, main = 'keepalived.conf') {
+function run(texts: Record<string, string>, main = 'keepalived.conf', allConfig = false) {
   const files = Object.fromEntries(Object.entries(texts).map(([name, text]) => [path.join('/etc/keepalived', name), conf(text)]));
-  return parseConfig(main, { cwd: '/etc/keepalived', system: fakeHost({ files }), testMode: true });
+  return parseConfig(main, { cwd: '/etc/keepalived', system: fakeHost({ files }), testMode: true, allConfig });
 }
 
 describe('include failures and the -t exit code', () => {
@@ -22,6 +22,9 @@ describe('include failures and the -t exit code', () => {
   });
   it('include_check makes a plain include strict', () => {
     expect(run({ 'keepalived.conf': 'global_defs {\n include_check match\n}\ninclude missing.conf\n' }).exitCode).toBe(6);
+  });
+  it('-e (--all-config) makes a plain include strict from the first line', () => {
+    expect(run({ 'keepalived.conf': 'include missing.conf\n' }, 'keepalived.conf', true).exitCode).toBe(6);
   });
   it('a missing main file is "no configuration"', () => {
     const r = run({}, 'nothere.conf');

@@ -57,4 +57,33 @@ describe('keywords keepalived-ts reads but does not act on', () => {
       `'virtual_rules' ${backup}`,
     ]);
   });
+  it('name the keywords the audit found silent (i12-silent-audit.md)', () => {
+    const text = [
+      'global_defs {',
+      '  reload_time_file /run/k.reload',
+      '  config_save_dir /tmp',
+      '  rs_init_notifies',
+      '  vrrp_netlink_monitor_rcv_bufs 1000000',
+      '}',
+      'garp_group {',
+      '  garp_interval 1',
+      '  interface eth0',
+      '}',
+      'interface_up_down_delays {',
+      '  eth0 1 2',
+      '}',
+      '',
+    ].join('\n');
+    expect(parseText(text, fakeHost({ interfaces: ['eth0'] })).notices.map((n) => n.message.replace(/:.*$/, ''))).toEqual([
+      "'reload_time_file' is read but not acted on by keepalived-ts",
+      "'config_save_dir' is read but not acted on by keepalived-ts",
+      "'rs_init_notifies' is read but not acted on by keepalived-ts",
+      "'vrrp_netlink_monitor_rcv_bufs' is read but not acted on by keepalived-ts",
+      "'garp_group' is read but not acted on by keepalived-ts",
+      "'interface_up_down_delays' is read but not acted on by keepalived-ts",
+    ]);
+  });
+  it('say nothing about process_monitor_rcv_bufs: the track_process socket is sized with it', () => {
+    expect(parseText('global_defs {\n  process_monitor_rcv_bufs 1000000\n}\n').notices).toEqual([]);
+  });
 });

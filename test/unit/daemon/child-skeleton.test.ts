@@ -35,6 +35,7 @@ function child(options: { sigJson?: ChildSkeletonPorts['watchSigJson'] } = {}) {
   const proc = new FakeProcess();
   const { log, lines } = fakeLogger();
   const sigJsonWatches: { onSignal: () => void; stopped: boolean }[] = [];
+  const statsClearWatches: { onSignal: () => void; stopped: boolean }[] = [];
   const ports: ChildSkeletonPorts = {
     process: proc,
     pidFile: { claim: claimPidFileAtStart, remove: removePidFile },
@@ -45,10 +46,15 @@ function child(options: { sigJson?: ChildSkeletonPorts['watchSigJson'] } = {}) {
         sigJsonWatches.push(watch);
         return { stop: () => void (watch.stopped = true) };
       }),
+    watchStatsClear: (onSignal) => {
+      const watch = { onSignal, stopped: false };
+      statsClearWatches.push(watch);
+      return { stop: () => void (watch.stopped = true) };
+    },
   };
   const skeleton = new ChildSkeleton(log, ports);
   const pidFile = path.join(tempDir('child-skeleton'), 'run', 'child.pid');
-  return { proc, lines, skeleton, pidFile, sigJsonWatches };
+  return { proc, lines, skeleton, pidFile, sigJsonWatches, statsClearWatches };
 }
 
 /** Runs the skeleton with `features` and waits until its signal handlers are in place. */
@@ -266,6 +272,18 @@ describe('child skeleton', () => {
     c.proc.signal('SIGTERM');
     await exit;
     expect(c.sigJsonWatches[0]!.stopped).toBe(true);
+  });
+
+  it('writes keepalived.stats and clears at SIGSTATS_CLEAR, and stops watching it at the stop', async () => {
+    const c = child();
+    const dumps: string[] = [];
+    const { exit } = await running(c, { stop: () => undefined, dumps: { SIGSTATS_CLEAR: () => dumps.push('stats, cleared') } });
+    expect(c.statsClearWatches).toHaveLength(1);
+    c.statsClearWatches[0]!.onSignal();
+    expect(dumps).toEqual(['stats, cleared']);
+    c.proc.signal('SIGTERM');
+    await exit;
+    expect(c.statsClearWatches[0]!.stopped).toBe(true);
   });
 
   it('ignores the dump signals it has no dump for, and watches no SIGJSON then', async () => {

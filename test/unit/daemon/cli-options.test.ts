@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CliError, parseArgs } from '../../../src/daemon/cli-options.js';
+import { CliError, ignoredOptionNotices, parseArgs, readOptions, signalNumber } from '../../../src/daemon/cli-options.js';
 
 describe("keepalived's command line", () => {
   it('has keepalived defaults: the pid files unnamed, so that the configuration names them', () => {
@@ -54,5 +54,38 @@ describe("keepalived's command line", () => {
     expect(parseArgs(['-G']).noSyslog).toBe(true);
     expect(() => parseArgs(['-S', '8'])).toThrow("Invalid log facility '8'");
     expect(() => parseArgs(['-S', 'kern'])).toThrow(CliError);
+  });
+
+  it('takes -V/--dont-release-vrrp', () => {
+    expect(parseArgs([]).dontReleaseVrrp).toBe(false);
+    expect(parseArgs(['-nV']).dontReleaseVrrp).toBe(true);
+    expect(parseArgs(['--dont-release-vrrp']).dontReleaseVrrp).toBe(true);
+  });
+  it('takes --all as keepalived sets its bits: it undoes an earlier -P/-C, a later one applies', () => {
+    expect(parseArgs(['-P', '--all'])).toMatchObject({ allChildren: true, vrrpOnly: false, checkOnly: false });
+    expect(parseArgs(['--all', '-C'])).toMatchObject({ allChildren: true, vrrpOnly: false, checkOnly: true });
+  });
+  it('passes -e/--all-config to the configuration reader', () => {
+    expect(readOptions(parseArgs(['-e', '-i', 'lb1'])).allConfig).toBe(true);
+    expect(readOptions(parseArgs(['--all-config'])).allConfig).toBe(true);
+    expect(readOptions(parseArgs(['-s', 'ns1']))).toEqual({ configId: undefined, namespace: 'ns1', allConfig: false });
+  });
+  it("answers --signum=SIGFUNC with keepalived's numbers (glibc: SIGRTMIN 34, SIGRTMAX 64)", () => {
+    expect(parseArgs(['--signum=DATA']).signum).toBe('DATA');
+    const numbers = ['STOP', 'RELOAD', 'DATA', 'STATS', 'STATS_CLEAR', 'JSON'].map((f) => signalNumber(f, 34, 64));
+    expect(numbers).toEqual([15, 1, 10, 12, 63, 36]);
+    expect(signalNumber('TDUMP', 34, 64)).toBeUndefined();
+    expect(signalNumber('toString', 34, 64)).toBeUndefined();
+  });
+  it("refuses -g as Debian's keepalived does (built without --enable-log-file)", () => {
+    expect(() => parseArgs(['-g'])).toThrow('-g requires configure option --enable-log-file');
+    expect(() => parseArgs(['--log-file=/x'])).toThrow(CliError);
+  });
+  it('accepts the options with nothing to act on here, and says so once each', () => {
+    const o = parseArgs(['-B', '-b', '/run/bfd.pid', '-a', '-x', '-A', '/s', '-m', '-M', '-Mcore.%p', '--config-fd=4', '-x']);
+    const notices = ignoredOptionNotices(o);
+    expect(notices).toHaveLength(8);
+    expect(notices[0]).toBe('--no_bfd is accepted as keepalived accepts it, but not acted on: there is no BFD process');
+    expect(ignoredOptionNotices(parseArgs(['-n']))).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { applyCommandLineUmask, applyConfiguredUmask, DEFAULT_UMASK, parseUmaskOption } from '../../../src/daemon/umask.js';
+import { applyCommandLineUmask, applyConfiguredUmask, DEFAULT_UMASK, effectiveUmask, parseUmaskOption } from '../../../src/daemon/umask.js';
 
 let saved: number;
 beforeEach(() => (saved = process.umask(0o022)));
@@ -37,5 +37,13 @@ describe('umask', () => {
     applyConfiguredUmask(0o027, 0o002, (m) => logs.push(m));
     expect(currentUmask()).toBe(0o027);
     expect(logs).toEqual(['umask command line option specified, ignoring config option']);
+  });
+});
+
+describe('the mask the dumps print (umask_val)', () => {
+  it('is -u, else global_defs umask, else 0177', () => {
+    expect(effectiveUmask(0o22, 0o77)).toBe(0o22);
+    expect(effectiveUmask(undefined, 0o77)).toBe(0o77);
+    expect(effectiveUmask(undefined, undefined)).toBe(0o177);
   });
 });

@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ctimeUs, dataFileName, dataText, formatG, timevalText, writeDataFile, type VrrpDumpInput } from '../../../src/observe/data-file.js';
+import { ctimeUs, dataFileName, dataText, timevalText, writeDataFile, type VrrpDumpInput } from '../../../src/observe/data-file.js';
+import { formatG } from '../../../src/observe/dump-format.js';
 import type { Config } from '../../../src/config/parse.js';
 import { vrrpSettingsFromConfig } from '../../../src/vrrp/settings/from-config.js';
 import { parseText } from '../config/vrrp-helpers.js';

@@ -125,6 +125,17 @@ describe('MASTER', () => {
     expect(sim.armed.size).toBe(0);
   });
 
+  it('shutdown under -V: the STOP notifies only, no priority-0 advert and the VIPs stay', () => {
+    const sim = master({ notify: { stop: ['/s'] } });
+    const actions = sim.send({ kind: 'shutdown', keepAddresses: true });
+    expect(effects(actions)).toEqual([
+      { kind: 'notify', argv: ['/s'], killAfterUs: S },
+      { kind: 'fifo', line: 'INSTANCE "VI_1" STOP 100\n' },
+    ]);
+    expect(detailLogs(actions)).toEqual([]);
+    expect(sim.state.state).toBe('STOP');
+  });
+
   it('a backup hearing our shutdown takes over after Skew_Time', () => {
     const peer = new Sim(settings({ priority: 90, sourceAddress: '10.0.0.2' }));
     peer.start();

@@ -28,6 +28,34 @@ function expectWithinStep(measured: number, expected: number): void {
 }
 
 describe('VrrpRunner on a simulated LAN', () => {
+  it('under -V logs vrrp_init_state\'s second removal and leaves the VIPs at the stop, with no priority-0 advert', async () => {
+    const lan = new Lan();
+    const a = node(lan, 1, conf(150));
+    a.runner.start({ dontReleaseVrrp: true });
+    expect(a.lines.filter((l) => l === '(VI_1) removing VIPs.')).toHaveLength(2);
+    lan.clock.advance(5 * S);
+    await Promise.resolve();
+    expect([...a.vips]).toEqual(['10.0.0.100']);
+    await a.runner.stop({ keepAddresses: true });
+    expect([...a.vips]).toEqual(['10.0.0.100']);
+    expect(a.stats().pri_zero_sent).toBe(0);
+  });
+
+  it('clears every counter at SIGSTATS_CLEAR, and counts on from 0', () => {
+    const lan = new Lan();
+    const a = node(lan, 1, conf(150));
+    const b = node(lan, 2, conf(100));
+    a.runner.start();
+    b.runner.start();
+    lan.clock.advance(5 * S);
+    expect(a.stats().advert_sent).toBeGreaterThan(1);
+    a.runner.clearStats();
+    expect(Object.values(a.stats()).every((n) => n === 0)).toBe(true);
+    lan.clock.advance(S);
+    expect(a.stats().advert_sent).toBe(1);
+    expect(b.stats().advert_rcvd).toBeGreaterThan(1);
+  });
+
   it('elects the higher priority, moves the VIP on SIGKILL and on SIGTERM after only skew time', async () => {
     const lan = new Lan();
     const a = node(lan, 1, conf(150));
