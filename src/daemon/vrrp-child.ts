@@ -5,7 +5,7 @@
  * SIGTERM/SIGINT (the process plumbing is child-skeleton.ts's).
  * Its own process keeps the advert timers free of any other work.
  */
-import { CHILD_EXIT_CONFIG } from './child-exit.js';
+import { CHILD_EXIT_CONFIG, CHILD_EXIT_CRASH } from './child-exit.js';
 import type { CliOptions } from './cli-options.js';
 import { monotonicClock } from '../base/clock.js';
 import { operatorText } from '../config/diagnostics.js';
@@ -34,10 +34,7 @@ import { processSchedule, type ProcessSchedule } from './process-schedule.js';
 import { ProcessScheduling } from './process-scheduling.js';
 import { VrrpRunner } from '../vrrp/runner/runner.js';
 import { vrrpSettingsFromConfig, type VrrpRunSettings } from '../vrrp/settings/from-config.js';
-import type { IpvsPort } from '../ipvs/port.js';
-import { vrrpInitCommands, vrrpReloadCommands, vrrpShutdownCommands, vrrpSyncd, vrrpSyncdProblem, vrrpTransitionCommands, type SyncdState, type VrrpSyncd } from '../check/sync-daemon.js';
-import { SyncDaemonDriver } from '../check/sync-daemon-driver.js';
-import type { Logger } from '../base/logger.js';
+import { VrrpSyncDaemon, type VrrpSyncDaemonPorts } from '../check/vrrp-sync-daemon.js';
 import type { TrackChange } from '../vrrp/fsm/track.js';
 import { pidFileNames } from './pid-names.js';
 import { watchedInterfaces } from '../vrrp/fsm/settings.js';
@@ -63,6 +60,17 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
   // replaced at each SIGHUP that brings a usable configuration
   let config = startConfig;
   let settings = startSettings;
+  // as start_vrrp's ipvs_start, IPVS first: failing to open it ends the child before anything runs, as a crash
+  // the parent restarts (keepalived's dies of SIGSEGV there, see vrrp-sync-daemon.ts)
+  const syncd = new VrrpSyncDaemon({
+    open: openIpvs,
+    state: (instance) => (runner.instances().find((i) => i.name === instance)?.state.state === 'MASTER' ? 'master' : 'backup'),
+    log,
+  });
+  if (!(await syncd.take(config, false))) {
+    child.exit(CHILD_EXIT_CRASH);
+    return { stop: () => undefined };
+  }
   log.info('Registering Kernel netlink reflector');
   const clock = monotonicClock;
   const interfaces = await openInterfaceTable((error) => log.error(`Netlink: ${error.message}`));
@@ -98,32 +106,16 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
     log,
     onStateChange: (instance, from, to, atUs) => {
       metrics.stateChanged(instance, from, to, atUs);
-      if (syncd.config) void syncd.driver?.run(vrrpTransitionCommands(syncd.config, instance, from, to));
+      syncd.transition(instance, from, to);
     },
   });
-  /** The instance's daemon state: what keepalived asks of the kernel for that instance's state now. */
-  const syncdState = (instance: string): SyncdState => (runner.instances().find((i) => i.name === instance)?.state.state === 'MASTER' ? 'master' : 'backup');
 
   const trackerPorts = { clock, scripts: scriptPort, onChange: (c: TrackChange) => runner.track(c), log: (m: string) => log.info(m) };
   let trackers = scriptTrackers(config, settings, trackerPorts);
   const filePorts = { onChange: (c: TrackChange) => runner.track(c), log: (m: string) => log.info(m) };
   let files = await TrackFileWatcher.start(config.trackFiles, filePorts);
 
-  // lvs_sync_daemon naming an instance: the daemon of its state runs from here, opened only then (vrrp_ipvs_needed)
-  const syncd: { config?: VrrpSyncd; driver?: SyncDaemonDriver } = {};
-  const useSyncd = async (c: Config): Promise<SyncDaemonDriver | undefined> => {
-    const problem = vrrpSyncdProblem(c);
-    if (problem) log.error(problem);
-    const next = vrrpSyncd(c);
-    if (next && !syncd.driver) {
-      const port = await openSyncdPort(log);
-      if (port) syncd.driver = new SyncDaemonDriver(port, (m) => log.info(m));
-    }
-    syncd.config = next;
-    return next && syncd.driver;
-  };
-  const startDriver = await useSyncd(config);
-  if (startDriver && syncd.config) await startDriver.run(vrrpInitCommands(syncd.config, 'backup'));
+  await syncd.started();
 
   runner.start({ scripts: scriptStates(trackers), files: Object.fromEntries(files.values) });
   for (const { tracker } of trackers) tracker.start();
@@ -186,6 +178,12 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
       nextFiles.close();
       return;
     }
+    const previousSyncd = syncd.current;
+    if (!(await syncd.take(parsed.config, true))) {
+      nextFiles.close();
+      child.exit(CHILD_EXIT_CRASH);
+      return;
+    }
     const nextTrackers = scriptTrackers(parsed.config, next, trackerPorts);
     for (const { name, tracker } of nextTrackers) {
       const previous = trackers.find((t) => t.name === name);
@@ -203,13 +201,10 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
     // new VMACs before the runner opens sockets on them; the ones no instance uses any more after it let go
     const nextVmacs = vmacLinks(next);
     await vmacs.apply([...previousVmacs.filter((l) => !nextVmacs.some((n) => n.ifname === l.ifname)), ...nextVmacs], namedInterfaces(next));
-    const previousSyncd = syncd.config;
-    const driver = await useSyncd(config);
     runner.reload(next, { scripts: scriptStates(trackers), files: Object.fromEntries(files.values) });
     await vmacs.apply(nextVmacs, namedInterfaces(next));
     for (const { tracker } of trackers) tracker.start();
-    const nextSyncd = syncd.config;
-    if (driver && nextSyncd) await driver.run(vrrpReloadCommands(previousSyncd?.config, nextSyncd, syncdState(nextSyncd.instance)));
+    await syncd.reloaded(previousSyncd);
   };
 
   // as start_vrrp: once everything runs; a reload takes it back and applies the new one
@@ -223,11 +218,7 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
     stop: async () => {
       for (const { tracker } of trackers) tracker.stop();
       files.close();
-      const last = syncd.config;
-      // the transitions of the stop itself are not the daemon's (keepalived stops it before releasing the instances)
-      syncd.config = undefined;
-      if (last) await syncd.driver?.run(vrrpShutdownCommands(last, syncdState(last.instance)));
-      await syncd.driver?.close();
+      await syncd.stop();
       await runner.stop();
       await vmacs.removeAll();
       announcer.clear();
@@ -251,14 +242,11 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
   };
 }
 
-/** The IPVS port for the sync daemon; without one keepalived's VRRP process exits, ours runs on without the daemon. */
-async function openSyncdPort(log: Logger): Promise<IpvsPort | undefined> {
+/** IPVS for the sync daemon, in net_namespace_ipvs's namespace as keepalived's ipvs_init. */
+async function openIpvs(namespace: string | undefined): ReturnType<VrrpSyncDaemonPorts['open']> {
   // loaded only here: most VRRP processes never speak IPVS
   const { openNetlinkPort } = await import('../ipvs/netlink-port.js');
-  const opened = await openNetlinkPort();
-  if (opened.ok) return opened.port;
-  log.info(`IPVS: Can't initialize ipvs: ${opened.failure.message}`);
-  return undefined;
+  return openNetlinkPort(namespace);
 }
 
 /** A runner for every vrrp_script some instance or sync group tracks. */
