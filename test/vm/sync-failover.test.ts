@@ -14,7 +14,7 @@
  *   `ipvsadm -Lnc`, synced;
  * - SIGTERM to d1's daemon: d2 takes over, and a line sent on the same
  *   connection comes back.
- * Bounded waits only. About 7 min under TCG; `npm run build` first.
+ * Bounded waits only. About 4 min under TCG; `npm run build` first.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
