@@ -4,6 +4,7 @@
  * keepalived's ipvs_talk does (check/ipvswrapper.c, libipvs.c ipvs_strerror).
  */
 import { constants } from 'node:os';
+import { strerror } from '../base/strerror.js';
 import type { IpvsPort, PortFailure } from '../ipvs/port.js';
 import { commandRequest, type SyncdCommand } from './sync-daemon.js';
 
@@ -37,6 +38,13 @@ export function syncdFailureLine(command: SyncdCommand, failure: PortFailure): s
           : (TEXTS[errno] ?? failure.message);
   const n = constants.errno[errno as keyof typeof constants.errno];
   return `IPVS cmd ${name}(${number}) error: ${text}(${n ?? errno})`;
+}
+
+/** keepalived's line when IPVS cannot be opened (ipvswrapper.c ipvs_start; no ip_vs module: ENOENT's text). */
+export function ipvsInitFailureLine(failure: PortFailure): string {
+  const n = failure.errno === undefined ? undefined : constants.errno[failure.errno as keyof typeof constants.errno];
+  const text = failure.errno === undefined ? failure.message : (TEXTS[failure.errno] ?? (n === undefined ? failure.message : strerror(n)));
+  return `IPVS: Can't initialize ipvs: ${text}`;
 }
 
 export class SyncDaemonDriver {

@@ -132,17 +132,20 @@ export function vrrpShutdownCommands(syncd: VrrpSyncd, state: SyncdState): Syncd
 }
 
 /**
- * reload_vrrp_thread, as Debian's keepalived 2.2.7 was seen to act in the VM
- * (test/vm/sync-daemon.test.ts; its source reads as if the restart had no
- * configuration): a changed configuration restarts the daemon of the
- * instance's state with the new one; either way the other one is stopped.
+ * reload_vrrp_thread's commands, then vrrp_init_state's once the instances
+ * run again (`state`: the instance's, kept through the reload): a changed
+ * configuration stops the daemon of that state; a start without a
+ * configuration (no interface: the kernel refuses it) and a stop of the
+ * other state, both ignored; then the start with the configuration, whose
+ * refusal is logged: a daemon that was kept answers EEXIST
+ * ("Daemon has already run"), as keepalived logs at every such reload.
  */
 export function vrrpReloadCommands(previous: SyncdConfig | undefined, next: VrrpSyncd, state: SyncdState): SyncdCommand[] {
-  const changed = syncdChanged(previous, next.config);
   return [
-    ...(changed ? [cmd('stop', state, undefined, true)] : []),
-    cmd('start', state, next.config, !changed),
+    ...(syncdChanged(previous, next.config) ? [cmd('stop', state, undefined, true)] : []),
+    cmd('start', state, undefined, true),
     cmd('stop', other(state), undefined, true),
+    ...vrrpInitCommands(next, state),
   ];
 }
 

@@ -56,6 +56,8 @@ async function startChecker(o: CliOptions, child: ChildSkeleton, startConfig: Co
   // as start_check: once everything runs; a reload takes it back and applies the new one
   const scheduling = new ProcessScheduling(hostProcessSched(), 'checker', log);
   const schedule = (): ProcessSchedule => processSchedule(config.global, 'checker');
+  // keepalived's start_check says so (LOG_DEBUG) when there are virtual servers
+  if (config.check.virtualServers.length > 0) log.info('Initializing ipvs');
   const opened = await openNetlinkPort(config.global.networkNamespaceIpvs);
   if (!opened.ok) {
     // keepalived's checker stays up without IPVS (and so is not respawned in a loop)
@@ -143,6 +145,8 @@ async function startChecker(o: CliOptions, child: ChildSkeleton, startConfig: Co
       return;
     }
     const previousSyncd = checkerSyncd(config);
+    // start_check's ipvs_start again, IPVS reopened there (kept open here)
+    if (next.check.virtualServers.length > 0 || config.check.virtualServers.length > 0) log.info('Reinitializing ipvs');
     config = next;
     const syncdDone = syncd.run(checkerStartCommands(checkerSyncd(next), { config: previousSyncd }));
     scripts.approve(new ApprovedScripts(next.approvedScripts, 'checker'));

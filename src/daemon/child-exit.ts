@@ -7,6 +7,8 @@
  */
 export const CHILD_EXIT_CONFIG = 2;
 export const CHILD_EXIT_MISSING_PERMISSION = 4;
+/** A child ending where keepalived's crashes: Node's status for an uncaught exception, restarted. */
+export const CHILD_EXIT_CRASH = 1;
 
 /** keepalived's name for a permanent error status; undefined for any other status (the child is restarted). */
 export function permanentError(status: number | null): string | undefined {

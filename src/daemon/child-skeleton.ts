@@ -58,6 +58,8 @@ export interface ChildFeatures {
 
 export class ChildSkeleton {
   private stopRequested = false;
+  /** The status the child exits with once stopped: 0, or what `exit` was given. */
+  private exitStatus = 0;
   /** The reload that runs, and whether another SIGHUP came meanwhile (however many: one more reload). */
   private reloading: Promise<void> | undefined;
   private reloadWaiting = false;
@@ -75,10 +77,7 @@ export class ChildSkeleton {
   ) {
     const { process: port } = ports;
     answerPings(port);
-    const stop = (): void => {
-      if (this.running) void this.running.stop();
-      else this.stopRequested = true;
-    };
+    const stop = (): void => this.stop();
     port.on('SIGTERM', stop);
     port.on('SIGINT', stop);
     // keepalived's children get SIGTERM when the parent dies (PR_SET_PDEATHSIG); Node has no such call, but the
@@ -99,6 +98,20 @@ export class ChildSkeleton {
     return new ChildSkeleton(createLogger({ console: o.logConsole, detail: o.logDetail }).child({ process: name }));
   }
 
+  /**
+   * Stops as SIGTERM does, then exits with `status` (keepalived's stop_vrrp(status)), from the features' start
+   * or a reload; a reload calling it must not wait for the stop, which waits for that reload.
+   */
+  exit(status: number): void {
+    this.exitStatus = status;
+    this.stop();
+  }
+
+  private stop(): void {
+    if (this.running) void this.running.stop();
+    else this.stopRequested = true;
+  }
+
   /** Set once a stop began: a reload that awaited something must check it before taking over. */
   get stopping(): boolean {
     return this.stopRequested;
@@ -106,7 +119,7 @@ export class ChildSkeleton {
 
   /**
    * Claims `pidFile` (`who`: keepalived's name for its holder in "… already running"; exit 1 when held),
-   * starts the features and runs until stopped; resolves with the exit status.
+   * starts the features and runs until stopped; resolves with the exit status (0 unless `exit` said otherwise).
    */
   async run(pidFile: string, who: string, start: () => Promise<ChildFeatures>): Promise<number> {
     if (!this.ports.pidFile.claim(pidFile, who, this.log)) return 1;
@@ -126,7 +139,7 @@ export class ChildSkeleton {
         await this.reloading;
         await features.stop();
         this.ports.pidFile.remove(pidFile);
-        resolve(0);
+        resolve(this.exitStatus);
       };
       this.running = { stop, features };
       const { SIGJSON } = features.dumps ?? {};

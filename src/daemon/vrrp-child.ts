@@ -5,12 +5,13 @@
  * SIGTERM/SIGINT (the process plumbing is child-skeleton.ts's).
  * Its own process keeps the advert timers free of any other work.
  */
-import { CHILD_EXIT_CONFIG } from './child-exit.js';
+import { CHILD_EXIT_CONFIG, CHILD_EXIT_CRASH } from './child-exit.js';
 import { readOptions, type CliOptions } from './cli-options.js';
 import { monotonicClock } from '../base/clock.js';
 import { operatorText } from '../config/diagnostics.js';
 import { parseConfig, type Config } from '../config/parse.js';
 import type { GlobalDefs } from '../config/global/model.js';
+import type { Logger } from '../base/logger.js';
 import { reloadVerdict } from '../config/reload-check.js';
 import { rtnetlinkAddressPort } from '../net/addresses.js';
 import { rtnetlinkRoutePort } from '../net/routes.js';
@@ -44,10 +45,7 @@ import { ProcessScheduling } from './process-scheduling.js';
 import { reportingLateTimers } from './late-timers.js';
 import { VrrpRunner } from '../vrrp/runner/runner.js';
 import { vrrpSettingsFromConfig, type VrrpRunSettings } from '../vrrp/settings/from-config.js';
-import type { IpvsPort } from '../ipvs/port.js';
-import { vrrpInitCommands, vrrpReloadCommands, vrrpShutdownCommands, vrrpSyncd, vrrpSyncdProblem, vrrpTransitionCommands, type SyncdState, type VrrpSyncd } from '../check/sync-daemon.js';
-import { SyncDaemonDriver } from '../check/sync-daemon-driver.js';
-import type { Logger } from '../base/logger.js';
+import { VrrpSyncDaemon, type VrrpSyncDaemonPorts } from '../check/vrrp-sync-daemon.js';
 import type { TrackChange } from '../vrrp/fsm/track.js';
 import { pidFileNames } from './pid-names.js';
 import { watchedInterfaces } from '../vrrp/fsm/settings.js';
@@ -73,6 +71,17 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
   // replaced at each SIGHUP that brings a usable configuration
   let config = startConfig;
   let settings = startSettings;
+  // as start_vrrp's ipvs_start, IPVS first: failing to open it ends the child before anything runs, as a crash
+  // the parent restarts (keepalived's dies of SIGSEGV there, see vrrp-sync-daemon.ts)
+  const syncd = new VrrpSyncDaemon({
+    open: openIpvs,
+    state: (instance) => (runner.instances().find((i) => i.name === instance)?.state.state === 'MASTER' ? 'master' : 'backup'),
+    log,
+  });
+  if (!(await syncd.take(config, false))) {
+    child.exit(CHILD_EXIT_CRASH);
+    return { stop: () => undefined };
+  }
   log.info('Registering Kernel netlink reflector');
   // applied once everything runs (below); late timers may raise the priority before (max_auto_priority)
   const scheduling = new ProcessScheduling(hostProcessSched(), 'vrrp', log);
@@ -116,32 +125,16 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
     log,
     onStateChange: (instance, from, to, atUs) => {
       metrics.stateChanged(instance, from, to, atUs);
-      if (syncd.config) void syncd.driver?.run(vrrpTransitionCommands(syncd.config, instance, from, to));
+      syncd.transition(instance, from, to);
     },
   });
-  /** The instance's daemon state: what keepalived asks of the kernel for that instance's state now. */
-  const syncdState = (instance: string): SyncdState => (runner.instances().find((i) => i.name === instance)?.state.state === 'MASTER' ? 'master' : 'backup');
 
   const trackerPorts = { clock, scripts: scriptPort, onChange: (c: TrackChange) => runner.track(c), log: (m: string) => log.info(m) };
   let trackers = scriptTrackers(config, settings, trackerPorts);
   const filePorts = { onChange: (c: TrackChange) => runner.track(c), log: (m: string) => log.info(m) };
   let files = await TrackFileWatcher.start(config.trackFiles, filePorts);
 
-  // lvs_sync_daemon naming an instance: the daemon of its state runs from here, opened only then (vrrp_ipvs_needed)
-  const syncd: { config?: VrrpSyncd; driver?: SyncDaemonDriver } = {};
-  const useSyncd = async (c: Config): Promise<SyncDaemonDriver | undefined> => {
-    const problem = vrrpSyncdProblem(c);
-    if (problem) log.error(problem);
-    const next = vrrpSyncd(c);
-    if (next && !syncd.driver) {
-      const port = await openSyncdPort(log);
-      if (port) syncd.driver = new SyncDaemonDriver(port, (m) => log.info(m));
-    }
-    syncd.config = next;
-    return next && syncd.driver;
-  };
-  const startDriver = await useSyncd(config);
-  if (startDriver && syncd.config) await startDriver.run(vrrpInitCommands(syncd.config, 'backup'));
+  await syncd.started();
 
   // vrrp_track_process: the kernel's process events (vrrp.c vrrp_complete_init → init_track_processes)
   const processPorts = {
@@ -225,6 +218,12 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
       nextFiles.close();
       return;
     }
+    const previousSyncd = syncd.current;
+    if (!(await syncd.take(parsed.config, true))) {
+      nextFiles.close();
+      child.exit(CHILD_EXIT_CRASH);
+      return;
+    }
     const nextTrackers = scriptTrackers(parsed.config, next, trackerPorts);
     for (const { name, tracker } of nextTrackers) {
       const previous = trackers.find((t) => t.name === name);
@@ -244,8 +243,6 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
     const madeBefore = new Set(nextVmacs.flatMap((l) => (vmacs.has(l.ifname) ? [l.ifname] : [])));
     await vmacs.apply([...previousVmacs.filter((l) => !nextVmacs.some((n) => n.ifname === l.ifname)), ...nextVmacs], namedInterfaces(next));
     const newLinks = new Set(nextVmacs.flatMap((l) => (!madeBefore.has(l.ifname) && vmacs.isNew(l.ifname) ? [l.ifname] : [])));
-    const previousSyncd = syncd.config;
-    const driver = await useSyncd(config);
     // reload_track_processes: counted afresh for the new blocks
     processes.stop();
     processes = new ProcessTracker(config.vrrp.trackProcesses, { ...processPorts, proc: childProcEvents() }, config.global.processMonitorRcvBufs);
@@ -253,8 +250,7 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
     runner.reload(next, { scripts: scriptStates(trackers), files: Object.fromEntries(files.values), processes: processes.start(), newLinks });
     await vmacs.apply(nextVmacs, namedInterfaces(next));
     for (const { tracker } of trackers) tracker.start();
-    const nextSyncd = syncd.config;
-    if (driver && nextSyncd) await driver.run(vrrpReloadCommands(previousSyncd?.config, nextSyncd, syncdState(nextSyncd.instance)));
+    await syncd.reloaded(previousSyncd);
   };
 
   // as start_vrrp: once everything runs; a reload takes it back and applies the new one
@@ -269,11 +265,7 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
       processes.stop();
       for (const { tracker } of trackers) tracker.stop();
       files.close();
-      const last = syncd.config;
-      // the transitions of the stop itself are not the daemon's (keepalived stops it before releasing the instances)
-      syncd.config = undefined;
-      if (last) await syncd.driver?.run(vrrpShutdownCommands(last, syncdState(last.instance)));
-      await syncd.driver?.close();
+      await syncd.stop();
       // -V: keepalived skips restore_vrrp_interfaces and shutdown_vrrp_instances: VIPs, VMACs and their sysctls stay
       await runner.stop({ keepAddresses: o.dontReleaseVrrp });
       // the static entries go whatever -V says (vrrp_terminate_phase1)
@@ -317,19 +309,16 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
   };
 }
 
-/** The IPVS port for the sync daemon; without one keepalived's VRRP process exits, ours runs on without the daemon. */
-async function openSyncdPort(log: Logger): Promise<IpvsPort | undefined> {
+/** IPVS for the sync daemon, in net_namespace_ipvs's namespace as keepalived's ipvs_init. */
+async function openIpvs(namespace: string | undefined): ReturnType<VrrpSyncDaemonPorts['open']> {
   // loaded only here: most VRRP processes never speak IPVS
   const { openNetlinkPort } = await import('../ipvs/netlink-port.js');
-  const opened = await openNetlinkPort();
-  if (opened.ok) return opened.port;
-  log.info(`IPVS: Can't initialize ipvs: ${opened.failure.message}`);
-  return undefined;
+  return openNetlinkPort(namespace);
 }
 
 /**
- * The configuration as the VRRP process's keepalived.data shows it: keepalived's -s replaces net_namespace
- * itself, and vrrp_complete_instance names the default nftables table when an instance needs one.
+ * The configuration as the VRRP process's keepalived.data shows it: the globals as dumped (dumped-globals.ts),
+ * and the default nftables table vrrp_complete_instance names when an instance needs one.
  */
 function dumpedConfig(config: Config, settings: VrrpRunSettings, global: GlobalDefs): Config {
   const table = nftOptions(settings.nftables, settings.instances)?.table;

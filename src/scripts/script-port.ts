@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
-import { getSystemErrorMap } from 'node:util';
+import { strerror } from '../base/strerror.js';
 import { markDescriptorsCloseOnExec } from '../base/native.js';
 import type { RunAs, ScriptExit, ScriptPort } from '../base/scripts.js';
 import { scriptCommand } from './script-command.js';
@@ -124,10 +124,4 @@ function killGroup(pgid: number, signal: NodeJS.Signals): boolean {
   } catch {
     return false;
   }
-}
-
-/** libuv's text for an errno, capitalised as glibc's strerror writes it. */
-function strerror(errno: number): string {
-  const text = getSystemErrorMap().get(-errno)?.[1] ?? `errno ${errno}`;
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -8,7 +8,7 @@
  *   its VRID; then a SIGHUP with `id 7` added (`reloaded`);
  * - fault: the instance's interface is down (FAULT): the backup daemon;
  * - checker: lvs_sync_daemon names no instance: the checker runs both.
- * The two listings must be equal. About 3 min under TCG; `npm run build` first.
+ * The two listings must be equal, and so the IPVS lines each logged. About 3 min under TCG; `npm run build` first.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -76,6 +76,15 @@ function guestScript(): string {
   return lines.join('\n') + '\n';
 }
 
+/** The IPVS lines one implementation logged for one configuration, time stamps left out. */
+function ipvsLog(output: string, impl: string, conf: string): string[] {
+  const prefix = `KATS-LOG ${impl} ${conf} `;
+  return output
+    .split('\n')
+    .filter((l) => l.startsWith(prefix) && /ipvs/i.test(l))
+    .map((l) => l.slice(prefix.length).replace(/^.*?\d{4}: /, ''));
+}
+
 /** The daemon lines of one phase. */
 function listing(output: string, impl: string, conf: string, phase: string): string[] | undefined {
   const prefix = `KATS ${impl} ${conf} ${phase} `;
@@ -97,6 +106,7 @@ describe.skipIf(!requireLayerOrSkip('vm'))('lvs_sync_daemon beside keepalived 2.
         expect(theirs, `${conf} ${phase}: keepalived's listing\n${shown}`).toBeDefined();
         expect(ours, `${conf} ${phase}: keepalived-ts beside keepalived\n${shown}`).toEqual(theirs);
       }
+      expect(ipvsLog(run.output, 'keepalived-ts', conf), `${conf}: the IPVS lines\n${shown}`).toEqual(ipvsLog(run.output, 'keepalived', conf));
     }
     // what keepalived showed, so an empty listing on both sides cannot pass
     expect(listing(run.output, 'keepalived', 'master', 'running')?.join('\n')).toContain('master sync daemon (mcast=ve0, syncid=51');

@@ -117,17 +117,43 @@ describe('the VRRP process: lvs_sync_daemon with an instance', () => {
     expect(k.daemons()).toEqual([]);
   });
 
-  /** VI_1 MASTER under `before`, then a SIGHUP bringing `after`. */
-  async function reloadedMaster(before: VrrpSyncd, after: VrrpSyncd) {
+  /** VI_1 MASTER (or BACKUP) under `before`, then a SIGHUP bringing `after`: the daemons, the log, the requests of the reload. */
+  async function reloaded(before: VrrpSyncd, after: VrrpSyncd, state: 'master' | 'backup' = 'master') {
     const { kernel: k, logged, driver } = kernel();
-    await driver.run([...vrrpInitCommands(before, 'backup'), ...vrrpTransitionCommands(before, 'VI_1', 'BACKUP', 'MASTER')]);
-    await driver.run(vrrpReloadCommands(before.config, after, 'master'));
-    return { daemons: k.daemons(), logged };
+    await driver.run([...vrrpInitCommands(before, 'backup'), ...vrrpTransitionCommands(before, 'VI_1', 'BACKUP', state === 'master' ? 'MASTER' : 'BACKUP')]);
+    const sent = k.requests.length;
+    await driver.run(vrrpReloadCommands(before.config, after, state));
+    const requests = k.requests.slice(sent).map((r) => `${r.cmd} ${'daemon' in r ? `${r.daemon.state} ${'interface' in r.daemon ? `'${r.daemon.interface}' ` : ''}${r.daemon.syncId}` : ''}`);
+    return { daemons: k.daemons(), logged, requests };
   }
+  const reloadedMaster = async (before: VrrpSyncd, after: VrrpSyncd) => {
+    const { daemons, logged } = await reloaded(before, after);
+    return { daemons, logged };
+  };
+  const EEXIST = 'IPVS cmd IP_VS_SO_SET_STARTDAEMON(1163) error: Daemon has already run(17)';
 
-  it('a reload that keeps the configuration keeps the daemon, nothing logged', async () => {
+  it("a reload that keeps the configuration keeps the daemon; vrrp_init_state's start of it is refused, and logged", async () => {
     const s = syncd(' lvs_sync_daemon eth0 inst VI_1');
-    expect(await reloadedMaster(s, s)).toEqual({ daemons: [{ state: 'master', interface: 'eth0', syncId: 51 }], logged: [] });
+    expect(await reloaded(s, s)).toEqual({
+      daemons: [{ state: 'master', interface: 'eth0', syncId: 51 }],
+      logged: [EEXIST],
+      // reload_vrrp_thread's start without a configuration and stop of the other state, then vrrp_init_state's start
+      requests: ["NEW_DAEMON master '' 0", 'DEL_DAEMON backup 0', "NEW_DAEMON master 'eth0' 51"],
+    });
+  });
+
+  it('the same while BACKUP: the backup daemon kept, its start refused and logged', async () => {
+    const s = syncd(' lvs_sync_daemon eth0 inst VI_1');
+    expect(await reloaded(s, s, 'backup')).toEqual({
+      daemons: [{ state: 'backup', interface: 'eth0', syncId: 51 }],
+      logged: [EEXIST],
+      requests: ["NEW_DAEMON backup '' 0", 'DEL_DAEMON master 0', "NEW_DAEMON backup 'eth0' 51"],
+    });
+  });
+
+  it('while BACKUP a changed configuration restarts the backup daemon with it, nothing logged', async () => {
+    const { daemons, logged } = await reloaded(syncd(' lvs_sync_daemon eth0 inst VI_1'), syncd(' lvs_sync_daemon eth1 inst VI_1 id 7'), 'backup');
+    expect({ daemons, logged }).toEqual({ daemons: [{ state: 'backup', interface: 'eth1', syncId: 7 }], logged: [] });
   });
 
   it("a reload that changes it restarts the daemon of the instance's state with the new one, as keepalived in the VM", async () => {

@@ -236,6 +236,34 @@ describe('child skeleton', () => {
     expect(reloads).toBe(1);
   });
 
+  it('exit(status) from the start stops what started, removes the pid file and exits with that status', async () => {
+    const c = child();
+    const seen: string[] = [];
+    const exit = c.skeleton.run(c.pidFile, 'VRRP child', () => {
+      c.skeleton.exit(8);
+      return Promise.resolve({ stop: () => void seen.push('stop') });
+    });
+    expect(await exit).toBe(8);
+    expect(seen).toEqual(['stop']);
+    expect(fs.existsSync(c.pidFile)).toBe(false);
+  });
+
+  it('exit(status) from a reload stops once that reload returns, and exits with that status', async () => {
+    const c = child();
+    const order: string[] = [];
+    const { exit } = await running(c, {
+      stop: () => void order.push('stop'),
+      reload: () => {
+        c.skeleton.exit(8);
+        order.push('reload done');
+        return Promise.resolve();
+      },
+    });
+    c.proc.signal('SIGHUP');
+    expect(await exit).toBe(8);
+    expect(order).toEqual(['reload done', 'stop']);
+  });
+
   it('without features to reload, SIGHUP is only logged', async () => {
     const c = child();
     await running(c, { stop: () => undefined });
