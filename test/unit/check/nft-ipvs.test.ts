@@ -1,0 +1,192 @@
+/**
+ * nftables_ipvs (check_nftables.c): which groups get an automatic fwmark and which number, the IPVS fwmark
+ * services that replace their per-address services, the nft batches from one table state to the next, and
+ * IpvsSync driving a fake nft port at start, reload and stop.
+ */
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { desiredTable, startCheckers } from '../../../src/check/desired.js';
+import { IpvsSync } from '../../../src/check/ipvs-sync.js';
+import {
+  assignFwmarks,
+  EMPTY_IPVS_NFT,
+  groupProtocol,
+  ipvsNftCommands,
+  ipvsNftRuleset,
+  ipvsNftState,
+  type IpvsNftOptions,
+} from '../../../src/check/nft-ipvs.js';
+import type { CheckConfig } from '../../../src/config/check/index.js';
+import { parseConfig } from '../../../src/config/parse.js';
+import type { NftCommand } from '../../../src/base/nft-json.js';
+import { fakeIpvsPort } from '../../../lab/fakes/ipvs.js';
+import { fakeLogger } from '../../../lab/fakes/logger.js';
+import { FakeClock } from '../../../lab/fakes/clock.js';
+import { renderIpvsadm } from '../../../lab/ipvsadm.js';
+import { fakeSystem } from '../config/check-helpers.js';
+
+const CONFIGS = path.resolve(import.meta.dirname, '../../fixtures/nft-ipvs/configs');
+const OPTIONS: IpvsNftOptions = { table: 'keepalived_ipvs', priority: -1, startFwmark: 1000 };
+
+function load(name: string): CheckConfig {
+  const r = parseConfig(path.join(CONFIGS, name), { system: fakeSystem(), testMode: true, randomSeed: 1 });
+  return r.config.check;
+}
+
+describe('automatic fwmarks', () => {
+  it('one per group and protocol in configuration order from the start fwmark; not for a group with a fwmark entry', () => {
+    const marks = assignFwmarks(load('basic.conf'), OPTIONS, undefined);
+    expect([...marks.marks]).toEqual([
+      [groupProtocol('web', 'tcp'), 1000],
+      [groupProtocol('dns', 'udp'), 1001],
+      [groupProtocol('dns', 'tcp'), 1002],
+      [groupProtocol('web6', 'tcp'), 1003],
+    ]);
+    expect(marks.next).toBe(1004);
+    expect(assignFwmarks(load('basic.conf'), { ...OPTIONS, startFwmark: 3000 }, undefined).marks.get(groupProtocol('web', 'tcp'))).toBe(3000);
+  });
+
+  it('a reload keeps the marks of groups still served; a new group takes the next, a dropped mark is not handed out again', () => {
+    const before = assignFwmarks(load('basic.conf'), OPTIONS, undefined);
+    const after = assignFwmarks(load('reloaded.conf'), OPTIONS, before);
+    expect([...after.marks]).toEqual([
+      [groupProtocol('web', 'tcp'), 1000],
+      [groupProtocol('dns', 'udp'), 1001],
+      [groupProtocol('web6', 'tcp'), 1003],
+      [groupProtocol('sctp', 'sctp'), 1004],
+    ]);
+  });
+});
+
+describe('IPVS services', () => {
+  it('a marked group is one fwmark service in its family; a group with a fwmark entry keeps its own services', () => {
+    const config = load('basic.conf');
+    const table = desiredTable(config, startCheckers(config).state, assignFwmarks(config, OPTIONS, undefined));
+    expect(renderIpvsadm(table)).toBe(
+      [
+        '-A -t 10.99.0.60:80 -s rr',
+        '-a -t 10.99.0.60:80 -r 10.99.0.2:80 -g -w 1',
+        '-A -f 7 -s rr',
+        '-a -f 7 -r 10.99.0.2:0 -g -w 1',
+        '-A -f 1000 -s rr',
+        '-a -f 1000 -r 10.99.0.2:0 -g -w 1',
+        '-A -f 1001 -s wlc',
+        '-a -f 1001 -r 10.99.0.2:5353 -m -w 2',
+        '-A -f 1002 -s wlc',
+        '-a -f 1002 -r 10.99.0.2:5353 -m -w 3',
+        '-A -f 1003 -6 -s rr',
+        '-a -f 1003 -6 -r [fd99::2]:0 -g -w 1',
+        '',
+      ].join('\n'),
+    );
+  });
+});
+
+const kinds = (commands: readonly NftCommand[]): string[] =>
+  commands.map((c) => {
+    const [verb, o] = 'add' in c ? ['add', c.add] : ['delete', c.delete];
+    const [kind, body] = Object.entries(o)[0]!;
+    return `${verb} ${kind} ${String(body['family'])} ${String(body['name'] ?? body['chain'])}`;
+  });
+
+describe('nft batches', () => {
+  const basic = load('basic.conf');
+  const marks = assignFwmarks(basic, OPTIONS, undefined);
+  const state = ipvsNftState(basic, marks, EMPTY_IPVS_NFT);
+
+  it('start: per family the table, its maps in first-use order, the chain and a rule per map, then the elements', () => {
+    expect(kinds(ipvsNftCommands(OPTIONS, EMPTY_IPVS_NFT, state))).toEqual([
+      'add table ip keepalived_ipvs',
+      'add map ip tcp_map',
+      'add map ip udp_map',
+      'add chain ip in',
+      'add rule ip in',
+      'add rule ip in',
+      'add table ip6 keepalived_ipvs',
+      'add map ip6 tcp_map',
+      'add chain ip6 in',
+      'add rule ip6 in',
+      ...Array<string>(3).fill('add element ip tcp_map'),
+      'add element ip udp_map',
+      'add element ip tcp_map',
+      'add element ip6 tcp_map',
+      'add element ip6 tcp_map',
+    ]);
+    const chain = ipvsNftRuleset({ ...OPTIONS, priority: -150 }, state).find((o) => o['chain'])!;
+    expect(chain).toEqual({ chain: { family: 'ip', table: 'keepalived_ipvs', name: 'in', type: 'filter', hook: 'input', prio: -150, policy: 'accept' } });
+  });
+
+  it('reload: removed elements go first, a new protocol adds its map and rule, then the new elements', () => {
+    const reloaded = load('reloaded.conf');
+    const after = ipvsNftState(reloaded, assignFwmarks(reloaded, OPTIONS, marks), state);
+    const commands = ipvsNftCommands(OPTIONS, state, after);
+    expect(kinds(commands)).toEqual([
+      'delete element ip tcp_map',
+      'delete element ip tcp_map',
+      'add map ip sctp_map',
+      'add rule ip in',
+      'add element ip tcp_map',
+      'add element ip sctp_map',
+    ]);
+    expect(commands[0]).toEqual({ delete: { element: { family: 'ip', table: 'keepalived_ipvs', name: 'tcp_map', elem: [[{ concat: ['10.99.0.30', 8080] }, 1000]] } } });
+    expect(commands.at(-1)).toEqual({
+      add: { element: { family: 'ip', table: 'keepalived_ipvs', name: 'sctp_map', elem: [[{ concat: [{ range: ['10.99.0.70', '10.99.0.71'] }, 9000] }, 1004]] } },
+    });
+    // the udp map stays though nothing else changed in it; the maps once made stay until the table goes
+    expect(after.maps).toEqual(['ip tcp', 'ip udp', 'ip6 tcp', 'ip sctp']);
+  });
+
+  it('stop: each family table deleted', () => {
+    expect(ipvsNftCommands(OPTIONS, state, null)).toEqual([
+      { delete: { table: { family: 'ip', name: 'keepalived_ipvs' } } },
+      { delete: { table: { family: 'ip6', name: 'keepalived_ipvs' } } },
+    ]);
+    expect(ipvsNftCommands(OPTIONS, EMPTY_IPVS_NFT, null)).toEqual([]);
+  });
+});
+
+describe('IpvsSync with nftables_ipvs', () => {
+  function synced(config: CheckConfig, failNft = false) {
+    const { port, kernel } = fakeIpvsPort({ table: [] });
+    const { log, lines } = fakeLogger();
+    const batches: NftCommand[][] = [];
+    const nft = {
+      options: OPTIONS,
+      apply: (commands: readonly NftCommand[]): Promise<void> => {
+        batches.push([...commands]);
+        return failNft ? Promise.reject(new Error('nftables: batch failed')) : Promise.resolve();
+      },
+    };
+    const sync = new IpvsSync(config, { ipvs: port, clock: new FakeClock(), log, notify: () => undefined, fifo: () => undefined, nft });
+    return { sync, kernel, lines, batches };
+  }
+
+  it('start programs the table and the fwmark services; reload keeps the marks; stop deletes the tables after the services', async () => {
+    const s = synced(load('basic.conf'));
+    await s.sync.start();
+    expect(s.batches).toHaveLength(1);
+    expect(renderIpvsadm(s.kernel.table())).toContain('-A -f 1003 -6 -s rr');
+    await s.sync.reload(load('reloaded.conf'));
+    expect(kinds(s.batches[1]!)).toContain('add map ip sctp_map');
+    expect(renderIpvsadm(s.kernel.table())).toContain('-A -f 1004 -s rr');
+    expect(renderIpvsadm(s.kernel.table())).not.toContain('-f 1002');
+    await s.sync.stop(false);
+    expect(s.kernel.table()).toEqual([]);
+    expect(kinds(s.batches.at(-1)!)).toEqual(['delete table ip keepalived_ipvs', 'delete table ip6 keepalived_ipvs']);
+  });
+
+  it('-I (keep): the table stays as the services do', async () => {
+    const s = synced(load('basic.conf'));
+    await s.sync.start();
+    await s.sync.stop(true);
+    expect(s.batches).toHaveLength(1);
+  });
+
+  it('a refused batch is logged with nft’s words and sent again at the next pass', async () => {
+    const s = synced(load('basic.conf'), true);
+    await s.sync.start();
+    expect(s.lines.join('\n')).toContain('nftables_ipvs: nftables: batch failed');
+    await s.sync.reload(load('basic.conf'));
+    expect(s.batches.map((b) => b[0])).toEqual([s.batches[0]![0], s.batches[0]![0]]);
+  });
+});
