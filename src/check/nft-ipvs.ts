@@ -6,7 +6,8 @@
  * the map tcp_map / udp_map / sctp_map in table ip / ip6 <nftables_ipvs> (nft_ipvs_setup: chain in, hook
  * input at nftables_ipvs_priority, policy accept; nft_ipvs_add_set_rule: type addr . inet_service : mark,
  * flags interval, and the rule `meta l4proto P meta mark set daddr . P dport map @P_map counter return`), and
- * IPVS gets fwmark services instead of one service per address (ipvs_cmd). Tables, maps and rules are
+ * IPVS gets fwmark services instead of one service per address (ipvs_cmd); with nftables_counters each map
+ * counts per element. Tables, maps and rules are
  * created when their first element is, in configuration order; at stop nft_ipvs_end deletes the tables.
  */
 import type { CheckConfig, ServiceProtocol, VirtualServer, VirtualServerGroup } from '../config/check/model.js';
@@ -17,6 +18,8 @@ export interface IpvsNftOptions {
   readonly table: string;
   readonly priority: number;
   readonly startFwmark: number;
+  /** nftables_counters: the maps count per element (check_nftables.c's NFTNL_SET_EXPR counter). */
+  readonly counters: boolean;
 }
 
 /** The automatic marks handed out so far, by groupProtocol(); `next` is get_next_fwmark's counter. */
@@ -117,7 +120,8 @@ export function ipvsNftRuleset(options: IpvsNftOptions, state: IpvsNftState): Nf
     const maps: NftObject[] = mine.map((protocol) => {
       const elem = state.elements.filter((e) => e.family === family && e.protocol === protocol).map((e): Json => [elementKey(e), e.fwmark]);
       const type = [family === 'ip' ? 'ipv4_addr' : 'ipv6_addr', 'inet_service'];
-      return { map: { family, name: mapName(protocol), table, type, map: 'mark', flags: ['interval'], ...(elem.length ? { elem } : {}) } };
+      const stmt: Json[] = options.counters ? [{ counter: null }] : [];
+      return { map: { family, name: mapName(protocol), table, type, map: 'mark', flags: ['interval'], ...(elem.length ? { elem } : {}), ...(stmt.length ? { stmt } : {}) } };
     });
     const rules: NftObject[] = mine.map((protocol) => {
       const expr: Json[] = [

@@ -186,7 +186,7 @@ type ProbeTable = Record<Exclude<CheckConfig['virtualServers'][number]['realServ
 function ipvsNftPort(c: Config): Pick<IpvsSyncPorts, 'nft'> {
   const g = c.global;
   if (g.ipvsNftablesTable === undefined) return {};
-  const options = { table: g.ipvsNftablesTable, priority: g.ipvsNftablesPriority, startFwmark: g.ipvsNftablesStartFwmark };
+  const options = { table: g.ipvsNftablesTable, priority: g.ipvsNftablesPriority, startFwmark: g.ipvsNftablesStartFwmark, counters: g.nftablesCounters };
   return { nft: { options, apply: (commands) => nftFirewall.apply(commands) } };
 }
 

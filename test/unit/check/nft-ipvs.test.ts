@@ -26,7 +26,7 @@ import { renderIpvsadm } from '../../../lab/ipvsadm.js';
 import { fakeSystem } from '../config/check-helpers.js';
 
 const CONFIGS = path.resolve(import.meta.dirname, '../../fixtures/nft-ipvs/configs');
-const OPTIONS: IpvsNftOptions = { table: 'keepalived_ipvs', priority: -1, startFwmark: 1000 };
+const OPTIONS: IpvsNftOptions = { table: 'keepalived_ipvs', priority: -1, startFwmark: 1000, counters: false };
 
 function load(name: string): CheckConfig {
   const r = parseConfig(path.join(CONFIGS, name), { system: fakeSystem(), testMode: true, randomSeed: 1 });
@@ -114,6 +114,10 @@ describe('nft batches', () => {
     ]);
     const chain = ipvsNftRuleset({ ...OPTIONS, priority: -150 }, state).find((o) => o['chain'])!;
     expect(chain).toEqual({ chain: { family: 'ip', table: 'keepalived_ipvs', name: 'in', type: 'filter', hook: 'input', prio: -150, policy: 'accept' } });
+    // nftables_counters: a counter for each element of every map
+    const maps = (counters: boolean): unknown[] => ipvsNftRuleset({ ...OPTIONS, counters }, state).flatMap((o) => (o['map'] ? [o['map']['stmt']] : []));
+    expect(maps(true)).toEqual([[{ counter: null }], [{ counter: null }], [{ counter: null }]]);
+    expect(maps(false)).toEqual([undefined, undefined, undefined]);
   });
 
   it('reload: removed elements go first, a new protocol adds its map and rule, then the new elements', () => {
