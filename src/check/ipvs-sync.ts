@@ -21,7 +21,7 @@ import type { NftCommand } from '../base/nft-json.js';
 import type { RunAs } from '../base/scripts.js';
 import { applyHealth, desiredTable, startCheckers, type CheckerState } from './desired.js';
 import type { PoolEvent } from './events.js';
-import { assignFwmarks, EMPTY_IPVS_NFT, ipvsNftCommands, ipvsNftState, type AutoFwmarks, type IpvsNftOptions, type IpvsNftState } from './nft-ipvs.js';
+import { assignFwmarks, EMPTY_IPVS_NFT, ipvsNftState, ipvsNftSteps, type AutoFwmarks, type IpvsNftOptions, type IpvsNftState } from './nft-ipvs.js';
 import { setAlive, setWeight, stopPool, type PoolStep } from './pool.js';
 import { reloadCheckers, type ReloadHealth } from './reload.js';
 
@@ -167,17 +167,21 @@ export class IpvsSync {
     return run;
   }
 
-  /** Brings our nftables table to `after` (null: deleted); a failure is logged and the next pass tries again. */
+  /**
+   * Brings our nftables table to `after` (null: deleted), one batch at a time as keepalived sends them; a
+   * refused batch is logged, the rest wait for the next pass.
+   */
   private async applyNft(after: IpvsNftState | null): Promise<void> {
     const nft = this.ports.nft;
     if (!nft) return;
-    const commands = ipvsNftCommands(nft.options, this.nftState, after);
-    if (commands.length === 0) return;
-    try {
-      await nft.apply(commands);
-      this.nftState = after ?? EMPTY_IPVS_NFT;
-    } catch (e) {
-      this.ports.log.error(`nftables_ipvs: ${e instanceof Error ? e.message : String(e)}`);
+    for (const step of ipvsNftSteps(nft.options, this.nftState, after)) {
+      try {
+        await nft.apply(step.commands);
+      } catch (e) {
+        this.ports.log.error(`nftables_ipvs: ${e instanceof Error ? e.message : String(e)}`);
+        return;
+      }
+      this.nftState = step.state;
     }
   }
 

@@ -5,9 +5,9 @@
  * a reload keeps a group's mark, clear_diff_vsg). Its ranges become elements `first-last . port : mark` of
  * the map tcp_map / udp_map / sctp_map in table ip / ip6 <nftables_ipvs> (nft_ipvs_setup: chain in, hook
  * input at nftables_ipvs_priority, policy accept; nft_ipvs_add_set_rule: type addr . inet_service : mark,
- * flags interval, and the rule `meta l4proto P meta mark set daddr . P dport map @P_map counter return`), and
+ * flags interval, and the rule `meta l4proto P meta mark set daddr . P dport map @P_map return`), and
  * IPVS gets fwmark services instead of one service per address (ipvs_cmd); with nftables_counters each map
- * counts per element. Tables, maps and rules are
+ * counts per element and each rule has a counter. Tables, maps and rules are
  * created when their first element is, in configuration order; at stop nft_ipvs_end deletes the tables.
  */
 import type { CheckConfig, ServiceProtocol, VirtualServer, VirtualServerGroup } from '../config/check/model.js';
@@ -132,7 +132,8 @@ export function ipvsNftRuleset(options: IpvsNftOptions, state: IpvsNftState): Nf
             value: { map: { key: { concat: [{ payload: { protocol: family, field: 'daddr' } }, { payload: { protocol, field: 'dport' } }] }, data: `@${mapName(protocol)}` } },
           },
         },
-        { counter: { packets: 0, bytes: 0 } },
+        // add_counter: only with nftables_counters
+        ...(options.counters ? [{ counter: { packets: 0, bytes: 0 } }] : []),
         { return: null },
       ];
       return { rule: { family, table, chain: 'in', expr } };
@@ -150,17 +151,37 @@ function elementCommand(verb: 'add' | 'delete', table: string, e: IpvsNftElement
   return verb === 'add' ? { add: element } : { delete: element };
 }
 
+/** One nft batch and what the table holds once it is in. */
+export interface IpvsNftStep {
+  readonly commands: readonly NftCommand[];
+  readonly state: IpvsNftState;
+}
+
 /**
- * From `before` to `after` as keepalived's batches go: removed elements first (clear_vs_fwmark,
- * remove_vs_fwmark_entry), then the table, chain, map and rule a new element needs and the element itself.
- * `after` null: nft_ipvs_end, the tables deleted.
+ * From `before` to `after` as keepalived's batches go, one per element (nft_update_ipvs_entry; the kernel
+ * lists an interval map's elements in the order they came, and one nft run would reorder them): each
+ * removed element (clear_vs_fwmark, remove_vs_fwmark_entry), then each new one, with the table, chain, map
+ * and rule it is the first to need. `after` null: nft_ipvs_end, the tables deleted in one batch.
  */
-export function ipvsNftCommands(options: IpvsNftOptions, before: IpvsNftState, after: IpvsNftState | null): NftCommand[] {
+export function ipvsNftSteps(options: IpvsNftOptions, before: IpvsNftState, after: IpvsNftState | null): IpvsNftStep[] {
   const { table } = options;
-  if (after === null) return familiesOf(before).map((family) => ({ delete: { table: { family, name: table } } }));
-  const out: NftCommand[] = before.elements.filter((e) => !after.elements.some((a) => sameElement(a, e))).map((e) => elementCommand('delete', table, e));
-  const built = new Set(ipvsNftRuleset(options, { maps: before.maps, elements: [] }).map((o) => JSON.stringify(o)));
-  for (const o of ipvsNftRuleset(options, { maps: after.maps, elements: [] })) if (!built.has(JSON.stringify(o))) out.push({ add: o });
-  out.push(...after.elements.filter((e) => !before.elements.some((b) => sameElement(b, e))).map((e) => elementCommand('add', table, e)));
-  return out;
+  if (after === null) {
+    const families = familiesOf(before);
+    return families.length ? [{ commands: families.map((family) => ({ delete: { table: { family, name: table } } })), state: EMPTY_IPVS_NFT }] : [];
+  }
+  const steps: IpvsNftStep[] = [];
+  let state = before;
+  for (const e of before.elements.filter((b) => !after.elements.some((a) => sameElement(a, b)))) {
+    state = { maps: state.maps, elements: state.elements.filter((x) => x !== e) };
+    steps.push({ commands: [elementCommand('delete', table, e)], state });
+  }
+  for (const e of after.elements.filter((a) => !before.elements.some((b) => sameElement(a, b)))) {
+    const map = `${e.family} ${e.protocol}`;
+    const next: IpvsNftState = { maps: state.maps.includes(map) ? state.maps : [...state.maps, map], elements: [...state.elements, e] };
+    const built = new Set(ipvsNftRuleset(options, { maps: state.maps, elements: [] }).map((o) => JSON.stringify(o)));
+    const needed = ipvsNftRuleset(options, { maps: next.maps, elements: [] }).filter((o) => !built.has(JSON.stringify(o)));
+    steps.push({ commands: [...needed.map((o) => ({ add: o })), elementCommand('add', table, e)], state: next });
+    state = next;
+  }
+  return steps;
 }
