@@ -41,7 +41,7 @@ import type { Logger } from '../base/logger.js';
 import type { TrackChange } from '../vrrp/fsm/track.js';
 import { pidFileNames } from './pid-names.js';
 import { watchedInterfaces } from '../vrrp/fsm/settings.js';
-import { vmacLink, type VmacLink } from '../vrrp/settings/vmac.js';
+import { addressVmacLinks, vmacLink, type VmacLink } from '../vrrp/settings/vmac.js';
 
 export async function runVrrpProcess(o: CliOptions): Promise<number> {
   const child = ChildSkeleton.forProcess(o, 'vrrp');
@@ -279,8 +279,10 @@ function scriptStates(trackers: readonly { name: string; tracker: VrrpScriptTrac
   return scripts;
 }
 
+/** Each instance's VMAC, then its addresses' (keepalived's order), each name once. */
 function vmacLinks(settings: VrrpRunSettings): VmacLink[] {
-  return settings.instances.flatMap((run) => vmacLink(run) ?? []);
+  const links = settings.instances.flatMap((run) => [vmacLink(run) ?? [], addressVmacLinks(run)].flat());
+  return links.filter((l, i) => links.findIndex((o) => o.ifname === l.ifname) === i);
 }
 
 /** The interfaces the instances name: their own, the tracked ones and their VIPs' (keepalived's interface list). */

@@ -16,6 +16,7 @@ import { tempDir } from '../tmp.js';
 import { Lab, lastState, waitFor, type Daemon } from '../../lab/netns-lab.js';
 import { requireNetnsOrSkip } from './netns.js';
 import { Capture } from './vrrp-interop-support.js';
+import { masterInstance } from './vmac-support.js';
 
 const SUBNET = 91;
 
@@ -39,18 +40,7 @@ const CASES: readonly Case[] = [
 /** Reloaded without use_vmac. */
 const RELOAD: Case = { title: 'reload', host: 4, vrid: 94, vip: `10.99.${SUBNET}.104`, prefix: 24, extra: '', mac: '00:00:5e:00:01:5e' };
 
-const config = (c: Case): string => `vrrp_instance VI_1 {
-  state MASTER
-  interface eth0
-  virtual_router_id ${c.vrid}
-  priority 150
-  advert_int 1
-  use_vmac
-${c.extra}  virtual_ipaddress {
-    ${c.vip}/${c.prefix}
-  }
-}
-`;
+const config = (c: Case): string => masterInstance(c.vrid, `  use_vmac\n${c.extra}  virtual_ipaddress {\n    ${c.vip}/${c.prefix}\n  }\n`);
 
 const vmacSysctls = (vmac: string): string[] =>
   ['ipv4/conf/X/arp_ignore', 'ipv4/conf/X/accept_local', 'ipv4/conf/X/rp_filter', 'ipv4/conf/X/promote_secondaries', 'ipv6/conf/X/disable_ipv6'].map((p) => p.replace('X', vmac));

@@ -73,6 +73,32 @@ export function vmacLink(run: InstanceRunSettings): VmacLink | undefined {
   };
 }
 
+/**
+ * The VMACs an instance's addresses get of their own (a VIP's use_vmac, the
+ * instance's use_vmac_addr), once each: keepalived creates them through a
+ * stand-in instance of the address's family with no source address and no
+ * vmac_xmit_base, so IPv6 stays on only for IPv6 and an IPv6 one gets a
+ * link-local address.
+ */
+export function addressVmacLinks(run: InstanceRunSettings): VmacLink[] {
+  const links = new Map<string, VmacLink>();
+  for (const e of run.vipTable.values()) {
+    const parent = e.config.dev;
+    if (e.config.vmac === undefined || parent === undefined || links.has(e.device)) continue;
+    links.set(e.device, {
+      instance: run.fsm.name,
+      ifname: e.device,
+      parent,
+      mac: vmacAddress(run.fsm.vrid, e.family, run.vmac?.mac),
+      family: e.family,
+      ipv6: e.family === 'inet6',
+      devconf: e.family === 'inet' ? VMAC_DEVCONF : [],
+      ...(e.family === 'inet6' ? { linkLocal: {} } : {}),
+    });
+  }
+  return [...links.values()];
+}
+
 /** make_link_local_address: fe80::/64 with the EUI-64 of `mac`. */
 export function eui64LinkLocal(mac: Uint8Array): Uint8Array {
   const a = new Uint8Array(16);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { instance, parseText } from '../config/vrrp-helpers.js';
 import { vrrpSettingsFromConfig, type InstanceRunSettings } from '../../../src/vrrp/settings/from-config.js';
 import {
+  addressVmacLinks,
   advertInterface,
   eui64LinkLocal,
   parentArpWrites,
@@ -75,5 +76,42 @@ describe("the parent's arp_ignore/arp_filter", () => {
     expect(parentArpWrites({ arpIgnore: 0, arpFilter: 1 })).toEqual(PARENT_DEVCONF);
     expect(parentArpWrites({ arpIgnore: 1, arpFilter: undefined })).toEqual(PARENT_DEVCONF);
     expect(parentArpWrites({ arpIgnore: 1, arpFilter: 1 })).toEqual([]);
+  });
+});
+
+describe('VMACs of their own for addresses (vrrp_complete_instance, create_vmac_name)', () => {
+  const vips = (extra: string, lines: string, excluded = ''): string =>
+    `vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n${extra}\n virtual_ipaddress {\n${lines}\n }\n virtual_ipaddress_excluded {\n${excluded}\n }\n}\n`;
+  const devices = (run: InstanceRunSettings): string[] => [...run.vipTable.values()].map((e) => `${e.address} ${e.device}`);
+
+  it("a VIP's use_vmac: a VMAC on its interface, shared by the same family, IPv6 as vrrp6.VRID next to an instance VMAC", () => {
+    const run = only(vips('', '  10.0.0.1\n  10.0.1.1 dev eth1 use_vmac\n  10.0.1.2 dev eth1 use_vmac\n  10.0.2.1 dev eth1', '  fd99::1 use_vmac'));
+    expect(devices(run)).toEqual(['10.0.0.1 eth0', '10.0.1.1 vrrp.51', '10.0.1.2 vrrp.51', '10.0.2.1 eth1', 'fd99::1 vrrp6.51']);
+    expect(addressVmacLinks(run)).toEqual([
+      { instance: 'VI_1', ifname: 'vrrp.51', parent: 'eth1', mac: Uint8Array.from([0, 0, 0x5e, 0, 1, 51]), family: 'inet', ipv6: false, devconf: VMAC_DEVCONF },
+      { instance: 'VI_1', ifname: 'vrrp6.51', parent: 'eth0', mac: Uint8Array.from([0, 0, 0x5e, 0, 2, 51]), family: 'inet6', ipv6: true, devconf: [], linkLocal: {} },
+    ]);
+  });
+
+  it('use_vmac_addr: other interfaces and the other family, not the instance\'s own; the instance VMAC keeps vrrp.VRID', () => {
+    const run = only(vips(' use_vmac\n use_vmac_addr', '  10.0.0.1\n  10.0.1.1 dev eth1', '  fd99::1'));
+    expect(devices(run)).toEqual(['10.0.0.1 vrrp.51', '10.0.1.1 vrrp1.51', 'fd99::1 vrrp6.51']);
+    expect(addressVmacLinks(run).map((l) => [l.ifname, l.parent])).toEqual([
+      ['vrrp1.51', 'eth1'],
+      ['vrrp6.51', 'eth0'],
+    ]);
+    expect(devices(only(vips(' use_vmac_addr', '  10.0.0.1\n  10.0.1.1 dev eth1')))).toEqual(['10.0.0.1 eth0', '10.0.1.1 vrrp.51']);
+  });
+
+  it('vmac_addr_prefix names them, the instance MAC given to use_vmac is theirs too; none without use_vmac or use_vmac_addr', () => {
+    const run = only(`global_defs {\n vmac_addr_prefix va\n}\n${vips(' use_vmac vm1 02:11:22:33:44', '  10.0.0.1\n  10.0.1.1 dev eth1 use_vmac')}`);
+    expect(devices(run)).toEqual(['10.0.0.1 vm1', '10.0.1.1 va.51']);
+    expect(addressVmacLinks(run)[0]?.mac).toEqual(Uint8Array.from([2, 0x11, 0x22, 0x33, 0x44, 51]));
+    expect(addressVmacLinks(only(vips('', '  10.0.1.1 dev eth1')))).toEqual([]);
+  });
+
+  it('two use_vmac instances with one VRID: vrrp.VRID and vrrp6.VRID (IPv6 tries 6 first)', () => {
+    const config = parseText(`${vips(' use_vmac', '  10.0.0.1')}${vips(' use_vmac', '  fd99::1').replace('VI_1', 'VI_2')}`).result.config;
+    expect(vrrpSettingsFromConfig(config).instances.map((r) => vmacLink(r)?.ifname)).toEqual(['vrrp.51', 'vrrp6.51']);
   });
 });
