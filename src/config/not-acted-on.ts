@@ -11,7 +11,6 @@ const SCHEDULING = 'the real-time priority is not raised automatically when time
 const NO_SWAP = 'the process is not locked in memory: V8 aborts when its pages are locked (mlockall)';
 const BFD_PROCESS = 'there is no BFD process to apply it to';
 const BFD = 'BFD sessions are not run';
-const IPVLAN = 'ipvlan interfaces are not created';
 const SMTP = 'e-mail alerts are not sent';
 
 const GAPS: ReadonlyArray<readonly [string, readonly string[]]> = [
@@ -22,7 +21,6 @@ const GAPS: ReadonlyArray<readonly [string, readonly string[]]> = [
   [NO_SWAP, ['vrrp_no_swap', 'checker_no_swap']],
   [BFD_PROCESS, ['bfd_priority', 'bfd_no_swap', 'bfd_rt_priority', 'bfd_rlimit_rttime', 'bfd_rlimit_rtime', 'bfd_cpu_affinity']],
   [BFD, ['bfd_instance', 'track_bfd', 'BFD_CHECK']],
-  [IPVLAN, ['use_ipvlan']],
   [SMTP, ['smtp_server', 'smtp_alert', 'smtp_alert_vrrp', 'smtp_alert_checker', 'notification_email', 'notification_email_from', 'smtp_helo_name', 'smtp_connect_timeout']],
 ];
 

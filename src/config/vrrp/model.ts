@@ -143,8 +143,11 @@ export interface VmacDraft {
 }
 
 export interface IpvlanDraft {
+  /** Interface name of the ipvlan; generated (vrrp.VRID) when not configured. */
   ifname?: string;
+  /** The address put on the ipvlan (and the advert source unless one is configured), with its prefix. */
   address?: string;
+  prefixLen?: number;
   mode: 'bridge' | 'private' | 'vepa';
 }
 

@@ -327,6 +327,10 @@ function completeInstance(k: Checker, v: InstanceDraft): boolean {
         v.vmacXmitBase = false;
       }
     }
+    if (v.ipvlan) {
+      v.ipvlan.ifname ??= vmacName(k.vmacs, g.vmacPrefix ?? 'vrrp', v.vrid, v.family);
+      recordInstanceVmac(k.vmacs, v);
+    }
     if (v.promoteSecondaries) {
       err(`(${v.name}) promote_secondaries is automatically set for vmacs - ignoring`);
       v.promoteSecondaries = false;

@@ -19,6 +19,7 @@ const IFNAMSIZ = 16;
 export interface VmacRegistry {
   /** The instances, for the names they configured. */
   readonly instances: readonly InstanceDraft[];
+  /** Each VMAC (and ipvlan, with no MAC) by name, its interface and its MAC. */
   readonly made: { ifname: string; parent: string; mac: string }[];
 }
 
@@ -34,7 +35,7 @@ function fitName(prefix: string, num: string, vrid: number): string {
 
 /** create_vmac_name: `prefix.VRID`, else `prefixN.VRID` (IPv6 tries 6 first, then 1, 2, …, skipping 6). */
 export function vmacName(r: VmacRegistry, prefix: string, vrid: number, family: Family): string {
-  const taken = (name: string): boolean => r.instances.some((o) => o.vmac?.ifname === name) || r.made.some((m) => m.ifname === name);
+  const taken = (name: string): boolean => r.instances.some((o) => o.vmac?.ifname === name || o.ipvlan?.ifname === name) || r.made.some((m) => m.ifname === name);
   let num = 0;
   for (;;) {
     const name = fitName(prefix, num === 0 ? '' : String(num), vrid);
@@ -51,9 +52,11 @@ export function vmacMacText(v: InstanceDraft, family: Family): string {
   return `00:00:5e:00:${family === 'inet6' ? '02' : '01'}:${hex(v.vrid)}`;
 }
 
-/** Records the instance's own VMAC (named or given) once it is complete. */
+/** Records the instance's own VMAC or ipvlan (named or given) once it is complete; an ipvlan has no MAC of its own. */
 export function recordInstanceVmac(r: VmacRegistry, v: InstanceDraft): void {
-  if (v.vmac?.ifname !== undefined && v.interface !== undefined) r.made.push({ ifname: v.vmac.ifname, parent: v.interface, mac: vmacMacText(v, v.family) });
+  if (v.interface === undefined) return;
+  if (v.vmac?.ifname !== undefined) r.made.push({ ifname: v.vmac.ifname, parent: v.interface, mac: vmacMacText(v, v.family) });
+  else if (v.ipvlan?.ifname !== undefined) r.made.push({ ifname: v.ipvlan.ifname, parent: v.interface, mac: '' });
 }
 
 /**

@@ -73,8 +73,10 @@ export interface InstanceRunSettings {
   readonly notifyScripts: NotifyScriptsWithUsers;
   readonly smtpAlert: boolean;
   readonly syncGroup?: string;
-  readonly vmac?: { readonly ifname: string; readonly mac?: string; readonly xmitBase: boolean; readonly useVmacAddr: boolean };
-  readonly ipvlan?: { readonly ifname?: string; readonly address?: string; readonly mode: 'bridge' | 'private' | 'vepa' };
+  readonly vmac?: { readonly ifname: string; readonly mac?: string; readonly xmitBase: boolean };
+  /** use_vmac_addr: addresses on other interfaces or of the other family get VMACs of their own (with or without use_vmac). */
+  readonly useVmacAddr: boolean;
+  readonly ipvlan?: { readonly ifname: string; readonly address?: string; readonly prefixLen?: number; readonly mode: 'bridge' | 'private' | 'vepa' };
   readonly routes: readonly IpRoute[];
   readonly rules: readonly IpRule[];
   readonly promoteSecondaries: boolean;
@@ -239,10 +241,10 @@ function instanceSettings(config: Config, v: VrrpInstance, group: VrrpSyncGroup 
             ifname: v.vmac.ifname ?? `${g.vmacPrefix ?? 'vrrp'}.${v.vrid}`,
             ...(v.vmac.mac === undefined ? {} : { mac: v.vmac.mac }),
             xmitBase: v.vmacXmitBase,
-            useVmacAddr: v.useVmacAddr,
           },
         }),
-    ...(v.ipvlan === undefined ? {} : { ipvlan: { ...v.ipvlan } }),
+    useVmacAddr: v.useVmacAddr,
+    ...(v.ipvlan === undefined ? {} : { ipvlan: { ...v.ipvlan, ifname: v.ipvlan.ifname ?? `${g.vmacPrefix ?? 'vrrp'}.${v.vrid}` } }),
     routes: v.vroutes,
     rules: v.vrules,
     promoteSecondaries: v.promoteSecondaries,

@@ -34,10 +34,10 @@ describe('keywords keepalived-ts reads but does not act on', () => {
       "'vrrp_no_swap' is read but not acted on by keepalived-ts: the process is not locked in memory: V8 aborts when its pages are locked (mlockall)",
     ]);
   });
-  it('name use_ipvlan but no longer use_vmac or vmac_xmit_base', () => {
+  it('say nothing about use_vmac, vmac_xmit_base, use_vmac_addr or use_ipvlan', () => {
     const instance = (line: string): string =>
       `vrrp_instance VI {\n  interface lo\n  virtual_router_id 5\n  ${line}\n  virtual_ipaddress {\n    10.99.0.5/24\n  }\n}\n`;
-    expect(parseText(instance('use_vmac\n  vmac_xmit_base')).notices).toEqual([]);
-    expect(parseText(instance('use_ipvlan')).notices.map((n) => n.message)).toEqual(["'use_ipvlan' is read but not acted on by keepalived-ts: ipvlan interfaces are not created"]);
+    expect(parseText(instance('use_vmac\n  vmac_xmit_base\n  use_vmac_addr')).notices).toEqual([]);
+    expect(parseText(instance('use_ipvlan 10.99.0.6/24')).notices).toEqual([]);
   });
 });

@@ -4,7 +4,9 @@ import { vrrpSettingsFromConfig, type InstanceRunSettings } from '../../../src/v
 import {
   addressVmacLinks,
   advertInterface,
+  baseInterface,
   eui64LinkLocal,
+  ipvlanLink,
   parentArpWrites,
   PARENT_DEVCONF,
   VMAC_DEVCONF,
@@ -25,6 +27,7 @@ describe('use_vmac plan (netlink_link_add_vmac, vrrp_if_config.c)', () => {
   it('an IPv4 instance: vrrp.VRID on its interface, 00:00:5e:00:01:VRID, IPv6 off, the four devconf values', () => {
     const link = vmacLink(only(instance(' use_vmac')));
     expect(link).toEqual({
+      kind: 'macvlan',
       instance: 'VI_1',
       ifname: 'vrrp.51',
       parent: 'eth0',
@@ -32,6 +35,7 @@ describe('use_vmac plan (netlink_link_add_vmac, vrrp_if_config.c)', () => {
       family: 'inet',
       ipv6: false,
       devconf: VMAC_DEVCONF,
+      recreate: true,
     });
     expect(VMAC_DEVCONF).toEqual([
       [19, 1],
@@ -88,8 +92,8 @@ describe('VMACs of their own for addresses (vrrp_complete_instance, create_vmac_
     const run = only(vips('', '  10.0.0.1\n  10.0.1.1 dev eth1 use_vmac\n  10.0.1.2 dev eth1 use_vmac\n  10.0.2.1 dev eth1', '  fd99::1 use_vmac'));
     expect(devices(run)).toEqual(['10.0.0.1 eth0', '10.0.1.1 vrrp.51', '10.0.1.2 vrrp.51', '10.0.2.1 eth1', 'fd99::1 vrrp6.51']);
     expect(addressVmacLinks(run)).toEqual([
-      { instance: 'VI_1', ifname: 'vrrp.51', parent: 'eth1', mac: Uint8Array.from([0, 0, 0x5e, 0, 1, 51]), family: 'inet', ipv6: false, devconf: VMAC_DEVCONF },
-      { instance: 'VI_1', ifname: 'vrrp6.51', parent: 'eth0', mac: Uint8Array.from([0, 0, 0x5e, 0, 2, 51]), family: 'inet6', ipv6: true, devconf: [], linkLocal: {} },
+      { kind: 'macvlan', instance: 'VI_1', ifname: 'vrrp.51', parent: 'eth1', mac: Uint8Array.from([0, 0, 0x5e, 0, 1, 51]), family: 'inet', ipv6: false, devconf: VMAC_DEVCONF, recreate: false },
+      { kind: 'macvlan', instance: 'VI_1', ifname: 'vrrp6.51', parent: 'eth0', mac: Uint8Array.from([0, 0, 0x5e, 0, 2, 51]), family: 'inet6', ipv6: true, devconf: [], linkLocal: {}, recreate: false },
     ]);
   });
 
@@ -113,5 +117,34 @@ describe('VMACs of their own for addresses (vrrp_complete_instance, create_vmac_
   it('two use_vmac instances with one VRID: vrrp.VRID and vrrp6.VRID (IPv6 tries 6 first)', () => {
     const config = parseText(`${vips(' use_vmac', '  10.0.0.1')}${vips(' use_vmac', '  fd99::1').replace('VI_1', 'VI_2')}`).result.config;
     expect(vrrpSettingsFromConfig(config).instances.map((r) => vmacLink(r)?.ifname)).toEqual(['vrrp.51', 'vrrp6.51']);
+  });
+});
+
+describe('use_ipvlan plan (netlink_link_add_ipvlan)', () => {
+  it('an IPv4 instance: the ipvlan named as a VMAC, its type flags, its address with prefix; adverts from it, VIPs on the parent', () => {
+    const run = only(instance(' use_ipvlan 10.0.0.9/24 private'));
+    expect(ipvlanLink(run)).toEqual({ kind: 'ipvlan', instance: 'VI_1', ifname: 'vrrp.51', parent: 'eth0', family: 'inet', ipv6: false, flags: 1, address: { address: '10.0.0.9', prefixLen: 24 } });
+    expect(advertInterface(run)).toBe('vrrp.51');
+    expect(run.transport.sourceAddress).toBe('10.0.0.9');
+    expect([...run.vipTable.values()].map((e) => e.device)).toEqual(['eth0']);
+    expect(vmacLink(run)).toBeUndefined();
+  });
+
+  it('named, vepa, IPv6 without an address (IPv6 on); /32 when no prefix is given', () => {
+    expect(ipvlanLink(only(v6(' use_ipvlan ipv1 vepa')))).toEqual({ kind: 'ipvlan', instance: 'VI_1', ifname: 'ipv1', parent: 'eth0', family: 'inet6', ipv6: true, flags: 2 });
+    expect(ipvlanLink(only(instance(' use_ipvlan 10.0.0.9')))?.address).toEqual({ address: '10.0.0.9', prefixLen: 32 });
+    expect(ipvlanLink(only(instance()))).toBeUndefined();
+  });
+});
+
+describe('announcement pacing by base interface (IF_BASE_IFP in send_gratuitous_arp)', () => {
+  it("a VMAC's, an ipvlan's and an address VMAC's announcements are paced with their parent's; other interfaces by themselves", () => {
+    const config = parseText(
+      instance(' use_vmac') +
+        instance(' use_ipvlan 10.0.0.9/24', 'VI_2').replace('virtual_router_id 51', 'virtual_router_id 52') +
+        instance(' virtual_ipaddress_excluded {\n  10.0.1.1 dev eth1 use_vmac\n }', 'VI_3').replace('virtual_router_id 51', 'virtual_router_id 53'),
+    ).result.config;
+    const { instances } = vrrpSettingsFromConfig(config);
+    expect(['vrrp.51', 'vrrp.52', 'vrrp.53', 'eth0', 'eth1'].map((n) => baseInterface(instances, n))).toEqual(['eth0', 'eth0', 'eth1', 'eth0', 'eth1']);
   });
 });
