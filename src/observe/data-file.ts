@@ -310,8 +310,9 @@ function instanceLines(view: InstanceView, input: VrrpDumpInput): string[] {
     `   Gratuitous ARP lower priority repeat = ${g.lowerPrioRepeat}`,
     `   Down timer adverts = ${fsm.downTimerAdverts}`,
   );
-  if (secs(run.garpPacing.extraIfUs) > 0) {
-    out.push(`   Gratuitous ARP for each secondary ${run.garpPacing.extraIfAll ? 'i/f' : 'VMAC'} = ${secs(run.garpPacing.extraIfUs)}`);
+  // the interval in effect: keepalived turns it off when there is no secondary interface to announce on
+  if (secs(g.extraIfUs) > 0) {
+    out.push(`   Gratuitous ARP for each secondary ${run.garpPacing.extraIfAll ? 'i/f' : 'VMAC'} = ${secs(g.extraIfUs)}`);
   }
   out.push(
     `   Send advert after receive lower priority advert = ${trueFalse(!fsm.lowerPrioNoAdvert)}`,

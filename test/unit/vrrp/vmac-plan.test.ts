@@ -148,3 +148,28 @@ describe('announcement pacing by base interface (IF_BASE_IFP in send_gratuitous_
     expect(['vrrp.51', 'vrrp.52', 'vrrp.53', 'eth0', 'eth1'].map((n) => baseInterface(instances, n))).toEqual(['eth0', 'eth0', 'eth1', 'eth0', 'eth1']);
   });
 });
+
+describe('garp_extra_if (vrrp_complete_instance, vrrp_send_vmac_update)', () => {
+  const garpOf = (text: string) => only(text).fsm.garp;
+  const addr = (extra: string, evips: string): string =>
+    `vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n${extra}\n virtual_ipaddress {\n  10.0.0.1\n }\n virtual_ipaddress_excluded {\n${evips}\n }\n}\n`;
+
+  it('the first address on each VMAC of ours that does not send the adverts, once per interval', () => {
+    const garp = garpOf(addr(' use_vmac\n garp_extra_if 30', '  10.0.1.1 dev eth1 use_vmac\n  10.0.1.2 dev eth1 use_vmac\n  10.0.2.1 dev eth1'));
+    expect([garp.extraIfUs, garp.extraIfVips]).toEqual([30_000_000, ['10.0.1.1/32 dev vrrp1.51 use_vmac']]);
+  });
+
+  it('with all: other interfaces too; with vmac_xmit_base: the instance VMAC too', () => {
+    expect(garpOf(addr(' use_vmac\n garp_extra_if all 30', '  10.0.2.1 dev eth1')).extraIfVips).toEqual(['10.0.2.1/32 dev eth1']);
+    expect(garpOf(addr(' use_vmac\n vmac_xmit_base\n garp_extra_if 30', '  10.0.1.1 dev eth1 use_vmac')).extraIfVips).toEqual([
+      '10.0.0.1/32 dev vrrp.51',
+      '10.0.1.1/32 dev vrrp1.51 use_vmac',
+    ]);
+  });
+
+  it('off without an interval, without extra interfaces, or with only other interfaces and no all', () => {
+    expect(garpOf(addr(' use_vmac', '  10.0.1.1 dev eth1 use_vmac')).extraIfUs).toBe(0);
+    expect(garpOf(addr(' use_vmac\n garp_extra_if 30', '')).extraIfUs).toBe(0);
+    expect(garpOf(addr(' garp_extra_if 30', '  10.0.2.1 dev eth1')).extraIfUs).toBe(0);
+  });
+});
