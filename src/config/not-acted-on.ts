@@ -10,8 +10,6 @@ const DBUS = 'the D-Bus interface is not provided';
 const IPVS_NFTABLES = 'the nftables table that marks virtual server group traffic for IPVS is not installed';
 const BFD_PROCESS = 'there is no BFD process to apply it to';
 const BFD = 'BFD sessions are not run';
-const IPVLAN = 'ipvlan interfaces are not created';
-const VMAC_ADDR = 'VIPs on other interfaces get no VMAC of their own';
 const SMTP = 'e-mail alerts are not sent';
 const STATIC_TRACK_GROUP = "static track groups are not run: their instances do not track the entries' interfaces";
 const GARP_GROUP = 'gratuitous ARPs/NAs are paced by the global vrrp_garp_interval/vrrp_gna_interval, not per interface';
@@ -29,8 +27,6 @@ const GAPS: ReadonlyArray<readonly [string, readonly string[]]> = [
   [IPVS_NFTABLES, ['nftables_ipvs', 'nftables_ipvs_priority', 'nftables_ipvs_start_fwmark']],
   [BFD_PROCESS, ['bfd_priority', 'bfd_no_swap', 'bfd_rt_priority', 'bfd_rlimit_rttime', 'bfd_rlimit_rtime', 'bfd_cpu_affinity']],
   [BFD, ['bfd_instance', 'track_bfd', 'BFD_CHECK']],
-  [IPVLAN, ['use_ipvlan']],
-  [VMAC_ADDR, ['use_vmac_addr']],
   [STATIC_TRACK_GROUP, ['track_group']],
   [SMTP, ['smtp_server', 'smtp_alert', 'smtp_alert_vrrp', 'smtp_alert_checker', 'notification_email', 'notification_email_from', 'smtp_helo_name', 'smtp_connect_timeout', 'no_checker_emails']],
   [GARP_GROUP, ['garp_group']],

@@ -22,7 +22,7 @@ import { AnnounceQueue } from '../net/announce-queue.js';
 import { openInterfaceTable } from '../net/interfaces.js';
 import { nftFirewall } from '../net/nft-firewall.js';
 import { nftDefaultTableNotice, nftOptions } from '../vrrp/firewall/options.js';
-import { procSysctl, rtnetlinkLinkPort, VmacLinks } from '../net/vmac-links.js';
+import { procSysctl, rtnetlinkLinkPort, VmacLinks, type VirtualLink } from '../net/vmac-links.js';
 import { NotifyFifos } from '../notify/fifo.js';
 import { notifyRunner } from '../notify/notify-runner.js';
 import { ApprovedScripts } from '../scripts/script-gate.js';
@@ -49,7 +49,7 @@ import { VrrpSyncDaemon, type VrrpSyncDaemonPorts } from '../check/vrrp-sync-dae
 import type { TrackChange } from '../vrrp/fsm/track.js';
 import { pidFileNames } from './pid-names.js';
 import { watchedInterfaces } from '../vrrp/fsm/settings.js';
-import { vmacLink, type VmacLink } from '../vrrp/settings/vmac.js';
+import { addressVmacLinks, baseInterface, ipvlanLink, vmacLink } from '../vrrp/settings/vmac.js';
 
 export async function runVrrpProcess(o: CliOptions): Promise<number> {
   const child = ChildSkeleton.forProcess(o, 'vrrp');
@@ -97,7 +97,10 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
   const announcer = new AnnounceQueue(
     clock,
     announcePort,
-    (family, iface) => ({ intervalUs: pacingOf(settings, family, iface.name), group: iface.name }),
+    (family, iface) => {
+      const base = baseInterface(settings.instances, iface.name);
+      return { intervalUs: pacingOf(settings, family, base), group: base };
+    },
     (error, vip, iface) => log.error(`Sending gratuitous ARP on ${iface.name} for ${vip.address} failed: ${(error as Error).message}`),
   );
   // read at each scrape (--metrics-listen: the parent asks over the IPC channel)
@@ -349,8 +352,10 @@ function scriptStates(trackers: readonly { name: string; tracker: VrrpScriptTrac
   return scripts;
 }
 
-function vmacLinks(settings: VrrpRunSettings): VmacLink[] {
-  return settings.instances.flatMap((run) => vmacLink(run) ?? []);
+/** Each instance's VMAC or ipvlan, then its addresses' VMACs (keepalived's order), each name once. */
+function vmacLinks(settings: VrrpRunSettings): VirtualLink[] {
+  const links = settings.instances.flatMap((run): VirtualLink[] => [ipvlanLink(run) ?? vmacLink(run) ?? [], addressVmacLinks(run)].flat());
+  return links.filter((l, i) => links.findIndex((o) => o.ifname === l.ifname) === i);
 }
 
 /** The interfaces the instances name: their own, the tracked ones and their VIPs' (keepalived's interface list). */

@@ -17,8 +17,8 @@
  *  - whole sections: Gratuitous ARP delays (garp_group), Static Addresses,
  *    Static Routes, Static Rules, Static Track groups, VRRP Sockpool, VRRP Track
  *    files, VRRP Track processes, VRRP Track BFDs, Interfaces;
- *  - per instance: Duplicate VRID, the VMAC/IPVLAN lines (the runner runs the
- *    instance on its configured interface and creates no VMAC), Next gratuitous
+ *  - per instance: Duplicate VRID, Configured interface (a VMAC on a
+ *    macvlan), Next gratuitous
  *    ARP for secondaries, `fd_in N, fd_out N` (socket descriptors), Unicast
  *    checksum compatibility (the runner may have switched it), Virtual Routes
  *    and Virtual Rules (format_iproute/format_iprule), an address's
@@ -99,6 +99,33 @@ export function formatVip(vip: VipEntry, opts: { vmacIfname?: string; baseIfname
   }
   if (opts.set) out += ' set';
   return out;
+}
+
+/** dump_vrrp's Use VMAC / Use IPVLAN lines; is_up is true: the daemon makes the link before it runs the instance. */
+function vmacLines(run: InstanceView['run']): string[] {
+  const out: string[] = [];
+  const { vmac, ipvlan, fsm } = run;
+  if (vmac) {
+    out.push(`   Use VMAC, i/f name ${vmac.ifname}, is_up = true, xmit_base = ${vmac.xmitBase}`);
+    if (vmac.mac !== undefined) {
+      const vrid = fsm.vrid.toString(16).padStart(2, '0');
+      out.push(`     MAC = ${vmac.mac.replace('VRID', vrid)}${vmac.mac.endsWith('VRID') ? ' (using VRID)' : ''}`);
+    }
+  }
+  if (run.useVmacAddr) out.push('   Use VMAC for VIPs on other interfaces');
+  else if (ipvlan) {
+    const full = fsm.family === 'inet' ? 32 : 128;
+    const address = ipvlan.address === undefined ? '' : `, i/f address = ${ipvlan.address}${ipvlan.prefixLen === undefined || ipvlan.prefixLen === full ? '' : `/${ipvlan.prefixLen}`}`;
+    out.push(`   Use IPVLAN, i/f ${ipvlan.ifname}, is_up = true${address}, type ${ipvlan.mode}`);
+  }
+  return out;
+}
+
+/** `vrrp.51, vmac on eth0[, xmit base i/f]` for an instance on its VMAC or ipvlan, else its interface. */
+function interfaceText(run: InstanceView['run']): string {
+  if (run.vmac) return `${run.vmac.ifname}, vmac on ${run.fsm.interface}${run.vmac.xmitBase ? ', xmit base i/f' : ''}`;
+  if (run.ipvlan) return `${run.ipvlan.ifname}, ipvlan on ${run.fsm.interface}`;
+  return run.fsm.interface;
 }
 
 /** An instance's addresses as keepalived lists them: vip (virtual_ipaddress) and evip (…_excluded). */
@@ -243,7 +270,7 @@ function instanceLines(view: InstanceView, input: VrrpDumpInput): string[] {
     out.push(`   Read timeout = ${timevalText(wall)} (${ctimeUs(wall)})`);
   }
   out.push(`   Master down timer = ${s.downTimerUs} usecs`);
-  out.push(`   Interface = ${fsm.interface}`);
+  out.push(...vmacLines(run), `   Interface = ${interfaceText(run)}`);
   if (transport.vrf !== undefined) out.push(`   VRF = ${transport.vrf}`);
   if (fsm.dontTrackPrimary) out.push('   VRRP interface tracking disabled');
   if (run.skipCheckAdvAddr) out.push('   Skip checking advert IP addresses');
@@ -267,8 +294,9 @@ function instanceLines(view: InstanceView, input: VrrpDumpInput): string[] {
     `   Gratuitous ARP lower priority repeat = ${g.lowerPrioRepeat}`,
     `   Down timer adverts = ${fsm.downTimerAdverts}`,
   );
-  if (secs(run.garpPacing.extraIfUs) > 0) {
-    out.push(`   Gratuitous ARP for each secondary ${run.garpPacing.extraIfAll ? 'i/f' : 'VMAC'} = ${secs(run.garpPacing.extraIfUs)}`);
+  // the interval in effect: keepalived turns it off when there is no secondary interface to announce on
+  if (secs(g.extraIfUs) > 0) {
+    out.push(`   Gratuitous ARP for each secondary ${run.garpPacing.extraIfAll ? 'i/f' : 'VMAC'} = ${secs(g.extraIfUs)}`);
   }
   out.push(
     `   Send advert after receive lower priority advert = ${trueFalse(!fsm.lowerPrioNoAdvert)}`,

@@ -40,6 +40,8 @@ export interface InstanceState {
   vipsSet: boolean;
   /** Next garp_master_refresh burst, checked when an advert is sent. */
   garpRefreshDueUs?: number;
+  /** Next garp_extra_if announcement, checked when an advert is sent. */
+  extraIfGarpDueUs?: number;
   tracking: TrackStatus;
   /** Running timers and their due times. */
   timers: Readonly<Partial<Record<TimerName, number>>>;

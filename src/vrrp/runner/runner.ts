@@ -140,7 +140,7 @@ export class VrrpRunner {
   private readonly groups = new Map<string, SyncGroupState>();
   private readonly groupOf = new Map<string, string>();
   private readonly groupScripts = new Map<string, NotifyScriptsWithUsers>();
-  private readonly sockets = new Map<string, { socket: AdvertSocket; instances: string[] }>();
+  private readonly sockets = new Map<string, { socket: AdvertSocket; instances: string[]; ifname: string; ifindex: number }>();
   private readonly lastTransition = new Map<string, number>();
   private tracking: TrackStatus = EMPTY_TRACK_STATUS;
   /** Address, route and rule requests under way: shutdown waits for them. */
@@ -654,7 +654,7 @@ export class VrrpRunner {
         const socket = this.ports.sockets.open(options, (packet) => {
           for (const instance of instances) this.received(instance, packet);
         });
-        shared = { socket, instances };
+        shared = { socket, instances, ifname: options.ifname, ifindex: options.ifindex };
         this.sockets.set(key, shared);
       } catch (error) {
         this.ports.log.error(`(${name}) cannot open VRRP socket on ${options.ifname}: ${(error as Error).message}`);
@@ -697,5 +697,23 @@ export class VrrpRunner {
       const state = this.stateOf(name);
       if (state && state.tracking.interfaceAddress !== address) this.deliver(name, { kind: 'track', change: { kind: 'interface-address', address } });
     }
+    this.followAdvertInterface(info, removed);
+  }
+
+  /**
+   * keepalived's cleanup_lost_interface and setup_interface: the sockets on
+   * a link that is gone are closed; once a link of that name is there again
+   * (a VMAC recreated, an interface back) the instances sending on it open
+   * theirs on its new index.
+   */
+  private followAdvertInterface(info: InterfaceInfo, removed: boolean): void {
+    for (const [key, shared] of this.sockets) {
+      if (shared.ifname !== info.name || (!removed && shared.ifindex === info.index)) continue;
+      shared.socket.close();
+      this.sockets.delete(key);
+      for (const name of shared.instances) delete this.runtimes.get(name)!.socket;
+    }
+    if (removed) return;
+    for (const [name, rt] of this.runtimes) if (!rt.socket && advertInterface(rt.run) === info.name) this.attachSocket(name, advertSocketRequest(rt.run, info));
   }
 }
