@@ -67,6 +67,8 @@ describe.skipIf(missing.length > 0)('npm run package', () => {
       './lib/systemd/system/keepalived-ts.service',
       './usr/share/keepalived-ts/defaults',
       './usr/share/doc/keepalived-ts/samples/keepalived.conf',
+      // the unit's drop-in for net_namespace configurations
+      './usr/share/doc/keepalived-ts/samples/net-namespace.conf',
       './usr/share/doc/keepalived-ts/copyright',
       './usr/share/man/man8/keepalived-ts.8.gz',
     ];
