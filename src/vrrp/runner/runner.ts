@@ -17,6 +17,7 @@ import { advertInterface } from '../settings/vmac.js';
 import { plannedGroupStep, plannedInstanceStep, type PlannedStep, type StateChange } from './planned-step.js';
 import type { AddressPort, AdvertSocket, AdvertSocketFactory, FirewallPort, InterfaceInfo, InterfacePort, RoutePort } from '../ports.js';
 import { RouteList, type RouteListPorts } from './route-list.js';
+import { ruleIs, virtualRouteIs, type RoutingDeletion } from '../settings/route-track.js';
 import { dropsVipTraffic, nftOptions, vmacElements } from '../firewall/options.js';
 import { VipFirewall } from './vip-firewall.js';
 import { checkReceivedAdvert, shouldCheckAddresses, type ReceivedPacket, type ReceiveState } from '../receive/check.js';
@@ -268,6 +269,22 @@ export class VrrpRunner {
       const own = change.kind === 'interface' && change.name === fsm.interface;
       if (own || fsm.tracked.some((t) => t.kind === change.kind && t.name === change.name)) this.deliver(name, { kind: 'track', change });
     }
+  }
+
+  /**
+   * A deletion the kernel reported (netlink_route_filter / netlink_rule_filter): the first instance whose
+   * entry it is sends its MASTER to BACKUP, unless that entry is no_track. False when no instance's it is.
+   */
+  routingDeleted(d: RoutingDeletion): boolean {
+    if (this.stopped) return false;
+    const ifindexOf = (name: string): number | undefined => this.ports.interfaces.byName(name)?.index;
+    for (const [name, rt] of this.runtimes) {
+      const spec = d.kind === 'route' ? rt.routing.routeDeleted((r) => virtualRouteIs(d.route, r, ifindexOf)) : rt.routing.ruleDeleted((r) => ruleIs(d.rule, r));
+      if (!spec) continue;
+      if (!spec.noTrack && this.stateOf(name)?.state === 'MASTER') this.deliver(name, { kind: 'routing-lost' });
+      return true;
+    }
+    return false;
   }
 
   /**

@@ -12,6 +12,7 @@ import type { AddressPort, InterfacePort, RoutePort } from '../ports.js';
 import type { StaticSettings } from '../settings/from-config.js';
 import type { VipEntry } from '../settings/vips.js';
 import { RouteList } from './route-list.js';
+import { ruleIs, staticRouteIs, type RoutingDeletion } from '../settings/route-track.js';
 
 export interface StaticPorts {
   readonly interfaces: InterfacePort;
@@ -59,6 +60,19 @@ export class StaticEntries {
     await this.lists.idle();
     await Promise.allSettled(this.addresses.filter((a) => a.set).map((a) => this.address(a, false)));
     await Promise.allSettled([...this.pending]);
+  }
+
+  /**
+   * A deletion the kernel reported (netlink_route_filter / netlink_rule_filter, once no instance's entry
+   * matched): a static entry is put back unless no_track. True when it was one of ours.
+   */
+  deleted(d: RoutingDeletion): boolean {
+    const spec = d.kind === 'route' ? this.lists.routeDeleted((r) => staticRouteIs(d.route, r)) : this.lists.ruleDeleted((r) => ruleIs(d.rule, r));
+    if (!spec) return false;
+    if (spec.noTrack) return true;
+    this.lists.reinstate(spec);
+    this.ports.log.info(`Restoring deleted static ${d.kind} ${spec.text}`);
+    return true;
   }
 
   /** Addresses first: a route may use one as its source. */

@@ -1,0 +1,117 @@
+/**
+ * Tracked routes and rules beside keepalived 2.2.7 (keepalived_netlink.c
+ * netlink_route_filter / netlink_rule_filter): the same configuration run by
+ * keepalived, then by keepalived-ts, in one node alone on its bridge (so
+ * MASTER). Someone deletes entries with `ip route del` / `ip rule del`:
+ * no_track ones stay deleted, static ones are put back, and a tracked virtual
+ * route or rule sends the MASTER to BACKUP, from where it takes over again
+ * after Skew_Time. Both log the same lines and leave the same tables.
+ * Needs `npm run build`.
+ */
+import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../tmp.js';
+import { Lab, waitFor, type Daemon } from '../../lab/netns-lab.js';
+import { requireNetnsOrSkip } from './netns.js';
+
+const SUBNET = 164;
+const NET = `10.99.${SUBNET}`;
+
+const CONFIG = `static_routes {
+  10.99.165.0/24 via ${NET}.254 dev eth0
+  10.99.166.0/24 dev eth0 no_track
+}
+static_rules {
+  from 10.99.167.0/24 table 100 priority 100
+}
+vrrp_instance VI_1 {
+  state BACKUP
+  interface eth0
+  virtual_router_id ${SUBNET}
+  priority 150
+  advert_int 1
+  virtual_ipaddress {
+    ${NET}.100/24
+  }
+  virtual_routes {
+    10.99.168.0/24 via ${NET}.254 dev eth0
+    10.99.169.0/24 dev eth0 no_track
+  }
+  virtual_rules {
+    from 10.99.170.0/24 table 300 priority 200
+    from 10.99.171.0/24 table 300 priority 201 no_track
+  }
+}
+`;
+
+/** What a log line says, without keepalived's time stamp or our prefix, nor netlink_talk's sequence number. */
+const TRACKED = /(\(VI_1\) Entering \w+ STATE|Restoring deleted static \w+ .*|Netlink: error: .*, type=RTM_\w+\(\d+\))(?:, seq=\d+, pid=0)?$/;
+
+describe.skipIf(!requireNetnsOrSkip())('deleted routes and rules beside keepalived 2.2.7', () => {
+  let lab: Lab;
+  let ns: string;
+
+  beforeAll(() => {
+    lab = new Lab(SUBNET, tempDir('route-track'));
+    ns = lab.addNode(1);
+  });
+  afterAll(async () => {
+    await lab?.close();
+  });
+
+  const ip = (...args: string[]): string => execFileSync('ip', ['-n', ns, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const routes = (): string => ip('route', 'show', 'table', 'all', 'proto', '18');
+  const rules = (): string => ip('rule');
+  const has = (table: () => string, text: string): boolean => table().includes(text);
+
+  /** Runs `daemon` through the deletions; returns its tracked lines and the tables at each step. */
+  async function run(daemon: Daemon): Promise<{ lines: string[]; tables: string[] }> {
+    const r = lab.start(ns, daemon, CONFIG);
+    const log = (): string => r.lines.join('\n');
+    const tracked = (): string[] => r.lines.flatMap((l) => TRACKED.exec(l)?.[1] ?? []);
+    const masters = (): number => tracked().filter((l) => l === '(VI_1) Entering MASTER STATE').length;
+    const tables: string[] = [];
+    try {
+      await waitFor(`${daemon}: MASTER with its routes`, () => masters() === 1 && has(routes, '10.99.168.0/24') && has(rules, 'from 10.99.170.0/24'), 20_000, log);
+      // the no_track ones first: the tracked static route deleted last is heard after them
+      ip('route', 'del', '10.99.166.0/24', 'dev', 'eth0');
+      ip('route', 'del', '10.99.169.0/24', 'dev', 'eth0');
+      ip('rule', 'del', 'from', '10.99.171.0/24', 'table', '300', 'priority', '201');
+      ip('route', 'del', '10.99.165.0/24');
+      await waitFor(`${daemon}: the static route put back`, () => has(routes, '10.99.165.0/24'), 10_000, log);
+      ip('rule', 'del', 'from', '10.99.167.0/24', 'table', '100', 'priority', '100');
+      await waitFor(`${daemon}: the static rule put back`, () => has(rules, 'from 10.99.167.0/24'), 10_000, log);
+      tables.push(routes(), rules());
+      ip('route', 'del', '10.99.168.0/24');
+      await waitFor(`${daemon}: MASTER again after the virtual route went`, () => masters() === 2 && has(routes, '10.99.168.0/24'), 20_000, log);
+      ip('rule', 'del', 'from', '10.99.170.0/24', 'table', '300', 'priority', '200');
+      await waitFor(`${daemon}: MASTER again after the virtual rule went`, () => masters() === 3 && has(rules, 'from 10.99.170.0/24'), 20_000, log);
+      tables.push(routes(), rules());
+    } finally {
+      await lab.stop(r);
+    }
+    return { lines: tracked(), tables };
+  }
+
+  it('puts static entries back, leaves no_track ones, and goes BACKUP for a tracked virtual one, as keepalived', async () => {
+    const theirs = await run('keepalived');
+    const ours = await run('kats');
+    const context = `keepalived:\n${theirs.lines.join('\n')}\nkeepalived-ts:\n${ours.lines.join('\n')}`;
+    expect(theirs.lines).toEqual([
+      '(VI_1) Entering MASTER STATE',
+      'Restoring deleted static route prepend 10.99.165.0/24 via inet 10.99.164.254 dev eth0 proto 18',
+      'Restoring deleted static rule from 10.99.167.0/24 priority 100 tos 0x0 protocol 18 lookup 100',
+      '(VI_1) Entering BACKUP STATE',
+      // leaving MASTER it deletes the no_track rule someone else deleted already
+      'Netlink: error: No such file or directory(2), type=RTM_DELRULE(33)',
+      '(VI_1) Entering MASTER STATE',
+      '(VI_1) Entering BACKUP STATE',
+      '(VI_1) Entering MASTER STATE',
+    ]);
+    expect(ours.lines, context).toEqual(theirs.lines);
+    expect(ours.tables).toEqual(theirs.tables);
+    // the no_track ones stayed deleted while MASTER (becoming MASTER again sets them again)
+    expect(theirs.tables.slice(0, 2).join('\n')).not.toMatch(/10\.99\.16[69]\.0|10\.99\.171\.0/);
+    expect(theirs.tables.slice(0, 2).join('\n')).toMatch(/10\.99\.165\.0[^]*10\.99\.168\.0[^]*10\.99\.167\.0[^]*10\.99\.170\.0/);
+  }, 120_000);
+});
