@@ -66,7 +66,6 @@ const PARTLY: ReadonlyArray<readonly [string, readonly string[]]> = [
     "an entry deleted by someone else sends the other MASTERs of the instance's sync group to BACKUP as a sync does, without keepalived's priority-0 adverts and quick take-over",
     ['virtual_routes', 'virtual_rules'],
   ],
-  ['an address deleted by someone else is not restored, as keepalived does unless no_track', ['static_ipaddress']],
 ];
 
 const PARTLY_BY_KEYWORD = new Map<string, string>(PARTLY.flatMap(([why, names]) => names.map((n) => [n, why] as const)));

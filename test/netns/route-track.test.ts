@@ -1,8 +1,9 @@
 /**
- * Tracked routes and rules beside keepalived 2.2.7 (keepalived_netlink.c
- * netlink_route_filter / netlink_rule_filter): the same configuration run by
+ * Tracked routes, rules and static addresses beside keepalived 2.2.7
+ * (keepalived_netlink.c netlink_route_filter / netlink_rule_filter /
+ * netlink_if_address_filter): the same configuration run by
  * keepalived, then by keepalived-ts, in one node alone on its bridge (so
- * MASTER). Someone deletes entries with `ip route del` / `ip rule del`:
+ * MASTER). Someone deletes entries with `ip route del` / `ip rule del` / `ip addr del`:
  * no_track ones stay deleted, static ones are put back, and a tracked virtual
  * route or rule sends the MASTER to BACKUP, from where it takes over again
  * after Skew_Time. Both log the same lines and leave the same tables.
@@ -17,7 +18,11 @@ import { requireNetnsOrSkip } from './netns.js';
 const SUBNET = 164;
 const NET = `10.99.${SUBNET}`;
 
-const CONFIG = `static_routes {
+const CONFIG = `static_ipaddress {
+  10.99.160.1/24 dev eth0
+  10.99.161.1/24 dev eth0 no_track
+}
+static_routes {
   10.99.165.0/24 via ${NET}.254 dev eth0
   10.99.166.0/24 dev eth0 no_track
 }
@@ -81,7 +86,10 @@ describe.skipIf(!requireNetnsOrSkip())('deleted routes and rules beside keepaliv
       await waitFor(`${daemon}: the static route put back`, () => has(routes, '10.99.165.0/24'), 10_000, log);
       ip('rule', 'del', 'from', '10.99.167.0/24', 'table', '100', 'priority', '100');
       await waitFor(`${daemon}: the static rule put back`, () => has(rules, 'from 10.99.167.0/24'), 10_000, log);
-      tables.push(routes(), rules());
+      ip('addr', 'del', '10.99.161.1/24', 'dev', 'eth0');
+      ip('addr', 'del', '10.99.160.1/24', 'dev', 'eth0');
+      await waitFor(`${daemon}: the static address put back`, () => lab.hasAddress(ns, '10.99.160.1'), 10_000, log);
+      tables.push(routes(), rules(), lab.addresses(ns).join(' '));
       ip('route', 'del', '10.99.168.0/24');
       await waitFor(`${daemon}: MASTER again after the virtual route went`, () => masters() === 2 && has(routes, '10.99.168.0/24'), 20_000, log);
       ip('rule', 'del', 'from', '10.99.170.0/24', 'table', '300', 'priority', '200');
@@ -101,6 +109,7 @@ describe.skipIf(!requireNetnsOrSkip())('deleted routes and rules beside keepaliv
       '(VI_1) Entering MASTER STATE',
       'Restoring deleted static route prepend 10.99.165.0/24 via inet 10.99.164.254 dev eth0 proto 18',
       'Restoring deleted static rule from 10.99.167.0/24 priority 100 tos 0x0 protocol 18 lookup 100',
+      'Restoring deleted static address 10.99.160.1/24 dev eth0 scope global set',
       '(VI_1) Entering BACKUP STATE',
       // leaving MASTER it deletes the no_track rule someone else deleted already
       'Netlink: error: No such file or directory(2), type=RTM_DELRULE(33)',
@@ -111,7 +120,8 @@ describe.skipIf(!requireNetnsOrSkip())('deleted routes and rules beside keepaliv
     expect(ours.lines, context).toEqual(theirs.lines);
     expect(ours.tables).toEqual(theirs.tables);
     // the no_track ones stayed deleted while MASTER (becoming MASTER again sets them again)
-    expect(theirs.tables.slice(0, 2).join('\n')).not.toMatch(/10\.99\.16[69]\.0|10\.99\.171\.0/);
-    expect(theirs.tables.slice(0, 2).join('\n')).toMatch(/10\.99\.165\.0[^]*10\.99\.168\.0[^]*10\.99\.167\.0[^]*10\.99\.170\.0/);
+    const whileMaster = theirs.tables.slice(0, 3).join('\n');
+    expect(whileMaster).not.toMatch(/10\.99\.16[69]\.0|10\.99\.171\.0|10\.99\.161\.1/);
+    expect(whileMaster).toMatch(/10\.99\.165\.0[^]*10\.99\.168\.0[^]*10\.99\.167\.0[^]*10\.99\.170\.0[^]*10\.99\.160\.1/);
   }, 120_000);
 });
