@@ -5,7 +5,7 @@
  * keepalived, then by keepalived-ts, in one node alone on its bridge (so
  * MASTER). Someone deletes entries with `ip route del` / `ip rule del` / `ip addr del`:
  * no_track ones stay deleted, static ones are put back, and a tracked virtual
- * route or rule sends the MASTER to BACKUP, from where it takes over again
+ * route or rule, or a VIP, sends the MASTER to BACKUP, from where it takes over again
  * after Skew_Time. Both log the same lines and leave the same tables.
  * Needs `npm run build`.
  */
@@ -50,7 +50,7 @@ vrrp_instance VI_1 {
 `;
 
 /** What a log line says, without keepalived's time stamp or our prefix, nor netlink_talk's sequence number. */
-const TRACKED = /(\(VI_1\) Entering \w+ STATE|Restoring deleted static \w+ .*|Netlink: error: .*, type=RTM_\w+\(\d+\))(?:, seq=\d+, pid=0)?$/;
+const TRACKED = /(\(VI_1\) Entering \w+ STATE|Restoring deleted static \w+ .*|Netlink reflector reports IP .* removed from .*|Netlink: error: .*, type=RTM_\w+\(\d+\))(?:, seq=\d+, pid=0)?$/;
 
 describe.skipIf(!requireNetnsOrSkip())('deleted routes and rules beside keepalived 2.2.7', () => {
   let lab: Lab;
@@ -94,6 +94,8 @@ describe.skipIf(!requireNetnsOrSkip())('deleted routes and rules beside keepaliv
       await waitFor(`${daemon}: MASTER again after the virtual route went`, () => masters() === 2 && has(routes, '10.99.168.0/24'), 20_000, log);
       ip('rule', 'del', 'from', '10.99.170.0/24', 'table', '300', 'priority', '200');
       await waitFor(`${daemon}: MASTER again after the virtual rule went`, () => masters() === 3 && has(rules, 'from 10.99.170.0/24'), 20_000, log);
+      ip('addr', 'del', `${NET}.100/24`, 'dev', 'eth0');
+      await waitFor(`${daemon}: MASTER again after the VIP went`, () => masters() === 4 && lab.hasAddress(ns, `${NET}.100`), 20_000, log);
       tables.push(routes(), rules());
     } finally {
       await lab.stop(r);
@@ -114,6 +116,9 @@ describe.skipIf(!requireNetnsOrSkip())('deleted routes and rules beside keepaliv
       // leaving MASTER it deletes the no_track rule someone else deleted already
       'Netlink: error: No such file or directory(2), type=RTM_DELRULE(33)',
       '(VI_1) Entering MASTER STATE',
+      '(VI_1) Entering BACKUP STATE',
+      '(VI_1) Entering MASTER STATE',
+      'Netlink reflector reports IP 10.99.164.100 removed from eth0',
       '(VI_1) Entering BACKUP STATE',
       '(VI_1) Entering MASTER STATE',
     ]);

@@ -81,18 +81,18 @@ function dispatch(d: Draft, event: FsmEvent): void {
     case 'group-lower-priority':
       if (d.s.vipsSet) lowerPriorityGarp(d);
       return;
-    case 'routing-lost':
-      routingLost(d);
+    case 'entry-lost':
+      entryLost(d);
       return;
   }
 }
 
 /**
- * set_vrrp_backup: a master whose tracked route or rule went hands over
+ * set_vrrp_backup: a master whose tracked VIP, route or rule went hands over
  * (priority-0 advert, VIPs and routes removed) and, as nothing else may be
  * wrong, waits only Skew_Time before it takes over again.
  */
-function routingLost(d: Draft): void {
+function entryLost(d: Draft): void {
   const { s } = d;
   if (s.state !== 'MASTER') return;
   s.wantState = 'BACKUP';

@@ -1,7 +1,8 @@
 /**
- * Deleted routes and rules through the runner (keepalived_netlink.c
- * netlink_route_filter / netlink_rule_filter, set_vrrp_backup): a MASTER
- * whose tracked virtual route or rule was deleted by someone else goes
+ * Deleted routes, rules and VIPs through the runner (keepalived_netlink.c
+ * netlink_route_filter / netlink_rule_filter / netlink_if_address_filter,
+ * set_vrrp_backup): a MASTER whose tracked virtual route, rule or VIP was
+ * deleted by someone else goes
  * BACKUP, does not delete that entry again, and takes over after Skew_Time;
  * a no_track one changes nothing; what is not its own is passed on.
  */
@@ -16,8 +17,8 @@ const EXTRA =
   ' virtual_routes {\n  10.1.0.0/24 via 10.0.0.254 dev eth0\n  10.2.0.0/24 dev eth0 metric 7 no_track\n }\n' +
   ' virtual_rules {\n  from 10.0.0.100 table 100 priority 100\n }\n';
 
-function node(lan: Lan, name: string, address: string, priority: number): Node {
-  const parsed = parseText(`vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n priority ${priority}\n advert_int 1\n virtual_ipaddress {\n  10.0.0.100/24\n }\n${EXTRA}}\n`);
+function node(lan: Lan, name: string, address: string, priority: number, extra: string): Node {
+  const parsed = parseText(`vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n priority ${priority}\n advert_int 1\n virtual_ipaddress {\n  10.0.0.100/24\n }\n${extra}}\n`);
   expect(parsed.exitCode).toBe(0);
   return new Node(lan, name, address, `fe80::${priority}`, vrrpSettingsFromConfig(parsed.result.config));
 }
@@ -33,10 +34,11 @@ const route = (octet: number, more: Partial<KernelRoute> = {}): RoutingDeletion 
 });
 const RULE: KernelRule = { family: 'inet', dstLen: 0, srcLen: 32, tos: 0, headerTable: 100, action: 1, flags: 0, priority: 100, table: 100, src: Uint8Array.of(10, 0, 0, 100), suppressPrefixlen: -1 };
 
-async function master(): Promise<{ lan: Lan; a: Node; b: Node }> {
+async function master(extra = EXTRA): Promise<{ lan: Lan; a: Node; b: Node }> {
   const lan = new Lan();
-  const a = node(lan, 'n1', '10.0.0.1', 150);
-  const b = node(lan, 'n2', '10.0.0.2', 100);
+  const a = node(lan, 'n1', '10.0.0.1', 150, extra);
+  const b = node(lan, 'n2', '10.0.0.2', 100, extra);
+  a.showVips = true;
   a.runner.start();
   b.runner.start();
   lan.clock.advance(5 * S);
@@ -75,6 +77,16 @@ describe('VrrpRunner: deleted routes and rules', () => {
     expect(a.state()).toBe('MASTER');
     expect(b.runner.routingDeleted(route(1))).toBe(true);
     expect(b.state()).toBe('BACKUP');
+  });
+
+  it('a VIP deleted by someone else sends the MASTER to BACKUP (and says so with -D); a no_track one does not', async () => {
+    const { a } = await master();
+    a.deleteVip('10.0.0.100');
+    expect(a.state()).toBe('BACKUP');
+    expect(a.lines).toContain('Netlink reflector reports IP 10.0.0.100 removed from eth0');
+    const quiet = await master(' virtual_ipaddress_excluded {\n  10.0.0.101/24 no_track\n }\n');
+    quiet.a.deleteVip('10.0.0.101');
+    expect(quiet.a.state()).toBe('MASTER');
   });
 
   it('what differs in metric, table, oif or destination, or a rule of another priority, is not its own', async () => {
