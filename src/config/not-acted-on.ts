@@ -13,7 +13,6 @@ const BFD = 'BFD sessions are not run';
 const IPVLAN = 'ipvlan interfaces are not created';
 const VMAC_ADDR = 'VIPs on other interfaces get no VMAC of their own';
 const SMTP = 'e-mail alerts are not sent';
-const STATIC_TRACK_GROUP = "static track groups are not run: their instances do not track the entries' interfaces";
 const GARP_GROUP = 'gratuitous ARPs/NAs are paced by the global vrrp_garp_interval/vrrp_gna_interval, not per interface';
 const UP_DOWN_DELAYS = 'an interface going up or down is acted on at once';
 const LINKBEAT = "link state comes from rtnetlink only, never from polling the driver's MII/ethtool status";
@@ -31,7 +30,6 @@ const GAPS: ReadonlyArray<readonly [string, readonly string[]]> = [
   [BFD, ['bfd_instance', 'track_bfd', 'BFD_CHECK']],
   [IPVLAN, ['use_ipvlan']],
   [VMAC_ADDR, ['use_vmac_addr']],
-  [STATIC_TRACK_GROUP, ['track_group']],
   [SMTP, ['smtp_server', 'smtp_alert', 'smtp_alert_vrrp', 'smtp_alert_checker', 'notification_email', 'notification_email_from', 'smtp_helo_name', 'smtp_connect_timeout', 'no_checker_emails']],
   [GARP_GROUP, ['garp_group']],
   [UP_DOWN_DELAYS, ['interface_up_down_delays']],

@@ -18,6 +18,19 @@ import { requireNetnsOrSkip } from './netns.js';
 const SUBNET = 164;
 const NET = `10.99.${SUBNET}`;
 
+/** The one instance, alone on its bridge: MASTER. */
+const instance = (extra: string): string => `vrrp_instance VI_1 {
+  state BACKUP
+  interface eth0
+  virtual_router_id ${SUBNET}
+  priority 150
+  advert_int 1
+  virtual_ipaddress {
+    ${NET}.100/24
+  }
+${extra}}
+`;
+
 const CONFIG = `static_ipaddress {
   10.99.160.1/24 dev eth0
   10.99.161.1/24 dev eth0 no_track
@@ -29,16 +42,7 @@ static_routes {
 static_rules {
   from 10.99.167.0/24 table 100 priority 100
 }
-vrrp_instance VI_1 {
-  state BACKUP
-  interface eth0
-  virtual_router_id ${SUBNET}
-  priority 150
-  advert_int 1
-  virtual_ipaddress {
-    ${NET}.100/24
-  }
-  virtual_routes {
+${instance(`  virtual_routes {
     10.99.168.0/24 via ${NET}.254 dev eth0
     10.99.169.0/24 dev eth0 no_track
   }
@@ -46,8 +50,7 @@ vrrp_instance VI_1 {
     from 10.99.170.0/24 table 300 priority 200
     from 10.99.171.0/24 table 300 priority 201 no_track
   }
-}
-`;
+`)}`;
 
 /** What a log line says, without keepalived's time stamp or our prefix, nor netlink_talk's sequence number. */
 const TRACKED = /(\(VI_1\) Entering \w+ STATE|Restoring deleted static \w+ .*|Netlink reflector reports IP .* removed from .*|Netlink: error: .*, type=RTM_\w+\(\d+\))(?:, seq=\d+, pid=0)?$/;
@@ -128,5 +131,56 @@ describe.skipIf(!requireNetnsOrSkip())('deleted routes and rules beside keepaliv
     const whileMaster = theirs.tables.slice(0, 3).join('\n');
     expect(whileMaster).not.toMatch(/10\.99\.16[69]\.0|10\.99\.171\.0|10\.99\.161\.1/);
     expect(whileMaster).toMatch(/10\.99\.165\.0[^]*10\.99\.168\.0[^]*10\.99\.167\.0[^]*10\.99\.170\.0[^]*10\.99\.160\.1/);
+  }, 120_000);
+});
+
+/** A static track group: its instance tracks the interface of the group's static address (vrrp_static_track.c). */
+const GROUP_CONFIG = `track_group TG {
+  group {
+    VI_1
+  }
+}
+static_ipaddress {
+  10.99.158.1/24 dev eth1 track_group TG
+}
+${instance('')}`;
+const GROUP_LINES = /(\(VI_1\) Entering \w+ STATE|Netlink reports eth1 \w+|Restoring deleted static \w+ .*|.*[Tt]rack group.*|Netlink: error: .*, type=RTM_\w+\(\d+\))(?:, seq=\d+, pid=0)?$/;
+
+describe.skipIf(!requireNetnsOrSkip())('a static track group beside keepalived 2.2.7', () => {
+  let lab: Lab;
+  let ns: string;
+
+  beforeAll(() => {
+    lab = new Lab(SUBNET + 1, tempDir('track-group'));
+    ns = lab.addNode(1);
+    execFileSync('ip', ['-n', ns, 'link', 'add', 'eth1', 'type', 'veth', 'peer', 'name', 'eth1p']);
+    execFileSync('ip', ['-n', ns, 'link', 'set', 'eth1p', 'up']);
+    execFileSync('ip', ['-n', ns, 'link', 'set', 'eth1', 'up']);
+  });
+  afterAll(async () => {
+    await lab?.close();
+  });
+
+  async function run(daemon: Daemon): Promise<string[]> {
+    const r = lab.start(ns, daemon, GROUP_CONFIG.replaceAll(`${NET}.`, `10.99.${SUBNET + 1}.`));
+    const log = (): string => r.lines.join('\n');
+    const lines = (): string[] => r.lines.flatMap((l) => GROUP_LINES.exec(l)?.[1] ?? []);
+    const count = (text: string): number => lines().filter((l) => l === text).length;
+    try {
+      await waitFor(`${daemon}: MASTER`, () => count('(VI_1) Entering MASTER STATE') === 1, 20_000, log);
+      execFileSync('ip', ['-n', ns, 'link', 'set', 'eth1', 'down']);
+      await waitFor(`${daemon}: FAULT with eth1 down`, () => count('(VI_1) Entering FAULT STATE') === 1, 20_000, log);
+      execFileSync('ip', ['-n', ns, 'link', 'set', 'eth1', 'up']);
+      await waitFor(`${daemon}: MASTER again with eth1 up`, () => count('(VI_1) Entering MASTER STATE') === 2, 20_000, log);
+    } finally {
+      await lab.stop(r);
+    }
+    return lines();
+  }
+
+  it("makes the instance track the static address's interface, as keepalived", async () => {
+    const theirs = await run('keepalived');
+    const ours = await run('kats');
+    expect(ours, `keepalived:\n${theirs.join('\n')}\nkeepalived-ts:\n${ours.join('\n')}`).toEqual(theirs);
   }, 120_000);
 });

@@ -76,6 +76,16 @@ export class RouteList {
     return unset(this.rules.find((e) => is(e.spec)));
   }
 
+  /** The routes through `dev` that are not no_track (static_track_group_reinstate_config). */
+  routesThrough(dev: string): RouteSpec[] {
+    return this.routes.filter((e) => e.spec.dev === dev && !e.spec.noTrack).map((e) => e.spec);
+  }
+
+  /** The devices the routes name. */
+  routeDevices(): string[] {
+    return this.routes.flatMap((e) => (e.spec.dev === undefined ? [] : [e.spec.dev]));
+  }
+
   /** reinstate_static_route / reinstate_static_rule: the entry added again, whatever its flag says. */
   reinstate(spec: RouteSpec | RuleSpec): void {
     const route = this.routes.find((e) => e.spec === spec);

@@ -33,6 +33,8 @@ interface StaticAddress {
 export class StaticEntries {
   private addresses: StaticAddress[] = [];
   private stopping = false;
+  /** Whether each interface was up when last heard of (keepalived's interface_up on a change to up). */
+  private readonly linkUp = new Map<string, boolean>();
   private lists: RouteList;
   private readonly pending = new Set<Promise<unknown>>();
 
@@ -54,6 +56,8 @@ export class StaticEntries {
     this.ports.interfaces.onChange((info, removed) => {
       if (!removed) this.interfaceChanged(info);
     });
+    for (const a of this.addresses) this.linkUp.set(a.vip.device, this.ports.interfaces.byName(a.vip.device)?.up ?? false);
+    for (const dev of this.lists.routeDevices()) this.linkUp.set(dev, this.ports.interfaces.byName(dev)?.up ?? false);
     await this.set();
   }
 
@@ -63,6 +67,12 @@ export class StaticEntries {
    */
   private interfaceChanged(info: InterfaceInfo): void {
     if (this.stopping) return;
+    const wasUp = this.linkUp.get(info.name);
+    this.linkUp.set(info.name, info.up);
+    if (wasUp === false && info.up) {
+      this.interfaceUp(info.name);
+      return;
+    }
     for (const a of this.addresses) {
       if (!a.set || a.vip.config.noTrack || a.vip.device !== info.name) continue;
       const present = this.shows(a, info);
@@ -106,6 +116,23 @@ export class StaticEntries {
     this.lists.reinstate(spec);
     this.ports.log.info(`Restoring deleted static ${d.kind} ${spec.text}`);
     return true;
+  }
+
+  /**
+   * vrrp_static_track.c static_track_group_reinstate_config, on any interface coming up: its static
+   * addresses and the static routes through it are added again and logged (rules stay: the kernel keeps them).
+   */
+  private interfaceUp(name: string): void {
+    for (const a of this.addresses) {
+      if (a.vip.config.noTrack || a.vip.device !== name) continue;
+      a.seen = false;
+      void this.address(a, true);
+      this.ports.log.info(`Restoring deleted static address ${formatVip(a.vip, { set: true })}`);
+    }
+    for (const spec of this.lists.routesThrough(name)) {
+      this.lists.reinstate(spec);
+      this.ports.log.info(`Restoring deleted static route ${spec.text}`);
+    }
   }
 
   /** Addresses first: a route may use one as its source. */

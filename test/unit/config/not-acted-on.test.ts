@@ -44,12 +44,11 @@ describe('keywords keepalived-ts reads but does not act on', () => {
     expect(parseText(instance('use_vmac\n  vmac_xmit_base')).notices).toEqual([]);
     expect(parseText(instance('use_ipvlan')).notices.map((n) => n.message)).toEqual(["'use_ipvlan' is read but not acted on by keepalived-ts: ipvlan interfaces are not created"]);
   });
-  it('name the virtual routes and rules with what still differs, and static track groups as not run; static entries act', () => {
+  it('name the virtual routes and rules with what still differs; static entries and track groups act', () => {
     const text = `static_ipaddress {\n  10.99.0.9/24 dev lo\n}\nstatic_routes {\n  10.99.1.0/24 dev lo\n}\nstatic_rules {\n  from 10.99.2.0/24 table 100 priority 10\n}\ntrack_group TG {\n  group {\n    VI\n  }\n}\nvrrp_instance VI {\n  interface lo\n  virtual_router_id 5\n  virtual_ipaddress {\n    10.99.0.5/24\n  }\n  virtual_routes {\n    10.99.3.0/24 dev lo\n  }\n  virtual_rules {\n    from 10.99.4.0/24 table 100 priority 11\n  }\n}\n`;
     const backup =
       "is acted on by keepalived-ts with one difference: an entry deleted by someone else sends the other MASTERs of the instance's sync group to BACKUP as a sync does, without keepalived's priority-0 adverts and quick take-over";
     expect(parseText(text).notices.map((n) => n.message)).toEqual([
-      "'track_group' is read but not acted on by keepalived-ts: static track groups are not run: their instances do not track the entries' interfaces",
       `'virtual_routes' ${backup}`,
       `'virtual_rules' ${backup}`,
     ]);

@@ -102,3 +102,15 @@ describe('format_iproute / format_iprule', () => {
     ]);
   });
 });
+
+describe('static_track_group_init', () => {
+  it("makes the group's instances track the static entries' interfaces (no_track ones aside)", () => {
+    const parsed = parseText(
+      'track_group TG {\n  group {\n    VI_1\n  }\n}\nstatic_ipaddress {\n  10.99.1.1/24 dev lo track_group TG\n}\nstatic_routes {\n  10.99.2.0/24 dev eth1 track_group TG no_track\n}\n' +
+        'vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n priority 100\n virtual_ipaddress {\n  10.0.0.100/24\n }\n}\nvrrp_instance VI_2 {\n interface eth0\n virtual_router_id 52\n priority 100\n virtual_ipaddress {\n  10.0.0.101/24\n }\n}\n',
+    );
+    const tracked = (i: number) => vrrpSettingsFromConfig(parsed.result.config).instances[i]!.fsm.tracked.filter((t) => t.kind === 'interface');
+    expect(tracked(0)).toEqual([{ kind: 'interface', name: 'lo', weight: 0, reverse: false }]);
+    expect(tracked(1)).toEqual([]);
+  });
+});
