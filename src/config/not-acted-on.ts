@@ -1,8 +1,7 @@
 /**
  * keepalived keywords that keepalived-ts reads into the model but will not act
- * on, and those it acts on with a difference left. `-t` says so for each use
- * (class Ok: the exit code stays keepalived's), so an operator sees what
- * would silently differ after the switch.
+ * on. `-t` says so for each use (class Ok: the exit code stays keepalived's),
+ * so an operator sees what would silently differ after the switch.
  */
 
 const SNMP = 'SNMP (AgentX) is not provided; --metrics-listen serves Prometheus metrics instead';
@@ -57,21 +56,6 @@ const GAPS: ReadonlyArray<readonly [string, readonly string[]]> = [
 ];
 
 const BY_KEYWORD = new Map<string, string>(GAPS.flatMap(([why, names]) => names.map((n) => [n, why] as const)));
-
-/** Keywords keepalived-ts acts on with a difference left, and the difference. */
-const PARTLY: ReadonlyArray<readonly [string, readonly string[]]> = [
-  [
-    "an entry deleted by someone else sends the other MASTERs of the instance's sync group to BACKUP as a sync does, without keepalived's priority-0 adverts and quick take-over",
-    ['virtual_routes', 'virtual_rules'],
-  ],
-];
-
-const PARTLY_BY_KEYWORD = new Map<string, string>(PARTLY.flatMap(([why, names]) => names.map((n) => [n, why] as const)));
-
-/** What still differs for a keyword keepalived-ts acts on, or undefined. */
-export function partlyActedOn(keyword: string): string | undefined {
-  return PARTLY_BY_KEYWORD.get(keyword);
-}
 
 /** Why keepalived-ts does not act on this keyword, or undefined when it does (or will). */
 export function notActedOn(keyword: string): string | undefined {

@@ -89,6 +89,34 @@ describe('VrrpRunner: deleted routes and rules', () => {
     expect(quiet.a.state()).toBe('MASTER');
   });
 
+  it('in a sync group every MASTER member hands over with a priority-0 advert, without a sync line or the group notify', async () => {
+    const lan = new Lan();
+    const two = (priority: number): Node => {
+      const vi = (n: number, extra: string): string =>
+        `vrrp_instance VI_${n} {\n interface eth0\n virtual_router_id ${50 + n}\n priority ${priority}\n advert_int 1\n virtual_ipaddress {\n  10.0.0.${99 + n}/24\n }\n${extra}}\n`;
+      const parsed = parseText(`vrrp_sync_group G {\n group {\n  VI_1\n  VI_2\n }\n notify_backup /bin/true\n}\n${vi(1, EXTRA)}${vi(2, '')}`);
+      expect(parsed.exitCode).toBe(0);
+      return new Node(lan, `n${priority}`, priority === 150 ? '10.0.0.1' : '10.0.0.2', `fe80::${priority}`, vrrpSettingsFromConfig(parsed.result.config));
+    };
+    const a = two(150);
+    const b = two(100);
+    a.runner.start();
+    b.runner.start();
+    lan.clock.advance(5 * S);
+    await settle();
+    expect([a.state('VI_1'), a.state('VI_2')]).toEqual(['MASTER', 'MASTER']);
+    a.lines.length = 0;
+    a.notified.length = 0;
+    expect(a.runner.routingDeleted(route(1))).toBe(true);
+    expect([a.state('VI_1'), a.state('VI_2')]).toEqual(['BACKUP', 'BACKUP']);
+    expect(a.lines.filter((l) => /Syncing|sent 0 priority/.test(l))).toEqual(['(VI_1) sent 0 priority', '(VI_2) sent 0 priority']);
+    expect(a.notified.filter((argv) => argv[0] === '/bin/true')).toEqual([]);
+    // back after Skew_Time: the first member to time out brings the other along
+    lan.clock.advance(S);
+    await settle();
+    expect([a.state('VI_1'), a.state('VI_2'), b.state('VI_1')]).toEqual(['MASTER', 'MASTER', 'BACKUP']);
+  });
+
   it('what differs in metric, table, oif or destination, or a rule of another priority, is not its own', async () => {
     const { a } = await master();
     for (const other of [route(1, { priority: 5 }), route(1, { table: 100 }), route(1, { oif: 3 }), route(3), { kind: 'rule', rule: { ...RULE, priority: 101 } } as const]) {
