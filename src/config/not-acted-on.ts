@@ -1,8 +1,7 @@
 /**
  * keepalived keywords that keepalived-ts reads into the model but will not act
- * on, and those it acts on with a difference left. `-t` says so for each use
- * (class Ok: the exit code stays keepalived's), so an operator sees what
- * would silently differ after the switch.
+ * on. `-t` says so for each use (class Ok: the exit code stays keepalived's),
+ * so an operator sees what would silently differ after the switch.
  */
 
 const SNMP = 'SNMP (AgentX) is not provided; --metrics-listen serves Prometheus metrics instead';
@@ -11,7 +10,6 @@ const IPVS_NFTABLES = 'the nftables table that marks virtual server group traffi
 const BFD_PROCESS = 'there is no BFD process to apply it to';
 const BFD = 'BFD sessions are not run';
 const SMTP = 'e-mail alerts are not sent';
-const STATIC_TRACK_GROUP = "static track groups are not run: their instances do not track the entries' interfaces";
 const GARP_GROUP = 'gratuitous ARPs/NAs are paced by the global vrrp_garp_interval/vrrp_gna_interval, not per interface';
 const UP_DOWN_DELAYS = 'an interface going up or down is acted on at once';
 const LINKBEAT = "link state comes from rtnetlink only, never from polling the driver's MII/ethtool status";
@@ -27,7 +25,6 @@ const GAPS: ReadonlyArray<readonly [string, readonly string[]]> = [
   [IPVS_NFTABLES, ['nftables_ipvs', 'nftables_ipvs_priority', 'nftables_ipvs_start_fwmark']],
   [BFD_PROCESS, ['bfd_priority', 'bfd_no_swap', 'bfd_rt_priority', 'bfd_rlimit_rttime', 'bfd_rlimit_rtime', 'bfd_cpu_affinity']],
   [BFD, ['bfd_instance', 'track_bfd', 'BFD_CHECK']],
-  [STATIC_TRACK_GROUP, ['track_group']],
   [SMTP, ['smtp_server', 'smtp_alert', 'smtp_alert_vrrp', 'smtp_alert_checker', 'notification_email', 'notification_email_from', 'smtp_helo_name', 'smtp_connect_timeout', 'no_checker_emails']],
   [GARP_GROUP, ['garp_group']],
   [UP_DOWN_DELAYS, ['interface_up_down_delays']],
@@ -55,19 +52,6 @@ const GAPS: ReadonlyArray<readonly [string, readonly string[]]> = [
 ];
 
 const BY_KEYWORD = new Map<string, string>(GAPS.flatMap(([why, names]) => names.map((n) => [n, why] as const)));
-
-/** Keywords keepalived-ts acts on with a difference left, and the difference. */
-const PARTLY: ReadonlyArray<readonly [string, readonly string[]]> = [
-  ['an entry deleted by someone else does not send the MASTER to BACKUP, as keepalived does unless no_track', ['virtual_routes', 'virtual_rules']],
-  ['an entry deleted by someone else is not restored, as keepalived does unless no_track', ['static_ipaddress', 'static_routes', 'static_rules']],
-];
-
-const PARTLY_BY_KEYWORD = new Map<string, string>(PARTLY.flatMap(([why, names]) => names.map((n) => [n, why] as const)));
-
-/** What still differs for a keyword keepalived-ts acts on, or undefined. */
-export function partlyActedOn(keyword: string): string | undefined {
-  return PARTLY_BY_KEYWORD.get(keyword);
-}
 
 /** Why keepalived-ts does not act on this keyword, or undefined when it does (or will). */
 export function notActedOn(keyword: string): string | undefined {

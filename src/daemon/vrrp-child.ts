@@ -50,6 +50,12 @@ import type { TrackChange } from '../vrrp/fsm/track.js';
 import { pidFileNames } from './pid-names.js';
 import { watchedInterfaces } from '../vrrp/fsm/settings.js';
 import { addressVmacLinks, baseInterface, ipvlanLink, vmacLink } from '../vrrp/settings/vmac.js';
+import { RouteMonitor } from '../net/route-monitor.js';
+import { monitorGroups, type MonitorGroups } from '../vrrp/settings/route-track.js';
+import { RateLimitedLog } from '../log/rate-limited-log.js';
+
+/** A flood of undecodable route notifications gets one line per window, then a count. */
+const NOTIFICATION_LOG_WINDOW_US = 10_000_000;
 
 export async function runVrrpProcess(o: CliOptions): Promise<number> {
   const child = ChildSkeleton.forProcess(o, 'vrrp');
@@ -132,6 +138,14 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
     },
   });
 
+  // keepalived_netlink.c: deleted routes and rules, first against the instances' entries, then the static ones
+  const droppedNotices = new RateLimitedLog(clock, NOTIFICATION_LOG_WINDOW_US);
+  let dropped = 0;
+  const routeMonitor = new RouteMonitor({
+    deleted: (d) => void (runner.routingDeleted(d) || statics.deleted(d)),
+    malformed: (reason) => droppedNotices.write('malformed', `Netlink: route/rule notification dropped (${++dropped} so far): ${reason}`, (line) => log.error(line)),
+    error: (error) => log.error(`Netlink: ${error.message}`),
+  });
   const trackerPorts = { clock, scripts: scriptPort, onChange: (c: TrackChange) => runner.track(c), log: (m: string) => log.info(m) };
   let trackers = scriptTrackers(config, settings, trackerPorts);
   const filePorts = { onChange: (c: TrackChange) => runner.track(c), log: (m: string) => log.info(m) };
@@ -159,6 +173,7 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
     dontReleaseVrrp: o.dontReleaseVrrp,
   });
   await statics.start();
+  routeMonitor.watch(monitoredGroups(settings));
   for (const { tracker } of trackers) tracker.start();
 
   // as keepalived's timers: monotonic, shown as wall-clock times through an offset taken once at startup
@@ -251,6 +266,7 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
     processes = new ProcessTracker(config.vrrp.trackProcesses, { ...processPorts, proc: childProcEvents() }, config.global.processMonitorRcvBufs);
     await statics.reload(next.statics);
     runner.reload(next, { scripts: scriptStates(trackers), files: Object.fromEntries(files.values), processes: processes.start(), newLinks });
+    routeMonitor.watch(monitoredGroups(next));
     await vmacs.apply(nextVmacs, namedInterfaces(next));
     for (const { tracker } of trackers) tracker.start();
     await syncd.reloaded(previousSyncd);
@@ -264,6 +280,9 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
     metrics: () => metrics.metrics(),
     reload: () => scheduling.reloading(reload, schedule),
     stop: async () => {
+      // our own deletions from here on are not to be put back
+      routeMonitor.close();
+      droppedNotices.close();
       // vrrp_terminate_phase1: end_process_monitor first
       processes.stop();
       for (const { tracker } of trackers) tracker.stop();
@@ -350,6 +369,12 @@ function scriptStates(trackers: readonly { name: string; tracker: VrrpScriptTrac
   const scripts: Record<string, boolean> = {};
   for (const { name, tracker } of trackers) if (tracker.ok !== undefined) scripts[name] = tracker.ok;
   return scripts;
+}
+
+/** The route and rule groups the instances that run and the static entries need (vrrp.c set_extra_netlink_monitoring). */
+function monitoredGroups(settings: VrrpRunSettings): MonitorGroups {
+  const running = settings.instances.filter((i) => i.configFault === undefined);
+  return monitorGroups({ routes: running.flatMap((i) => i.routes), rules: running.flatMap((i) => i.rules) }, settings.statics);
 }
 
 /** Each instance's VMAC or ipvlan, then its addresses' VMACs (keepalived's order), each name once. */

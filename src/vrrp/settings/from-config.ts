@@ -172,6 +172,22 @@ export function vrrpSettingsFromConfig(config: Config): VrrpRunSettings {
   };
 }
 
+/**
+ * vrrp_static_track.c static_track_group_init: an instance named by a track_group tracks the interface of each
+ * static address, the device of each static route and the iif of each static rule in that group (no_track ones
+ * aside), in that order.
+ */
+function trackGroupDevices(config: Config, instance: string): string[] {
+  const { vrrp } = config;
+  const groups = new Set(vrrp.staticTrackGroups.filter((t) => t.members?.includes(instance)).map((t) => t.name));
+  const inGroup = (e: { trackGroup?: string; noTrack: boolean }): boolean => e.trackGroup !== undefined && groups.has(e.trackGroup) && !e.noTrack;
+  return [
+    ...vrrp.staticAddresses.filter(inGroup).flatMap((a) => (a.dev === undefined ? [] : [a.dev])),
+    ...vrrp.staticRoutes.filter(inGroup).flatMap((r) => (r.dev === undefined ? [] : [r.dev])),
+    ...vrrp.staticRules.filter(inGroup).flatMap((r) => (r.iif === undefined ? [] : [r.iif])),
+  ];
+}
+
 function instanceSettings(config: Config, v: VrrpInstance, group: VrrpSyncGroup | undefined, problems: string[], ours: ReadonlySet<string>): InstanceRunSettings | undefined {
   const g = config.global;
   if (v.interface === undefined) {
@@ -211,7 +227,7 @@ function instanceSettings(config: Config, v: VrrpInstance, group: VrrpSyncGroup 
     notify: argvs(notifyScripts),
     notifyDeleted: v.notifyDeletedGiven,
     notifyPriorityChanges: v.notifyPriorityChanges ?? group?.notifyPriorityChanges ?? g.vrrpNotifyPriorityChanges,
-    tracked: trackedObjects(v, group, addressInterfaces, primary, vmacDevice),
+    tracked: trackedObjects(v, group, addressInterfaces, primary, vmacDevice, trackGroupDevices(config, v.name)),
     dontTrackPrimary: v.dontTrackPrimary,
   };
 

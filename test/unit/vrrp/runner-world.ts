@@ -74,6 +74,8 @@ export class Node {
   /** `VI_1 BACKUP>MASTER`, as the runner reports them. */
   readonly stateChanges: string[] = [];
   linkUp = true;
+  /** The interface table shows the VIPs added (off by default: most tests look at the requests only). */
+  showVips = false;
   /** The links the node has (a VMAC test adds its macvlan), each shown as eth0 is. */
   readonly links = new Set(['eth0']);
   /** eth0's index: a new one each time the link is made again. */
@@ -147,8 +149,15 @@ export class Node {
       addresses: [
         { family: 'inet', address: this.address, prefixLen: 24 },
         { family: 'inet6', address: this.address6, prefixLen: 64 },
+        ...(this.showVips ? [...this.vips].map((address) => ({ family: address.includes(':') ? ('inet6' as const) : ('inet' as const), address, prefixLen: 24 })) : []),
       ],
     };
+  }
+
+  /** Someone else deletes a VIP (`ip addr del`): the interface table says so. */
+  deleteVip(address: string): void {
+    this.vips.delete(address);
+    for (const l of this.listeners) l(this.iface(), false);
   }
 
   /** SIGHUP: what the VRRP process does once it has read the new configuration. */
