@@ -61,6 +61,7 @@ install -D -m 0644 README.md "$doc/README.md"
 install -D -m 0644 SECURITY.md "$doc/SECURITY.md"
 install -D -m 0644 packaging/copyright "$doc/copyright"
 install -D -m 0644 conf/keepalived.conf "$doc/samples/keepalived.conf"
+install -D -m 0644 systemd/net-namespace.conf "$doc/samples/net-namespace.conf"
 install -D -m 0644 packaging/keepalived-ts.8 "$tree/usr/share/man/man8/keepalived-ts.8"
 gzip -9n "$tree/usr/share/man/man8/keepalived-ts.8"
 

@@ -9,7 +9,7 @@ import { ConfigErr, MissingParameterError, type Location } from './diagnostics.j
 import type { LineSource } from './line-recording.js';
 import { splitScriptWords } from './words.js';
 import { didYouMean } from './suggest.js';
-import { notActedOn, partlyActedOn } from './not-acted-on.js';
+import { notActedOn } from './not-acted-on.js';
 import { NumberReader, checkTrueFalse } from './numbers.js';
 
 export interface Keyword {
@@ -267,8 +267,6 @@ export class Engine {
       const ctx = new Ctx(handlerWords, line, loc, offsets, this);
       const gap = notActedOn(kw.name);
       if (gap) this.reporter.notice?.(`'${kw.name}' is read but not acted on by keepalived-ts: ${gap}`, loc);
-      const partly = partlyActedOn(kw.name);
-      if (partly) this.reporter.notice?.(`'${kw.name}' is acted on by keepalived-ts with one difference: ${partly}`, loc);
       kw.handler?.(ctx);
       if (kw.sub) {
         this.kwLevel++;

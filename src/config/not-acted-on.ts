@@ -1,18 +1,14 @@
 /**
  * keepalived keywords that keepalived-ts reads into the model but will not act
- * on, and those it acts on with a difference left. `-t` says so for each use
- * (class Ok: the exit code stays keepalived's), so an operator sees what
- * would silently differ after the switch.
+ * on. `-t` says so for each use (class Ok: the exit code stays keepalived's),
+ * so an operator sees what would silently differ after the switch.
  */
 
 const SNMP = 'SNMP (AgentX) is not provided; --metrics-listen serves Prometheus metrics instead';
 const DBUS = 'the D-Bus interface is not provided';
 const BFD_PROCESS = 'there is no BFD process to apply it to';
 const BFD = 'BFD sessions are not run';
-const IPVLAN = 'ipvlan interfaces are not created';
-const VMAC_ADDR = 'VIPs on other interfaces get no VMAC of their own';
 const SMTP = 'e-mail alerts are not sent';
-const STATIC_TRACK_GROUP = "static track groups are not run: their instances do not track the entries' interfaces";
 const GARP_GROUP = 'gratuitous ARPs/NAs are paced by the global vrrp_garp_interval/vrrp_gna_interval, not per interface';
 const UP_DOWN_DELAYS = 'an interface going up or down is acted on at once';
 const LINKBEAT = "link state comes from rtnetlink only, never from polling the driver's MII/ethtool status";
@@ -27,9 +23,6 @@ const GAPS: ReadonlyArray<readonly [string, readonly string[]]> = [
   [DBUS, ['enable_dbus', 'dbus_service_name', 'dbus_no_interface_name']],
   [BFD_PROCESS, ['bfd_priority', 'bfd_no_swap', 'bfd_rt_priority', 'bfd_rlimit_rttime', 'bfd_rlimit_rtime', 'bfd_cpu_affinity']],
   [BFD, ['bfd_instance', 'track_bfd', 'BFD_CHECK']],
-  [IPVLAN, ['use_ipvlan']],
-  [VMAC_ADDR, ['use_vmac_addr']],
-  [STATIC_TRACK_GROUP, ['track_group']],
   [SMTP, ['smtp_server', 'smtp_alert', 'smtp_alert_vrrp', 'smtp_alert_checker', 'notification_email', 'notification_email_from', 'smtp_helo_name', 'smtp_connect_timeout', 'no_checker_emails']],
   [GARP_GROUP, ['garp_group']],
   [UP_DOWN_DELAYS, ['interface_up_down_delays']],
@@ -57,19 +50,6 @@ const GAPS: ReadonlyArray<readonly [string, readonly string[]]> = [
 ];
 
 const BY_KEYWORD = new Map<string, string>(GAPS.flatMap(([why, names]) => names.map((n) => [n, why] as const)));
-
-/** Keywords keepalived-ts acts on with a difference left, and the difference. */
-const PARTLY: ReadonlyArray<readonly [string, readonly string[]]> = [
-  ['an entry deleted by someone else does not send the MASTER to BACKUP, as keepalived does unless no_track', ['virtual_routes', 'virtual_rules']],
-  ['an entry deleted by someone else is not restored, as keepalived does unless no_track', ['static_ipaddress', 'static_routes', 'static_rules']],
-];
-
-const PARTLY_BY_KEYWORD = new Map<string, string>(PARTLY.flatMap(([why, names]) => names.map((n) => [n, why] as const)));
-
-/** What still differs for a keyword keepalived-ts acts on, or undefined. */
-export function partlyActedOn(keyword: string): string | undefined {
-  return PARTLY_BY_KEYWORD.get(keyword);
-}
 
 /** Why keepalived-ts does not act on this keyword, or undefined when it does (or will). */
 export function notActedOn(keyword: string): string | undefined {

@@ -20,6 +20,7 @@ import { TrackFileWatcher } from '../track/track-file-watcher.js';
 import type { Logger } from '../base/logger.js';
 import { CheckMetrics, type RealServerSource } from '../observe/check-metrics.js';
 import { ChildSkeleton, type ChildFeatures } from './child-skeleton.js';
+import { CHILD_EXIT_FATAL } from './child-exit.js';
 import { applyConfiguredUmask } from './umask.js';
 import { hostProcessSched } from '../base/process-sched.js';
 import { processSchedule, type ProcessSchedule } from './process-schedule.js';
@@ -39,7 +40,7 @@ import { serverName } from '../check/pool.js';
 import { IpvsSync, type IpvsSyncPorts } from '../check/ipvs-sync.js';
 import { pidFileNames } from './pid-names.js';
 import { checkerStartCommands, checkerStopCommands, checkerSyncd } from '../check/sync-daemon.js';
-import { SyncDaemonDriver } from '../check/sync-daemon-driver.js';
+import { SyncDaemonDriver, ipvsInitFailureLine } from '../check/sync-daemon-driver.js';
 import { nftFirewall } from '../net/nft-firewall.js';
 
 export function runCheckerProcess(o: CliOptions): Promise<number> {
@@ -61,9 +62,11 @@ async function startChecker(o: CliOptions, child: ChildSkeleton, startConfig: Co
   if (config.check.virtualServers.length > 0) log.info('Initializing ipvs');
   const opened = await openNetlinkPort(config.global.networkNamespaceIpvs);
   if (!opened.ok) {
-    // keepalived's checker stays up without IPVS (and so is not respawned in a loop)
-    log.error(`IPVS: Can't initialize ipvs: ${opened.failure.message}`);
-    scheduling.apply(schedule());
+    log.error(ipvsInitFailureLine(opened.failure));
+    // with virtual servers keepalived's start_check stops FATAL, and its parent stops everything
+    if (config.check.virtualServers.length > 0) child.exit(CHILD_EXIT_FATAL);
+    // without any (--all) keepalived opens no IPVS: the checker idles
+    else scheduling.apply(schedule());
     return { stop: () => undefined };
   }
   const ipvs = opened.port;

@@ -75,8 +75,9 @@ export function childLauncher(policy: LaunchPolicy): (child: LaunchedChild) => v
       if (policy.stopping()) return;
       const permanent = permanentError(code);
       if (permanent !== undefined) {
-        policy.log.error(`${child.name} child process(${p.pid}) exited with permanent error ${permanent}. Terminating`);
-        policy.stop(code ?? undefined);
+        // keepalived's parent names its children here by pid only (report_child_status)
+        policy.log.error(`pid ${p.pid} exited with permanent error ${permanent.name}. Terminating`);
+        policy.stop(permanent.daemonStatus);
         return;
       }
       policy.log.error(`${child.name} child process(${p.pid}) died: ${signal ?? `exited with status ${code}`}`);

@@ -16,6 +16,9 @@ import { PID_DIR } from './pid-names.js';
 
 /** keepalived's netns_dir (RUNSTATEDIR "/netns/"), where `ip netns add` mounts each namespace. */
 const NETNS_DIR = '/run/netns/';
+export const SANDBOX_HINT =
+  'keepalived-ts.service does not allow entering a network namespace: install /usr/share/doc/keepalived-ts/samples/net-namespace.conf ' +
+  'as /etc/systemd/system/keepalived-ts.service.d/net-namespace.conf, then systemctl daemon-reload';
 /** keepalived makes its pid directories rwxr-xr-x whatever the umask. */
 const DIRECTORY_MODE = 0o755;
 
@@ -69,7 +72,7 @@ function makeDirectory(dir: string, log: Logger, ports: NamespacePorts): boolean
  * entered (logged in keepalived's words: keepalived then stops, status 0).
  */
 export function enterNamespaces(
-  opts: { usePidDir: boolean; namespace: string | undefined },
+  opts: { usePidDir: boolean; namespace: string | undefined; underSystemd?: boolean },
   log: Logger,
   ports: NamespacePorts = hostPorts,
 ): RunDirectories | undefined {
@@ -95,6 +98,8 @@ export function enterNamespaces(
   } catch (error) {
     log.info(namespaceFailure(path, error));
     log.error(`Unable to set network namespace ${opts.namespace} - exiting`);
+    // ours, not keepalived's: our unit's sandbox refuses setns until its drop-in allows it
+    if (opts.underSystemd && codeOf(error) === 'EPERM') log.error(SANDBOX_HINT);
     release();
     return undefined;
   }

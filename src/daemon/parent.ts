@@ -73,7 +73,7 @@ export function runDaemon(o: CliOptions, argv: readonly string[]): Promise<numbe
     log = createLogger({ console: o.logConsole, detail: o.logDetail });
   }
   // sockets opened from here on, and the children, are in the namespace
-  const runDirectories = enterNamespaces({ usePidDir: usesPidDir(o, global), namespace }, log);
+  const runDirectories = enterNamespaces({ usePidDir: usesPidDir(o, global), namespace, underSystemd: process.env.INVOCATION_ID !== undefined }, log);
   if (!runDirectories) {
     log.info(`Stopped keepalived-ts v${VERSION}`);
     return 0;

@@ -22,7 +22,7 @@ import { AnnounceQueue } from '../net/announce-queue.js';
 import { openInterfaceTable } from '../net/interfaces.js';
 import { nftFirewall } from '../net/nft-firewall.js';
 import { nftDefaultTableNotice, nftOptions } from '../vrrp/firewall/options.js';
-import { procSysctl, rtnetlinkLinkPort, VmacLinks } from '../net/vmac-links.js';
+import { procSysctl, rtnetlinkLinkPort, VmacLinks, type VirtualLink } from '../net/vmac-links.js';
 import { NotifyFifos } from '../notify/fifo.js';
 import { notifyRunner } from '../notify/notify-runner.js';
 import { ApprovedScripts } from '../scripts/script-gate.js';
@@ -49,7 +49,13 @@ import { VrrpSyncDaemon, type VrrpSyncDaemonPorts } from '../check/vrrp-sync-dae
 import type { TrackChange } from '../vrrp/fsm/track.js';
 import { pidFileNames } from './pid-names.js';
 import { watchedInterfaces } from '../vrrp/fsm/settings.js';
-import { vmacLink, type VmacLink } from '../vrrp/settings/vmac.js';
+import { addressVmacLinks, baseInterface, ipvlanLink, vmacLink } from '../vrrp/settings/vmac.js';
+import { RouteMonitor } from '../net/route-monitor.js';
+import { monitorGroups, type MonitorGroups } from '../vrrp/settings/route-track.js';
+import { RateLimitedLog } from '../log/rate-limited-log.js';
+
+/** A flood of undecodable route notifications gets one line per window, then a count. */
+const NOTIFICATION_LOG_WINDOW_US = 10_000_000;
 
 export async function runVrrpProcess(o: CliOptions): Promise<number> {
   const child = ChildSkeleton.forProcess(o, 'vrrp');
@@ -97,7 +103,10 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
   const announcer = new AnnounceQueue(
     clock,
     announcePort,
-    (family, iface) => ({ intervalUs: pacingOf(settings, family, iface.name), group: iface.name }),
+    (family, iface) => {
+      const base = baseInterface(settings.instances, iface.name);
+      return { intervalUs: pacingOf(settings, family, base), group: base };
+    },
     (error, vip, iface) => log.error(`Sending gratuitous ARP on ${iface.name} for ${vip.address} failed: ${(error as Error).message}`),
   );
   // read at each scrape (--metrics-listen: the parent asks over the IPC channel)
@@ -129,6 +138,14 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
     },
   });
 
+  // keepalived_netlink.c: deleted routes and rules, first against the instances' entries, then the static ones
+  const droppedNotices = new RateLimitedLog(clock, NOTIFICATION_LOG_WINDOW_US);
+  let dropped = 0;
+  const routeMonitor = new RouteMonitor({
+    deleted: (d) => void (runner.routingDeleted(d) || statics.deleted(d)),
+    malformed: (reason) => droppedNotices.write('malformed', `Netlink: route/rule notification dropped (${++dropped} so far): ${reason}`, (line) => log.error(line)),
+    error: (error) => log.error(`Netlink: ${error.message}`),
+  });
   const trackerPorts = { clock, scripts: scriptPort, onChange: (c: TrackChange) => runner.track(c), log: (m: string) => log.info(m) };
   let trackers = scriptTrackers(config, settings, trackerPorts);
   const filePorts = { onChange: (c: TrackChange) => runner.track(c), log: (m: string) => log.info(m) };
@@ -156,6 +173,7 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
     dontReleaseVrrp: o.dontReleaseVrrp,
   });
   await statics.start();
+  routeMonitor.watch(monitoredGroups(settings));
   for (const { tracker } of trackers) tracker.start();
 
   // as keepalived's timers: monotonic, shown as wall-clock times through an offset taken once at startup
@@ -248,6 +266,7 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
     processes = new ProcessTracker(config.vrrp.trackProcesses, { ...processPorts, proc: childProcEvents() }, config.global.processMonitorRcvBufs);
     await statics.reload(next.statics);
     runner.reload(next, { scripts: scriptStates(trackers), files: Object.fromEntries(files.values), processes: processes.start(), newLinks });
+    routeMonitor.watch(monitoredGroups(next));
     await vmacs.apply(nextVmacs, namedInterfaces(next));
     for (const { tracker } of trackers) tracker.start();
     await syncd.reloaded(previousSyncd);
@@ -261,6 +280,9 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
     metrics: () => metrics.metrics(),
     reload: () => scheduling.reloading(reload, schedule),
     stop: async () => {
+      // our own deletions from here on are not to be put back
+      routeMonitor.close();
+      droppedNotices.close();
       // vrrp_terminate_phase1: end_process_monitor first
       processes.stop();
       for (const { tracker } of trackers) tracker.stop();
@@ -349,8 +371,16 @@ function scriptStates(trackers: readonly { name: string; tracker: VrrpScriptTrac
   return scripts;
 }
 
-function vmacLinks(settings: VrrpRunSettings): VmacLink[] {
-  return settings.instances.flatMap((run) => vmacLink(run) ?? []);
+/** The route and rule groups the instances that run and the static entries need (vrrp.c set_extra_netlink_monitoring). */
+function monitoredGroups(settings: VrrpRunSettings): MonitorGroups {
+  const running = settings.instances.filter((i) => i.configFault === undefined);
+  return monitorGroups({ routes: running.flatMap((i) => i.routes), rules: running.flatMap((i) => i.rules) }, settings.statics);
+}
+
+/** Each instance's VMAC or ipvlan, then its addresses' VMACs (keepalived's order), each name once. */
+function vmacLinks(settings: VrrpRunSettings): VirtualLink[] {
+  const links = settings.instances.flatMap((run): VirtualLink[] => [ipvlanLink(run) ?? vmacLink(run) ?? [], addressVmacLinks(run)].flat());
+  return links.filter((l, i) => links.findIndex((o) => o.ifname === l.ifname) === i);
 }
 
 /** The interfaces the instances name: their own, the tracked ones and their VIPs' (keepalived's interface list). */

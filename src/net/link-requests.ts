@@ -1,11 +1,12 @@
 /**
- * The rtnetlink link requests a VMAC needs, as bytes (an ifinfomsg and its
- * attributes), shaped as keepalived 2.2.7 shapes them in vrrp_vmac.c
- * (netlink_link_add_vmac, netlink_link_up, netlink_link_del_vmac) and
+ * The rtnetlink link requests a VMAC or an ipvlan needs, as bytes (an
+ * ifinfomsg and its attributes), shaped as keepalived 2.2.7 shapes them in
+ * vrrp_vmac.c (netlink_link_add_vmac, netlink_link_add_ipvlan,
+ * netlink_link_up, netlink_link_del_vmac) and
  * vrrp_if_config.c (netlink_set_interface_flags). Pure.
  */
 import type { DevconfValue } from '../vrrp/settings/vmac.js';
-import { attr, nest, u32 } from './rtattr.js';
+import { attr, nest, u16, u32 } from './rtattr.js';
 
 const AF_UNSPEC = 0;
 const AF_INET = 2;
@@ -15,6 +16,8 @@ const IFLA = { address: 1, ifname: 3, link: 5, linkinfo: 18, afSpec: 26 } as con
 const IFLA_INFO = { kind: 1, data: 2 } as const;
 const IFLA_MACVLAN_MODE = 1;
 const MACVLAN_MODE_PRIVATE = 1;
+const IFLA_IPVLAN = { mode: 1, flags: 2 } as const;
+const IPVLAN_MODE_L2 = 0;
 const IFLA_INET_CONF = 1;
 const IFLA_INET6_ADDR_GEN_MODE = 8;
 const IN6_ADDR_GEN_MODE_NONE = 1;
@@ -39,6 +42,16 @@ export function createMacvlan(ifname: string, parentIndex: number, mac: Uint8Arr
 /** RTM_NEWLINK on an existing link of that name: made a private-mode macvlan with `mac` (keepalived's "Update old VMAC interface"). */
 export function updateMacvlan(index: number, mac: Uint8Array): Buffer {
   return Buffer.concat([ifinfomsg(AF_UNSPEC, index), macvlanPrivate(), attr(IFLA.address, mac)]);
+}
+
+/**
+ * RTM_NEWLINK (sent with NLM_F_CREATE|NLM_F_EXCL): an L2-mode ipvlan `ifname`
+ * on `parentIndex`, up at once, with IFLA_IPVLAN_FLAGS `flags` (0 bridge,
+ * IPVLAN_F_PRIVATE 1, IPVLAN_F_VEPA 2).
+ */
+export function createIpvlan(ifname: string, parentIndex: number, flags: number): Buffer {
+  const info = nest(IFLA.linkinfo, [attr(IFLA_INFO.kind, Buffer.from('ipvlan')), nest(IFLA_INFO.data, [attr(IFLA_IPVLAN.mode, u16(IPVLAN_MODE_L2)), attr(IFLA_IPVLAN.flags, u16(flags))])]);
+  return Buffer.concat([ifinfomsg(AF_UNSPEC, 0, IFF_UP, IFF_UP), attr(IFLA.link, u32(parentIndex)), attr(IFLA.ifname, Buffer.from(ifname)), info]);
 }
 
 /** RTM_NEWLINK: no IPv6 address generated from the MAC (RFC 5798 7.4); the kernel ignores IFLA_AF_SPEC at creation. */

@@ -17,8 +17,8 @@
  *  - whole sections: Gratuitous ARP delays (garp_group), Static Addresses,
  *    Static Routes, Static Rules, Static Track groups, VRRP Sockpool, VRRP Track
  *    files, VRRP Track processes, VRRP Track BFDs, Interfaces;
- *  - per instance: Duplicate VRID, the VMAC/IPVLAN lines (the runner runs the
- *    instance on its configured interface and creates no VMAC), Next gratuitous
+ *  - per instance: Duplicate VRID, Configured interface (a VMAC on a
+ *    macvlan), Next gratuitous
  *    ARP for secondaries, `fd_in N, fd_out N` (socket descriptors), Unicast
  *    checksum compatibility (the runner may have switched it), Virtual Routes
  *    and Virtual Rules (format_iproute/format_iprule), an address's
@@ -31,13 +31,14 @@ import type { Config } from '../config/parse.js';
 import { commandText } from '../config/scripts/parse.js';
 import type { Script } from '../config/scripts/index.js';
 import type { VrrpInstance, VrrpScript, VrrpSyncGroup } from '../config/vrrp/index.js';
-import type { NotifyScriptsWithUsers, VipEntry } from '../vrrp/settings/from-config.js';
+import type { NotifyScriptsWithUsers } from '../vrrp/settings/from-config.js';
 import type { InstanceView, SyncGroupView } from '../vrrp/runner/runner.js';
 import { trackingVerdict } from '../vrrp/fsm/tracking.js';
 import { writeFileSafely } from '../base/safe-file.js';
 import { DUMP_FILE_MODE, dumpFilePath } from './stats-file.js';
 import { enabled, formatG, secs, trueFalse, yesNo } from './dump-format.js';
 import { globalDefinitionLines } from './global-dump.js';
+import { formatVip } from '../vrrp/settings/vip-format.js';
 
 /** A tracked vrrp_script and where its runner is. */
 export interface VrrpScriptView {
@@ -69,36 +70,31 @@ export function stateText(state: string): string {
   return state === 'INIT' || state === 'BACKUP' || state === 'MASTER' || state === 'FAULT' ? state : 'unknown';
 }
 
-/** rt_scopes' built-in names (rttables.c rtscope_default); other numbers print as numbers. */
-const SCOPE_NAMES: Readonly<Record<number, string>> = { 0: 'global', 255: 'nowhere', 254: 'host', 253: 'link', 200: 'site' };
-
-/** format_ipaddress: `ADDR[/LEN][ brd B] dev IF[@BASE][ use_vmac] scope S[ label L]…[ set]`. */
-export function formatVip(vip: VipEntry, opts: { vmacIfname?: string; baseIfname?: string; set: boolean }): string {
-  const a = vip.config;
-  const full = vip.family === 'inet' ? 32 : 128;
-  let out = vip.prefixLen === full ? vip.address : `${vip.address}/${vip.prefixLen}`;
-  if (vip.family === 'inet' && a.broadcast !== undefined && a.broadcast !== '0.0.0.0') out += ` brd ${a.broadcast}`;
-  out += ` dev ${vip.device}`;
-  if (opts.vmacIfname !== undefined && vip.device === opts.vmacIfname && opts.baseIfname !== undefined) out += `@${opts.baseIfname}`;
-  if (vip.useVmac) out += ' use_vmac';
-  out += ` scope ${SCOPE_NAMES[vip.scope] ?? String(vip.scope)}`;
-  if (vip.label !== undefined) out += ` label ${vip.label}`;
-  if (a.peer !== undefined) out += ` peer ${a.peer}/${vip.prefixLen}`;
-  if (a.home) out += ' home';
-  if (a.nodad) out += ' -nodad';
-  if (a.mngtmpaddr) out += ' mngtmpaddr';
-  if (a.noprefixroute) out += ' noprefixroute';
-  if (a.autojoin) out += ' autojoin';
-  if (a.noTrack) out += ' no_track';
-  if (a.trackGroup !== undefined) out += ` track_group ${a.trackGroup}`;
-  if (vip.family === 'inet6') {
-    const lft = a.preferredLft ?? (vip.prefixLen === 128 ? 0 : 'forever');
-    if (lft === 0) out += ' deprecated';
-    else if (lft === 'forever') out += ' preferred_lft forever';
-    else out += ` preferred_lft ${lft}`;
+/** dump_vrrp's Use VMAC / Use IPVLAN lines; is_up is true: the daemon makes the link before it runs the instance. */
+function vmacLines(run: InstanceView['run']): string[] {
+  const out: string[] = [];
+  const { vmac, ipvlan, fsm } = run;
+  if (vmac) {
+    out.push(`   Use VMAC, i/f name ${vmac.ifname}, is_up = true, xmit_base = ${vmac.xmitBase}`);
+    if (vmac.mac !== undefined) {
+      const vrid = fsm.vrid.toString(16).padStart(2, '0');
+      out.push(`     MAC = ${vmac.mac.replace('VRID', vrid)}${vmac.mac.endsWith('VRID') ? ' (using VRID)' : ''}`);
+    }
   }
-  if (opts.set) out += ' set';
+  if (run.useVmacAddr) out.push('   Use VMAC for VIPs on other interfaces');
+  else if (ipvlan) {
+    const full = fsm.family === 'inet' ? 32 : 128;
+    const address = ipvlan.address === undefined ? '' : `, i/f address = ${ipvlan.address}${ipvlan.prefixLen === undefined || ipvlan.prefixLen === full ? '' : `/${ipvlan.prefixLen}`}`;
+    out.push(`   Use IPVLAN, i/f ${ipvlan.ifname}, is_up = true${address}, type ${ipvlan.mode}`);
+  }
   return out;
+}
+
+/** `vrrp.51, vmac on eth0[, xmit base i/f]` for an instance on its VMAC or ipvlan, else its interface. */
+function interfaceText(run: InstanceView['run']): string {
+  if (run.vmac) return `${run.vmac.ifname}, vmac on ${run.fsm.interface}${run.vmac.xmitBase ? ', xmit base i/f' : ''}`;
+  if (run.ipvlan) return `${run.ipvlan.ifname}, ipvlan on ${run.fsm.interface}`;
+  return run.fsm.interface;
 }
 
 /** An instance's addresses as keepalived lists them: vip (virtual_ipaddress) and evip (…_excluded). */
@@ -243,7 +239,7 @@ function instanceLines(view: InstanceView, input: VrrpDumpInput): string[] {
     out.push(`   Read timeout = ${timevalText(wall)} (${ctimeUs(wall)})`);
   }
   out.push(`   Master down timer = ${s.downTimerUs} usecs`);
-  out.push(`   Interface = ${fsm.interface}`);
+  out.push(...vmacLines(run), `   Interface = ${interfaceText(run)}`);
   if (transport.vrf !== undefined) out.push(`   VRF = ${transport.vrf}`);
   if (fsm.dontTrackPrimary) out.push('   VRRP interface tracking disabled');
   if (run.skipCheckAdvAddr) out.push('   Skip checking advert IP addresses');
@@ -267,8 +263,9 @@ function instanceLines(view: InstanceView, input: VrrpDumpInput): string[] {
     `   Gratuitous ARP lower priority repeat = ${g.lowerPrioRepeat}`,
     `   Down timer adverts = ${fsm.downTimerAdverts}`,
   );
-  if (secs(run.garpPacing.extraIfUs) > 0) {
-    out.push(`   Gratuitous ARP for each secondary ${run.garpPacing.extraIfAll ? 'i/f' : 'VMAC'} = ${secs(run.garpPacing.extraIfUs)}`);
+  // the interval in effect: keepalived turns it off when there is no secondary interface to announce on
+  if (secs(g.extraIfUs) > 0) {
+    out.push(`   Gratuitous ARP for each secondary ${run.garpPacing.extraIfAll ? 'i/f' : 'VMAC'} = ${secs(g.extraIfUs)}`);
   }
   out.push(
     `   Send advert after receive lower priority advert = ${trueFalse(!fsm.lowerPrioNoAdvert)}`,

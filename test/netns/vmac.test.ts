@@ -16,6 +16,7 @@ import { tempDir } from '../tmp.js';
 import { Lab, lastState, waitFor, type Daemon } from '../../lab/netns-lab.js';
 import { requireNetnsOrSkip } from './netns.js';
 import { Capture } from './vrrp-interop-support.js';
+import { masterInstance } from './vmac-support.js';
 
 const SUBNET = 91;
 
@@ -38,19 +39,10 @@ const CASES: readonly Case[] = [
 
 /** Reloaded without use_vmac. */
 const RELOAD: Case = { title: 'reload', host: 4, vrid: 94, vip: `10.99.${SUBNET}.104`, prefix: 24, extra: '', mac: '00:00:5e:00:01:5e' };
+/** IPv6, reloaded with vmac_xmit_base and back. */
+const XMIT_RELOAD: Case = { title: 'xmit_base reload', host: 5, vrid: 95, vip: `fd99:${SUBNET}::105`, prefix: 64, extra: '', mac: '00:00:5e:00:02:5f' };
 
-const config = (c: Case): string => `vrrp_instance VI_1 {
-  state MASTER
-  interface eth0
-  virtual_router_id ${c.vrid}
-  priority 150
-  advert_int 1
-  use_vmac
-${c.extra}  virtual_ipaddress {
-    ${c.vip}/${c.prefix}
-  }
-}
-`;
+const config = (c: Case): string => masterInstance(c.vrid, `  use_vmac\n${c.extra}  virtual_ipaddress {\n    ${c.vip}/${c.prefix}\n  }\n`);
 
 const vmacSysctls = (vmac: string): string[] =>
   ['ipv4/conf/X/arp_ignore', 'ipv4/conf/X/accept_local', 'ipv4/conf/X/rp_filter', 'ipv4/conf/X/promote_secondaries', 'ipv6/conf/X/disable_ipv6'].map((p) => p.replace('X', vmac));
@@ -77,7 +69,7 @@ describe.skipIf(!requireNetnsOrSkip()).concurrent('use_vmac: keepalived-ts besid
   let lab: Lab;
   beforeAll(() => {
     lab = new Lab(SUBNET, tempDir('vmac'));
-    for (const c of [...CASES, RELOAD]) {
+    for (const c of [...CASES, RELOAD, XMIT_RELOAD]) {
       const ns = lab.addNode(c.host);
       // as on many distributions: the VMAC's rp_filter 0 needs all.rp_filter 0, which both daemons arrange and undo
       lab.sysctl(ns, 'net.ipv4.conf.all.rp_filter', '1');
@@ -159,6 +151,40 @@ describe.skipIf(!requireNetnsOrSkip()).concurrent('use_vmac: keepalived-ts besid
       await lab.stop(r);
     }
   }
+
+  /** IPv6 with use_vmac, reloaded with vmac_xmit_base, then without: the VMAC's addresses at each step. */
+  async function reloadXmitBase(daemon: Daemon): Promise<string[]> {
+    const ns = lab.nodes[CASES.length + 1]!;
+    const vmac = `vrrp.${XMIT_RELOAD.vrid}`;
+    const addresses = (): string =>
+      execFileSync('ip', ['-n', ns, '-o', 'addr', 'show', 'dev', vmac], { encoding: 'utf8' })
+        .replace(/^\d+: /gm, '')
+        .replace(/valid_lft.*$/gm, '')
+        .trim();
+    const linkLocal = (): boolean => addresses().includes('inet6 fe80:');
+    const r = lab.start(ns, daemon, config(XMIT_RELOAD));
+    try {
+      const seen: string[] = [];
+      await waitFor(`${daemon} MASTER on ${vmac} with its link-local address`, () => lastState(r) === 'MASTER' && addresses().includes(XMIT_RELOAD.vip) && linkLocal(), 20_000, () => r.lines.join('\n'));
+      seen.push(addresses());
+      for (const xmitBase of [true, false]) {
+        fs.writeFileSync(r.config, config({ ...XMIT_RELOAD, extra: xmitBase ? '  vmac_xmit_base\n' : '' }));
+        r.proc.kill('SIGHUP');
+        await waitFor(`${daemon} reloaded, ${vmac}'s link-local address ${xmitBase ? 'gone' : 'back'}`, () => linkLocal() !== xmitBase, 20_000, () => r.lines.join('\n'));
+        seen.push(addresses());
+      }
+      return seen;
+    } finally {
+      await lab.stop(r);
+    }
+  }
+
+  it("IPv6 reloaded with vmac_xmit_base: the VMAC's link-local address goes; without it again: it comes back, as with keepalived", { timeout: 120_000 }, async () => {
+    const keepalived = await reloadXmitBase('keepalived');
+    const kats = await reloadXmitBase('kats');
+    expect(keepalived[1]).not.toContain('fe80:');
+    expect(kats).toEqual(keepalived);
+  });
 
   it('reloaded without use_vmac: the VMAC goes and the VIP moves to eth0, as with keepalived', { timeout: 120_000 }, async () => {
     const keepalived = await reload('keepalived');

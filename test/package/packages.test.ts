@@ -67,6 +67,8 @@ describe.skipIf(missing.length > 0)('npm run package', () => {
       './lib/systemd/system/keepalived-ts.service',
       './usr/share/keepalived-ts/defaults',
       './usr/share/doc/keepalived-ts/samples/keepalived.conf',
+      // the unit's drop-in for net_namespace configurations
+      './usr/share/doc/keepalived-ts/samples/net-namespace.conf',
       './usr/share/doc/keepalived-ts/copyright',
       './usr/share/man/man8/keepalived-ts.8.gz',
     ];
@@ -77,12 +79,12 @@ describe.skipIf(missing.length > 0)('npm run package', () => {
     expect(unwanted).toEqual([]);
   });
 
-  it('the .deb depends on the nodejs major its native modules were built for, amd64', () => {
-    expect(run('dpkg-deb', ['-f', deb, 'Depends']).out.trim()).toBe(`nodejs (>= ${nodeMajor}), nodejs (<< ${Number(nodeMajor) + 1})`);
+  it('the .deb depends on the nodejs major its native modules were built for and on nftables, amd64', () => {
+    expect(run('dpkg-deb', ['-f', deb, 'Depends']).out.trim()).toBe(`nodejs (>= ${nodeMajor}), nodejs (<< ${Number(nodeMajor) + 1}), nftables`);
     expect(run('dpkg-deb', ['-f', deb, 'Architecture']).out.trim()).toBe('amd64');
   });
 
-  it('the .rpm has the same tree with the unit under /usr/lib/systemd/system and requires nodejs', () => {
+  it('the .rpm has the same tree with the unit under /usr/lib/systemd/system and requires nodejs and nftables', () => {
     const files = run('rpm', ['-qpl', rpm]).out.split('\n');
     for (const f of ['/usr/sbin/keepalived-ts', '/usr/lib/keepalived-ts/dist/src/daemon/cli.js', '/usr/lib/systemd/system/keepalived-ts.service',
       '/usr/share/man/man8/keepalived-ts.8.gz', '/usr/share/doc/keepalived-ts/samples/keepalived.conf']) {
@@ -92,6 +94,7 @@ describe.skipIf(missing.length > 0)('npm run package', () => {
     const requires = run('rpm', ['-qp', '--requires', rpm]).out.split('\n');
     expect(requires).toContain(`nodejs >= ${nodeMajor}`);
     expect(requires).toContain(`nodejs < ${Number(nodeMajor) + 1}`);
+    expect(requires).toContain('nftables');
     expect(run('rpm', ['-qp', '--qf', '%{ARCH}', rpm]).out).toBe('x86_64');
   });
 

@@ -38,6 +38,8 @@ export interface IpAddressDraft {
   /** Seconds, or 'forever'; IPv6 default: 0 for /128, forever otherwise. */
   preferredLft?: number | 'forever';
   useVmac: boolean;
+  /** The VMAC of its own it goes on (its use_vmac or the instance's use_vmac_addr), once validated. */
+  vmac?: string;
   trackGroup?: string;
   loc: Location;
 }
@@ -141,8 +143,11 @@ export interface VmacDraft {
 }
 
 export interface IpvlanDraft {
+  /** Interface name of the ipvlan; generated (vrrp.VRID) when not configured. */
   ifname?: string;
+  /** The address put on the ipvlan (and the advert source unless one is configured), with its prefix. */
   address?: string;
+  prefixLen?: number;
   mode: 'bridge' | 'private' | 'vepa';
 }
 

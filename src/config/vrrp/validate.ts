@@ -13,6 +13,7 @@ import { checkScripts, type Script, type ScriptToCheck } from '../scripts/index.
 import { parseGuessed } from '../sockaddr.js';
 import type { PassEnv } from '../subsystem.js';
 import { VRRP_PRIO_DFL, VRRP_PRIO_OWNER, type InstanceDraft, type IpAddressDraft, type SyncGroupDraft, type VrrpDraft } from './model.js';
+import { addressVmac, needsAddressVmac, recordInstanceVmac, vmacName, vmacRegistry, type VmacRegistry } from './vmac-names.js';
 
 const VRRP_DOWN_TIMER_ADVERTS = 3;
 const TIMER_CENTI_HZ = 10_000;
@@ -23,6 +24,8 @@ interface Checker {
   readonly env: PassEnv;
   readonly g: GlobalDefs;
   readonly d: VrrpDraft;
+  /** The VMACs named so far (instances complete in the file's order). */
+  readonly vmacs: VmacRegistry;
   /** False once keepalived would have stopped checking. */
   reporting: boolean;
   report(cls: ConfigErr, message: string, loc?: Location): void;
@@ -37,6 +40,7 @@ export function validateVrrp(d: VrrpDraft, env: PassEnv, g: GlobalDefs): void {
     env,
     g,
     d,
+    vmacs: vmacRegistry(d.instances),
     reporting: true,
     report(cls, message, loc) {
       if (!this.reporting) return;
@@ -316,11 +320,16 @@ function completeInstance(k: Checker, v: InstanceDraft): boolean {
 
   if (v.vmac || v.ipvlan) {
     if (v.vmac) {
-      v.vmac.ifname ??= `${g.vmacPrefix ?? 'vrrp'}.${v.vrid}`;
+      v.vmac.ifname ??= vmacName(k.vmacs, g.vmacPrefix ?? 'vrrp', v.vrid, v.family);
+      recordInstanceVmac(k.vmacs, v);
       if (strict && v.vmacXmitBase) {
         err(`(${v.name}) xmit_base is incompatible with strict mode - resetting`);
         v.vmacXmitBase = false;
       }
+    }
+    if (v.ipvlan) {
+      v.ipvlan.ifname ??= vmacName(k.vmacs, g.vmacPrefix ?? 'vrrp', v.vrid, v.family);
+      recordInstanceVmac(k.vmacs, v);
     }
     if (v.promoteSecondaries) {
       err(`(${v.name}) promote_secondaries is automatically set for vmacs - ignoring`);
@@ -355,6 +364,8 @@ function completeInstance(k: Checker, v: InstanceDraft): boolean {
         err(`(${v.name}) use_vmac_addr specified and use_vmac specified for VIP/eVIP ${addressText(a)}`);
       else a.useVmac = true;
     }
+    const parent = a.dev ?? v.interface;
+    if (parent !== undefined && needsAddressVmac(v, a)) a.vmac = addressVmac(k.vmacs, v, a.family, parent, g.vmacAddrPrefix ?? g.vmacPrefix ?? 'vrrp');
     a.dev ??= v.interface;
   }
   if (v.garpExtraIf === undefined) {

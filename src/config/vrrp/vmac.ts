@@ -1,7 +1,8 @@
 /** use_vmac and use_ipvlan arguments of a vrrp_instance (keepalived's vrrp_vmac_handler / vrrp_ipvlan_handler). */
 import { ConfigErr } from '../diagnostics.js';
 import type { Ctx } from '../engine.js';
-import { formatInet, parseGuessed } from '../sockaddr.js';
+import { parseGuessed } from '../sockaddr.js';
+import { parseIpWithPrefix } from './address.js';
 import type { VrrpContext } from './context.js';
 import type { InstanceDraft } from './model.js';
 
@@ -100,8 +101,8 @@ export function useIpvlan(c: VrrpContext, ctx: Ctx, v: InstanceDraft): void {
       continue;
     }
     const slash = word.indexOf('/');
-    const addr = parseGuessed(slash >= 0 ? word.slice(0, slash) : word);
-    if (addr) {
+    if (parseGuessed(slash >= 0 ? word.slice(0, slash) : word)) {
+      const addr = parseIpWithPrefix(ctx, word, true)!;
       if (ipvlan.address !== undefined) {
         err(`(${v.name}) ipvlan address already specified - ignoring '${word}'`);
         continue;
@@ -111,7 +112,8 @@ export function useIpvlan(c: VrrpContext, ctx: Ctx, v: InstanceDraft): void {
         err(`(${v.name}) ipvlan address[${word}] MUST match vrrp instance family !!! Skipping...`);
         continue;
       }
-      ipvlan.address = formatInet(addr);
+      ipvlan.address = addr.address;
+      ipvlan.prefixLen = addr.prefixLen;
       // The ipvlan address is also the advert source unless one was configured.
       v.srcIp ??= ipvlan.address;
       continue;

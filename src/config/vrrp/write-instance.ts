@@ -148,7 +148,7 @@ function garpLines(v: VrrpInstance, g: GlobalDefs): string[] {
  */
 function vmacLines(v: VrrpInstance, g: GlobalDefs): string[] {
   const out: string[] = [];
-  if (v.ipvlan) out.push(['use_ipvlan', ...(v.ipvlan.ifname !== undefined ? [quoteWord(v.ipvlan.ifname)] : []), ...(v.ipvlan.address !== undefined ? [v.ipvlan.address] : []), v.ipvlan.mode].join(' '));
+  if (v.ipvlan) out.push(['use_ipvlan', ...(v.ipvlan.ifname !== undefined ? [quoteWord(v.ipvlan.ifname)] : []), ...(v.ipvlan.address !== undefined ? [`${v.ipvlan.address}/${v.ipvlan.prefixLen}`] : []), v.ipvlan.mode].join(' '));
   if (v.vmac) {
     // The generated name is derived again; writing it would make it a configured one.
     const generated = `${g.vmacPrefix ?? 'vrrp'}.${v.vrid}`;

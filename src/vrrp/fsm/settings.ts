@@ -33,6 +33,9 @@ export interface GarpSettings {
   /** garp_lower_prio_delay / _repeat: after a lower-priority advert while master. */
   lowerPrioDelayUs: number;
   lowerPrioRepeat: number;
+  /** garp_extra_if: while master, the addresses announced once every so often (0 = off). */
+  extraIfUs: number;
+  extraIfVips: readonly string[];
 }
 
 export interface InstanceSettings {
@@ -92,4 +95,6 @@ export const DEFAULT_GARP: GarpSettings = {
   masterRefreshRepeat: 1,
   lowerPrioDelayUs: 5_000_000,
   lowerPrioRepeat: 5,
+  extraIfUs: 0,
+  extraIfVips: [],
 };

@@ -3,7 +3,7 @@
  * Pure: no clock, sockets or timers of its own; timers are due times the
  * runner arms and reports back as `timer` events.
  */
-import { clearTimer, log, masterDownUs, name, newDraft, notifyState, restartMainTimer, setTimer, type Draft } from './draft.js';
+import { clearTimer, log, masterDownUs, name, newDraft, notifyState, restartMainTimer, setTimer, skewUs, type Draft } from './draft.js';
 import { vrrpLog } from './log-lines.js';
 import { stateNotifies } from './notify.js';
 import { backupReceive, lowerPriorityGarp, masterReceive } from './received-advert.js';
@@ -81,7 +81,24 @@ function dispatch(d: Draft, event: FsmEvent): void {
     case 'group-lower-priority':
       if (d.s.vipsSet) lowerPriorityGarp(d);
       return;
+    case 'entry-lost':
+      entryLost(d);
+      return;
   }
+}
+
+/**
+ * set_vrrp_backup: a master whose tracked VIP, route or rule went hands over
+ * (priority-0 advert, VIPs and routes removed) and, as nothing else may be
+ * wrong, waits only Skew_Time before it takes over again.
+ */
+function entryLost(d: Draft): void {
+  const { s } = d;
+  if (s.state !== 'MASTER') return;
+  s.wantState = 'BACKUP';
+  leaveMaster(d, true);
+  s.downTimerUs = skewUs(s);
+  restartMainTimer(d);
 }
 
 function timerExpired(d: Draft, timer: TimerName): void {

@@ -177,6 +177,14 @@ function memberEvent(d: GroupDraft, instance: string, event: FsmEvent): void {
   const stepped = stepMember(d, instance, event);
   if (!stepped) return;
   const { before, after } = stepped;
+  // set_vrrp_backup: every other MASTER member hands over too (priority 0, Skew_Time); the group is marked
+  // BACKUP without a sync line or its notifies
+  if (event.kind === 'entry-lost') {
+    if (before.state !== 'MASTER') return;
+    for (const m of d.g.members) if (m.settings.name !== instance && m.state === 'MASTER') stepMember(d, m.settings.name, event);
+    d.g.state = 'BACKUP';
+    return;
+  }
   if (event.kind === 'advert' && heardLowerPriority(d, instance)) {
     for (const other of d.g.members) {
       if (other.settings.name !== instance) stepMember(d, other.settings.name, { kind: 'group-lower-priority' });

@@ -55,10 +55,15 @@ export function masterTx(d: Draft): void {
     if (s.settings.garp.masterDelayUs > 0) setTimer(d, 'garp-delayed', d.now + s.settings.garp.masterDelayUs);
     return;
   }
-  const { masterRefreshUs, masterRefreshRepeat } = s.settings.garp;
+  const { masterRefreshUs, masterRefreshRepeat, extraIfUs, extraIfVips } = s.settings.garp;
   if (masterRefreshUs > 0 && s.garpRefreshDueUs !== undefined && d.now > s.garpRefreshDueUs) {
     gratuitous(d, masterRefreshRepeat);
     s.garpRefreshDueUs = d.now + masterRefreshUs;
+  }
+  // vrrp_send_vmac_update
+  if (extraIfUs > 0 && s.extraIfGarpDueUs !== undefined && d.now > s.extraIfGarpDueUs) {
+    d.actions.push({ kind: 'gratuitous', vips: extraIfVips, repeat: 1 });
+    s.extraIfGarpDueUs = d.now + extraIfUs;
   }
 }
 
@@ -74,6 +79,7 @@ function becomeMaster(d: Draft): void {
   if (s.settings.routing) d.actions.push({ kind: 'add-routes' });
   gratuitous(d, s.settings.garp.masterRepeat);
   if (s.settings.garp.masterRefreshUs > 0) s.garpRefreshDueUs = d.now + s.settings.garp.masterRefreshUs;
+  if (s.settings.garp.extraIfUs > 0) s.extraIfGarpDueUs = d.now + s.settings.garp.extraIfUs;
   notifyState(d, 'MASTER');
 }
 
@@ -92,6 +98,7 @@ export function restoreInterface(d: Draft, sendStop: boolean): void {
     s.vipsSet = false;
   }
   delete s.garpRefreshDueUs;
+  delete s.extraIfGarpDueUs;
   clearTimer(d, 'garp-delayed');
   clearTimer(d, 'garp-lower-prio');
 }

@@ -40,6 +40,8 @@ export interface InstanceState {
   vipsSet: boolean;
   /** Next garp_master_refresh burst, checked when an advert is sent. */
   garpRefreshDueUs?: number;
+  /** Next garp_extra_if announcement, checked when an advert is sent. */
+  extraIfGarpDueUs?: number;
   tracking: TrackStatus;
   /** Running timers and their due times. */
   timers: Readonly<Partial<Record<TimerName, number>>>;
@@ -68,7 +70,9 @@ export type FsmEvent =
   /** The sync group moves this member along with another one (vrrp_sync.c). */
   | { kind: 'sync'; to: WantedState }
   /** Another member of the sync group heard a lower-priority advert: refresh our neighbours' ARP caches too. */
-  | { kind: 'group-lower-priority' };
+  | { kind: 'group-lower-priority' }
+  /** A tracked VIP, virtual route or rule of this instance was deleted by someone else (keepalived_netlink.c set_vrrp_backup). */
+  | { kind: 'entry-lost' };
 
 export type StatCounter = 'become_master' | 'release_master' | 'pri_zero_sent';
 

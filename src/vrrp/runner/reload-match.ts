@@ -22,7 +22,7 @@ export function instanceIdentity(run: InstanceRunSettings): string {
   const { fsm, transport, vmac } = run;
   const base = `${fsm.family} vrid ${fsm.vrid} dev ${fsm.interface}`;
   if (transport.unicast) return `${base} unicast from ${transport.sourceAddress ?? '(interface address)'}`;
-  const vmacFlags = vmac === undefined ? '' : ` vmac${vmac.useVmacAddr ? ' vmac_addr' : ''}`;
+  const vmacFlags = `${vmac === undefined ? '' : ' vmac'}${run.useVmacAddr ? ' vmac_addr' : ''}`;
   return `${base}${vmacFlags} multicast ${transport.multicastDestination ?? ''}`;
 }
 

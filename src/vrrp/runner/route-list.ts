@@ -11,6 +11,8 @@
  * changes go over another socket, so whoever must order against them (a
  * route through a VIP) waits for it.
  */
+import { constants } from 'node:os';
+import { strerror } from '../../base/strerror.js';
 import type { RoutePort } from '../ports.js';
 import type { RouteSpec, RuleSpec } from '../settings/routes.js';
 
@@ -27,7 +29,7 @@ export interface RouteListPorts {
   readonly pending: (done: Promise<unknown>) => void;
 }
 
-const TYPE_NAME = { 'add-route': 'RTM_NEWROUTE', 'replace-route': 'RTM_NEWROUTE', 'delete-route': 'RTM_DELROUTE', 'add-rule': 'RTM_NEWRULE', 'delete-rule': 'RTM_DELRULE' } as const;
+const TYPE_NAME = { 'add-route': 'RTM_NEWROUTE(24)', 'replace-route': 'RTM_NEWROUTE(24)', 'delete-route': 'RTM_DELROUTE(25)', 'add-rule': 'RTM_NEWRULE(32)', 'delete-rule': 'RTM_DELRULE(33)' } as const;
 
 export class RouteList {
   private readonly routes: Entry<RouteSpec>[];
@@ -62,6 +64,34 @@ export class RouteList {
   remove(forceRules = false): void {
     for (const e of this.rules) if (e.set || forceRules) this.send('delete-rule', e, () => this.ports.port.rule('delete', e.spec), forceRules ? 'ENOENT' : undefined);
     for (const e of this.routes) if (e.set) this.send('delete-route', e, () => this.ports.port.route('delete', e.spec));
+  }
+
+  /** The kernel reported a deletion: the first route `is` picks is no longer set (netlink_route_filter); it, if any. */
+  routeDeleted(is: (spec: RouteSpec) => boolean): RouteSpec | undefined {
+    return unset(this.routes.find((e) => is(e.spec)));
+  }
+
+  /** As routeDeleted, for rules (netlink_rule_filter). */
+  ruleDeleted(is: (spec: RuleSpec) => boolean): RuleSpec | undefined {
+    return unset(this.rules.find((e) => is(e.spec)));
+  }
+
+  /** The routes through `dev` that are not no_track (static_track_group_reinstate_config). */
+  routesThrough(dev: string): RouteSpec[] {
+    return this.routes.filter((e) => e.spec.dev === dev && !e.spec.noTrack).map((e) => e.spec);
+  }
+
+  /** The devices the routes name. */
+  routeDevices(): string[] {
+    return this.routes.flatMap((e) => (e.spec.dev === undefined ? [] : [e.spec.dev]));
+  }
+
+  /** reinstate_static_route / reinstate_static_rule: the entry added again, whatever its flag says. */
+  reinstate(spec: RouteSpec | RuleSpec): void {
+    const route = this.routes.find((e) => e.spec === spec);
+    if (route) this.send('add-route', route, () => this.ports.port.route('add', route.spec));
+    const rule = this.rules.find((e) => e.spec === spec);
+    if (rule) this.send('add-rule', rule, () => this.ports.port.rule('add', rule.spec));
   }
 
   /**
@@ -115,6 +145,13 @@ export class RouteList {
   }
 }
 
+function unset<T>(e: Entry<T> | undefined): T | undefined {
+  if (e) e.set = false;
+  return e?.spec;
+}
+
+/** netlink_talk's line, without its ", seq=…, pid=0" tail (the sequence numbers are the netlink package's). */
 function netlinkError(failure: string, what: keyof typeof TYPE_NAME): string {
-  return `Netlink: error: ${failure}, type=${TYPE_NAME[what]}`;
+  const errno = (constants.errno as Readonly<Record<string, number>>)[failure];
+  return `Netlink: error: ${errno === undefined ? failure : `${strerror(errno)}(${errno})`}, type=${TYPE_NAME[what]}`;
 }

@@ -17,6 +17,7 @@ import { advertInterface } from '../settings/vmac.js';
 import { plannedGroupStep, plannedInstanceStep, type PlannedStep, type StateChange } from './planned-step.js';
 import type { AddressPort, AdvertSocket, AdvertSocketFactory, FirewallPort, InterfaceInfo, InterfacePort, RoutePort } from '../ports.js';
 import { RouteList, type RouteListPorts } from './route-list.js';
+import { ruleIs, virtualRouteIs, type RoutingDeletion } from '../settings/route-track.js';
 import { dropsVipTraffic, nftOptions, vmacElements } from '../firewall/options.js';
 import { VipFirewall } from './vip-firewall.js';
 import { checkReceivedAdvert, shouldCheckAddresses, type ReceivedPacket, type ReceiveState } from '../receive/check.js';
@@ -66,6 +67,8 @@ interface Runtime {
   retiredVips?: ReadonlyMap<string, VipEntry>;
   /** virtual_routes and virtual_rules, each knowing whether it is set. */
   routing: RouteList;
+  /** VIPs the interface table has shown since they were added: one of them gone was deleted by someone else. */
+  vipsSeen: Set<string>;
 }
 
 const ZERO_STATS: Record<InstanceCounter, number> = {
@@ -91,6 +94,7 @@ function newRuntime(run: InstanceRunSettings, routePorts: RouteListPorts): Runti
   return {
     run,
     routing: new RouteList(run.routes, run.rules, routePorts),
+    vipsSeen: new Set(),
     send: { ipId: 0, ahSequence: 0 },
     receive: { ahSequence: 0, unicastChecksumCompat: run.unicastChecksumCompat },
     stats: { ...ZERO_STATS },
@@ -140,7 +144,7 @@ export class VrrpRunner {
   private readonly groups = new Map<string, SyncGroupState>();
   private readonly groupOf = new Map<string, string>();
   private readonly groupScripts = new Map<string, NotifyScriptsWithUsers>();
-  private readonly sockets = new Map<string, { socket: AdvertSocket; instances: string[] }>();
+  private readonly sockets = new Map<string, { socket: AdvertSocket; instances: string[]; ifname: string; ifindex: number }>();
   private readonly lastTransition = new Map<string, number>();
   private tracking: TrackStatus = EMPTY_TRACK_STATUS;
   /** Address, route and rule requests under way: shutdown waits for them. */
@@ -268,6 +272,22 @@ export class VrrpRunner {
       const own = change.kind === 'interface' && change.name === fsm.interface;
       if (own || fsm.tracked.some((t) => t.kind === change.kind && t.name === change.name)) this.deliver(name, { kind: 'track', change });
     }
+  }
+
+  /**
+   * A deletion the kernel reported (netlink_route_filter / netlink_rule_filter): the first instance whose
+   * entry it is sends its MASTER to BACKUP, unless that entry is no_track. False when no instance's it is.
+   */
+  routingDeleted(d: RoutingDeletion): boolean {
+    if (this.stopped) return false;
+    const ifindexOf = (name: string): number | undefined => this.ports.interfaces.byName(name)?.index;
+    for (const [name, rt] of this.runtimes) {
+      const spec = d.kind === 'route' ? rt.routing.routeDeleted((r) => virtualRouteIs(d.route, r, ifindexOf)) : rt.routing.ruleDeleted((r) => ruleIs(d.rule, r));
+      if (!spec) continue;
+      if (!spec.noTrack && this.stateOf(name)?.state === 'MASTER') this.deliver(name, { kind: 'entry-lost' });
+      return true;
+    }
+    return false;
   }
 
   /**
@@ -554,10 +574,13 @@ export class VrrpRunner {
     const name = rt.run.fsm.name;
     const drops = firewall !== undefined && withFirewall && dropsVipTraffic(rt.run);
     if (drops && !this.quietFirewall) this.ports.log.detail(`(${name}) ${add ? 'setting' : 'removing'} firewall drop rule`);
+    for (const key of keys) rt.vipsSeen.delete(key);
     this.inOrder(rt, async () => {
       if (firewall && drops && add) await firewall.add(rt.run, keys);
       await Promise.allSettled(this.addressOps(rt, keys, add));
       if (firewall && withFirewall && !add) await firewall.remove(name, keys);
+      // one already there gives no notification: the table shows it now
+      if (add) for (const key of keys) if (this.vipShown(rt, key)) rt.vipsSeen.add(key);
     });
   }
 
@@ -654,7 +677,7 @@ export class VrrpRunner {
         const socket = this.ports.sockets.open(options, (packet) => {
           for (const instance of instances) this.received(instance, packet);
         });
-        shared = { socket, instances };
+        shared = { socket, instances, ifname: options.ifname, ifindex: options.ifindex };
         this.sockets.set(key, shared);
       } catch (error) {
         this.ports.log.error(`(${name}) cannot open VRRP socket on ${options.ifname}: ${(error as Error).message}`);
@@ -684,6 +707,33 @@ export class VrrpRunner {
     if (verdict.kind === 'accept') this.deliver(name, { kind: 'advert', advert: verdict.advert, src: verdict.src, valid: true });
   }
 
+  /**
+   * keepalived_netlink.c netlink_if_address_filter / address_is_ours: a MASTER's VIP or eVIP deleted by
+   * someone else sends it to BACKUP (set_vrrp_backup), unless that address is no_track.
+   */
+  private vipsDeleted(info: InterfaceInfo): void {
+    for (const [name, rt] of this.runtimes) {
+      if (this.stateOf(name)?.state !== 'MASTER') continue;
+      let lost = false;
+      for (const key of rt.run.fsm.vips) {
+        const vip = rt.run.vipTable.get(key);
+        if (!vip || vip.device !== info.name) continue;
+        if (this.vipShown(rt, key, info)) rt.vipsSeen.add(key);
+        else if (rt.vipsSeen.delete(key) && !vip.config.noTrack) {
+          this.ports.log.detail(`Netlink reflector reports IP ${vip.address} removed from ${info.name}`);
+          lost = true;
+        }
+      }
+      if (lost) this.deliver(name, { kind: 'entry-lost' });
+    }
+  }
+
+  private vipShown(rt: Runtime, key: string, info?: InterfaceInfo): boolean {
+    const vip = rt.run.vipTable.get(key);
+    const table = info ?? (vip && this.ports.interfaces.byName(vip.device));
+    return vip !== undefined && table !== undefined && table.addresses.some((a) => a.family === vip.family && a.address === vip.address);
+  }
+
   private interfaceChanged(info: InterfaceInfo, removed: boolean): void {
     if (this.stopped) return;
     const up = !removed && info.up;
@@ -691,11 +741,30 @@ export class VrrpRunner {
       this.ports.log.info(`Netlink reports ${info.name} ${up ? 'up' : 'down'}`);
       this.track({ kind: 'interface', name: info.name, up });
     }
+    if (!removed) this.vipsDeleted(info);
     for (const [name, rt] of this.runtimes) {
       if (rt.run.fsm.interface !== info.name) continue;
       const address = removed ? undefined : primaryAddress(this.ports.interfaces.byName(info.name), rt.run.fsm.family);
       const state = this.stateOf(name);
       if (state && state.tracking.interfaceAddress !== address) this.deliver(name, { kind: 'track', change: { kind: 'interface-address', address } });
     }
+    this.followAdvertInterface(info, removed);
+  }
+
+  /**
+   * keepalived's cleanup_lost_interface and setup_interface: the sockets on
+   * a link that is gone are closed; once a link of that name is there again
+   * (a VMAC recreated, an interface back) the instances sending on it open
+   * theirs on its new index.
+   */
+  private followAdvertInterface(info: InterfaceInfo, removed: boolean): void {
+    for (const [key, shared] of this.sockets) {
+      if (shared.ifname !== info.name || (!removed && shared.ifindex === info.index)) continue;
+      shared.socket.close();
+      this.sockets.delete(key);
+      for (const name of shared.instances) delete this.runtimes.get(name)!.socket;
+    }
+    if (removed) return;
+    for (const [name, rt] of this.runtimes) if (!rt.socket && advertInterface(rt.run) === info.name) this.attachSocket(name, advertSocketRequest(rt.run, info));
   }
 }

@@ -21,6 +21,7 @@ import { authDataFromPassword, VRRP_AUTH } from '../wire/packet.js';
 import type { ReceiveSettings, UnicastChecksumCompat, UnicastPeer } from '../receive/check.js';
 import { trackedObjects, type AddressInterface } from './tracking.js';
 import { instanceVips, staticVip, type VipEntry } from './vips.js';
+import { extraIfGarp } from './garp-extra-if.js';
 import type { SyncGroupSettings } from '../fsm/sync-group.js';
 import { TIMER_HZ } from '../fsm/timers.js';
 
@@ -75,8 +76,10 @@ export interface InstanceRunSettings {
   readonly notifyScripts: NotifyScriptsWithUsers;
   readonly smtpAlert: boolean;
   readonly syncGroup?: string;
-  readonly vmac?: { readonly ifname: string; readonly mac?: string; readonly xmitBase: boolean; readonly useVmacAddr: boolean };
-  readonly ipvlan?: { readonly ifname?: string; readonly address?: string; readonly mode: 'bridge' | 'private' | 'vepa' };
+  readonly vmac?: { readonly ifname: string; readonly mac?: string; readonly xmitBase: boolean };
+  /** use_vmac_addr: addresses on other interfaces or of the other family get VMACs of their own (with or without use_vmac). */
+  readonly useVmacAddr: boolean;
+  readonly ipvlan?: { readonly ifname: string; readonly address?: string; readonly prefixLen?: number; readonly mode: 'bridge' | 'private' | 'vepa' };
   /** virtual_routes and virtual_rules, set while MASTER. */
   readonly routes: readonly RouteSpec[];
   readonly rules: readonly RuleSpec[];
@@ -126,9 +129,11 @@ export function vrrpSettingsFromConfig(config: Config): VrrpRunSettings {
   const { vrrp, global: g } = config;
   const problems: string[] = [];
   const instances: InstanceRunSettings[] = [];
+  // the links the VRRP process creates (keepalived's is_ours)
+  const ours = new Set(vrrp.instances.flatMap((v) => [v.vmac?.ifname, v.ipvlan?.ifname, ...[...v.vips, ...v.evips].map((a) => a.vmac)].filter((n) => n !== undefined)));
   for (const v of vrrp.instances) {
     const group = v.syncGroup === undefined ? undefined : vrrp.syncGroups.find((sg) => sg.name === v.syncGroup);
-    const built = instanceSettings(config, v, group, problems);
+    const built = instanceSettings(config, v, group, problems, ours);
     if (built) instances.push(built);
   }
   const mapped = new Set(instances.map((i) => i.fsm.name));
@@ -167,7 +172,23 @@ export function vrrpSettingsFromConfig(config: Config): VrrpRunSettings {
   };
 }
 
-function instanceSettings(config: Config, v: VrrpInstance, group: VrrpSyncGroup | undefined, problems: string[]): InstanceRunSettings | undefined {
+/**
+ * vrrp_static_track.c static_track_group_init: an instance named by a track_group tracks the interface of each
+ * static address, the device of each static route and the iif of each static rule in that group (no_track ones
+ * aside), in that order.
+ */
+function trackGroupDevices(config: Config, instance: string): string[] {
+  const { vrrp } = config;
+  const groups = new Set(vrrp.staticTrackGroups.filter((t) => t.members?.includes(instance)).map((t) => t.name));
+  const inGroup = (e: { trackGroup?: string; noTrack: boolean }): boolean => e.trackGroup !== undefined && groups.has(e.trackGroup) && !e.noTrack;
+  return [
+    ...vrrp.staticAddresses.filter(inGroup).flatMap((a) => (a.dev === undefined ? [] : [a.dev])),
+    ...vrrp.staticRoutes.filter(inGroup).flatMap((r) => (r.dev === undefined ? [] : [r.dev])),
+    ...vrrp.staticRules.filter(inGroup).flatMap((r) => (r.iif === undefined ? [] : [r.iif])),
+  ];
+}
+
+function instanceSettings(config: Config, v: VrrpInstance, group: VrrpSyncGroup | undefined, problems: string[], ours: ReadonlySet<string>): InstanceRunSettings | undefined {
   const g = config.global;
   if (v.interface === undefined) {
     problems.push(`(${v.name}) has no interface - not started`);
@@ -200,13 +221,13 @@ function instanceSettings(config: Config, v: VrrpInstance, group: VrrpSyncGroup 
     ...(v.srcIp === undefined ? {} : { sourceAddress: v.srcIp }),
     vips: vips.keys,
     ...(v.vroutes.length > 0 || v.vrules.length > 0 ? { routing: true as const } : {}),
-    garp: garpSettings(v, config),
+    garp: garpSettings(v, config, vips.table.values(), ours),
     lowerPrioNoAdvert: v.lowerPrioNoAdvert ?? (strict || g.vrrpLowerPrioNoAdvert),
     higherPrioSendAdvert: v.higherPrioSendAdvert ?? (!strict && g.vrrpHigherPrioSendAdvert),
     notify: argvs(notifyScripts),
     notifyDeleted: v.notifyDeletedGiven,
     notifyPriorityChanges: v.notifyPriorityChanges ?? group?.notifyPriorityChanges ?? g.vrrpNotifyPriorityChanges,
-    tracked: trackedObjects(v, group, addressInterfaces, primary, vmacDevice),
+    tracked: trackedObjects(v, group, addressInterfaces, primary, vmacDevice, trackGroupDevices(config, v.name)),
     dontTrackPrimary: v.dontTrackPrimary,
   };
 
@@ -244,8 +265,7 @@ function instanceSettings(config: Config, v: VrrpInstance, group: VrrpSyncGroup 
     vipTable: vips.table,
     transport,
     garpPacing: {
-      extraIfUs: (v.garpExtraIf ?? g.vrrpGarpExtraIf) * TIMER_HZ,
-      extraIfAll: v.garpExtraIfAll || (v.garpExtraIf === undefined && g.vrrpGarpExtraIfAll),
+      ...extraIfConfigured(v, config),
       garpIntervalUs: g.vrrpGarpInterval,
       gnaIntervalUs: g.vrrpGnaInterval,
     },
@@ -263,10 +283,10 @@ function instanceSettings(config: Config, v: VrrpInstance, group: VrrpSyncGroup 
             ifname: v.vmac.ifname ?? `${g.vmacPrefix ?? 'vrrp'}.${v.vrid}`,
             ...(v.vmac.mac === undefined ? {} : { mac: v.vmac.mac }),
             xmitBase: v.vmacXmitBase,
-            useVmacAddr: v.useVmacAddr,
           },
         }),
-    ...(v.ipvlan === undefined ? {} : { ipvlan: { ...v.ipvlan } }),
+    useVmacAddr: v.useVmacAddr,
+    ...(v.ipvlan === undefined ? {} : { ipvlan: { ...v.ipvlan, ifname: v.ipvlan.ifname ?? `${g.vmacPrefix ?? 'vrrp'}.${v.vrid}` } }),
     routes: v.vroutes.map(routeSpec),
     rules: v.vrules.map(ruleSpec),
     promoteSecondaries: v.promoteSecondaries,
@@ -275,8 +295,17 @@ function instanceSettings(config: Config, v: VrrpInstance, group: VrrpSyncGroup 
 }
 
 /** The garp_* settings as completed (the instance's own, else the global vrrp_garp_*; strict mode already applied). */
-function garpSettings(v: VrrpInstance, config: Config): GarpSettings {
+/** garp_extra_if as configured: the instance's own, else the global vrrp_garp_extra_if (with its `all`). */
+function extraIfConfigured(v: VrrpInstance, config: Config): { extraIfUs: number; extraIfAll: boolean } {
   const g = config.global;
+  return { extraIfUs: (v.garpExtraIf ?? g.vrrpGarpExtraIf) * TIMER_HZ, extraIfAll: v.garpExtraIfAll || (v.garpExtraIf === undefined && g.vrrpGarpExtraIfAll) };
+}
+
+function garpSettings(v: VrrpInstance, config: Config, vips: Iterable<VipEntry>, ours: ReadonlySet<string>): GarpSettings {
+  const g = config.global;
+  const { extraIfUs, extraIfAll } = extraIfConfigured(v, config);
+  const own = v.vmac?.ifname ?? v.ipvlan?.ifname ?? v.interface ?? '';
+  const extraIf = extraIfGarp(vips, { intervalUs: extraIfUs, all: extraIfAll, own, xmitBase: v.vmacXmitBase, ours });
   return {
     masterDelayUs: v.garpMasterDelay,
     masterRepeat: v.garpMasterRepeat,
@@ -284,6 +313,8 @@ function garpSettings(v: VrrpInstance, config: Config): GarpSettings {
     masterRefreshRepeat: v.garpMasterRefreshRepeat,
     lowerPrioDelayUs: v.garpLowerPrioDelay ?? g.vrrpGarpLowerPrioDelay ?? g.vrrpGarpMasterDelay,
     lowerPrioRepeat: v.garpLowerPrioRepeat ?? g.vrrpGarpLowerPrioRepeat ?? g.vrrpGarpMasterRepeat,
+    extraIfUs: extraIf.intervalUs,
+    extraIfVips: extraIf.vips,
   };
 }
 

@@ -8,6 +8,7 @@
 import { parseAddress, type Family } from '../../base/inet.js';
 import type { IpRoute, IpRule } from '../../config/vrrp/index.js';
 import { routeTypeNumber } from '../../config/vrrp/rttables.js';
+import { formatIpRoute, formatIpRule } from './route-format.js';
 
 const RTPROT_KEEPALIVED = 18;
 const RTNH_F_ONLINK = 4;
@@ -24,7 +25,6 @@ const ENCAP_TYPE = { mpls: 1, ip: 2, ila: 3, ip6: 4 } as const;
 const ENCAP_IP_ATTR: Readonly<Record<string, number>> = { id: 1, dst: 2, src: 3, ttl: 4, hoplimit: 4, tos: 5, tc: 5, flags: 6 };
 /** linux/fib_rules.h FR_ACT_*. */
 const FR_ACT = { table: 1, goto: 2, nop: 3, blackhole: 6, unreachable: 7, prohibit: 8 } as const;
-const RT_TABLE_MAIN = 254;
 
 export interface Prefix {
   readonly address: Uint8Array;
@@ -88,9 +88,13 @@ export interface RouteSpec {
   readonly nexthops: readonly NexthopSpec[];
   /** NLM_F_APPEND unless exclusive. */
   readonly append: boolean;
+  /** no_track: a deletion by someone else is left as it is. */
+  readonly noTrack: boolean;
+  /** A static entry's track_group (keepalived watches the family's routes for it). */
+  readonly trackGroup?: string;
   /** What keepalived's route_exist compares, as one string. */
   readonly identity: string;
-  /** For log lines. */
+  /** keepalived's format_iproute, for log lines. */
   readonly text: string;
 }
 
@@ -118,8 +122,13 @@ export interface RuleSpec {
   readonly sport?: { readonly start: number; readonly end: number };
   readonly dport?: { readonly start: number; readonly end: number };
   readonly gotoTarget?: number;
+  /** no_track: not matched against deletions at all (compare_rule). */
+  readonly noTrack: boolean;
+  /** A static entry's track_group (keepalived watches the family's rules for it). */
+  readonly trackGroup?: string;
   /** What keepalived's rule_is_equal compares, as one string. */
   readonly identity: string;
+  /** keepalived's format_iprule, for log lines. */
   readonly text: string;
 }
 
@@ -237,6 +246,8 @@ export function routeSpec(r: IpRoute): RouteSpec {
     ...(ttlPropagate === undefined ? {} : { ttlPropagate: ttlPropagate === 'enabled' ? 1 : 0 }),
     ...(encap === undefined ? {} : { encap }),
     nexthops,
+    noTrack: r.noTrack,
+    ...(r.trackGroup === undefined ? {} : { trackGroup: r.trackGroup }),
   };
   // route_exist: (to, tos, preference, table) plus via/nexthops, scope, type and oif
   const identity = JSON.stringify([
@@ -251,16 +262,7 @@ export function routeSpec(r: IpRoute): RouteSpec {
     r.dev ?? null,
     r.nexthops.map((nh) => [nh.via ?? null, nh.dev ?? null, nh.weight ?? null, nh.onlink, nh.realms ?? null]),
   ]);
-  return { ...spec, identity, text: routeText(r) };
-}
-
-function routeText(r: IpRoute): string {
-  let t = r.type === undefined ? r.dst : `${r.type} ${r.dst}`;
-  if (r.via !== undefined) t += ` via ${r.via}`;
-  if (r.dev !== undefined) t += ` dev ${r.dev}`;
-  if (r.table !== RT_TABLE_MAIN) t += ` table ${r.table}`;
-  if (r.metric !== undefined) t += ` metric ${r.metric}`;
-  return t;
+  return { ...spec, identity, text: formatIpRoute(r) };
 }
 
 export function ruleSpec(r: IpRule): RuleSpec {
@@ -288,16 +290,9 @@ export function ruleSpec(r: IpRule): RuleSpec {
     ...(r.sport === undefined ? {} : { sport: r.sport }),
     ...(r.dport === undefined ? {} : { dport: r.dport }),
     ...(r.gotoTarget === undefined ? {} : { gotoTarget: r.gotoTarget }),
+    noTrack: r.noTrack,
+    ...(r.trackGroup === undefined ? {} : { trackGroup: r.trackGroup }),
   };
   const { loc: _loc, noTrack: _noTrack, trackGroup: _trackGroup, priorityGiven: _given, ...compared } = r;
-  return { ...spec, identity: JSON.stringify(compared), text: ruleText(r) };
-}
-
-function ruleText(r: IpRule): string {
-  let t = `${r.family === 'inet6' ? 'inet6 ' : ''}${r.not ? 'not ' : ''}from ${r.from ?? 'all'}`;
-  if (r.to !== undefined) t += ` to ${r.to}`;
-  if (r.iif !== undefined) t += ` iif ${r.iif}`;
-  if (r.fwmark !== undefined) t += ` fwmark ${r.fwmark}`;
-  t += ` ${r.action === 'table' ? `table ${r.table ?? RT_TABLE_MAIN}` : r.action}`;
-  return `${t} priority ${r.priority}`;
+  return { ...spec, identity: JSON.stringify(compared), text: formatIpRule(r) };
 }

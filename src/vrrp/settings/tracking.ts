@@ -29,7 +29,9 @@ export interface AddressInterface {
 
 /**
  * `primaryDevice` is the instance's interface (the one the FSM tracks itself
- * unless dont_track_primary); `vmacDevice` its VMAC when it has one.
+ * unless dont_track_primary); `vmacDevice` its VMAC when it has one;
+ * `staticDevices` the interfaces of the static entries of the track groups
+ * naming it.
  */
 export function trackedObjects(
   v: VrrpInstance,
@@ -37,6 +39,7 @@ export function trackedObjects(
   addressInterfaces: readonly AddressInterface[],
   primaryDevice: string,
   vmacDevice: string | undefined,
+  staticDevices: readonly string[] = [],
 ): TrackedObject[] {
   const dontTrack = v.dontTrackPrimary;
   const primaryWeight = dontTrack ? NOT_TRACKED : 0;
@@ -58,6 +61,8 @@ export function trackedObjects(
     if (r.iif !== undefined) addInterface(interfaces, r.iif, 0, false);
     if (r.oif !== undefined) addInterface(interfaces, r.oif, 0, false);
   }
+  // static_track_group_init, once every instance is complete: the interfaces of its track groups' static entries
+  for (const d of staticDevices) addInterface(interfaces, d, 0, false);
 
   const own = (list: VrrpInstance['trackScripts']): Entry[] => list.map((t) => ({ name: t.name, weight: t.weight, reverse: t.reverse }));
   const scripts = own(v.trackScripts);

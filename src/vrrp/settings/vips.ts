@@ -16,7 +16,11 @@ export interface VipEntry {
   /** Canonical text of the address. */
   readonly address: string;
   readonly prefixLen: number;
-  /** The interface it is added to (the VMAC for a use_vmac instance's own-family addresses on its interface). */
+  /**
+   * The interface it is added to: the VMAC for a use_vmac instance's
+   * own-family addresses on its interface, its own VMAC (config.vmac) for
+   * one with use_vmac or under use_vmac_addr, else the configured one.
+   */
   readonly device: string;
   readonly label?: string;
   /** rt_scopes number; 0 (global) when not configured. */
@@ -63,8 +67,8 @@ export function instanceVips(v: VrrpInstance, primaryDevice: string, vmacDevice:
 function vipEntry(v: VrrpInstance, a: IpAddress, excluded: boolean, primaryDevice: string, vmacDevice: string | undefined): VipEntry {
   const address = canonicalAddress(a.family, a.address) ?? a.address;
   const configured = a.dev ?? primaryDevice;
-  // vrrp_complete_instance: an address of the instance's family on its interface goes on the VMAC
-  const device = vmacDevice !== undefined && configured === primaryDevice && a.family === v.family ? vmacDevice : configured;
+  // vrrp_complete_instance: an address of the instance's family on its interface goes on the VMAC, one with a VMAC of its own on that
+  const device = a.vmac ?? (vmacDevice !== undefined && configured === primaryDevice && a.family === v.family ? vmacDevice : configured);
   const scope = a.scope ?? 0;
   const key = vipKey(address, a.prefixLen, device, scope, a.label, a.useVmac);
   const entry: VipEntry = { key, family: a.family, address, prefixLen: a.prefixLen, device, scope, excluded, useVmac: a.useVmac, config: a };

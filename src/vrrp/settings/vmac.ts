@@ -1,7 +1,8 @@
 /**
- * use_vmac as data: the macvlan links a configuration asks for and the IPv4
- * devconf values set on them and on their parents (keepalived 2.2.7's
- * netlink_link_add_vmac in vrrp_vmac.c; vmac_sysctl, parent_sysctl and
+ * use_vmac and use_ipvlan as data: the macvlan and ipvlan links a
+ * configuration asks for and the IPv4 devconf values set on the VMACs and on
+ * their parents (keepalived 2.2.7's netlink_link_add_vmac and
+ * netlink_link_add_ipvlan in vrrp_vmac.c; vmac_sysctl, parent_sysctl and
  * link_set_ipv6 in vrrp_if_config.c). Pure: src/net/vmac-links.ts does it.
  */
 import type { Family } from '../../base/inet.js';
@@ -27,6 +28,7 @@ export const PARENT_DEVCONF: readonly DevconfValue[] = [
 ];
 
 export interface VmacLink {
+  readonly kind: 'macvlan';
   readonly instance: string;
   readonly ifname: string;
   /** The instance's configured interface. */
@@ -43,6 +45,12 @@ export interface VmacLink {
    * from the parent's MAC (set_link_local_address). Undefined: none.
    */
   readonly linkLocal?: { readonly configured?: string };
+  /**
+   * Made again when it goes or its parent comes back (keepalived's
+   * recreate_vmac_thread follows the instance's own interface only): an
+   * instance's VMAC is, an address's is not.
+   */
+  readonly recreate: boolean;
 }
 
 /** 00:00:5e:00:01:VRID (IPv4) or 00:00:5e:00:02:VRID (IPv6), unless use_vmac gave an address (`…:VRID`: the VRID ends it). */
@@ -54,23 +62,55 @@ export function vmacAddress(vrid: number, family: Family, configured?: string): 
   return Uint8Array.from([0x00, 0x00, 0x5e, 0x00, family === 'inet6' ? 0x02 : 0x01, vrid]);
 }
 
+/** What an instance's own VMAC or ipvlan shares: IPv6 stays on only for IPv6 or eVIPs of the other family (link_set_ipv6). */
+function instanceLink(run: InstanceRunSettings, ifname: string): Pick<VmacLink, 'instance' | 'ifname' | 'parent' | 'family' | 'ipv6'> {
+  const { fsm } = run;
+  const otherFamily = [...run.vipTable.values()].some((e) => e.excluded && e.family !== fsm.family);
+  return { instance: fsm.name, ifname, parent: fsm.interface, family: fsm.family, ipv6: fsm.family === 'inet6' || otherFamily };
+}
+
 /** The VMAC an instance runs on, or undefined when it has none. */
 export function vmacLink(run: InstanceRunSettings): VmacLink | undefined {
   const { vmac, fsm } = run;
   if (!vmac) return undefined;
-  const otherFamily = [...run.vipTable.values()].some((e) => e.excluded && e.family !== fsm.family);
   return {
-    instance: fsm.name,
-    ifname: vmac.ifname,
-    parent: fsm.interface,
+    kind: 'macvlan',
+    ...instanceLink(run, vmac.ifname),
     mac: vmacAddress(fsm.vrid, fsm.family, vmac.mac),
-    family: fsm.family,
-    ipv6: fsm.family === 'inet6' || otherFamily,
     devconf: fsm.family === 'inet' ? VMAC_DEVCONF : [],
     ...(fsm.family === 'inet6' && !vmac.xmitBase
       ? { linkLocal: run.transport.sourceAddress === undefined ? {} : { configured: run.transport.sourceAddress } }
       : {}),
+    recreate: true,
   };
+}
+
+/**
+ * The VMACs an instance's addresses get of their own (a VIP's use_vmac, the
+ * instance's use_vmac_addr), once each: keepalived creates them through a
+ * stand-in instance of the address's family with no source address and no
+ * vmac_xmit_base, so IPv6 stays on only for IPv6 and an IPv6 one gets a
+ * link-local address.
+ */
+export function addressVmacLinks(run: InstanceRunSettings): VmacLink[] {
+  const links = new Map<string, VmacLink>();
+  for (const e of run.vipTable.values()) {
+    const parent = e.config.dev;
+    if (e.config.vmac === undefined || parent === undefined || links.has(e.device)) continue;
+    links.set(e.device, {
+      kind: 'macvlan',
+      instance: run.fsm.name,
+      ifname: e.device,
+      parent,
+      mac: vmacAddress(run.fsm.vrid, e.family, run.vmac?.mac),
+      family: e.family,
+      ipv6: e.family === 'inet6',
+      devconf: e.family === 'inet' ? VMAC_DEVCONF : [],
+      ...(e.family === 'inet6' ? { linkLocal: {} } : {}),
+      recreate: false,
+    });
+  }
+  return [...links.values()];
 }
 
 /** make_link_local_address: fe80::/64 with the EUI-64 of `mac`. */
@@ -82,9 +122,45 @@ export function eui64LinkLocal(mac: Uint8Array): Uint8Array {
   return a;
 }
 
-/** The interface adverts leave from: the VMAC unless vmac_xmit_base (keepalived's vrrp_create_sockpool). */
+/** IFLA_IPVLAN_FLAGS by use_ipvlan's type (linux/if_link.h). */
+const IPVLAN_FLAGS = { bridge: 0, private: 1, vepa: 2 } as const;
+
+/**
+ * An L2 ipvlan: the parent's MAC, no devconf, no address generation setting;
+ * IPv6 on as for a VMAC; the configured address (if any) put on it with its
+ * prefix, as keepalived's netlink_ipaddress adds it.
+ */
+export interface IpvlanLink {
+  readonly kind: 'ipvlan';
+  readonly instance: string;
+  readonly ifname: string;
+  readonly parent: string;
+  readonly family: Family;
+  readonly ipv6: boolean;
+  readonly flags: number;
+  readonly address?: { readonly address: string; readonly prefixLen: number };
+}
+
+/** The ipvlan an instance runs on, or undefined when it has none. */
+export function ipvlanLink(run: InstanceRunSettings): IpvlanLink | undefined {
+  const { ipvlan, fsm } = run;
+  if (!ipvlan) return undefined;
+  return {
+    kind: 'ipvlan',
+    ...instanceLink(run, ipvlan.ifname),
+    flags: IPVLAN_FLAGS[ipvlan.mode],
+    ...(ipvlan.address === undefined ? {} : { address: { address: ipvlan.address, prefixLen: ipvlan.prefixLen ?? (fsm.family === 'inet6' ? 128 : 32) } }),
+  };
+}
+
+/**
+ * The interface adverts leave from (keepalived's vrrp->ifp, see
+ * vrrp_create_sockpool): the VMAC unless vmac_xmit_base, the ipvlan, else
+ * the configured interface.
+ */
 export function advertInterface(run: InstanceRunSettings): string {
-  return run.vmac && !run.vmac.xmitBase ? run.vmac.ifname : run.fsm.interface;
+  if (run.vmac) return run.vmac.xmitBase ? run.fsm.interface : run.vmac.ifname;
+  return run.ipvlan?.ifname ?? run.fsm.interface;
 }
 
 /**
@@ -97,4 +173,20 @@ export function advertInterface(run: InstanceRunSettings): string {
  */
 export function parentArpWrites(now: { arpIgnore: number | undefined; arpFilter: number | undefined }): readonly DevconfValue[] {
   return now.arpIgnore === 1 && now.arpFilter === 1 ? [] : PARENT_DEVCONF;
+}
+
+/**
+ * IF_BASE_IFP: the interface an announcement on `ifname` is paced by, its
+ * parent when it is one of the instances' VMACs or ipvlans (keepalived's
+ * send_gratuitous_arp and ndisc_send_unsolicited_na keep garp_delay on the
+ * base interface, so a VMAC's VIPs and its parent's share one pace).
+ */
+export function baseInterface(instances: readonly InstanceRunSettings[], ifname: string): string {
+  for (const run of instances) {
+    const own = ipvlanLink(run) ?? vmacLink(run);
+    if (own?.ifname === ifname) return own.parent;
+    const address = addressVmacLinks(run).find((l) => l.ifname === ifname);
+    if (address) return address.parent;
+  }
+  return ifname;
 }

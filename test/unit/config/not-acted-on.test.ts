@@ -34,24 +34,15 @@ describe('keywords keepalived-ts reads but does not act on', () => {
     );
     expect(parseText('global_defs {\n  max_auto_priority 10\n  min_auto_priority_delay 5000\n}\n').notices).toEqual([]);
   });
-  it('name use_ipvlan but no longer use_vmac or vmac_xmit_base', () => {
+  it('say nothing about use_vmac, vmac_xmit_base, use_vmac_addr or use_ipvlan', () => {
     const instance = (line: string): string =>
       `vrrp_instance VI {\n  interface lo\n  virtual_router_id 5\n  ${line}\n  virtual_ipaddress {\n    10.99.0.5/24\n  }\n}\n`;
-    expect(parseText(instance('use_vmac\n  vmac_xmit_base')).notices).toEqual([]);
-    expect(parseText(instance('use_ipvlan')).notices.map((n) => n.message)).toEqual(["'use_ipvlan' is read but not acted on by keepalived-ts: ipvlan interfaces are not created"]);
+    expect(parseText(instance('use_vmac\n  vmac_xmit_base\n  use_vmac_addr')).notices).toEqual([]);
+    expect(parseText(instance('use_ipvlan 10.99.0.6/24')).notices).toEqual([]);
   });
-  it('name the routes, rules and static addresses with what still differs, and static track groups as not run', () => {
+  it('say nothing of routes, rules, static addresses and track groups, which act as keepalived', () => {
     const text = `static_ipaddress {\n  10.99.0.9/24 dev lo\n}\nstatic_routes {\n  10.99.1.0/24 dev lo\n}\nstatic_rules {\n  from 10.99.2.0/24 table 100 priority 10\n}\ntrack_group TG {\n  group {\n    VI\n  }\n}\nvrrp_instance VI {\n  interface lo\n  virtual_router_id 5\n  virtual_ipaddress {\n    10.99.0.5/24\n  }\n  virtual_routes {\n    10.99.3.0/24 dev lo\n  }\n  virtual_rules {\n    from 10.99.4.0/24 table 100 priority 11\n  }\n}\n`;
-    const restored = 'is acted on by keepalived-ts with one difference: an entry deleted by someone else is not restored, as keepalived does unless no_track';
-    const backup = 'is acted on by keepalived-ts with one difference: an entry deleted by someone else does not send the MASTER to BACKUP, as keepalived does unless no_track';
-    expect(parseText(text).notices.map((n) => n.message)).toEqual([
-      `'static_ipaddress' ${restored}`,
-      `'static_routes' ${restored}`,
-      `'static_rules' ${restored}`,
-      "'track_group' is read but not acted on by keepalived-ts: static track groups are not run: their instances do not track the entries' interfaces",
-      `'virtual_routes' ${backup}`,
-      `'virtual_rules' ${backup}`,
-    ]);
+    expect(parseText(text).notices).toEqual([]);
   });
   it('name the keywords the audit found silent (i12-silent-audit.md)', () => {
     const text = [

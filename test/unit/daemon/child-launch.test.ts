@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { childLauncher, type LaunchedChild } from '../../../src/daemon/child-launch.js';
+import { CHILD_EXIT_CRASH, CHILD_EXIT_FATAL } from '../../../src/daemon/child-exit.js';
 import { fakeLogger } from '../../../lab/fakes/logger.js';
 
 /** What fork() returns: with a pid when the process started, without one (and an 'error' to come) when not. */
@@ -41,10 +42,33 @@ describe('childLauncher', () => {
     w.launch(w.child);
     running.emit('exit', 2, null);
     await vi.advanceTimersByTimeAsync(5000);
-    expect(w.lines.at(-1)).toBe('VRRP child process(4242) exited with permanent error CONFIG. Terminating');
+    expect(w.lines.at(-1)).toBe('pid 4242 exited with permanent error CONFIG. Terminating');
     expect(w.stopped()).toBe(true);
     expect(w.status()).toBe(2);
     expect(forks).toHaveLength(1);
+  });
+
+  it("stops the daemon with keepalived's status 1 when a child exits FATAL, restarting nothing", async () => {
+    const running = fakeProcess(4242);
+    const forks = [() => running, () => fakeProcess(4243)];
+    const w = world(forks);
+    w.launch(w.child);
+    running.emit('exit', CHILD_EXIT_FATAL, null);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(w.lines.at(-1)).toBe('pid 4242 exited with permanent error FATAL. Terminating');
+    expect(w.status()).toBe(1);
+    expect(forks).toHaveLength(1);
+  });
+
+  it('restarts a child that exits 1 (an uncaught exception in Node)', async () => {
+    const running = fakeProcess(4242);
+    const forks = [() => running, () => fakeProcess(4243)];
+    const w = world(forks);
+    w.launch(w.child);
+    running.emit('exit', CHILD_EXIT_CRASH, null);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(w.stopped()).toBe(false);
+    expect(forks).toHaveLength(0);
   });
 
   it("retries a fork that emits 'error' (EAGAIN) after a doubling delay, and restarts the child once it runs", async () => {

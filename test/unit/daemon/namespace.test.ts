@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { enterNamespaces, type NamespacePorts } from '../../../src/daemon/namespace.js';
+import { enterNamespaces, SANDBOX_HINT, type NamespacePorts } from '../../../src/daemon/namespace.js';
 import { fakeLogger } from '../../../lab/fakes/logger.js';
 
 /** Ports recording each call; `fail` maps a call's name to the errno error it throws. */
@@ -48,6 +48,19 @@ describe("entering the network namespace, as keepalived's parent", () => {
     const unused = fakePorts();
     enterNamespaces({ usePidDir: false, namespace: undefined }, fakeLogger().log, unused.ports)!.release();
     expect(unused.calls).toEqual([]);
+  });
+
+  it("under systemd, a setns refused with EPERM names the unit's drop-in; other failures, or outside systemd, only keepalived's lines", () => {
+    const refused = errno('setns', 'EPERM', 1, 'Operation not permitted');
+    const run = (underSystemd: boolean, error: NodeJS.ErrnoException): string[] => {
+      const { log, lines } = fakeLogger();
+      expect(enterNamespaces({ usePidDir: false, namespace: 'blue', underSystemd }, log, fakePorts({ enter: error }).ports)).toBeUndefined();
+      return lines;
+    };
+    expect(run(true, refused).some((l) => l.includes(SANDBOX_HINT))).toBe(true);
+    expect(run(false, refused).some((l) => l.includes(SANDBOX_HINT))).toBe(false);
+    expect(run(true, errno('open', 'ENOENT', 2, 'No such file or directory')).some((l) => l.includes(SANDBOX_HINT))).toBe(false);
+    expect(run(true, refused).some((l) => l.includes('Unable to set network namespace blue - exiting'))).toBe(true);
   });
 
   it('takes existing directories as its own, and leaves ones still in use without a word', () => {

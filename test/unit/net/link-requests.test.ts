@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addrGenModeNone, createMacvlan, deleteLink, linkUp, setDevconf, updateMacvlan } from '../../../src/net/link-requests.js';
+import { addrGenModeNone, createIpvlan, createMacvlan, deleteLink, linkUp, setDevconf, updateMacvlan } from '../../../src/net/link-requests.js';
 import { VMAC_DEVCONF } from '../../../src/vrrp/settings/vmac.js';
 
 /** The attributes of a request after its 16-byte ifinfomsg, nested ones opened. */
@@ -28,6 +28,16 @@ describe('VMAC link requests (vrrp_vmac.c, vrrp_if_config.c)', () => {
       { type: 5, value: '07000000' },
       { type: 3, value: Buffer.from('vrrp.5').toString('hex') },
       { type: 1, value: '00005e000105' },
+    ]);
+  });
+
+  it('creates an L2 ipvlan on the parent, up at once, with the type flags and no MAC', () => {
+    const b = createIpvlan('vrrp.5', 7, 1);
+    expect(header(b)).toEqual({ family: 0, index: 0, flags: 1, change: 1 });
+    expect(attrs(b.subarray(16), new Set(['/18', '/18/2']))).toEqual([
+      { type: 5, value: '07000000' },
+      { type: 3, value: Buffer.from('vrrp.5').toString('hex') },
+      { type: 18, value: [{ type: 1, value: Buffer.from('ipvlan').toString('hex') }, { type: 2, value: [{ type: 1, value: '0000' }, { type: 2, value: '0100' }] }] },
     ]);
   });
 

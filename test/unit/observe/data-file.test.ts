@@ -292,6 +292,23 @@ describe('keepalived.data', () => {
     expect(instanceBlock(dataText(input(delayed)))).toContain('   Preempt delay = 2.5 secs');
   });
 
+  it("prints the VMAC and ipvlan lines and the instance's interface as keepalived's dump_vrrp", () => {
+    const block = (extra: string): string[] => {
+      const a = build(new Lan(), 1, conf(150, extra));
+      a.node.runner.start({ scripts: { chk_haproxy: true } });
+      const lines = instanceBlock(dataText(input(a)));
+      return lines.slice(lines.findIndex((l) => l.startsWith('   Master down timer')) + 1, lines.findIndex((l) => l.startsWith('   Interface = ')) + 1);
+    };
+    expect(block(' use_vmac vm51 02:11:22:33:44\n vmac_xmit_base\n use_vmac_addr')).toEqual([
+      '   Use VMAC, i/f name vm51, is_up = true, xmit_base = true',
+      '     MAC = 02:11:22:33:44:33 (using VRID)',
+      '   Use VMAC for VIPs on other interfaces',
+      '   Interface = vm51, vmac on eth0, xmit base i/f',
+    ]);
+    expect(block(' use_ipvlan 10.0.0.9/24 private')).toEqual(['   Use IPVLAN, i/f vrrp.51, is_up = true, i/f address = 10.0.0.9/24, type private', '   Interface = vrrp.51, ipvlan on eth0']);
+    expect(block('')).toEqual(['   Interface = eth0']);
+  });
+
   it('prints sync groups and vrrp_scripts with the status and state the exporter reads', () => {
     const text = conf(150).replace(' track_script {\n  chk_haproxy\n }', '') + 'vrrp_instance VI_2 {\n interface eth0\n virtual_router_id 52\n priority 150\n advert_int 1\n track_script {\n  chk_haproxy weight 0\n }\n}\nvrrp_sync_group G1 {\n group {\n  VI_1\n  VI_2\n }\n notify_backup "/usr/local/bin/check.sh backup"\n}\n';
     const parsed = parseText(text);

@@ -12,6 +12,7 @@ import { tempDir } from '../../tmp.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const UNIT = path.join(ROOT, 'systemd/keepalived-ts.service');
+const DROP_IN = path.join(ROOT, 'systemd/net-namespace.conf');
 const BIN = path.join(ROOT, 'bin/keepalived-ts');
 const haveAnalyze = spawnSync('systemd-analyze', ['--version']).status === 0;
 const havePython = spawnSync('python3', ['--version']).status === 0;
@@ -57,6 +58,20 @@ describe('systemd', () => {
     expect(unit).toMatch(/^CapabilityBoundingSet=.* CAP_SYS_NICE CAP_SYS_RESOURCE CAP_IPC_LOCK$/m);
     const exposure = Number(/Overall exposure level for keepalived-ts\.service: ([\d.]+)/.exec(report)?.[1]);
     expect(exposure).toBeLessThanOrEqual(3.1);
+  });
+
+  it.skipIf(!haveAnalyze && !process.env.CI)('with systemd/net-namespace.conf as a drop-in: network and mount namespaces, mount(2) and CAP_SYS_ADMIN, the rest as before', () => {
+    const root = tempDir('dropin');
+    const units = path.join(root, 'etc/systemd/system');
+    fs.mkdirSync(path.join(units, 'keepalived-ts.service.d'), { recursive: true });
+    fs.copyFileSync(UNIT, path.join(units, 'keepalived-ts.service'));
+    fs.copyFileSync(DROP_IN, path.join(units, 'keepalived-ts.service.d/net-namespace.conf'));
+    const report = spawnSync('systemd-analyze', ['security', '--offline=true', '--no-pager', `--root=${root}`, 'keepalived-ts.service'], { encoding: 'utf8' }).stdout;
+    const seen = (check: string): string | undefined => new RegExp(`^([✓✗]) ${check.replace(/[~@=]/g, '\\$&')} `, 'm').exec(report)?.[1];
+    expect([seen('RestrictNamespaces=~net'), seen('RestrictNamespaces=~mnt'), seen('SystemCallFilter=~@mount'), seen('CapabilityBoundingSet=~CAP_SYS_ADMIN')]).toEqual(['✗', '✗', '✗', '✗']);
+    expect([seen('RestrictNamespaces=~user'), seen('RestrictNamespaces=~pid'), seen('CapabilityBoundingSet=~CAP_SYS_MODULE'), seen('SystemCallFilter=~@swap')]).toEqual(['✓', '✓', '✓', '✓']);
+    const exposure = Number(/Overall exposure level for keepalived-ts\.service: ([\d.]+)/.exec(report)?.[1]);
+    expect(exposure).toBeLessThanOrEqual(3.7);
   });
 
   it.skipIf(!havePython && !process.env.CI)('sends READY=1, then STOPPING=1 on SIGTERM', async () => {

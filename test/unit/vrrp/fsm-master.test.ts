@@ -25,6 +25,19 @@ describe('MASTER', () => {
     expect(actions.filter((a) => a.kind === 'gratuitous')).toEqual([{ kind: 'gratuitous', vips: ['10.0.0.10'], repeat: 2 }]);
   });
 
+  it('garp_extra_if: one message for its addresses with the first advert after each interval, none once no longer master', () => {
+    const sim = master({ garp: { ...settings().garp, masterDelayUs: 0, extraIfUs: 2 * S, extraIfVips: ['10.0.1.1'] } });
+    // adverts at +1 s, +2 s, …: due after +2 s (strictly), so at +3 s, then after +5 s, so at +6 s
+    const actions = sim.advanceBy(6 * S);
+    expect(actions.filter((a) => a.kind === 'gratuitous')).toEqual([
+      { kind: 'gratuitous', vips: ['10.0.1.1'], repeat: 1 },
+      { kind: 'gratuitous', vips: ['10.0.1.1'], repeat: 1 },
+    ]);
+    sim.now += 100;
+    sim.send(heard(150));
+    expect(sim.state.extraIfGarpDueUs).toBeUndefined();
+  });
+
   it('higher priority advert: BACKUP, VIPs removed, no priority-0 advert', () => {
     const sim = master({ notify: { backup: ['/b'] } });
     sim.now += 100;

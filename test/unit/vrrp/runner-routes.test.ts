@@ -13,7 +13,13 @@ import { Lan, Node } from './runner-world.js';
 
 const S = 1_000_000;
 /** The two routes and two rules as the fake kernel names them. */
-const [R1, R2, U1, U2] = ['route 10.1.0.0/24 via 10.0.0.254 dev eth0', 'route 10.2.0.0/24 dev eth0 metric 7', 'rule from 10.0.0.100/32 table 100 priority 100', 'rule from all to 10.3.0.0/24 table 100 priority 101'];
+const [R1, R2, U1, U2] = [
+  'route prepend 10.1.0.0/24 via inet 10.0.0.254 dev eth0 proto 18',
+  'route prepend 10.2.0.0/24 dev eth0 proto 18 metric 7',
+  'rule from 10.0.0.100 priority 100 tos 0x0 protocol 18 lookup 100',
+  'rule from all to 10.3.0.0/24 priority 101 tos 0x0 protocol 18 lookup 100',
+];
+const R4 = 'route prepend 10.4.0.0/24 dev eth0 proto 18';
 
 const ROUTES = ' virtual_routes {\n  10.1.0.0/24 via 10.0.0.254 dev eth0\n  10.2.0.0/24 dev eth0 metric 7\n }\n';
 const RULES = ' virtual_rules {\n  from 10.0.0.100 table 100 priority 100\n  to 10.3.0.0/24 table 100 priority 101\n }\n';
@@ -83,7 +89,7 @@ describe('VrrpRunner: virtual routes and rules', () => {
     a.routes.refuse('EINVAL');
     lan.clock.advance(5 * S);
     await settle();
-    expect(a.lines).toContain('Netlink: error: EINVAL, type=RTM_NEWROUTE');
+    expect(a.lines).toContain('Netlink: error: Invalid argument(22), type=RTM_NEWROUTE(24)');
     a.kernel.length = 0;
     await a.runner.stop();
     expect(a.kernel).toEqual([`delete ${R2}`, 'remove 10.0.0.100']);
@@ -103,11 +109,11 @@ describe('VrrpRunner: virtual routes and rules', () => {
       `delete ${R1}`,
       `replace ${R2}`,
       `add ${R2}`,
-      'add route 10.4.0.0/24 dev eth0',
+      `add ${R4}`,
     ]);
     a.kernel.length = 0;
     await a.runner.stop();
-    expect(a.kernel).toEqual([`delete ${U1}`, `delete ${R2}`, 'delete route 10.4.0.0/24 dev eth0', 'remove 10.0.0.100']);
+    expect(a.kernel).toEqual([`delete ${U1}`, `delete ${R2}`, `delete ${R4}`, 'remove 10.0.0.100']);
   });
 
   it('an address owner, MASTER at once while its start-up clean-up awaits the kernel, keeps its VIPs: each change waits for the one before', async () => {

@@ -18,6 +18,8 @@ const LATENCY_US = 100;
 export class Lan {
   readonly clock = new FakeClock();
   private readonly sockets: { node: Node; onPacket: (p: ReceivedPacket) => void; closed: boolean }[] = [];
+  /** Every socket opened: its node, the interface index it was opened on, whether it was closed since. */
+  readonly opened: { node: string; ifindex: number; closed: boolean }[] = [];
   /** Every packet put on the wire, for tests that inspect them. */
   readonly wire: { from: string; packet: Uint8Array; destination: string; at: number }[] = [];
   /** Rewrites (or drops, with undefined) packets in flight. */
@@ -28,6 +30,8 @@ export class Lan {
       open: (options, onPacket) => {
         const entry = { node, onPacket, closed: false };
         this.sockets.push(entry);
+        const record = { node: node.name, ifindex: options.ifindex, closed: false };
+        this.opened.push(record);
         return {
           send: (packet, destination, source) => {
             if (entry.closed) throw new Error('closed');
@@ -45,6 +49,7 @@ export class Lan {
           },
           close: () => {
             entry.closed = true;
+            record.closed = true;
           },
         };
       },
@@ -69,8 +74,12 @@ export class Node {
   /** `VI_1 BACKUP>MASTER`, as the runner reports them. */
   readonly stateChanges: string[] = [];
   linkUp = true;
+  /** The interface table shows the VIPs added (off by default: most tests look at the requests only). */
+  showVips = false;
   /** The links the node has (a VMAC test adds its macvlan), each shown as eth0 is. */
   readonly links = new Set(['eth0']);
+  /** eth0's index: a new one each time the link is made again. */
+  index = 2;
   readonly runner: VrrpRunner;
   private readonly listeners: ((info: InterfaceInfo, removed: boolean) => void)[] = [];
 
@@ -86,7 +95,7 @@ export class Node {
     this.lines = lines;
     const interfaces: InterfacePort = {
       byName: (n) => (this.links.has(n) ? { ...this.iface(), name: n } : undefined),
-      byIndex: (i) => (i === 2 ? this.iface() : undefined),
+      byIndex: (i) => (i === this.index ? this.iface() : undefined),
       onChange: (l) => this.listeners.push(l),
       close: () => undefined,
     };
@@ -133,15 +142,22 @@ export class Node {
   iface(): InterfaceInfo {
     return {
       name: 'eth0',
-      index: 2,
+      index: this.index,
       mac: new Uint8Array([2, 0, 0, 0, 0, Number(this.address.split('.')[3])]),
       up: this.linkUp,
       noArp: false,
       addresses: [
         { family: 'inet', address: this.address, prefixLen: 24 },
         { family: 'inet6', address: this.address6, prefixLen: 64 },
+        ...(this.showVips ? [...this.vips].map((address) => ({ family: address.includes(':') ? ('inet6' as const) : ('inet' as const), address, prefixLen: 24 })) : []),
       ],
     };
+  }
+
+  /** Someone else deletes a VIP (`ip addr del`): the interface table says so. */
+  deleteVip(address: string): void {
+    this.vips.delete(address);
+    for (const l of this.listeners) l(this.iface(), false);
   }
 
   /** SIGHUP: what the VRRP process does once it has read the new configuration. */
@@ -152,6 +168,15 @@ export class Node {
 
   setLink(up: boolean): void {
     this.linkUp = up;
+    for (const l of this.listeners) l(this.iface(), false);
+  }
+
+  /** eth0 deleted, then made again (a new index), up. */
+  remakeLink(): void {
+    this.linkUp = false;
+    for (const l of this.listeners) l(this.iface(), true);
+    this.index++;
+    this.linkUp = true;
     for (const l of this.listeners) l(this.iface(), false);
   }
 

@@ -186,6 +186,22 @@ describe('VrrpRunner on a simulated LAN', () => {
     expectWithinStep(untilMaster(lan, b) - lastAdvert, 150_000 + Math.floor((156 * 50_000) / 256) + 100);
   });
 
+  it('closes the socket on a link that goes, opens one on the link made again, and is MASTER again through it', () => {
+    const lan = new Lan();
+    const a = node(lan, 1, conf(150));
+    a.runner.start();
+    lan.clock.advance(5 * S);
+    expect(a.state()).toBe('MASTER');
+    a.remakeLink();
+    expect(lan.opened).toEqual([
+      { node: 'n1', ifindex: 2, closed: true },
+      { node: 'n1', ifindex: 3, closed: false },
+    ]);
+    lan.clock.advance(5 * S);
+    expect(a.state()).toBe('MASTER');
+    expect(lan.wire.at(-1)?.at).toBeGreaterThan(lan.clock.nowUs() - S - 1);
+  });
+
   it('tells the observer of every state change', () => {
     const lan = new Lan();
     const a = node(lan, 1, conf(150));

@@ -76,7 +76,7 @@ describe('vrrpSettingsFromConfig: defaults', () => {
 }\n`;
     const run = settingsOf(g + instance(' garp_master_delay 2') + instance('', 'VI_2').replace('51', '52'));
     const [a, b] = run.instances;
-    expect(a!.fsm.garp).toEqual({ masterDelayUs: 2 * S, masterRepeat: 3, masterRefreshUs: 60 * S, masterRefreshRepeat: 2, lowerPrioDelayUs: 7 * S, lowerPrioRepeat: 4 });
+    expect(a!.fsm.garp).toEqual({ masterDelayUs: 2 * S, masterRepeat: 3, masterRefreshUs: 60 * S, masterRefreshRepeat: 2, lowerPrioDelayUs: 7 * S, lowerPrioRepeat: 4, extraIfUs: 0, extraIfVips: [] });
     expect(b!.fsm.garp.masterDelayUs).toBe(10 * S);
     expect(a!.fsm).toMatchObject({ version: 3, downTimerAdverts: 5, lowerPrioNoAdvert: true, higherPrioSendAdvert: true, notifyPriorityChanges: true });
     expect(a!.skipCheckAdvAddr).toBe(true);
