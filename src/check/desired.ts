@@ -7,6 +7,7 @@
 import type { CheckConfig, RealServer, VirtualServer } from '../config/check/model.js';
 import { destinationId, indexBy, serviceId, type Table, type TableEntry } from '../ipvs/table.js';
 import type { PoolEvent } from './events.js';
+import type { AutoFwmarks } from './nft-ipvs.js';
 import { serverName, setAlive, startPool, type PoolState } from './pool.js';
 import { poolEntries } from './pool-table.js';
 
@@ -65,6 +66,7 @@ function merge(entries: readonly TableEntry[]): Table {
   return [...merged.values()];
 }
 
-export function desiredTable(config: CheckConfig, state: CheckerState): Table {
-  return merge(config.virtualServers.flatMap((vs, v) => poolEntries(vs, config.groups, state[v]!)));
+/** `fwmarks`: nftables_ipvs's automatic marks, whose groups are served by fwmark services. */
+export function desiredTable(config: CheckConfig, state: CheckerState, fwmarks?: AutoFwmarks): Table {
+  return merge(config.virtualServers.flatMap((vs, v) => poolEntries(vs, config.groups, state[v]!, fwmarks)));
 }

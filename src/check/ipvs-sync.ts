@@ -5,7 +5,9 @@
  * ever changed by diff: at start the desired table is reconciled against
  * what the kernel already has (adopting matching entries), after each
  * health change against what was last programmed, and a failed change
- * makes the next pass start from a fresh dump.
+ * makes the next pass start from a fresh dump. With nftables_ipvs the
+ * checker's nftables table (src/check/nft-ipvs.ts) goes first in each pass,
+ * as keepalived's set_vs_fwmark comes before its ipvs_talk.
  */
 import type { CheckConfig } from '../config/check/model.js';
 import type { Script } from '../config/scripts/index.js';
@@ -15,9 +17,11 @@ import { reconcile } from '../ipvs/reconcile.js';
 import { serviceId, type Table } from '../ipvs/table.js';
 import type { Logger } from '../log/log.js';
 import type { Clock } from '../base/clock.js';
+import type { NftCommand } from '../base/nft-json.js';
 import type { RunAs } from '../base/scripts.js';
 import { applyHealth, desiredTable, startCheckers, type CheckerState } from './desired.js';
 import type { PoolEvent } from './events.js';
+import { assignFwmarks, EMPTY_IPVS_NFT, ipvsNftState, ipvsNftSteps, type AutoFwmarks, type IpvsNftOptions, type IpvsNftState } from './nft-ipvs.js';
 import { setAlive, setWeight, stopPool, type PoolStep } from './pool.js';
 import { reloadCheckers, type ReloadHealth } from './reload.js';
 
@@ -30,6 +34,8 @@ export interface IpvsSyncPorts {
   log: Logger;
   notify(argv: readonly string[], runAs: RunAs): void;
   fifo(line: Uint8Array): void;
+  /** nftables_ipvs: its options and the nft port (one atomic batch per call). */
+  nft?: { readonly options: IpvsNftOptions; apply(commands: readonly NftCommand[]): Promise<void> };
 }
 
 export interface SyncReport {
@@ -48,6 +54,10 @@ export class IpvsSync {
   private readonly owned = new Set<string>();
   /** Every op sent, for tests and metrics. */
   opsSent = 0;
+  /** nftables_ipvs's automatic marks, kept across reloads; undefined without nftables_ipvs. */
+  private fwmarks: AutoFwmarks | undefined;
+  /** What our nftables table holds, as far as we know. */
+  private nftState: IpvsNftState = EMPTY_IPVS_NFT;
 
   constructor(
     private config: CheckConfig,
@@ -55,6 +65,7 @@ export class IpvsSync {
   ) {
     const start = startCheckers(config);
     this.state = start.state;
+    if (ports.nft) this.fwmarks = assignFwmarks(config, ports.nft.options, undefined);
     this.pending = start.events;
   }
 
@@ -98,7 +109,7 @@ export class IpvsSync {
   }
 
   desired(): Table {
-    return desiredTable(this.config, this.state);
+    return desiredTable(this.config, this.state, this.fwmarks);
   }
 
   /**
@@ -116,6 +127,7 @@ export class IpvsSync {
     // what the old configuration programs stays ours until the diff has deleted it
     for (const e of this.desired()) this.owned.add(serviceId(e.service.key));
     const step = reloadCheckers(this.config, this.state, config, health);
+    if (this.ports.nft) this.fwmarks = assignFwmarks(config, this.ports.nft.options, this.fwmarks);
     this.config = config;
     this.state = step.state;
     this.report([...this.pending, ...step.events]);
@@ -139,6 +151,8 @@ export class IpvsSync {
       const report = await this.ports.ipvs.apply(ops);
       this.opsSent += ops.length;
       for (const f of report.failures) this.ports.log.error(`IPVS: ${f.action}: ${f.message}`);
+      // nft_ipvs_end: the tables go once the services are gone
+      await this.applyNft(null);
       return { ops, failures: report.failures };
     });
   }
@@ -153,7 +167,26 @@ export class IpvsSync {
     return run;
   }
 
+  /**
+   * Brings our nftables table to `after` (null: deleted), one batch at a time as keepalived sends them; a
+   * refused batch is logged, the rest wait for the next pass.
+   */
+  private async applyNft(after: IpvsNftState | null): Promise<void> {
+    const nft = this.ports.nft;
+    if (!nft) return;
+    for (const step of ipvsNftSteps(nft.options, this.nftState, after)) {
+      try {
+        await nft.apply(step.commands);
+      } catch (e) {
+        this.ports.log.error(`nftables_ipvs: ${e instanceof Error ? e.message : String(e)}`);
+        return;
+      }
+      this.nftState = step.state;
+    }
+  }
+
   private async reconcileNow(): Promise<SyncReport> {
+    if (this.fwmarks) await this.applyNft(ipvsNftState(this.config, this.fwmarks, this.nftState));
     const desired = this.desired();
     let actual = this.programmed;
     if (actual === undefined) {

@@ -10,6 +10,7 @@
 import type { VirtualServer, VirtualServerGroup } from '../config/check/model.js';
 import { destinationId, type Destination, type TableEntry } from '../ipvs/table.js';
 import { destinationOf, type Server } from './destination.js';
+import type { AutoFwmarks } from './nft-ipvs.js';
 import type { PoolState } from './pool.js';
 import { servicesOf, type PlannedService } from './services.js';
 
@@ -34,6 +35,6 @@ function destinations(vs: VirtualServer, state: PoolState, planned: PlannedServi
   return [...byId.values()];
 }
 
-export function poolEntries(vs: VirtualServer, groups: readonly VirtualServerGroup[], state: PoolState): TableEntry[] {
-  return servicesOf(vs, groups).map((planned) => ({ service: planned.service, destinations: destinations(vs, state, planned) }));
+export function poolEntries(vs: VirtualServer, groups: readonly VirtualServerGroup[], state: PoolState, fwmarks?: AutoFwmarks): TableEntry[] {
+  return servicesOf(vs, groups, fwmarks).map((planned) => ({ service: planned.service, destinations: destinations(vs, state, planned) }));
 }

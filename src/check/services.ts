@@ -1,13 +1,15 @@
 /**
  * Virtual server → the IPVS services keepalived creates for it (ipvs_set_srule,
  * ipvs_group_cmd): one service for an address or fwmark virtual server, one
- * per address of each range and one per fwmark of a group.
+ * per address of each range and one per fwmark of a group; with nftables_ipvs,
+ * a group's automatic fwmark service per family instead (src/check/nft-ipvs.ts).
  */
 import { addressBytes } from '../config/check/address.js';
 import type { VirtualServer, VirtualServerGroup, VsgEntry } from '../config/check/model.js';
 import { formatAddress, parseIPv4, type Family } from '../base/inet.js';
 import { SVC_FLAG } from '../ipvs/constants.js';
 import { defaultNetmask, type Service, type ServiceKey } from '../ipvs/table.js';
+import { autoFwmarkOf, type AutoFwmarks } from './nft-ipvs.js';
 
 export interface PlannedService {
   readonly service: Service;
@@ -67,7 +69,7 @@ function entryServices(vs: VirtualServer, e: VsgEntry): PlannedService[] {
   }));
 }
 
-export function servicesOf(vs: VirtualServer, groups: readonly VirtualServerGroup[]): PlannedService[] {
+export function servicesOf(vs: VirtualServer, groups: readonly VirtualServerGroup[], fwmarks?: AutoFwmarks): PlannedService[] {
   const key = vs.key;
   if (key.kind === 'fwmark') return [{ service: settings(vs, { kind: 'fwmark', family: vs.family, fwmark: key.fwmark }, false), directPort: 0 }];
   if (key.kind === 'address') {
@@ -76,5 +78,10 @@ export function servicesOf(vs: VirtualServer, groups: readonly VirtualServerGrou
     return [{ service, directPort: a.port }];
   }
   const group = groups.find((g) => g.name === key.group);
-  return group ? group.entries.flatMap((e) => entryServices(vs, e)) : [];
+  if (!group) return [];
+  const fwmark = autoFwmarkOf(vs, groups, fwmarks);
+  if (fwmark === undefined) return group.entries.flatMap((e) => entryServices(vs, e));
+  // ipvs_cmd: the group's family, and with addresses of both families an IPv6 service too
+  const families = [...(group.haveIpv4 ? (['inet'] as const) : []), ...(group.haveIpv6 ? (['inet6'] as const) : [])];
+  return families.map((family) => ({ service: settings(vs, { kind: 'fwmark', family, fwmark }, true), directPort: 0 }));
 }

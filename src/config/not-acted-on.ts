@@ -6,7 +6,6 @@
 
 const SNMP = 'SNMP (AgentX) is not provided; --metrics-listen serves Prometheus metrics instead';
 const DBUS = 'the D-Bus interface is not provided';
-const IPVS_NFTABLES = 'the nftables table that marks virtual server group traffic for IPVS is not installed';
 const BFD_PROCESS = 'there is no BFD process to apply it to';
 const BFD = 'BFD sessions are not run';
 const SMTP = 'e-mail alerts are not sent';
@@ -22,7 +21,6 @@ const HA_SUSPEND = "checkers keep running while the virtual server's address is 
 const GAPS: ReadonlyArray<readonly [string, readonly string[]]> = [
   [SNMP, ['enable_snmp_vrrp', 'enable_snmp_keepalived', 'enable_snmp_checker', 'enable_snmp_rfc', 'enable_snmp_rfcv2', 'enable_snmp_rfcv3', 'enable_traps', 'snmp_socket', 'snmp_vs_stats_update_interval', 'snmp_rs_stats_update_interval']],
   [DBUS, ['enable_dbus', 'dbus_service_name', 'dbus_no_interface_name']],
-  [IPVS_NFTABLES, ['nftables_ipvs', 'nftables_ipvs_priority', 'nftables_ipvs_start_fwmark']],
   [BFD_PROCESS, ['bfd_priority', 'bfd_no_swap', 'bfd_rt_priority', 'bfd_rlimit_rttime', 'bfd_rlimit_rtime', 'bfd_cpu_affinity']],
   [BFD, ['bfd_instance', 'track_bfd', 'BFD_CHECK']],
   [SMTP, ['smtp_server', 'smtp_alert', 'smtp_alert_vrrp', 'smtp_alert_checker', 'notification_email', 'notification_email_from', 'smtp_helo_name', 'smtp_connect_timeout', 'no_checker_emails']],

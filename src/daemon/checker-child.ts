@@ -37,10 +37,11 @@ import { udpProbe } from '../check/probes/udp.js';
 import { CheckerSet } from '../check/checker-set.js';
 import { sameTrackFiles } from '../check/reload-match.js';
 import { serverName } from '../check/pool.js';
-import { IpvsSync } from '../check/ipvs-sync.js';
+import { IpvsSync, type IpvsSyncPorts } from '../check/ipvs-sync.js';
 import { pidFileNames } from './pid-names.js';
 import { checkerStartCommands, checkerStopCommands, checkerSyncd } from '../check/sync-daemon.js';
 import { SyncDaemonDriver, ipvsInitFailureLine } from '../check/sync-daemon-driver.js';
+import { nftFirewall } from '../net/nft-firewall.js';
 
 export function runCheckerProcess(o: CliOptions): Promise<number> {
   // from here the parent's pings are answered (by an idle checker without IPVS too)
@@ -88,6 +89,7 @@ async function startChecker(o: CliOptions, child: ChildSkeleton, startConfig: Co
     log,
     notify: (argv, runAs) => void scripts.run(argv, runAs),
     fifo: (line) => fifos.write(line),
+    ...ipvsNftPort(config),
   });
   let probes = await probeTable(config.check, scripts, log);
   let checkers: CheckerSet | undefined;
@@ -182,6 +184,14 @@ async function startChecker(o: CliOptions, child: ChildSkeleton, startConfig: Co
 }
 
 type ProbeTable = Record<Exclude<CheckConfig['virtualServers'][number]['realServers'][number]['checkers'][number]['type'], 'BFD_CHECK'>, Probe>;
+
+/** nftables_ipvs: the checker's table goes through the same nft runner as VRRP's (its options as at start). */
+function ipvsNftPort(c: Config): Pick<IpvsSyncPorts, 'nft'> {
+  const g = c.global;
+  if (g.ipvsNftablesTable === undefined) return {};
+  const options = { table: g.ipvsNftablesTable, priority: g.ipvsNftablesPriority, startFwmark: g.ipvsNftablesStartFwmark, counters: g.nftablesCounters };
+  return { nft: { options, apply: (commands) => nftFirewall.apply(commands) } };
+}
 
 async function probeTable(check: CheckConfig, scripts: ChildScriptPort, log: Logger): Promise<ProbeTable> {
   let http = makeHttpProbe();

@@ -6,10 +6,11 @@
  * nft_update_vmac's and nft_update_addresses' elements; and at stop nft_cleanup deletes the tables.
  */
 import type { FirewallAddress, NftOptions, VmacElement } from './options.js';
-import { nftElement, nftRuleset, type NftObject } from './ruleset.js';
+import type { NftCommand, NftObject } from '../../base/nft-json.js';
+import { nftElement, nftRuleset } from './ruleset.js';
 import { tableBuilt, type NftState } from './state.js';
 
-export type NftCommand = { readonly add: NftObject } | { readonly delete: NftObject };
+export type { NftCommand } from '../../base/nft-json.js';
 
 const FAMILIES = ['ip', 'ip6'] as const;
 

@@ -9,9 +9,9 @@
  */
 import type { FirewallAddress, NftFamily as Family, NftOptions, NftSetName } from './options.js';
 import { tableBuilt, type NftState } from './state.js';
+import type { Json, NftObject } from '../../base/nft-json.js';
 
-type Json = null | boolean | number | string | readonly Json[] | { readonly [k: string]: Json };
-export type NftObject = { readonly [kind: string]: { readonly [k: string]: Json } };
+export type { NftObject } from '../../base/nft-json.js';
 
 /** fe80::-febf:ffff:ffff:ffff:ffff:ffff:ffff:ffff as keepalived's setup_rule_range_goto writes it; nft shows a prefix. */
 const LINK_LOCAL: Json = { prefix: { addr: 'fe80::', len: 10 } };
