@@ -1,0 +1,4 @@
+/** The reliability cases in the issue's order; `npm run soak` runs those selected. */
+import type { SoakCase } from './case.js';
+
+export const CASES: readonly SoakCase[] = [];
