@@ -95,7 +95,17 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
   const interfaces = await openInterfaceTable((error) => log.error(`Netlink: ${error.message}`));
   logFirewallNotice(settings, log);
   // keepalived creates the VMACs before it opens the sockets on them
-  const vmacs = new VmacLinks({ link: rtnetlinkLinkPort(), sysctl: procSysctl, interfaces, log: (m) => log.info(m), detail: (m) => log.detail(m) });
+  // the runner (made below) hears of a VMAC gone and made again: its firewall maps are keyed by interface index
+  let runnerOf: () => VrrpRunner | undefined = () => undefined;
+  const vmacs = new VmacLinks({
+    link: rtnetlinkLinkPort(),
+    sysctl: procSysctl,
+    interfaces,
+    log: (m) => log.info(m),
+    detail: (m) => log.detail(m),
+    gone: (ifname, index) => runnerOf()?.vmacGone(ifname, index),
+    remade: (ifname) => runnerOf()?.vmacMade(ifname),
+  });
   await vmacs.apply(vmacLinks(settings), namedInterfaces(settings));
   const scriptPort = new ChildScriptPort(new ApprovedScripts(config.approvedScripts, 'vrrp'), (message) => log.info(message));
   const fifos = NotifyFifos.open(settings.fifos, { scripts: scriptPort, log: (m) => log.info(m), process: 'vrrp' });
@@ -137,6 +147,7 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
       syncd.transition(instance, from, to);
     },
   });
+  runnerOf = () => runner;
 
   // keepalived_netlink.c: deleted routes and rules, first against the instances' entries, then the static ones
   const droppedNotices = new RateLimitedLog(clock, NOTIFICATION_LOG_WINDOW_US);

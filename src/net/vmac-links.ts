@@ -99,6 +99,10 @@ export class VmacLinks {
       log: (message: string) => void;
       /** -D's lines (keepalived's LOG_DETAIL). */
       detail: (message: string) => void;
+      /** A link of ours went, with the index it had (the firewall's maps are keyed by it). */
+      gone?: (ifname: string, index: number) => void;
+      /** A link of ours that went is made again. */
+      remade?: (ifname: string) => void;
     },
   ) {
     ports.interfaces.onChange((info, removed) => {
@@ -177,6 +181,7 @@ export class VmacLinks {
       const made = this.made.get(info.name);
       if (!made || made.index !== info.index) return;
       this.made.delete(info.name);
+      this.ports.gone?.(info.name, made.index);
       if (made.link.kind === 'macvlan' && !made.link.recreate) return;
       this.lost.set(info.name, made.link);
       void this.serial(() => this.remake(made.link));
@@ -188,7 +193,9 @@ export class VmacLinks {
   private async remake(link: VirtualLink): Promise<void> {
     if (this.stopping || this.lost.get(link.ifname) !== link || this.made.has(link.ifname) || !this.ports.interfaces.byName(link.parent)) return;
     await this.make(link);
-    if (this.made.has(link.ifname)) this.lost.delete(link.ifname);
+    if (!this.made.has(link.ifname)) return;
+    this.lost.delete(link.ifname);
+    this.ports.remade?.(link.ifname);
   }
 
   private parentOf(link: VirtualLink): InterfaceInfo | undefined {

@@ -6,7 +6,10 @@
  * is deleted (the kernel takes the VMAC with it) and made again: each makes
  * the VMAC again on the new eth0 and is MASTER on it. And a macvlan with the
  * VMAC's name left on another interface (eth1) at start: each replaces it.
- * At each point the node shows the same links, addresses and sysctls.
+ * At each point the node shows the same links, addresses, sysctls and
+ * nftables ruleset (use_vmac puts the VMAC in the `keepalived` table's
+ * vmac_map, keyed by interface index: a VMAC made again must be there by its
+ * new index, the old element gone).
  * Needs `npm run build`.
  */
 import { execFileSync } from 'node:child_process';
@@ -29,6 +32,7 @@ interface Shown {
   links: string;
   addresses: string;
   sysctls: Record<string, string>;
+  ruleset: string;
 }
 
 describe.skipIf(!requireNetnsOrSkip())("the VMAC and its parent going and coming back: keepalived-ts beside keepalived", () => {
@@ -76,6 +80,7 @@ describe.skipIf(!requireNetnsOrSkip())("the VMAC and its parent going and coming
           .replace(/valid_lft.*$/gm, ''),
       ),
       sysctls: Object.fromEntries(SYSCTLS.map((p) => [p, inNs('sh', '-c', `cat /proc/sys/net/${p} 2>/dev/null || echo none`).trim()])),
+      ruleset: inNs('nft', 'list', 'ruleset'),
     };
   }
 
@@ -142,6 +147,7 @@ describe.skipIf(!requireNetnsOrSkip())("the VMAC and its parent going and coming
     const keepalived = await run('keepalived');
     const kats = await run('kats');
     expect(keepalived.parentBack.links).toMatch(new RegExp(`^${VMAC.replace('.', '\\.')}@eth0: .*macvlan mode private`, 'm'));
+    expect(keepalived.parentBack.ruleset).toContain(`"${VMAC}" : "eth0"`);
     expect(kats.vmacDeleted).toEqual(keepalived.vmacDeleted);
     expect(kats.parentBack).toEqual(keepalived.parentBack);
     expect(kats.after).toEqual(keepalived.after);

@@ -43,6 +43,18 @@ function vmacCommands(verb: 'add' | 'delete', table: string, vmacs: readonly Vma
   });
 }
 
+/**
+ * The elements of a VMAC that is gone (cleanup_lost_interface's firewall_remove_vmac): by the interface index
+ * it had, as keepalived deletes them; its name no longer resolves, and its parent may be gone too.
+ */
+export function goneVmacCommands(table: string, gone: readonly VmacElement[], index: number): NftCommand[] {
+  return FAMILIES.flatMap((family) => {
+    if (!gone.some((v) => v.family === family)) return [];
+    const names = family === 'ip6' ? ['vmac_map', 'vmac_set'] : ['vmac_map'];
+    return names.map((name): NftCommand => ({ delete: { element: { family, table, name, elem: [index] } } }));
+  });
+}
+
 const sameVmac = (list: readonly VmacElement[], v: VmacElement): boolean => list.some((w) => w.family === v.family && w.vmac === v.vmac && w.base === v.base);
 
 const contains = (list: readonly FirewallAddress[], a: FirewallAddress): boolean =>

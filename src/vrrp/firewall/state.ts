@@ -62,6 +62,12 @@ export function nftRemove(state: NftState, addresses: readonly FirewallAddress[]
 
 const sameVmac = (a: VmacElement, b: VmacElement): boolean => a.family === b.family && a.vmac === b.vmac && a.base === b.base;
 
+/** firewall_remove_vmac: a VMAC's elements go from every family's map; its part stays built. */
+export function nftRemoveVmac(state: NftState, ifname: string): NftState {
+  const vmacs = state.vmacs.filter((v) => v.vmac !== ifname);
+  return vmacs.length === state.vmacs.length ? state : { ...state, vmacs };
+}
+
 /** nft_add_vmac: builds each family's VMAC part on its first link, then adds the links not in yet. */
 export function nftAddVmacs(state: NftState, vmacs: readonly VmacElement[]): NftState {
   const fresh = vmacs.filter((v, i) => !state.vmacs.some((e) => sameVmac(e, v)) && vmacs.findIndex((w) => sameVmac(v, w)) === i);

@@ -210,6 +210,19 @@ export class VrrpRunner {
   }
 
   /**
+   * A VMAC of ours gone (deleted, or with its parent): cleanup_lost_interface takes its elements out of the
+   * maps by the index it had; made again (recreate_vmac_thread), it goes in by its new one.
+   */
+  vmacGone(ifname: string, index: number): void {
+    const firewall = this.firewall;
+    if (firewall && !this.stopped) this.inKernelOrder(() => firewall.vmacGone(ifname, index));
+  }
+
+  vmacMade(ifname: string): void {
+    if (!this.stopped) this.firewallVmacs(new Set([ifname]));
+  }
+
+  /**
    * Opens the sockets, then starts every instance and group with what the watchers see now. `newLinks`: the
    * VMACs just created, where no link of their name was: nothing of a previous run can be on them.
    */

@@ -9,8 +9,8 @@
  */
 import type { Logger } from '../../base/logger.js';
 import { firewallAddresses, type FirewallAddress, type NftOptions, type VmacElement } from '../firewall/options.js';
-import { nftCommands } from '../firewall/commands.js';
-import { NFT_NOTHING, nftAdd, nftAddVmacs, nftRemove, tableBuilt, type NftState } from '../firewall/state.js';
+import { goneVmacCommands, nftCommands, type NftCommand } from '../firewall/commands.js';
+import { NFT_NOTHING, nftAdd, nftAddVmacs, nftRemove, nftRemoveVmac, tableBuilt, type NftState } from '../firewall/state.js';
 import type { FirewallPort } from '../ports.js';
 import type { InstanceRunSettings } from '../settings/from-config.js';
 
@@ -46,6 +46,15 @@ export class VipFirewall {
     await this.applyFirst(nftAddVmacs(this.state, vmacs));
   }
 
+  /**
+   * firewall_remove_vmac for a VMAC of ours that is gone (deleted, or taken with its parent): its elements,
+   * keyed by the interface index it had, go; made again, it goes in by its new index (addVmacs).
+   */
+  async vmacGone(ifname: string, index: number): Promise<void> {
+    const gone = this.state.vmacs.filter((v) => v.vmac === ifname);
+    if (gone.length) await this.send(goneVmacCommands(this.options.table, gone, index), nftRemoveVmac(this.state, ifname));
+  }
+
   /** nft_remove_addresses for these VIP keys of the instance, or all it put in. */
   async remove(instance: string, keys?: readonly string[]): Promise<void> {
     const mine = this.elements.get(instance);
@@ -71,8 +80,11 @@ export class VipFirewall {
   }
 
   /** One batch from the state now to `next`; a batch nft refuses changes nothing, so the state stays. */
-  private async apply(next: NftState): Promise<boolean> {
-    const commands = nftCommands(this.options, this.state, next);
+  private apply(next: NftState): Promise<boolean> {
+    return this.send(nftCommands(this.options, this.state, next), next);
+  }
+
+  private async send(commands: readonly NftCommand[], next: NftState): Promise<boolean> {
     if (!commands.length) return true;
     try {
       await this.port.apply(commands);

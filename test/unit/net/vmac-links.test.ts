@@ -25,7 +25,15 @@ function world(allRpFilter = 0): { kernel: FakeLinks; vmacs: VmacLinks; logs: st
   for (const [path, value] of Object.entries({ 'all/rp_filter': allRpFilter, 'default/rp_filter': 0, 'eth0/rp_filter': 0, 'eth1/rp_filter': 2, 'lo/rp_filter': 0, 'eth0/arp_ignore': 0, 'eth0/arp_filter': 0 }))
     kernel.sysctl.set(`net/ipv4/conf/${path}`, value);
   const logs: string[] = [];
-  const vmacs = new VmacLinks({ link: kernel.link, sysctl: kernel.sysctlPort, interfaces: kernel.interfaces, log: (m) => logs.push(m), detail: () => undefined });
+  const vmacs = new VmacLinks({
+    link: kernel.link,
+    sysctl: kernel.sysctlPort,
+    interfaces: kernel.interfaces,
+    log: (m) => logs.push(m),
+    detail: () => undefined,
+    gone: (ifname, index) => logs.push(`gone ${ifname} ${index}`),
+    remade: (ifname) => logs.push(`remade ${ifname}`),
+  });
   return { kernel, vmacs, logs };
 }
 
@@ -104,11 +112,15 @@ describe('VmacLinks (netlink_link_add_vmac / netlink_link_del_vmac)', () => {
       for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
     };
     await vmacs.apply([link('vrrp.1', 1), link('vrrp.2', 2, { parent: 'eth1', recreate: false })], KNOWN);
+    const index = (name: string): number => kernel.links.get(name)!.index;
+    const firstIndexes = [index('vrrp.1'), index('vrrp.2')];
     kernel.requests.length = 0;
     kernel.dropLink('vrrp.1');
     kernel.dropLink('vrrp.2');
     await settle();
     expect(kernel.requests).toEqual(['create vrrp.1', 'devconf vrrp.1', 'addrgenmode vrrp.1', 'up vrrp.1']);
+    expect(logs.splice(0)).toEqual([`gone vrrp.1 ${firstIndexes[0]}`, `gone vrrp.2 ${firstIndexes[1]}`, 'remade vrrp.1']);
+    const secondIndex = index('vrrp.1');
     kernel.requests.length = 0;
     // the parent deleted: the kernel deletes the VMAC first
     kernel.dropLink('vrrp.1');
@@ -118,6 +130,7 @@ describe('VmacLinks (netlink_link_add_vmac / netlink_link_del_vmac)', () => {
     kernel.addLink('eth0');
     await settle();
     expect(kernel.requests).toEqual(['create vrrp.1', 'devconf vrrp.1', 'devconf eth0', 'addrgenmode vrrp.1', 'up vrrp.1']);
+    expect(logs.splice(0)).toEqual([`gone vrrp.1 ${secondIndex}`, 'remade vrrp.1']);
     expect(vmacs.has('vrrp.2')).toBe(false);
     await vmacs.removeAll();
     kernel.requests.length = 0;

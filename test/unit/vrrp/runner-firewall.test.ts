@@ -3,7 +3,7 @@
  * with the fake firewall: nothing at start, the elements in before the VIPs at MASTER and out after them on
  * leaving it, the tables deleted at stop, a table left behind deleted (and said) with the first build, and at
  * a reload the elements of a MASTER that starts or stops accepting its VIPs' traffic; a VMAC in its map at
- * start, before any VIP.
+ * start, before any VIP, and out and back in when it goes and is made again.
  */
 import { describe, expect, it } from 'vitest';
 import { parseText } from '../config/vrrp-helpers.js';
@@ -163,6 +163,26 @@ describe('VrrpRunner with the nftables firewall', () => {
     lan.clock.advance(5 * S);
     await settle();
     expect(n.vipOps).toEqual(['nft +10.0.0.100 +fd00::100', 'add 10.0.0.100', 'add fd00::100']);
+    await n.runner.stop();
+    expect(fw.tables.size).toBe(0);
+  });
+
+  it('takes a VMAC that went out of the maps by the index it had, and puts it back by name once made again', async () => {
+    const { n, fw } = alone(settings(100, ' use_vmac', ' vrrp_strict'), fakeFirewall(), ['vrrp.51']);
+    await settle();
+    n.vipOps.length = 0;
+    n.runner.vmacGone('vrrp.51', 7);
+    n.runner.vmacGone('vrrp.51', 7);
+    await settle();
+    expect(n.vipOps).toEqual(['nft -7 -7 -7']);
+    n.runner.vmacMade('vrrp.51');
+    await settle();
+    expect(n.vipOps).toEqual(['nft -7 -7 -7', 'nft +["vrrp.51","eth0"] +["vrrp.51","eth0"] +vrrp.51']);
+    expect(fw.batches.at(-2)).toEqual([
+      { delete: { element: { family: 'ip', table: 'keepalived', name: 'vmac_map', elem: [7] } } },
+      { delete: { element: { family: 'ip6', table: 'keepalived', name: 'vmac_map', elem: [7] } } },
+      { delete: { element: { family: 'ip6', table: 'keepalived', name: 'vmac_set', elem: [7] } } },
+    ]);
     await n.runner.stop();
     expect(fw.tables.size).toBe(0);
   });
