@@ -42,7 +42,12 @@ export const MODE_B_INTERFACES = ['lo', 'eth0', 'eth1', 'eth2', 'eth3'];
 /** The real host for users and files, with mode B's interfaces. */
 export function modeBSystem(): SystemPort {
   const host = hostSystem();
-  return { ...host, interfaceExists: (name) => MODE_B_INTERFACES.includes(name), hostname: () => VERDICT_CONFIG_ID };
+  return {
+    ...host,
+    interfaceExists: (name) => MODE_B_INTERFACES.includes(name),
+    linkKind: (name) => (MODE_B_INTERFACES.includes(name) ? {} : undefined),
+    hostname: () => VERDICT_CONFIG_ID,
+  };
 }
 
 export function runCorpusFile(file: string, sys = modeBSystem()): ParseResult {

@@ -18,6 +18,7 @@
  *                                      its sockets without it; scripts must inherit none of the daemon's)
  *   syslogSend(path, line)             one datagram to /dev/log (or a stand-in); throws if it is absent or full
  *   checkerSocketOpen, checkerErrQueue  the checker's sockets: see sockopt.c
+ *   linkKind(name)                     a link's kind and macvlan/ipvlan mode: see link_kind.c
  *
  * Errors are thrown as JS Errors with `code` (e.g. "ENODEV"), `errno` and `syscall`, as Node does.
  * All socket I/O is non-blocking: the event loop carries VRRP timers and must never wait on the kernel.
@@ -46,6 +47,7 @@
 #include <uv.h>
 
 #include "sockopt.h"
+#include "link_kind.h"
 #include "netns.h"
 
 #define VRRP_PROTO 112
@@ -656,6 +658,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   sockopt_exports(env, exports);
   process_sched_define(env, exports);
   CHECK(netns_register(env, exports));
+  CHECK(link_kind_register(env, exports));
   proc_events_define(env, exports);
   return exports;
 }

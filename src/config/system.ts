@@ -4,11 +4,13 @@
  * iproute2 name tables, scripts) and host names. A port, so tests can describe
  * any host; the real implementation is the config layer's only file-system
  * access: it reads /proc/net/dev (per network namespace), /etc/passwd,
- * /etc/group, /etc/hosts and whatever the reader asks for. Nothing here
- * changes the system.
+ * /etc/group, /etc/hosts and whatever the reader asks for, and asks rtnetlink
+ * what kind of link an existing VMAC or ipvlan name is. Nothing here changes
+ * the system.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import { linkKind, type LinkKind } from '../base/link-kind.js';
 
 export interface FileInfo {
   readonly mode: number;
@@ -31,6 +33,8 @@ export interface UserInfo {
 
 export interface SystemPort {
   interfaceExists(name: string): boolean;
+  /** An existing link's kind and macvlan/ipvlan mode; undefined when there is none or it cannot be asked. */
+  linkKind(name: string): LinkKind | undefined;
   /** A user by name (or numeric uid), as getpwnam. */
   user(name: string): UserInfo | undefined;
   /** A group by name (or numeric gid), as getgrnam; returns the gid. */
@@ -75,6 +79,13 @@ export function hostSystem(): SystemPort {
   let passwd: string[][] | undefined;
   let groups: string[][] | undefined;
   return {
+    linkKind(name) {
+      try {
+        return linkKind(name);
+      } catch {
+        return undefined;
+      }
+    },
     interfaceExists(name) {
       if (!interfaces) {
         interfaces = new Set();

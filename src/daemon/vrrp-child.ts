@@ -17,7 +17,7 @@ import { rtnetlinkAddressPort } from '../net/addresses.js';
 import { rtnetlinkRoutePort } from '../net/routes.js';
 import { StaticEntries } from '../vrrp/runner/static-entries.js';
 import { createAdvertSocketFactory } from '../net/advert-sockets.js';
-import { createAnnouncePort } from '../net/announce.js';
+import { announceErrorLine, createAnnouncePort } from '../net/announce.js';
 import { AnnounceQueue } from '../net/announce-queue.js';
 import { openInterfaceTable } from '../net/interfaces.js';
 import { nftFirewall } from '../net/nft-firewall.js';
@@ -93,6 +93,15 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
   const scheduling = new ProcessScheduling(hostProcessSched(), 'vrrp', log);
   const clock = reportingLateTimers(monotonicClock, (lateUs) => scheduling.timerLate(lateUs));
   const interfaces = await openInterfaceTable((error) => log.error(`Netlink: ${error.message}`));
+  // keepalived's netlink_if_link_filter says so for a link an instance follows, and under -D for any; not of
+  // the links it deletes itself as it stops
+  let stopping = false;
+  interfaces.onChange((info, removed) => {
+    if (!removed || stopping) return;
+    const line = `Interface ${info.name} deleted`;
+    if (followedInterfaces(settings).has(info.name)) log.info(line);
+    else log.detail(line);
+  });
   logFirewallNotice(settings, log);
   // keepalived creates the VMACs before it opens the sockets on them
   // the runner (made below) hears of a VMAC gone and made again: its firewall maps are keyed by interface index
@@ -109,7 +118,7 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
   await vmacs.apply(vmacLinks(settings), namedInterfaces(settings));
   const scriptPort = new ChildScriptPort(new ApprovedScripts(config.approvedScripts, 'vrrp'), (message) => log.info(message));
   const fifos = NotifyFifos.open(settings.fifos, { scripts: scriptPort, log: (m) => log.info(m), process: 'vrrp' });
-  const announcePort = createAnnouncePort();
+  const announcePort = createAnnouncePort(undefined, undefined, (line) => log.detail(line));
   const announcer = new AnnounceQueue(
     clock,
     announcePort,
@@ -117,7 +126,7 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
       const base = baseInterface(settings.instances, iface.name);
       return { intervalUs: pacingOf(settings, family, base), group: base };
     },
-    (error, vip, iface) => log.error(`Sending gratuitous ARP on ${iface.name} for ${vip.address} failed: ${(error as Error).message}`),
+    (error, vip, iface) => log.info(announceErrorLine(error, vip, iface)),
   );
   // read at each scrape (--metrics-listen: the parent asks over the IPC channel)
   const metrics = new VrrpMetrics(
@@ -291,6 +300,7 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
     metrics: () => metrics.metrics(),
     reload: () => scheduling.reloading(reload, schedule),
     stop: async () => {
+      stopping = true;
       // our own deletions from here on are not to be put back
       routeMonitor.close();
       droppedNotices.close();
@@ -397,6 +407,11 @@ function vmacLinks(settings: VrrpRunSettings): VirtualLink[] {
 /** The interfaces the instances name: their own, the tracked ones and their VIPs' (keepalived's interface list). */
 function namedInterfaces(settings: VrrpRunSettings): Set<string> {
   return new Set(settings.instances.flatMap((run) => [...watchedInterfaces(run.fsm), ...[...run.vipTable.values()].map((v) => v.device)]));
+}
+
+/** The links an instance follows (keepalived's tracking_vrrp): its interface, its VMAC or ipvlan, the tracked ones. */
+function followedInterfaces(settings: VrrpRunSettings): Set<string> {
+  return new Set(settings.instances.flatMap((run) => [...watchedInterfaces(run.fsm), ...vmacLinks({ ...settings, instances: [run] }).map((l) => l.ifname)]));
 }
 
 /** vrrp_garp_interval / vrrp_gna_interval (the instance's own garp pacing is global in keepalived). */

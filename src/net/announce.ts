@@ -2,9 +2,11 @@
  * The AnnouncePort on a live system: each gratuitous ARP or unsolicited NA
  * goes out as a whole Ethernet frame on an AF_PACKET socket bound to the
  * VIP's interface, one socket per interface, opened on first use and kept.
+ * The log lines are keepalived's send_arp / ndisc_send_na ones.
  */
 import { readFileSync } from 'node:fs';
 import { openPacketSocket, type PacketSocket } from '../base/native.js';
+import { strerror } from '../base/strerror.js';
 import type { AnnouncePort, InterfaceInfo } from '../vrrp/ports.js';
 import type { VipEntry } from '../vrrp/settings/vips.js';
 import { garpFrame, unsolicitedNaFrame } from './announce-frames.js';
@@ -23,9 +25,22 @@ export function ipv6Forwarding(ifname: string): boolean {
   }
 }
 
+const kindOf = (vip: VipEntry): string => (vip.family === 'inet' ? 'gratuitous ARP' : 'unsolicited Neighbour Advert');
+
+/** keepalived's line for an announcement that could not be sent. */
+export function announceErrorLine(error: unknown, vip: VipEntry, iface: InterfaceInfo): string {
+  const { errno, message } = error as { errno?: unknown; message?: unknown };
+  const known = typeof errno === 'number';
+  const reason = known ? `${errno}` : String(message ?? error);
+  if (vip.family === 'inet6') return `Error ${reason} sending ndisc unsolicited neighbour advert on ${iface.name} for ${vip.address}`;
+  return `Error ${reason}${known ? ` (${strerror(errno)})` : ''} sending gratuitous ARP on ${iface.name} for ${vip.address}`;
+}
+
+/** `detail`: -D's lines, one per announcement sent (keepalived's LOG_DETAIL). */
 export function createAnnouncePort(
   open: (ifindex: number) => PacketSocket = openPacketSocket,
   forwarding: (ifname: string) => boolean = ipv6Forwarding,
+  detail: (line: string) => void = () => undefined,
 ): PacketAnnouncePort {
   const sockets = new Map<number, PacketSocket>();
   return {
@@ -39,6 +54,7 @@ export function createAnnouncePort(
         socket = open(iface.index);
         sockets.set(iface.index, socket);
       }
+      detail(`Sending ${kindOf(vip)} on ${iface.name} for ${vip.address}`);
       try {
         socket.send(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength));
       } catch (error) {

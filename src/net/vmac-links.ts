@@ -76,7 +76,10 @@ export type VirtualLink = VmacLink | IpvlanLink;
 interface Made {
   readonly link: VirtualLink;
   readonly index: number;
-  /** Created, not an old link of the same name updated. */
+  /**
+   * Created, or an incompatible link of the name replaced or updated; not a previous run's matching one taken
+   * as it is (keepalived's interface_already_existed, set only by "Found matching interface").
+   */
   readonly fresh: boolean;
 }
 
@@ -116,7 +119,7 @@ export class VmacLinks {
     return this.made.has(ifname);
   }
 
-  /** This made the VMAC where no link of its name was (keepalived's !interface_already_existed: no VIPs to clear on it). */
+  /** This made the VMAC, or made an incompatible one of its name fit (keepalived's !interface_already_existed: no VIPs to clear on it, its firewall elements to add). */
   isNew(ifname: string): boolean {
     return this.made.get(ifname)?.fresh === true;
   }
@@ -219,6 +222,8 @@ export class VmacLinks {
         log(`VMAC ${link.ifname} conflicts with existing interface`);
         return;
       }
+      // vrrp_complete_instance's line for a link of the name that is not the one it wants
+      if (action !== 'reuse') log(`(${link.instance}) VMAC ${link.ifname} already exists but is incompatible. It will be deleted/updated`);
       if (action === 'replace') {
         log(`(${link.instance}) Removing old VMAC interface ${link.ifname} due to conflicting interface`);
         if ((await this.ports.link.delLink(deleteLink(existing.index))) !== undefined) {
@@ -227,7 +232,8 @@ export class VmacLinks {
         }
         failure = await create();
       } else if (action === 'update') {
-        log(`(${link.instance}) Update old VMAC interface ${link.ifname} due to wrong MAC/mode`);
+        // keepalived's text ends in a space
+        log(`(${link.instance}) Update old VMAC interface ${link.ifname} due to wrong MAC/mode `);
         failure = await this.ports.link.newLink(updateMacvlan(existing.index, link.mac), false);
       } else failure = undefined;
     }
@@ -236,7 +242,7 @@ export class VmacLinks {
       log(`(${link.instance}): Unable to create VMAC interface ${link.ifname}${failure === undefined ? '' : ` (${failure})`}`);
       return;
     }
-    this.made.set(link.ifname, { link, index, fresh: existing === undefined });
+    this.made.set(link.ifname, { link, index, fresh: action !== 'reuse' });
     if (action !== 'reuse') this.ports.detail(`(${link.instance}): Success ${action === 'update' ? 'upd' : 'cre'}ating VMAC interface ${link.ifname}`);
     // keepalived sets the devconf values only on a VMAC it created or updated
     if (link.devconf.length > 0 && action !== 'reuse') {

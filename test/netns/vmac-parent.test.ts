@@ -5,7 +5,8 @@
  * (`ip link del`): each makes it again and is MASTER on it; then eth0 itself
  * is deleted (the kernel takes the VMAC with it) and made again: each makes
  * the VMAC again on the new eth0 and is MASTER on it. And a macvlan with the
- * VMAC's name left on another interface (eth1) at start: each replaces it.
+ * VMAC's name left on another interface (eth1) at start: each replaces it;
+ * a private macvlan of a configured name left on eth0: each takes it.
  * At each point the node shows the same links, addresses, sysctls and
  * nftables ruleset (use_vmac puts the VMAC in the `keepalived` table's
  * vmac_map, keyed by interface index: a VMAC made again must be there by its
@@ -119,27 +120,48 @@ describe.skipIf(!requireNetnsOrSkip())("the VMAC and its parent going and coming
     }
   }
 
-  /** A macvlan named vrrp.98 left on eth1; the configuration names it for an instance on eth0. */
-  async function leftover(daemon: Daemon): Promise<{ running: Shown; after: Shown }> {
-    const vmac = 'vrrp.98';
-    inNs('ip', 'link', 'add', vmac, 'link', 'eth1', 'address', '02:99:97:00:02:01', 'type', 'macvlan', 'mode', 'private');
-    const r = lab.start(ns, daemon, masterInstance(98, `  use_vmac ${vmac}\n  virtual_ipaddress {\n    10.99.${SUBNET}.101/24\n  }\n`));
+  /**
+   * A macvlan named `vmac` left at start on `parent` with `mac`; the configuration names it for an instance on
+   * eth0 with VRID `vrid` and the VIP 10.99.S.`host`. What the node shows, and what the daemon said of the link.
+   */
+  async function leftover(daemon: Daemon, vmac: string, parent: string, mac: string, vrid: number, host: number): Promise<{ running: Shown; after: Shown; said: string[] }> {
+    const vip = `10.99.${SUBNET}.${host}`;
+    inNs('ip', 'link', 'add', vmac, 'link', parent, 'address', mac, 'type', 'macvlan', 'mode', 'private');
+    const r = lab.start(ns, daemon, masterInstance(vrid, `  use_vmac ${vmac}\n  virtual_ipaddress {\n    ${vip}/24\n  }\n`));
     try {
-      await waitFor(`${daemon} MASTER with the VIP on ${vmac}`, () => lastState(r) === 'MASTER' && inNs('ip', '-o', 'addr', 'show').includes(`${vmac}    inet 10.99.${SUBNET}.101/`), 30_000, () => r.lines.join('\n'));
+      await waitFor(`${daemon} MASTER with the VIP on ${vmac}`, () => lastState(r) === 'MASTER' && inNs('ip', '-o', 'addr', 'show').includes(`${vmac}    inet ${vip}/`), 30_000, () => r.lines.join('\n'));
       const running = shown();
       await lab.stop(r);
-      return { running, after: shown() };
+      // without keepalived's time prefix
+      const said = r.lines.filter((l) => l.includes(vmac)).map((l) => l.replace(/^\w{3} \w{3} [ \d]\d [\d:]{8} \d{4}: /, ''));
+      return { running, after: shown(), said };
     } finally {
       await lab.stop(r);
       if (inNs('ip', '-o', 'link', 'show').includes(`${vmac}@`)) inNs('ip', 'link', 'del', vmac);
     }
   }
 
-  it('replaces a macvlan of the VMAC\'s name left on another interface, as keepalived', { timeout: 120_000 }, async () => {
-    const keepalived = await leftover('keepalived');
-    const kats = await leftover('kats');
-    expect(keepalived.running.links).toMatch(/^vrrp\.98@eth0: .*link\/ether 00:00:5e:00:01:62 .*macvlan mode private/m);
+  it('takes a private macvlan of the configured use_vmac name left on its interface by a previous run, as keepalived', { timeout: 120_000 }, async () => {
+    // a previous run's, with another MAC: updated
+    const keepalived = await leftover('keepalived', 'vkeep', 'eth0', '02:99:97:00:03:01', 99, 102);
+    const kats = await leftover('kats', 'vkeep', 'eth0', '02:99:97:00:03:01', 99, 102);
+    expect(keepalived.said.join('\n')).not.toContain('ignoring');
+    expect(keepalived.running.links).toMatch(/^vkeep@eth0: .*link\/ether 00:00:5e:00:01:63 .*macvlan mode private/m);
+    expect(kats.said).toEqual(keepalived.said);
     expect(kats.running).toEqual(keepalived.running);
+    expect(kats.after).toEqual(keepalived.after);
+  });
+
+  it('replaces a macvlan of the VMAC\'s name left on another interface, as keepalived', { timeout: 120_000 }, async () => {
+    const keepalived = await leftover('keepalived', 'vrrp.98', 'eth1', '02:99:97:00:02:01', 98, 101);
+    const kats = await leftover('kats', 'vrrp.98', 'eth1', '02:99:97:00:02:01', 98, 101);
+    expect(keepalived.running.links).toMatch(/^vrrp\.98@eth0: .*link\/ether 00:00:5e:00:01:62 .*macvlan mode private/m);
+    // Deliberately not keepalived's: its nft_add_vmac batch first deletes the replaced link's element, never
+    // added, so nft refuses the whole batch and the VMAC gets no IGMP rule; ours puts the VMAC in its map.
+    expect(keepalived.running.ruleset).toBe('');
+    expect(kats.running.ruleset).toContain('elements = { "vrrp.98" : "eth0" }');
+    expect({ ...kats.running, ruleset: '' }).toEqual(keepalived.running);
+    expect(kats.said).toEqual(keepalived.said);
     expect(kats.after).toEqual(keepalived.after);
   });
 

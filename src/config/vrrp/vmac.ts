@@ -33,16 +33,25 @@ export function parseVmacAddress(text: string): { octets: number[]; useVrid: boo
   return { octets, useVrid: false };
 }
 
+/** What an existing link of the name must be to be taken as the instance's own: keepalived's if_type and vmac_type. */
+const OWN_LINK = {
+  vmac: { text: 'a private macvlan', kind: 'macvlan', mode: 1 /* MACVLAN_MODE_PRIVATE */ },
+  ipvlan: { text: 'an l2 ipvlan', kind: 'ipvlan', mode: 0 /* IPVLAN_MODE_L2 */ },
+} as const;
+
 /**
  * Why `name` cannot name this instance's own VMAC or IPVLAN link, or undefined:
- * another instance's link has it, or a host interface does (which cannot be
- * ours: the host port knows no link types).
+ * another instance's link has it, or a host interface of another kind or mode
+ * does (one of the right kind, a previous run's, is taken).
  */
-function nameTaken(c: VrrpContext, v: InstanceDraft, name: string, link: string, keyword: string): string | undefined {
+function nameTaken(c: VrrpContext, v: InstanceDraft, name: string, keyword: keyof typeof OWN_LINK): string | undefined {
   const other = c.d.instances.find((o) => o !== v && (o.vmac?.ifname === name || o.ipvlan?.ifname === name));
   if (other) return `(${v.name}) VRRP instance ${other.name} is already using ${name} - ignoring name`;
-  if (c.interfaceExists(name)) return `(${v.name}) interface ${name} already exists and is not ${link}; ignoring ${keyword} if_name`;
-  return undefined;
+  if (!c.interfaceExists(name)) return undefined;
+  const own = OWN_LINK[keyword];
+  const found = c.env.sys.linkKind(name);
+  if (found?.kind === own.kind && found.mode === own.mode) return undefined;
+  return `(${v.name}) interface ${name} already exists and is not ${own.text}; ignoring ${keyword} if_name`;
 }
 
 export function useVmac(c: VrrpContext, ctx: Ctx, v: InstanceDraft): void {
@@ -75,7 +84,7 @@ export function useVmac(c: VrrpContext, ctx: Ctx, v: InstanceDraft): void {
       err(`VMAC interface name '${word}' too long or invalid characters - ignoring`);
       continue;
     }
-    const taken = nameTaken(c, v, word, 'a private macvlan', 'vmac');
+    const taken = nameTaken(c, v, word, 'vmac');
     if (taken) err(taken);
     else vmac.ifname = word;
   }
@@ -126,7 +135,7 @@ export function useIpvlan(c: VrrpContext, ctx: Ctx, v: InstanceDraft): void {
       err(`(${v.name}) IPVLAN interface name '${word}' too long - ignoring`);
       continue;
     }
-    const taken = nameTaken(c, v, word, 'an l2 ipvlan', 'ipvlan');
+    const taken = nameTaken(c, v, word, 'ipvlan');
     if (taken) err(taken);
     else ipvlan.ifname = word;
   }

@@ -10,6 +10,7 @@ export function fakeSystem(opts: { scriptUser?: boolean } = {}): SystemPort {
   return {
     ...host,
     interfaceExists: (n) => ['lo', 'eth0', 'eth1'].includes(n),
+    linkKind: (n) => (['lo', 'eth0', 'eth1'].includes(n) ? {} : undefined),
     user: (n) => (n === 'root' || n === '0' ? { name: 'root', uid: 0, gid: 0 } : n === 'keepalived_script' && opts.scriptUser ? { name: n, uid: 998, gid: 998 } : undefined),
     group: (n) => (n === 'root' || n === '0' ? 0 : undefined),
     hostname: () => 'test',

@@ -5,6 +5,7 @@
  */
 import * as path from 'node:path';
 import type { FileInfo, SystemPort, UserInfo } from '../../../src/config/system.js';
+import type { LinkKind } from '../../../src/base/link-kind.js';
 
 export interface FakeFile {
   readonly mode: number;
@@ -26,6 +27,8 @@ export interface FakeHostOptions {
   readonly uid?: number;
   readonly gid?: number;
   readonly interfaces?: readonly string[];
+  /** The kind and mode of some of `interfaces` (the others have none: NICs). */
+  readonly linkKinds?: Readonly<Record<string, LinkKind>>;
   readonly hostname?: string;
 }
 
@@ -73,6 +76,7 @@ export function fakeHost(o: FakeHostOptions = {}): SystemPort {
   const users = o.users ?? [{ name: 'root', uid: 0, gid: 0 }];
   return {
     interfaceExists: (n) => (o.interfaces ?? ['lo', 'eth0']).includes(n),
+    linkKind: (n) => ((o.interfaces ?? ['lo', 'eth0']).includes(n) ? (o.linkKinds?.[n] ?? {}) : undefined),
     user: (n) => users.find((u) => u.name === n || String(u.uid) === n),
     group: (n) => (o.groups ?? { root: 0 })[n],
     stat(name) {

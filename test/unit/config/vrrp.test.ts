@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { fakeHost } from './fake-host.js';
 import { instance, parseText, SCRIPT, SECURE } from './vrrp-helpers.js';
 
 describe('vrrp_instance defaults', () => {
@@ -144,6 +145,26 @@ describe('VRRP checks after parsing', () => {
     const r = parseText(instance(' use_vmac\n unicast_peer {\n  10.0.0.9\n }'));
     expect(r.messages).toContain('(VI_1) unicast with use_vmac requires vmac_xmit_base - setting');
     expect(r.result.config.vrrp.instances[0]).toMatchObject({ vmacXmitBase: true, unicast: true, vmac: { ifname: 'vrrp.51' } });
+  });
+
+  it("takes an existing link of a use_vmac / use_ipvlan name when it is a previous run's (a private macvlan, an l2 ipvlan), as keepalived", () => {
+    const host = fakeHost({
+      interfaces: ['lo', 'eth0', 'mine', 'bridged', 'vlan2', 'ipv0', 'ipv3'],
+      linkKinds: { mine: { kind: 'macvlan', mode: 1 }, bridged: { kind: 'macvlan', mode: 4 }, vlan2: { kind: 'vlan' }, ipv0: { kind: 'ipvlan', mode: 0 }, ipv3: { kind: 'ipvlan', mode: 1 } },
+      hostname: 'test',
+    });
+    const vmacName = (line: string): { messages: string[]; ifname: string | undefined } => {
+      const r = parseText(instance(line), host);
+      const inst = r.result.config.vrrp.instances[0]!;
+      return { messages: r.messages, ifname: inst.vmac?.ifname ?? inst.ipvlan?.ifname };
+    };
+    expect(vmacName(' use_vmac mine')).toEqual({ messages: [], ifname: 'mine' });
+    expect(vmacName(' use_ipvlan ipv0 10.0.0.9/24')).toEqual({ messages: [], ifname: 'ipv0' });
+    expect(vmacName(' use_vmac bridged')).toEqual({ messages: ['(VI_1) interface bridged already exists and is not a private macvlan; ignoring vmac if_name'], ifname: 'vrrp.51' });
+    expect(vmacName(' use_vmac vlan2').messages).toEqual(['(VI_1) interface vlan2 already exists and is not a private macvlan; ignoring vmac if_name']);
+    expect(vmacName(' use_vmac eth0').messages).toEqual(['(VI_1) interface eth0 already exists and is not a private macvlan; ignoring vmac if_name']);
+    expect(vmacName(' use_ipvlan ipv3 10.0.0.9/24').messages).toEqual(['(VI_1) interface ipv3 already exists and is not an l2 ipvlan; ignoring ipvlan if_name']);
+    expect(vmacName(' use_ipvlan mine 10.0.0.9/24').messages).toEqual(['(VI_1) interface mine already exists and is not an l2 ipvlan; ignoring ipvlan if_name']);
   });
 
   it('ignores tracking of the own interface', () => {

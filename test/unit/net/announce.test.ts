@@ -1,7 +1,7 @@
 /** The live AnnouncePort with fake packet sockets: which frame goes where, and when nothing goes. */
 import { describe, expect, it } from 'vitest';
 import { garpFrame, unsolicitedNaFrame } from '../../../src/net/announce-frames.js';
-import { createAnnouncePort } from '../../../src/net/announce.js';
+import { announceErrorLine, createAnnouncePort } from '../../../src/net/announce.js';
 import type { PacketSocket } from '../../../src/base/native.js';
 import type { InterfaceInfo } from '../../../src/vrrp/ports.js';
 import type { VipEntry } from '../../../src/vrrp/settings/vips.js';
@@ -26,8 +26,9 @@ function setup(forwarding = false) {
       close: () => void closed++,
     };
   };
-  const port = createAnnouncePort(open, () => forwarding);
-  return { port, opened, frames, closed: () => closed, failWith: (e: Error | undefined) => (fail = e) };
+  const lines: string[] = [];
+  const port = createAnnouncePort(open, () => forwarding, (line) => lines.push(line));
+  return { port, opened, frames, lines, closed: () => closed, failWith: (e: Error | undefined) => (fail = e) };
 }
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -44,6 +45,18 @@ describe('createAnnouncePort', () => {
       { ifindex: 2, hex: hex(unsolicitedNaFrame(MAC, 'fd00::1')) },
       { ifindex: 3, hex: hex(garpFrame(MAC, '10.0.1.1')) },
     ]);
+  });
+
+  it("says each announcement under -D and each failure as keepalived's send_arp and ndisc_send_na do", () => {
+    const { port, lines } = setup();
+    port.announce(vip('10.0.0.1'), eth0);
+    port.announce(vip('fd00::1'), eth0);
+    port.announce(vip('10.0.0.2'), { ...eth0, noArp: true });
+    expect(lines).toEqual(['Sending gratuitous ARP on eth0 for 10.0.0.1', 'Sending unsolicited Neighbour Advert on eth0 for fd00::1']);
+    const enxio = Object.assign(new Error('packetSend ENXIO: No such device or address'), { errno: 6 });
+    expect(announceErrorLine(enxio, vip('10.0.0.1'), eth0)).toBe('Error 6 (No such device or address) sending gratuitous ARP on eth0 for 10.0.0.1');
+    expect(announceErrorLine(enxio, vip('fd00::1'), eth0)).toBe('Error 6 sending ndisc unsolicited neighbour advert on eth0 for fd00::1');
+    expect(announceErrorLine(new Error('odd'), vip('10.0.0.1'), eth0)).toBe('Error odd sending gratuitous ARP on eth0 for 10.0.0.1');
   });
 
   it('sets the NA router flag when the interface forwards IPv6', () => {

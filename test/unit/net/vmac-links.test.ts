@@ -74,7 +74,7 @@ describe('VmacLinks (netlink_link_add_vmac / netlink_link_del_vmac)', () => {
     await vmacs.apply([link('vrrp.3', 3, { family: 'inet6', ipv6: true, devconf: [], linkLocal: {} })], KNOWN);
     expect(kernel.requests).toEqual(['create vrrp.3', 'update vrrp.3', 'addrgenmode vrrp.3', 'up vrrp.3', 'address vrrp.3 inet6 fe800000000000005054' + '00fffe123456/64']);
     expect(kernel.sysctl.get('net/ipv6/conf/vrrp.3/disable_ipv6')).toBe(0);
-    expect(logs).toEqual(['(VI_3) Update old VMAC interface vrrp.3 due to wrong MAC/mode']);
+    expect(logs).toEqual(['(VI_3) VMAC vrrp.3 already exists but is incompatible. It will be deleted/updated', '(VI_3) Update old VMAC interface vrrp.3 due to wrong MAC/mode ']);
   });
 
   it('all.rp_filter 1: default and the named interfaces below it raised (lo, not named, is not), all set to 0, each put back at stop', async () => {
@@ -164,7 +164,11 @@ describe('VmacLinks (netlink_link_add_vmac / netlink_link_del_vmac)', () => {
       'create vrrp.9',
     ]);
     expect(kernel.details.get('vrrp.7')?.parentIndex).toBe(eth('eth0'));
-    expect(logs).toEqual(['(VI_7) Removing old VMAC interface vrrp.7 due to conflicting interface', 'VMAC vrrp.9 conflicts with existing interface']);
+    expect(logs).toEqual([
+      '(VI_7) VMAC vrrp.7 already exists but is incompatible. It will be deleted/updated',
+      '(VI_7) Removing old VMAC interface vrrp.7 due to conflicting interface',
+      'VMAC vrrp.9 conflicts with existing interface',
+    ]);
     expect([vmacs.has('vrrp.8'), vmacs.has('vrrp.9')]).toEqual([true, false]);
   });
 
