@@ -7,7 +7,8 @@
  *   ip6Open(ifindex, group) -> fd      raw IPv6 protocol 112 (VRRP) socket with ancillary data
  *   ip6Recv(fd) -> packet | null       recvmsg: data, source, destination, hop limit, ifindex
  *   ip6Send(fd, data, dest, source, hopLimit) -> bytes
- *   pollStart(fd, callback) -> handle  calls callback(err?) from the event loop when fd is readable
+ *   pollStart(fd, callback) -> handle  calls callback(err?) from the event loop when fd is readable; a socket's
+ *                                      pending error (ENOBUFS) is passed on and the watch goes on
  *   pollStop(handle)
  *   signalStart(signum, callback) -> handle  calls callback() from the event loop on each signal, for the
  *                                      ones Node will not watch (real-time signals: keepalived's SIGJSON)
@@ -445,8 +446,20 @@ static void call_watcher(watcher_t *w, int status) {
   napi_close_handle_scope(env, scope);
 }
 
+/*
+ * On POLLERR libuv stops the watch for good and says EBADF. A socket's pending error (a netlink socket's
+ * overrun: ENOBUFS) is read and cleared here instead, the watch goes on, and the callback hears that errno.
+ */
 static void on_readable(uv_poll_t *handle, int status, int events) {
   (void)events;
+  if (status == UV_EBADF) {
+    uv_os_fd_t fd;
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (uv_fileno((uv_handle_t *)handle, &fd) == 0 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err != 0 &&
+        uv_poll_start(handle, UV_READABLE, on_readable) == 0)
+      status = -err;
+  }
   call_watcher((watcher_t *)handle, status);
 }
 

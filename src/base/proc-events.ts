@@ -105,6 +105,8 @@ export function hostProcEvents(inherited?: number): ProcEventsPort {
         fd = inherited;
       }
       poll = native.pollStart(fd, (error) => {
+        // the socket overflowed while nobody read it (a busy machine): events were lost, as recvmsg's ENOBUFS
+        if ((error as NodeJS.ErrnoException | undefined)?.code === 'ENOBUFS') return onEvents([{ what: 'overrun' }]);
         if (error) return onError(error);
         try {
           const events = native.procEventsRead(fd, BATCH);
