@@ -181,7 +181,7 @@ async function runDaemon(daemon: Daemon, options: SoakOptions): Promise<Outcome>
     say(`${storm} SIGHUPs to each node, file unchanged`);
     const rnd = random(13);
     let since = monotonicMs();
-    let mark = pinger.mark();
+    const mark = pinger.mark();
     for (let i = 0; i < storm; i++) {
       hup(backup);
       hup(master);
