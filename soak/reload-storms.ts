@@ -36,7 +36,7 @@ interface Outcome {
   parentReloads: number;
   childReloads: number;
   unchanged: { gaps: number; garps: number; states: number; lost: number; restarts: number };
-  alternating: { expected: number; applied: number; gaps: number; states: number; restarts: number };
+  alternating: { expected: number; applied: number; garps: number; gaps: number; states: number; restarts: number };
   invalid: { gaps: number; states: number; saidWhy: number; of: number; restarts: number };
   /** The first of each telling line the MASTER logged (refusals, skipped includes, its own stop), without time stamps. */
   said: string[];
@@ -214,7 +214,7 @@ async function runDaemon(daemon: Daemon, options: SoakOptions): Promise<Outcome>
     }
     await settle();
     const vip2Events = master.monitor.events(vip2, since);
-    const alternating = { expected: rounds, applied: vip2Events.added + vip2Events.deleted, gaps: gaps(since), states: states(since), restarts: restarts() };
+    const alternating = { expected: rounds, applied: vip2Events.added + vip2Events.deleted, garps: garps.count(master.mac, vip, since) + garps.count(master.mac, vip2, since), gaps: gaps(since), states: states(since), restarts: restarts() };
 
     // 3. an invalid file: kept out, the running configuration goes on
     say('invalid files');
@@ -344,6 +344,8 @@ function figures(ours: Outcome, theirs: Outcome): Figure[] {
       bound: 'all',
       ok: ours.alternating.applied === ours.alternating.expected,
     },
+    // a VIP added is announced (keepalived: all the instance's addresses, 5 each): the GARP counter seen counting
+    reported('alternating files: gratuitous ARPs', ours.alternating.garps, theirs.alternating.garps),
     zero('alternating files: gaps of the kept VIP', (o) => o.alternating.gaps),
     zero('alternating files: state changes', (o) => o.alternating.states),
     zero('alternating files: processes restarted', (o) => o.alternating.restarts),

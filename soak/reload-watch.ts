@@ -41,14 +41,14 @@ export class AddressMonitor {
   }
 }
 
-/** tcpdump on the bridge: gratuitous ARP requests (sender = target = the address) and who sent them. */
+/** tcpdump on the bridge: gratuitous ARP requests (sender = target = the address) and who sent them (-t: a line starts with it). */
 export class GarpCounter {
   private readonly lines: Timed[];
   private readonly proc: ChildProcess;
   readonly ready: Promise<void>;
 
   constructor(lab: Lab) {
-    this.proc = lab.spawn(lab.bridgeNs, 'tcpdump', ['-l', '-n', '-e', '--immediate-mode', '-i', 'br0', 'arp']);
+    this.proc = lab.spawn(lab.bridgeNs, 'tcpdump', ['-l', '-n', '-e', '-t', '--immediate-mode', '-i', 'br0', 'arp']);
     this.lines = follow(this.proc);
     this.ready = new Promise<void>((resolve, reject) => {
       let said = '';
@@ -62,7 +62,10 @@ export class GarpCounter {
 
   /** Gratuitous ARPs for `address` from `mac` since `since`. */
   count(mac: string, address: string, since: number): number {
-    return this.lines.filter((l) => l.at >= since && l.line.startsWith(mac) && l.line.includes(`who-has ${address} tell ${address},`)).length;
+    // a target MAC other than zero is printed after the target: `who-has V (ff:ff:ff:ff:ff:ff) tell V`
+    const a = address.replaceAll('.', '\\.');
+    const garp = new RegExp(`who-has ${a}( \\([0-9a-f:]+\\))? tell ${a},`);
+    return this.lines.filter((l) => l.at >= since && l.line.startsWith(mac) && garp.test(l.line)).length;
   }
 }
 
