@@ -69,6 +69,51 @@ function readTable(file: string): string[][] {
   }
 }
 
+/**
+ * The largest file the reader takes (the largest real configuration we know is under 200 KiB). keepalived reads
+ * line by line without a limit: a 1 GiB include keeps each of its processes reading for as long as that takes;
+ * reading it whole would take that much memory in each of ours.
+ */
+export const MAX_CONFIG_FILE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * A regular file's bytes, at most `limit` of them, or why not. O_NONBLOCK: a FIFO put where the caller's stat
+ * saw a file must not block the open (nor the process); fstat then refuses it, on the file actually opened.
+ */
+export function readBounded(file: string, limit: number): { readonly bytes: Buffer } | { readonly error: string } {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY);
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) return { error: `${file} is not a regular file` };
+    const tooLarge = { error: `EFBIG: file too large, ${file} (more than ${limit} bytes)` };
+    if (st.size > limit) return tooLarge;
+    // one byte more than the size: a file growing while read is read on, up to the limit
+    let buffer = Buffer.alloc(Math.min(st.size, limit) + 1);
+    let length = 0;
+    for (;;) {
+      if (length === buffer.length) {
+        if (length > limit) return tooLarge;
+        const bigger = Buffer.alloc(Math.min(2 * length, limit + 1));
+        buffer.copy(bigger, 0, 0, length);
+        buffer = bigger;
+      }
+      const n = fs.readSync(fd, buffer, length, buffer.length - length, null);
+      if (n === 0) break;
+      length += n;
+    }
+    return { bytes: buffer.subarray(0, length) };
+  } catch (e) {
+    return { error: (e as Error).message };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 function fileInfo(st: fs.Stats): FileInfo {
   const { mode, uid, gid, dev, ino } = st;
   return { mode, uid, gid, dev, ino, isFile: st.isFile(), isDirectory: st.isDirectory(), isSymbolicLink: st.isSymbolicLink() };
@@ -141,11 +186,8 @@ export function hostSystem(): SystemPort {
       }
     },
     readText(file, encoding) {
-      try {
-        return { text: fs.readFileSync(file, encoding) };
-      } catch (e) {
-        return { error: (e as Error).message };
-      }
+      const read = readBounded(file, MAX_CONFIG_FILE_BYTES);
+      return 'bytes' in read ? { text: read.bytes.toString(encoding) } : read;
     },
     uid: process.getuid?.() ?? 0,
     gid: process.getgid?.() ?? 0,

@@ -6,7 +6,6 @@
  * burst of checks from delaying a VRRP advert. The process plumbing
  * (pid file, signals, reload queue, IPC) is child-skeleton.ts's.
  */
-import * as fs from 'node:fs';
 import { readOptions, type CliOptions } from './cli-options.js';
 import { monotonicClock } from '../base/clock.js';
 import type { CheckConfig } from '../config/check/model.js';
@@ -39,6 +38,7 @@ import { sameTrackFiles } from '../check/reload-match.js';
 import { serverName } from '../check/pool.js';
 import { IpvsSync, type IpvsSyncPorts } from '../check/ipvs-sync.js';
 import { pidFileNames } from './pid-names.js';
+import { readForReload } from './reload-read.js';
 import { checkerStartCommands, checkerStopCommands, checkerSyncd } from '../check/sync-daemon.js';
 import { SyncDaemonDriver, ipvsInitFailureLine } from '../check/sync-daemon-driver.js';
 import { nftFirewall } from '../net/nft-firewall.js';
@@ -131,17 +131,9 @@ async function startChecker(o: CliOptions, child: ChildSkeleton, startConfig: Co
    */
   async function reload(): Promise<void> {
     log.info('Reloading');
-    if (!fs.existsSync(o.configFile)) {
-      log.error(`Configuration file ${o.configFile} not found - keeping the running configuration`);
-      return;
-    }
-    let next: Config;
-    try {
-      next = parseConfig(o.configFile, { ...readOptions(o), testMode: false }).config;
-    } catch (e) {
-      log.error(`Reading ${o.configFile} failed (${e instanceof Error ? e.message : String(e)}) - keeping the running configuration`);
-      return;
-    }
+    const parsed = readForReload(o.configFile, { ...readOptions(o), testMode: false }, log);
+    if (!parsed) return;
+    const next = parsed.config;
     applyConfiguredUmask(o.umask, next.global.umask, (m) => log.info(m));
     const nextProbes = await probeTable(next.check, scripts, log);
     const nextFiles = sameTrackFiles(config.trackFiles, next.trackFiles) ? undefined : await watchFiles(next, true);

@@ -6,13 +6,12 @@
  * Its own process keeps the advert timers free of any other work.
  */
 import { CHILD_EXIT_CONFIG, CHILD_EXIT_CRASH } from './child-exit.js';
+import { readForReload } from './reload-read.js';
 import { readOptions, type CliOptions } from './cli-options.js';
 import { monotonicClock } from '../base/clock.js';
-import { operatorText } from '../config/diagnostics.js';
 import { parseConfig, type Config } from '../config/parse.js';
 import type { GlobalDefs } from '../config/global/model.js';
 import type { Logger } from '../base/logger.js';
-import { reloadVerdict } from '../config/reload-check.js';
 import { rtnetlinkAddressPort } from '../net/addresses.js';
 import { rtnetlinkRoutePort } from '../net/routes.js';
 import { StaticEntries } from '../vrrp/runner/static-entries.js';
@@ -229,22 +228,11 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
   const reload = async (): Promise<void> => {
     log.info('Reloading');
     runner.advertiseMasters();
-    let parsed: ReturnType<typeof parseConfig>;
-    try {
-      parsed = parseConfig(o.configFile, { ...readOptions(o), testMode: false });
-    } catch (error) {
-      log.error(`Reload aborted: the new configuration cannot be read (${(error as Error).message}); the running one is kept`);
-      return;
-    }
-    const verdict = reloadVerdict(parsed);
+    const parsed = readForReload(o.configFile, { ...readOptions(o), testMode: false }, log);
+    if (!parsed) return;
     if (parsed.config.vrrp.fatal !== undefined) {
       // keepalived's VRRP process would exit here; keeping the running configuration is kinder
       log.error(`Reload aborted: ${parsed.config.vrrp.fatal}; the running configuration is kept`);
-      return;
-    }
-    if (!verdict.accept) {
-      for (const d of verdict.blockers) log.warn(operatorText(d));
-      log.error(`Reload aborted: the new configuration has errors; the running one is kept\n    ${verdict.reason}`);
       return;
     }
     applyConfiguredUmask(o.umask, parsed.config.global.umask, (m) => log.info(m));
