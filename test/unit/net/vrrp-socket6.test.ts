@@ -16,7 +16,8 @@ vi.mock('../../../src/base/native.js', () => ({
   }),
 }));
 
-const { MAX_MESSAGES_PER_WAKE, openVrrpSocket6 } = await import('../../../src/net/vrrp-socket6.js');
+const { openVrrpSocket6 } = await import('../../../src/net/vrrp-socket6.js');
+const { MAX_MESSAGES_PER_WAKE } = await import('../../../src/net/receive-batch.js');
 
 describe('openVrrpSocket6 under a flood', () => {
   it('reads a bounded batch per wake-up and leaves the rest to the next (the poll is level-triggered)', () => {
