@@ -150,7 +150,10 @@ export class VrrpRunner {
   /** Address, route and rule requests under way: shutdown waits for them. */
   private readonly pending = new Set<Promise<unknown>>();
   private stopped = false;
-  /** A flood of bad packets must not become a flood of lines: one per instance and reason per window, then a count. */
+  /**
+   * A flood of packets must not become a flood of lines: one per instance and reason per window, then a count (bad
+   * packets, and the lines a stranger's valid adverts make: FsmAction log `flood`).
+   */
   private readonly rejectedLog: RateLimitedLog;
   /** While stopping: the STOP scripts, which keepalived waits for (up to their kill time). */
   private stopScripts: Promise<void>[] | undefined;
@@ -493,10 +496,12 @@ export class VrrpRunner {
   private act(name: string | undefined, action: FsmAction, scripts: NotifyScriptsWithUsers): void {
     const { log } = this.ports;
     switch (action.kind) {
-      case 'log':
-        if (action.detail) log.detail(action.message);
-        else log.info(action.message);
+      case 'log': {
+        const write = action.detail ? (line: string) => log.detail(line) : (line: string) => log.info(line);
+        if (action.flood !== undefined) this.rejectedLog.write(`${name ?? ''} ${action.flood}`, action.message, write);
+        else write(action.message);
         return;
+      }
       case 'notify':
         this.runNotify(action.argv, scripts, action.killAfterUs);
         return;
