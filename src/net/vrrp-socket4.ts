@@ -13,7 +13,7 @@ import { IPPROTO_AH } from '../vrrp/wire/ah.js';
 import { IPPROTO_VRRP } from '../vrrp/wire/packet.js';
 import type { AdvertSocket, AdvertSocketOptions } from '../vrrp/ports.js';
 import type { ReceivedPacket } from '../vrrp/wire/receive-frame.js';
-import { MAX_MESSAGES_PER_WAKE } from './receive-batch.js';
+import { MAX_MESSAGES_PER_DRAIN, MAX_MESSAGES_PER_WAKE } from './receive-batch.js';
 
 /** The part of raw-socket 1.8.1 used here (it ships no types). */
 interface RawSocketModule {
@@ -120,11 +120,10 @@ export function openVrrpSocket4(options: AdvertSocketOptions, onPacket: (packet:
   // raw-socket reads one datagram per readable wake-up: under a flood each costs a turn of the event loop, and the
   // kernel's buffer overflows with the MASTER's adverts in it. Read a bounded batch instead, as the IPv6 socket does.
   const buffer = Buffer.alloc(RECEIVE_BUFFER_BYTES);
-  socket.wrap.removeAllListeners('recvReady');
-  socket.wrap.on('recvReady', () => {
+  const read = (max: number): void => {
     try {
       // onPacket may close the socket: stop reading then
-      for (let n = 0; n < MAX_MESSAGES_PER_WAKE && !closed; n++) {
+      for (let n = 0; n < max && !closed; n++) {
         let length = -1;
         try {
           socket.wrap.recv(buffer, (_, bytes) => (length = bytes));
@@ -137,7 +136,9 @@ export function openVrrpSocket4(options: AdvertSocketOptions, onPacket: (packet:
     } catch (error) {
       onError(error as Error);
     }
-  });
+  };
+  socket.wrap.removeAllListeners('recvReady');
+  socket.wrap.on('recvReady', () => read(MAX_MESSAGES_PER_WAKE));
   return {
     /** `source` is unused: the datagram's own header carries it. */
     send(packet, destination) {
@@ -146,6 +147,7 @@ export function openVrrpSocket4(options: AdvertSocketOptions, onPacket: (packet:
       ipv4(destination, 'destination');
       socket.wrap.send(Buffer.from(packet.buffer, packet.byteOffset, packet.byteLength), 0, packet.byteLength, destination, () => undefined);
     },
+    drain: () => read(MAX_MESSAGES_PER_DRAIN),
     close,
   };
 }

@@ -7,7 +7,7 @@ import { parseIPv6 } from '../base/inet.js';
 import { openVrrp6Socket, type Ip6Packet } from '../base/native.js';
 import type { AdvertSocket, AdvertSocketOptions } from '../vrrp/ports.js';
 import type { ReceivedPacket } from '../vrrp/wire/receive-frame.js';
-import { MAX_MESSAGES_PER_WAKE } from './receive-batch.js';
+import { MAX_MESSAGES_PER_DRAIN, MAX_MESSAGES_PER_WAKE } from './receive-batch.js';
 
 /**
  * The addon always joins a group. A unicast socket joins all-nodes, which
@@ -41,11 +41,10 @@ export function openVrrpSocket6(options: AdvertSocketOptions, onPacket: (packet:
     if (boundTo && !sameAddress(boundTo, parseIPv6(p.destination))) return;
     onPacket({ bytes: p.data, src: p.source, dst: p.destination, ...(p.hopLimit >= 0 ? { hopLimit: p.hopLimit } : {}) });
   };
-  socket.watch((error) => {
-    if (error) return onError(error);
+  const read = (max: number): void => {
     try {
       // onPacket may close the socket: stop reading then
-      for (let n = 0; n < MAX_MESSAGES_PER_WAKE && !closed; n++) {
+      for (let n = 0; n < max && !closed; n++) {
         const p = socket.receive();
         if (!p) break;
         deliver(p);
@@ -53,12 +52,14 @@ export function openVrrpSocket6(options: AdvertSocketOptions, onPacket: (packet:
     } catch (receiveError) {
       onError(receiveError as Error);
     }
-  });
+  };
+  socket.watch((error) => (error ? onError(error) : read(MAX_MESSAGES_PER_WAKE)));
   return {
     send(packet, destination, source) {
       const data = Buffer.from(packet.buffer, packet.byteOffset, packet.byteLength);
       socket.send(data, destination, source === undefined ? {} : { source });
     },
+    drain: () => read(MAX_MESSAGES_PER_DRAIN),
     close() {
       closed = true;
       socket.close();

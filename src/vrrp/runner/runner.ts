@@ -548,7 +548,14 @@ export class VrrpRunner {
           // a host timer may fire a little early; the reducer ignores a timer before its due time
           if (this.now() < dueUs) return arm();
           rt.timers.delete(timer);
-          if (!this.stopped) this.deliver(name, { kind: 'timer', timer });
+          if (this.stopped) return;
+          // a BACKUP's wait is over only if no advert came in time: read first what the kernel holds (under a flood
+          // the master's adverts queue behind the rest); one that restarts the wait cancels this expiry
+          if (timer === 'master-down') {
+            rt.socket?.drain?.();
+            if (this.stopped || rt.timers.has(timer)) return;
+          }
+          this.deliver(name, { kind: 'timer', timer });
         }),
       );
     };

@@ -28,7 +28,7 @@ vi.mock('node:module', async () => {
 vi.mock('../../../src/base/native.js', () => ({ markDescriptorsCloseOnExec: () => undefined }));
 
 const { openVrrpSocket4 } = await import('../../../src/net/vrrp-socket4.js');
-const { MAX_MESSAGES_PER_WAKE } = await import('../../../src/net/receive-batch.js');
+const { MAX_MESSAGES_PER_DRAIN, MAX_MESSAGES_PER_WAKE } = await import('../../../src/net/receive-batch.js');
 
 describe('openVrrpSocket4 under a flood', () => {
   it('reads a bounded batch per wake-up, not one datagram, and leaves the rest to the next (the poll is level-triggered)', () => {
@@ -45,5 +45,15 @@ describe('openVrrpSocket4 under a flood', () => {
     flood.pending = 3;
     flood.wrap!.emit('recvReady');
     expect([delivered, errors]).toEqual([2 * MAX_MESSAGES_PER_WAKE + 3, []]);
+  });
+
+  it('drains what is queued, up to its bound, when asked (before a master-down expiry)', () => {
+    let delivered = 0;
+    const socket = openVrrpSocket4({ family: 'inet', ifname: 'eth0', ifindex: 2, multicastGroup: '224.0.0.18' }, () => delivered++, (error) => {
+      throw error;
+    });
+    flood.pending = 10_000;
+    socket.drain!();
+    expect([delivered, flood.pending]).toEqual([MAX_MESSAGES_PER_DRAIN, 10_000 - MAX_MESSAGES_PER_DRAIN]);
   });
 });

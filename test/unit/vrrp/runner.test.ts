@@ -188,6 +188,22 @@ describe('VrrpRunner on a simulated LAN', () => {
     await Promise.all([a.runner.stop(), b.runner.stop()]);
   });
 
+  it("a BACKUP whose socket is read late (a flood keeps its loop busy) reads what is queued before its master-down wait ends, and holds", () => {
+    const lan = new Lan();
+    const a = node(lan, 1, conf(150));
+    const b = node(lan, 2, conf(100));
+    a.runner.start();
+    b.runner.start();
+    lan.clock.advance(5 * S);
+    expect([a.state(), b.state()]).toEqual(['MASTER', 'BACKUP']);
+    const before = b.stats().advert_rcvd;
+    lan.busy.add(b);
+    // three master-down intervals (3.6 s each): the MASTER's adverts reach b's socket, but b reads them only at its expiry
+    lan.clock.advance(11 * S);
+    expect([a.state(), b.state(), b.stateChanges]).toEqual(['MASTER', 'BACKUP', ['VI_1 INIT>BACKUP']]);
+    expect(b.stats().advert_rcvd - before).toBeGreaterThanOrEqual(9);
+  });
+
   it('elects with AH authentication and counts a wrong key as an authentication failure', () => {
     const ah = (pass: string) => ` authentication {\n  auth_type AH\n  auth_pass ${pass}\n }`;
     const lan = new Lan();
