@@ -1,5 +1,6 @@
 /** The reliability cases in the issue's order; `npm run soak` runs those selected. */
 import type { SoakCase } from './case.js';
+import { hostilePackets } from './hostile-packets.js';
 import { reloadStorms } from './reload-storms.js';
 
-export const CASES: readonly SoakCase[] = [reloadStorms];
+export const CASES: readonly SoakCase[] = [hostilePackets, reloadStorms];

@@ -4,6 +4,7 @@
  * conditionals, `$NAME` definitions, `~SEQ`/`~LST` and `include`, and splits
  * at braces, producing one logical line at a time with its location.
  */
+import { seededRandom } from '../base/seeded-random.js';
 import { ConfigErr, type Location } from './diagnostics.js';
 import { DEF_LINE_END, Definitions, parseDefinitionLine, type Definition } from './definitions.js';
 import { ConfigFiles, type ConfigFileAccess, INCLUDE_B, INCLUDE_M, INCLUDE_R, INCLUDE_W, MAXBUF } from './config-files.js';
@@ -446,16 +447,4 @@ function trimBlanksEnd(s: string): string {
   let i = s.length;
   while (i > 0 && (s.charCodeAt(i - 1) === 32 || s.charCodeAt(i - 1) === 9)) i--;
   return i === s.length ? s : s.slice(0, i);
-}
-
-/** mulberry32: small, seedable, good enough for `${_RANDOM}`. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

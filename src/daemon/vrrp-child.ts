@@ -33,6 +33,7 @@ import { trackedScript, VrrpScriptTracker, type VrrpScriptTrackerPorts } from '.
 import { writeDataFile, type VrrpDumpInput } from '../observe/data-file.js';
 import { writeJsonFile } from '../observe/json-file.js';
 import { ChildSkeleton, type ChildFeatures } from './child-skeleton.js';
+import { registerEventLoopDelay, startDelayHistogram } from '../observe/event-loop-delay.js';
 import { VrrpMetrics } from '../observe/vrrp-metrics.js';
 import { dumpFilePath, writeStatsFile } from '../observe/stats-file.js';
 import { applyConfiguredUmask } from './umask.js';
@@ -136,6 +137,7 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
     },
     { nowUs: () => clock.nowUs() },
   );
+  registerEventLoopDelay(metrics.registry, 'keepalived_ts_vrrp_event_loop_delay_seconds', startDelayHistogram());
   const addresses = rtnetlinkAddressPort();
   const routes = rtnetlinkRoutePort((name) => interfaces.byName(name)?.index);
   const statics = new StaticEntries(settings.statics, { interfaces, addresses, routes, log });

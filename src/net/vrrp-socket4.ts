@@ -13,6 +13,7 @@ import { IPPROTO_AH } from '../vrrp/wire/ah.js';
 import { IPPROTO_VRRP } from '../vrrp/wire/packet.js';
 import type { AdvertSocket, AdvertSocketOptions } from '../vrrp/ports.js';
 import type { ReceivedPacket } from '../vrrp/wire/receive-frame.js';
+import { MAX_MESSAGES_PER_DRAIN, MAX_MESSAGES_PER_WAKE } from './receive-batch.js';
 
 /** The part of raw-socket 1.8.1 used here (it ships no types). */
 interface RawSocketModule {
@@ -23,7 +24,6 @@ interface RawSocketModule {
 }
 
 interface RawSocket {
-  on(event: 'message', listener: (buffer: Buffer, source: string) => void): void;
   on(event: 'error', listener: (error: Error) => void): void;
   on(event: 'close', listener: () => void): void;
   setOption(level: number, option: number, value: number): void;
@@ -33,10 +33,23 @@ interface RawSocket {
    * The addon object under the Socket: its send() is one non-blocking sendto() that throws on failure,
    * where Socket.send() queues until writable and reports errors later; the port needs the former.
    */
-  wrap: { send(buffer: Buffer, offset: number, length: number, address: string, done: (bytes: number) => void): void };
+  wrap: {
+    send(buffer: Buffer, offset: number, length: number, address: string, done: (bytes: number) => void): void;
+    /** One recvfrom(): calls `done` with the datagram's length, or throws (EAGAIN when nothing is pending). */
+    recv(buffer: Buffer, done: (buffer: Buffer, bytes: number, source: string) => void): void;
+    /** The addon object is an EventEmitter: `recvReady` each time the socket polls readable. */
+    on(event: 'recvReady', listener: () => void): void;
+    removeAllListeners(event: 'recvReady'): void;
+  };
 }
 
 const raw = createRequire(import.meta.url)('raw-socket') as RawSocketModule;
+
+/** A datagram as large as an interface sends: VRRP adverts are far smaller, anything longer is cut short. */
+const RECEIVE_BUFFER_BYTES = 65_536;
+
+/** raw-socket's text for EAGAIN (strerror): the socket is empty. */
+const EMPTY = 'Resource temporarily unavailable';
 
 // <linux/in.h>: not among raw-socket's constants.
 const IP_MULTICAST_IF = 32;
@@ -99,11 +112,33 @@ export function openVrrpSocket4(options: AdvertSocketOptions, onPacket: (packet:
   socket.on('error', onError);
   // raw-socket closes the socket itself after a polling error; a send after that would open a new, unset-up one
   socket.on('close', () => (closed = true));
-  socket.on('message', (buffer) => {
+  const deliver = (buffer: Buffer): void => {
     if (boundTo && buffer.length >= 20 && !boundTo.every((b, i) => buffer[16 + i] === b)) return;
-    // raw-socket reuses its receive buffer for the next datagram
+    // the receive buffer is reused for the next datagram
     onPacket({ bytes: new Uint8Array(buffer) });
-  });
+  };
+  // raw-socket reads one datagram per readable wake-up: under a flood each costs a turn of the event loop, and the
+  // kernel's buffer overflows with the MASTER's adverts in it. Read a bounded batch instead, as the IPv6 socket does.
+  const buffer = Buffer.alloc(RECEIVE_BUFFER_BYTES);
+  const read = (max: number): void => {
+    try {
+      // onPacket may close the socket: stop reading then
+      for (let n = 0; n < max && !closed; n++) {
+        let length = -1;
+        try {
+          socket.wrap.recv(buffer, (_, bytes) => (length = bytes));
+        } catch (error) {
+          if ((error as Error).message === EMPTY) return;
+          throw error;
+        }
+        deliver(buffer.subarray(0, length));
+      }
+    } catch (error) {
+      onError(error as Error);
+    }
+  };
+  socket.wrap.removeAllListeners('recvReady');
+  socket.wrap.on('recvReady', () => read(MAX_MESSAGES_PER_WAKE));
   return {
     /** `source` is unused: the datagram's own header carries it. */
     send(packet, destination) {
@@ -112,6 +147,7 @@ export function openVrrpSocket4(options: AdvertSocketOptions, onPacket: (packet:
       ipv4(destination, 'destination');
       socket.wrap.send(Buffer.from(packet.buffer, packet.byteOffset, packet.byteLength), 0, packet.byteLength, destination, () => undefined);
     },
+    drain: () => read(MAX_MESSAGES_PER_DRAIN),
     close,
   };
 }

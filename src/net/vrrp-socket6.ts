@@ -7,6 +7,7 @@ import { parseIPv6 } from '../base/inet.js';
 import { openVrrp6Socket, type Ip6Packet } from '../base/native.js';
 import type { AdvertSocket, AdvertSocketOptions } from '../vrrp/ports.js';
 import type { ReceivedPacket } from '../vrrp/wire/receive-frame.js';
+import { MAX_MESSAGES_PER_DRAIN, MAX_MESSAGES_PER_WAKE } from './receive-batch.js';
 
 /**
  * The addon always joins a group. A unicast socket joins all-nodes, which
@@ -20,14 +21,6 @@ function ipv6(text: string, what: string): Uint8Array {
   return bytes;
 }
 
-/**
- * Messages read per readable wake-up. keepalived reads until the socket is
- * empty (or a VRID's second advert), which a flood never lets happen, and
- * its own adverts stop. The addon's poll is level-triggered: what is left is
- * read on the event loop's next turn, after the timers (the adverts) have
- * run. 32 keeps a turn well under a millisecond and the reads cheap.
- */
-export const MAX_MESSAGES_PER_WAKE = 32;
 
 const sameAddress = (a: Uint8Array, b: Uint8Array | undefined): boolean => b !== undefined && a.every((x, i) => b[i] === x);
 
@@ -48,11 +41,10 @@ export function openVrrpSocket6(options: AdvertSocketOptions, onPacket: (packet:
     if (boundTo && !sameAddress(boundTo, parseIPv6(p.destination))) return;
     onPacket({ bytes: p.data, src: p.source, dst: p.destination, ...(p.hopLimit >= 0 ? { hopLimit: p.hopLimit } : {}) });
   };
-  socket.watch((error) => {
-    if (error) return onError(error);
+  const read = (max: number): void => {
     try {
       // onPacket may close the socket: stop reading then
-      for (let n = 0; n < MAX_MESSAGES_PER_WAKE && !closed; n++) {
+      for (let n = 0; n < max && !closed; n++) {
         const p = socket.receive();
         if (!p) break;
         deliver(p);
@@ -60,12 +52,14 @@ export function openVrrpSocket6(options: AdvertSocketOptions, onPacket: (packet:
     } catch (receiveError) {
       onError(receiveError as Error);
     }
-  });
+  };
+  socket.watch((error) => (error ? onError(error) : read(MAX_MESSAGES_PER_WAKE)));
   return {
     send(packet, destination, source) {
       const data = Buffer.from(packet.buffer, packet.byteOffset, packet.byteLength);
       socket.send(data, destination, source === undefined ? {} : { source });
     },
+    drain: () => read(MAX_MESSAGES_PER_DRAIN),
     close() {
       closed = true;
       socket.close();

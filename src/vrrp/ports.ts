@@ -78,6 +78,11 @@ export interface AdvertSocketOptions {
 export interface AdvertSocket {
   /** Never blocks; a send error is thrown (the runner logs it and goes on, as keepalived does). */
   send(packet: Uint8Array, destination: string, source?: string): void;
+  /**
+   * Hands onPacket, at once, what the kernel already holds for the socket (a bounded number). The runner calls it
+   * before a BACKUP's master-down wait ends: an advert that came in time but waits unread behind a flood still counts.
+   */
+  drain?(): void;
   close(): void;
 }
 

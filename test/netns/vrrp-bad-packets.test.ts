@@ -19,6 +19,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../tmp.js';
+import { instanceStats, parseKeepalivedStats } from '../../lab/keepalived-stats.js';
 import { Lab, waitFor } from '../../lab/netns-lab.js';
 import { requireNetnsOrSkip } from './netns.js';
 import { expectMaster, masterDownMs, MODES, Node, PASSWORD, SLACK_MS, vrrpConfig } from './vrrp-interop-support.js';
@@ -38,27 +39,7 @@ const SUMMARY = / \(\d+ more in the last 10 s\)$/;
 const bad = (name: string): string[] => Array<string>(REPEAT).fill(name);
 
 /** keepalived.stats as `Section.Label` → value (`Packet Errors.TTL`, `Became master`, ...) for one instance. */
-function parseStats(text: string, instance = 'VI_1'): Stats {
-  const stats: Stats = {};
-  let current: string | undefined;
-  let section = '';
-  for (const line of text.split('\n')) {
-    const head = /^VRRP Instance: (\S+)/.exec(line);
-    if (head) {
-      current = head[1];
-      continue;
-    }
-    if (current !== instance) continue;
-    const m = /^( +)([^:]+):\s*(\d*)$/.exec(line);
-    if (!m) continue;
-    const [, indent, label, value] = m;
-    if (indent!.length === 2) {
-      if (value === '') section = label!;
-      else stats[label!] = Number(value);
-    } else if (value !== '') stats[`${section}.${label}`] = Number(value);
-  }
-  return stats;
-}
+const parseStats = (text: string, instance = 'VI_1'): Stats => instanceStats(parseKeepalivedStats(text), instance);
 
 describe.skipIf(!requireNetnsOrSkip())('bad adverts are dropped and counted', () => {
   let lab: Lab;
@@ -173,6 +154,25 @@ describe.skipIf(!requireNetnsOrSkip())('bad adverts are dropped and counted', ()
       const summary = `${c.line} (${REPEAT - 1} more in the last 10 s)`;
       await waitFor(`"${summary}" from keepalived-ts`, () => linesAfter(kats, 0).includes(summary), 10_000 + SLACK_MS, () => why());
     }
+  }, 60_000);
+
+  it("a stranger's flood of right lower-priority adverts: each counted by both, logged by keepalived-ts once and then with a count", async () => {
+    const FLOOD = 50;
+    const before = await Promise.all(all().map(stats));
+    const marks = all().map((n) => n.running!.lines.length);
+    const line = `(VI_1) Received advert from 10.99.${SUBNET}.9 with lower priority 50, ours ${PRIORITY}, forcing new election`;
+    const lines = (n: Node, i: number): string[] => linesAfter(n, marks[i]!).filter((l) => l.startsWith(line));
+    for (const { vrid } of targets()) send(vrid, Array<string>(FLOOD).fill('lower'));
+    await waitFor(`${FLOOD} × "${line}" from keepalived`, () => lines(keepalived, 1).length >= FLOOD, SLACK_MS, () => why());
+    const after = await Promise.all(all().map(stats));
+    for (const [i] of all().entries()) expect(after[i]!['Advertisements.Received']! - before[i]!['Advertisements.Received']!, why()).toBe(FLOOD);
+    // the first (unless an earlier lower-priority line's window is still open), then one line with the count
+    const summary = (l: string): number => Number(/ \((\d+) more in the last 10 s\)$/.exec(l)?.[1] ?? 0);
+    await waitFor('keepalived-ts summing up the flood', () => lines(kats, 0).some((l) => summary(l) > 0), 10_000 + SLACK_MS, () => why());
+    const katsLines = lines(kats, 0);
+    expect(katsLines.length, why()).toBeLessThanOrEqual(2);
+    expect(katsLines.reduce((n, l) => n + (summary(l) || 1), 0), why()).toBe(FLOOD);
+    for (const { node, vip } of targets()) expect(node.state() === 'MASTER' && node.has(vip), why()).toBe(true);
   }, 60_000);
 
   it('a right advert with priority 254 does push both down to BACKUP: the others were refused for their flaw alone', async () => {

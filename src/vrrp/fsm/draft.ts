@@ -26,6 +26,11 @@ export function log(d: Draft, message: string, detail = false): void {
   d.actions.push(detail ? { kind: 'log', message, detail } : { kind: 'log', message });
 }
 
+/** A line for each advert of a kind anyone on the LAN can send at any rate: rate-limited by `key` (FsmAction log). */
+export function floodLog(d: Draft, key: string, message: string): void {
+  d.actions.push({ kind: 'log', message, flood: key });
+}
+
 export function stat(d: Draft, counter: StatCounter): void {
   d.actions.push({ kind: 'stat', counter });
 }

@@ -5,6 +5,7 @@
  */
 import { parseAddress } from '../../base/inet.js';
 import {
+  floodLog,
   log,
   masterDownUs,
   name,
@@ -44,7 +45,7 @@ export function backupReceive(d: Draft, advert: VrrpAdvert, src: string): void {
     return;
   }
   // preemption allowed and due: ignore the weaker master and let the wait run out
-  log(d, vrrpLog.lowerPriorityDiscarded(n, advert.priority, src));
+  floodLog(d, 'lower-priority', vrrpLog.lowerPriorityDiscarded(n, advert.priority, src));
   s.masterAddress = src;
 }
 
@@ -107,7 +108,7 @@ export function masterReceive(d: Draft, advert: VrrpAdvert, src: string): void {
 function weakerAdvertAsMaster(d: Draft, advert: VrrpAdvert, src: string): void {
   const { s } = d;
   const { lowerPrioNoAdvert, notify } = s.settings;
-  log(d, vrrpLog.lowerPriorityAsMaster(name(d), src, advert.priority, s.effectivePriority, !lowerPrioNoAdvert));
+  floodLog(d, 'lower-priority', vrrpLog.lowerPriorityAsMaster(name(d), src, advert.priority, s.effectivePriority, !lowerPrioNoAdvert));
   if (!lowerPrioNoAdvert) sendAdvert(d, s.effectivePriority);
   lowerPriorityGarp(d);
   if (notify.masterRxLowerPri) d.actions.push({ kind: 'notify', argv: notify.masterRxLowerPri });

@@ -93,8 +93,11 @@ export type FsmAction =
   | { kind: 'notify'; argv: readonly string[]; killAfterUs?: number }
   /** One line for notify_fifo / vrrp_notify_fifo, newline included. */
   | { kind: 'fifo'; line: string }
-  /** keepalived's own line; `detail` lines only appear with -D/--log-detail. */
-  | { kind: 'log'; message: string; detail?: boolean }
+  /**
+   * keepalived's own line; `detail` lines only appear with -D/--log-detail. `flood`: a line each packet of a flood
+   * would repeat (a stranger's lower-priority adverts): the runner writes the first and then a count per window.
+   */
+  | { kind: 'log'; message: string; detail?: boolean; flood?: string }
   | { kind: 'stat'; counter: StatCounter };
 
 /** What a sync group tells its member before each step (keepalived reads it from the group directly). */

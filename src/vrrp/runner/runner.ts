@@ -150,7 +150,10 @@ export class VrrpRunner {
   /** Address, route and rule requests under way: shutdown waits for them. */
   private readonly pending = new Set<Promise<unknown>>();
   private stopped = false;
-  /** A flood of bad packets must not become a flood of lines: one per instance and reason per window, then a count. */
+  /**
+   * A flood of packets must not become a flood of lines: one per instance and reason per window, then a count (bad
+   * packets, and the lines a stranger's valid adverts make: FsmAction log `flood`).
+   */
   private readonly rejectedLog: RateLimitedLog;
   /** While stopping: the STOP scripts, which keepalived waits for (up to their kill time). */
   private stopScripts: Promise<void>[] | undefined;
@@ -506,10 +509,12 @@ export class VrrpRunner {
   private act(name: string | undefined, action: FsmAction, scripts: NotifyScriptsWithUsers): void {
     const { log } = this.ports;
     switch (action.kind) {
-      case 'log':
-        if (action.detail) log.detail(action.message);
-        else log.info(action.message);
+      case 'log': {
+        const write = action.detail ? (line: string) => log.detail(line) : (line: string) => log.info(line);
+        if (action.flood !== undefined) this.rejectedLog.write(`${name ?? ''} ${action.flood}`, action.message, write);
+        else write(action.message);
         return;
+      }
       case 'notify':
         this.runNotify(action.argv, scripts, action.killAfterUs);
         return;
@@ -556,7 +561,14 @@ export class VrrpRunner {
           // a host timer may fire a little early; the reducer ignores a timer before its due time
           if (this.now() < dueUs) return arm();
           rt.timers.delete(timer);
-          if (!this.stopped) this.deliver(name, { kind: 'timer', timer });
+          if (this.stopped) return;
+          // a BACKUP's wait is over only if no advert came in time: read first what the kernel holds (under a flood
+          // the master's adverts queue behind the rest); one that restarts the wait cancels this expiry
+          if (timer === 'master-down') {
+            rt.socket?.drain?.();
+            if (this.stopped || rt.timers.has(timer)) return;
+          }
+          this.deliver(name, { kind: 'timer', timer });
         }),
       );
     };

@@ -16,7 +16,8 @@ vi.mock('../../../src/base/native.js', () => ({
   }),
 }));
 
-const { MAX_MESSAGES_PER_WAKE, openVrrpSocket6 } = await import('../../../src/net/vrrp-socket6.js');
+const { openVrrpSocket6 } = await import('../../../src/net/vrrp-socket6.js');
+const { MAX_MESSAGES_PER_DRAIN, MAX_MESSAGES_PER_WAKE } = await import('../../../src/net/receive-batch.js');
 
 describe('openVrrpSocket6 under a flood', () => {
   it('reads a bounded batch per wake-up and leaves the rest to the next (the poll is level-triggered)', () => {
@@ -30,5 +31,15 @@ describe('openVrrpSocket6 under a flood', () => {
     flood.onReadable!();
     expect(delivered).toBe(2 * MAX_MESSAGES_PER_WAKE);
     expect(flood.pending).toBe(10_000 - 2 * MAX_MESSAGES_PER_WAKE);
+  });
+
+  it('drains what is queued, up to its bound, when asked (before a master-down expiry)', () => {
+    let delivered = 0;
+    const socket = openVrrpSocket6({ family: 'inet6', ifname: 'eth0', ifindex: 2, multicastGroup: 'ff02::12' }, () => delivered++, (error) => {
+      throw error;
+    });
+    flood.pending = 10_000;
+    socket.drain!();
+    expect([delivered, flood.pending]).toEqual([MAX_MESSAGES_PER_DRAIN, 10_000 - MAX_MESSAGES_PER_DRAIN]);
   });
 });

@@ -17,7 +17,12 @@ const LATENCY_US = 100;
 
 export class Lan {
   readonly clock = new FakeClock();
-  private readonly sockets: { node: Node; onPacket: (p: ReceivedPacket) => void; closed: boolean }[] = [];
+  private readonly sockets: { node: Node; onPacket: (p: ReceivedPacket) => void; closed: boolean; held: ReceivedPacket[] }[] = [];
+  /**
+   * Nodes whose event loop is busy elsewhere (a flood): what reaches their sockets waits in the kernel's queue, read
+   * only by AdvertSocket.drain.
+   */
+  readonly busy = new Set<Node>();
   /** Every socket opened: its node, the interface index it was opened on, whether it was closed since. */
   readonly opened: { node: string; ifindex: number; closed: boolean }[] = [];
   /** Every packet put on the wire, for tests that inspect them. */
@@ -28,7 +33,7 @@ export class Lan {
   socketsFor(node: Node): AdvertSocketFactory {
     return {
       open: (options, onPacket) => {
-        const entry = { node, onPacket, closed: false };
+        const entry = { node, onPacket, closed: false, held: [] as ReceivedPacket[] };
         this.sockets.push(entry);
         const record = { node: node.name, ifindex: options.ifindex, closed: false };
         this.opened.push(record);
@@ -44,8 +49,11 @@ export class Lan {
               if (other.node === node || other.closed || !other.node.linkUp) continue;
               const received: ReceivedPacket =
                 options.family === 'inet6' ? { bytes: sent, src: source ?? node.address6, dst: destination, hopLimit: 255 } : { bytes: sent };
-              this.clock.at(this.clock.nowUs() + LATENCY_US, () => other.onPacket(received));
+              this.clock.at(this.clock.nowUs() + LATENCY_US, () => (this.busy.has(other.node) ? other.held.push(received) : other.onPacket(received)));
             }
+          },
+          drain: () => {
+            for (const packet of entry.held.splice(0)) entry.onPacket(packet);
           },
           close: () => {
             entry.closed = true;

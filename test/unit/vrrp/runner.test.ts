@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseText } from '../config/vrrp-helpers.js';
 import { vrrpSettingsFromConfig } from '../../../src/vrrp/settings/from-config.js';
+import { encodeIpv4Advert } from '../../../src/vrrp/wire/ipv4-advert.js';
+import type { VrrpFields } from '../../../src/vrrp/wire/packet.js';
 import { Lan, Node } from './runner-world.js';
 
 const S = 1_000_000;
@@ -156,6 +158,50 @@ describe('VrrpRunner on a simulated LAN', () => {
     await b.runner.stop();
     const counted = [first, ...refusals().slice(1)].reduce((n, l) => n + Number(/\((\d+) more/.exec(l!)?.[1] ?? 1), 0);
     expect(counted).toBe(b.stats().chk_err);
+  });
+
+  it("logs a stranger's flood of lower-priority adverts once per instance per 10 s, with the count, on the MASTER and the BACKUP", async () => {
+    const lan = new Lan();
+    const a = node(lan, 1, conf(150));
+    const b = node(lan, 2, conf(100));
+    // a third router of the LAN whose daemon never runs: its socket sends what the test makes
+    const stranger = node(lan, 3, conf(50));
+    const socket = lan.socketsFor(stranger).open({ family: 'inet', ifname: 'eth0', ifindex: 1, multicastGroup: '224.0.0.18' }, () => undefined);
+    a.runner.start();
+    b.runner.start();
+    lan.clock.advance(5 * S);
+    expect([a.state(), b.state()]).toEqual(['MASTER', 'BACKUP']);
+    const fields: VrrpFields = { version: 2, vrid: 51, priority: 50, addresses: ['10.0.0.100'], authType: 0, advertIntervalSec: 1, authData: new Uint8Array(8) };
+    const FLOOD = 1000;
+    for (let i = 0; i < FLOOD; i++) {
+      socket.send(encodeIpv4Advert(fields, { src: '10.0.0.3', dst: '224.0.0.18', ipId: i + 1 }), '224.0.0.18');
+      lan.clock.advance(1000);
+    }
+    lan.clock.advance(15 * S);
+    const said = (n: Node, line: string): string[] => n.lines.filter((l) => l.startsWith(line));
+    const backupLines = said(b, '(VI_1) received lower priority (50) advert from 10.0.0.3 - discarding');
+    const masterLines = said(a, '(VI_1) Received advert from 10.0.0.3 with lower priority 50, ours 150, forcing new election');
+    for (const lines of [backupLines, masterLines]) {
+      expect(lines.map((l) => l.replace(/^.* - discarding|^.*forcing new election/, ''))).toEqual(['', ` (${FLOOD - 1} more in the last 10 s)`]);
+    }
+    expect([a.state(), b.state()]).toEqual(['MASTER', 'BACKUP']);
+    await Promise.all([a.runner.stop(), b.runner.stop()]);
+  });
+
+  it("a BACKUP whose socket is read late (a flood keeps its loop busy) reads what is queued before its master-down wait ends, and holds", () => {
+    const lan = new Lan();
+    const a = node(lan, 1, conf(150));
+    const b = node(lan, 2, conf(100));
+    a.runner.start();
+    b.runner.start();
+    lan.clock.advance(5 * S);
+    expect([a.state(), b.state()]).toEqual(['MASTER', 'BACKUP']);
+    const before = b.stats().advert_rcvd;
+    lan.busy.add(b);
+    // three master-down intervals (3.6 s each): the MASTER's adverts reach b's socket, but b reads them only at its expiry
+    lan.clock.advance(11 * S);
+    expect([a.state(), b.state(), b.stateChanges]).toEqual(['MASTER', 'BACKUP', ['VI_1 INIT>BACKUP']]);
+    expect(b.stats().advert_rcvd - before).toBeGreaterThanOrEqual(9);
   });
 
   it('elects with AH authentication and counts a wrong key as an authentication failure', () => {
