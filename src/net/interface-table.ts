@@ -6,7 +6,7 @@
  * No socket here: interfaces.ts feeds it.
  */
 import { rt, type NetlinkMessage } from 'netlink';
-import { formatAddress, type Family } from '../base/inet.js';
+import { ADDRESS_BYTES, formatAddress, type Family } from '../base/inet.js';
 import type { InterfaceAddress, InterfaceInfo, InterfacePort } from '../vrrp/ports.js';
 
 const AF_UNSPEC = 0;
@@ -100,6 +100,9 @@ function addressChange(type: number, m: rt.AddressMessage): Change | undefined {
   const bytes = m.attrs.local ?? m.attrs.address;
   const index = m.data.index;
   if (!family || !bytes || index === undefined) return undefined;
+  // the kernel sends a whole in_addr/in6_addr and a prefix within it: anything else is not an address of ours
+  if (bytes.length !== ADDRESS_BYTES[family]) throw new Error(`${family} address of ${bytes.length} byte(s) on interface ${index}`);
+  if ((m.data.prefixlen ?? 0) > 8 * ADDRESS_BYTES[family]) throw new Error(`${family} prefix length ${m.data.prefixlen} on interface ${index}`);
   const addr: Addr = {
     family,
     address: formatAddress(family, bytes),
@@ -110,7 +113,7 @@ function addressChange(type: number, m: rt.AddressMessage): Change | undefined {
   return { kind: 'address', index, addr, removed: type === rt.MessageType.DELADDR };
 }
 
-/** Throws when the package cannot decode the message. */
+/** Throws when the package cannot decode the message, or it does not hold together. */
 export function changeOf(msg: NetlinkMessage): Change | undefined {
   const m = rt.parseMessage(msg.type, msg.data);
   if (m.kind === 'link') return linkChange(msg.type, m);
