@@ -3,7 +3,7 @@
  * test changes (`setLink`, `removeLink`, `addAddress`, `removeAddress`), each change sent as the kernel's
  * notification unless `lose` is on (a full receive buffer drops it); `overrun()` raises ENOBUFS on the
  * listening socket as the kernel does after dropping. `dump()` answers with the kernel as it is now;
- * `failDumps` makes that many dumps reject first; `deliver` lets the test hold notifications back.
+ * `failDumps` makes that many dumps reject first.
  */
 import { AttrStream, rt, type NetlinkMessage } from 'netlink';
 import { parseAddress, type Family } from '../../src/base/inet.js';
@@ -61,9 +61,6 @@ export class FakeRtnetlink implements RtnlFeed {
   private onError: ((error: NodeJS.ErrnoException) => void) | undefined;
   /** Notifications the kernel drops (a full receive buffer) while true. */
   lose = false;
-  /** Notifications held back until `flush()` while true (a busy event loop). */
-  hold = false;
-  private held: NetlinkMessage[] = [];
   /** Dumps still to reject, as a kernel that refuses or never answers. */
   failDumps = 0;
   dumps = 0;
@@ -122,15 +119,7 @@ export class FakeRtnetlink implements RtnlFeed {
     this.onError?.(error);
   }
 
-  flush(): void {
-    const held = this.held;
-    this.held = [];
-    if (held.length > 0) this.send(held);
-  }
-
   private notify(msg: NetlinkMessage): void {
-    if (this.lose) return;
-    if (this.hold) this.held.push(msg);
-    else this.send([msg]);
+    if (!this.lose) this.send([msg]);
   }
 }

@@ -3,10 +3,12 @@
  * overruns (ENOBUFS, notifications lost) read again from a dump and replaced, each interface that changed
  * reported once; notifications heard during that dump wait for it; a failing re-dump is tried again.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { followInterfaces } from '../../../src/net/interfaces.js';
 import type { InterfaceInfo } from '../../../src/vrrp/ports.js';
 import { FakeRtnetlink } from '../../../lab/fakes/rtnetlink.js';
+import { playOverruns, rtnlStepsArb } from '../../../lab/rtnl-overrun.js';
 
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -88,5 +90,18 @@ describe('interface table after an overrun', () => {
     kernel.send([{ type: 16, flags: 0, seq: 0, port: 0, data: Buffer.from([0, 0, 1]) }]);
     kernel.setLink({ index: 2, name: 'eth0', up: false });
     expect(table.byName('eth0')?.up).toBe(false);
+  });
+});
+
+describe('property: lost notifications are recovered at the next overrun', () => {
+  it('whatever was lost, and whatever is heard during the re-dump, the table then says what the kernel holds', async () => {
+    await fc.assert(
+      fc.asyncProperty(rtnlStepsArb, async (steps) => {
+        const result = await playOverruns(steps);
+        expect(result.mismatch).toBeUndefined();
+        expect(result.recovered).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
