@@ -103,7 +103,7 @@ export interface ConvergenceResult {
   readonly maxRounds: number;
   /** Faults the kernel acted on (requests refused or raced). */
   readonly faultsInjected: number;
-  /** Ops a further pass sends once converged (must be 0: no churn). */
+  /** Ops sent once converged and the faults are over, by a retry still armed and one more pass (must be 0: no churn). */
   readonly opsAfter: number;
   /** Passes that failed and were recovered by a later pass from a fresh dump. */
   readonly recoveries: number;
@@ -162,8 +162,14 @@ export async function convergeUnderFaults(config: CheckConfig, run: FaultPlan): 
     if (!ok) break;
     ok = await untilConverged(sync.serverChanged(v, i, { alive }));
   }
+  // the kernel behaves from here on: a retry still armed and one more pass must find nothing to do
+  next = run.faults.length;
   const before = kernel.requests.length;
-  if (ok) await sync.health(new Map());
+  if (ok) {
+    clock.advance(RETRY_US);
+    await settle();
+    await sync.health(new Map());
+  }
   const opsAfter = kernel.requests.slice(before).filter((r) => r.cmd !== 'GET_SERVICE' && r.cmd !== 'GET_DEST').length;
   return { converged: ok, maxRounds, faultsInjected: injected, opsAfter, recoveries };
 }

@@ -9,11 +9,13 @@ import fc from 'fast-check';
 import { canonicalAddress } from '../src/base/inet.js';
 import { decodeReply, encodeReply, type IpvsReply } from '../src/ipvs/genl.js';
 import { ipvsPortOver } from '../src/ipvs/genl-port.js';
+import { resolveFamily, transportOver } from '../src/ipvs/netlink-port.js';
 import type { GenlAnswer } from '../src/ipvs/genl-transport.js';
 import type { Destination, Service } from '../src/ipvs/table.js';
 import { followInterfaces } from '../src/net/interfaces.js';
 import { decodeRouteNotification, RTM_DELROUTE, RTM_DELRULE } from '../src/net/route-notify.js';
 import { attr, u32, u8 } from '../src/net/rtattr.js';
+import { fakeNetlinkSocket, nlError, nlmsg, NLM_F_DUMP, NLM_F_MULTI, NLMSG, withSeq } from './fakes/raw-netlink.js';
 import { addressMessage, FakeRtnetlink, linkMessage } from './fakes/rtnetlink.js';
 
 export interface FuzzTarget {
@@ -92,6 +94,48 @@ const ipvsPort: FuzzTarget = {
   },
 };
 
+/** The IPVS family id the fake nlctrl hands out. */
+const IPVS_ID = 0x20;
+const GENL_ID_CTRL = 0x10;
+
+/** nlctrl's answer to GET_FAMILY: CTRL_CMD_NEWFAMILY with CTRL_ATTR_FAMILY_ID and _NAME. */
+function familyReply(): Buffer {
+  const attrs = Buffer.concat([attr(1, Buffer.from([IPVS_ID, 0])), attr(2, Buffer.from('IPVS\0'))]);
+  return nlmsg(GENL_ID_CTRL, 0, 0, Buffer.concat([Buffer.from([1, 2, 0, 0]), attrs]));
+}
+
+/**
+ * The IPVS port over the package's real NetlinkSocket on a fake raw socket: every request (family lookup,
+ * dumps, ops, flush) is answered by the input as one datagram, its sequence numbers set to the request's,
+ * then by what a kernel would end with (the ack, or NLMSG_DONE for a dump), so that nothing waits on a timer.
+ */
+const ipvsSocket: FuzzTarget = {
+  name: 'ipvs-socket',
+  seeds: [
+    nlError(0, 0),
+    nlError(17, 0),
+    familyReply(),
+    Buffer.concat([...REPLIES.slice(0, 2).map((r) => nlmsg(IPVS_ID, NLM_F_MULTI, 0, encodeReply(r))), nlmsg(NLMSG.DONE, NLM_F_MULTI, 0, Buffer.alloc(4))]),
+    Buffer.concat([...REPLIES.slice(2, 4).map((r) => nlmsg(IPVS_ID, NLM_F_MULTI, 0, encodeReply(r)))]),
+  ],
+  async run(input) {
+    const { sock, escaped } = fakeNetlinkSocket((req) => [
+      withSeq(input, req.seq),
+      (req.flags & NLM_F_DUMP) === NLM_F_DUMP ? nlmsg(NLMSG.DONE, NLM_F_MULTI, req.seq, Buffer.alloc(4)) : nlError(0, req.seq),
+    ]);
+    await resolveFamily(sock, 'IPVS');
+    const port = ipvsPortOver(transportOver(sock, IPVS_ID, 1_000));
+    const dumped = await port.dump();
+    if (dumped.ok) for (const e of dumped.table) checkAddresses({ cmd: 'NEW_SERVICE', service: e.service });
+    await port.apply([
+      { op: 'add-dest', service: SERVICES[0]!, dest: DESTS[0]! },
+      { op: 'edit-dest', service: SERVICES[1]!, dest: DESTS[1]! },
+    ]);
+    await port.flush();
+    if (escaped.length > 0) throw new Error(`a datagram made the socket's message handling throw: ${String(escaped[0])}`);
+  },
+};
+
 const RTM = { NEWLINK: 16, DELLINK: 17, NEWADDR: 20, DELADDR: 21 } as const;
 const RTNL_TYPES = [RTM.NEWLINK, RTM.DELLINK, RTM.NEWADDR, RTM.DELADDR];
 
@@ -149,7 +193,7 @@ const rtnlRoutes: FuzzTarget = {
   },
 };
 
-export const FUZZ_TARGETS: readonly FuzzTarget[] = [ipvsReply, ipvsPort, rtnlInterfaces, rtnlRoutes];
+export const FUZZ_TARGETS: readonly FuzzTarget[] = [ipvsReply, ipvsPort, ipvsSocket, rtnlInterfaces, rtnlRoutes];
 
 type Mutation =
   | { readonly kind: 'set'; readonly at: number; readonly value: number }

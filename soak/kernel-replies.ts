@@ -14,14 +14,14 @@ import { bounded, reported, type CaseResult, type Figure, type SoakCase, type So
 const MAX_FAULTS = 30;
 
 interface Sizes {
-  /** Mutated inputs per fuzz target (four targets: 10⁶ in all with --long). */
+  /** Mutated inputs per fuzz target (five targets: 10⁶ in all with --long). */
   readonly inputs: number;
   readonly ipvsRuns: number;
   readonly overrunRuns: number;
 }
 
-const SHORT: Sizes = { inputs: 20_000, ipvsRuns: 1_000, overrunRuns: 1_000 };
-const LONG: Sizes = { inputs: 250_000, ipvsRuns: 10_000, overrunRuns: 10_000 };
+const SHORT: Sizes = { inputs: 10_000, ipvsRuns: 1_000, overrunRuns: 1_000 };
+const LONG: Sizes = { inputs: 200_000, ipvsRuns: 10_000, overrunRuns: 10_000 };
 
 const ratio = (what: string, good: number, all: number): Figure => ({ what, ours: `${good}/${all}`, bound: 'all', ok: good === all });
 
