@@ -7,9 +7,12 @@
  * lost) the table is dumped again the same way and replaced, where keepalived
  * 2.2.7 only logs the overrun. The dump runs on a socket of its own: the
  * package cuts a dump's reply short when a notification arrives in the middle of it.
+ * The listening socket is the addon's (src/base/rtnl-monitor.ts): the package's ends
+ * the process at an overrun.
  */
 import { getSystemErrorName } from 'node:util';
-import { AttrStream, FlagsGet, MessageType, createRtNetlink, parseError, rt, type NetlinkMessage, type RtNetlinkSocket } from 'netlink';
+import { AttrStream, FlagsGet, MessageType, createRtNetlink, parseError, parseMessages, rt, type NetlinkMessage, type RtNetlinkSocket } from 'netlink';
+import { openRtnlMonitor, RTNLGRP, type RtnlMonitor } from '../base/rtnl-monitor.js';
 import type { InterfacePort } from '../vrrp/ports.js';
 import { changeOf, InterfaceTable, type Change } from './interface-table.js';
 
@@ -131,16 +134,29 @@ async function dump(sock: RtNetlinkSocket, type: number, format: (out: AttrStrea
   return messages;
 }
 
-/** The feed over real sockets: one listening, one opened for each dump. */
+/** The feed over real sockets: our own to listen (src/base/rtnl-monitor.ts), the package's for each dump. */
 function kernelFeed(): RtnlFeed {
-  const listen = createRtNetlink();
+  let monitor: RtnlMonitor | undefined;
   return {
     listen(onMessages, onError) {
-      // A listener keeps the process alive until closed, as a server does.
-      listen.socket.ref();
-      listen.socket.on('message', onMessages);
-      listen.socket.on('error', onError);
-      for (const group of ['LINK', 'IPV4_IFADDR', 'IPV6_IFADDR'] as const) listen.addMembership(group);
+      monitor = openRtnlMonitor([RTNLGRP.LINK, RTNLGRP.IPV4_IFADDR, RTNLGRP.IPV6_IFADDR], {
+        datagram(bytes) {
+          let msgs: NetlinkMessage[];
+          try {
+            msgs = parseMessages(bytes);
+          } catch {
+            // a datagram whose lengths do not hold together: nothing in it can be trusted
+            return;
+          }
+          onMessages(msgs);
+        },
+        overrun() {
+          const error: NodeJS.ErrnoException = new Error('No buffer space available');
+          error.code = 'ENOBUFS';
+          onError(error);
+        },
+        error: onError,
+      });
     },
     async dump() {
       const dumper = createRtNetlink();
@@ -154,7 +170,7 @@ function kernelFeed(): RtnlFeed {
         dumper.socket.close();
       }
     },
-    close: () => listen.socket.close(),
+    close: () => monitor?.close(),
   };
 }
 

@@ -73,7 +73,7 @@ class Driver {
     }
   }
 
-  async request(fields: { op: 'show' | 'add' | 'remove'; ifname?: string; vip?: VipEntry; ifindex?: number }): Promise<Line> {
+  async request(fields: { op: 'show' | 'add' | 'remove' | 'flood'; ifname?: string; vip?: VipEntry; ifindex?: number; lines?: string[] }): Promise<Line> {
     const id = this.nextId++;
     this.child.stdin.write(`${JSON.stringify({ id, ...fields })}\n`);
     return this.waitFor((l) => l.id === id, 0, `answer to ${fields.op}`);
@@ -252,5 +252,18 @@ describe.skipIf(!run)('rtnetlink interface table and address port in a namespace
 
   it('reported no error all along', () => {
     expect(driver.lines.filter((l) => l.event === 'error')).toEqual([]);
+  });
+
+  it('reads the interfaces again when the kernel overruns its socket, so no address change is lost', async () => {
+    const addresses = Array.from({ length: 3000 }, (_, i) => `10.99.${100 + Math.floor(i / 250)}.${(i % 250) + 1}`);
+    const from = driver.mark();
+    expect(await driver.request({ op: 'flood', lines: addresses.map((a) => `addr add ${a}/32 dev eth1`) })).toMatchObject({ ok: true });
+    await driver.waitFor((l) => l.event === 'error' && !!l.message?.startsWith('Receive buffer overrun on monitor socket'), from, 'the overrun');
+    await tableMatchesIp('eth1');
+    expect((await driver.show('eth1'))!.addresses.filter((a) => a.family === 'inet')).toHaveLength(3000);
+    const again = driver.mark();
+    expect(await driver.request({ op: 'flood', lines: addresses.map((a) => `addr del ${a}/32 dev eth1`) })).toMatchObject({ ok: true });
+    await driver.waitFor((l) => l.event === 'error' && !!l.message?.startsWith('Receive buffer overrun on monitor socket'), again, 'the overrun');
+    await tableMatchesIp('eth1');
   });
 });

@@ -1,9 +1,12 @@
 /**
  * Runs inside a namespace: the compiled interface table and address port,
- * driven by JSON lines on stdin ({id, op: 'show'|'add'|'remove', ifname?,
- * vip?, ifindex?}), answering ({id, ok, info?, error?}) and reporting every
+ * driven by JSON lines on stdin ({id, op: 'show'|'add'|'remove'|'flood', ifname?,
+ * vip?, ifindex?, lines?}), answering ({id, ok, info?, error?}) and reporting every
  * table change ({event: 'change', info, removed}) as JSON lines on stdout.
+ * 'flood' runs `ip -batch` over `lines` with the event loop blocked meanwhile,
+ * so that the kernel's notifications overrun the listening socket.
  */
+import { spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { rtnetlinkAddressPort } from '../../../dist/src/net/addresses.js';
 import { openInterfaceTable } from '../../../dist/src/net/interfaces.js';
@@ -18,8 +21,13 @@ const port = rtnetlinkAddressPort();
 say({ event: 'ready' });
 
 for await (const line of createInterface({ input: process.stdin })) {
-  const { id, op, ifname, vip, ifindex } = JSON.parse(line);
+  const { id, op, ifname, vip, ifindex, lines } = JSON.parse(line);
   try {
+    if (op === 'flood') {
+      const ran = spawnSync('ip', ['-batch', '-'], { input: `${lines.join('\n')}\n`, encoding: 'utf8' });
+      say({ id, ok: ran.status === 0, error: ran.stderr });
+      continue;
+    }
     if (op === 'show') {
       say({ id, ok: true, info: view(table.byName(ifname)) });
       continue;
