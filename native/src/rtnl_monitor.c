@@ -6,6 +6,7 @@
  *
  *   rtnlMonitorOpen(groups) -> fd           socket (close-on-exec, non-blocking), bind, NETLINK_ADD_MEMBERSHIP
  *                                           of each RTNLGRP_* number
+ *   rtnlMonitorJoin(fd, group, join)        NETLINK_ADD_MEMBERSHIP (or DROP) of one group later on
  *   rtnlMonitorRead(fd, max) -> items[]     at most `max` pending datagrams from the kernel, never blocking;
  *                                           each a Buffer of netlink messages, or null for ENOBUFS (notifications
  *                                           were lost; reading it clears the socket's error)
@@ -14,6 +15,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -66,6 +68,20 @@ static napi_value rtnl_monitor_open(napi_env env, napi_callback_info info) {
   return result;
 }
 
+static napi_value rtnl_monitor_join(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  int32_t fd;
+  uint32_t group;
+  bool join;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  CHECK(napi_get_value_int32(env, argv[0], &fd));
+  CHECK(napi_get_value_uint32(env, argv[1], &group));
+  CHECK(napi_get_value_bool(env, argv[2], &join));
+  if (setsockopt(fd, SOL_NETLINK, join ? NETLINK_ADD_MEMBERSHIP : NETLINK_DROP_MEMBERSHIP, &group, sizeof group) < 0) return throw_errno(env, "setsockopt", errno);
+  return NULL;
+}
+
 static napi_value rtnl_monitor_read(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2], items;
@@ -105,6 +121,7 @@ static napi_value rtnl_monitor_read(napi_env env, napi_callback_info info) {
 napi_value rtnl_monitor_define(napi_env env, napi_value exports) {
   const napi_property_descriptor functions[] = {
       {"rtnlMonitorOpen", NULL, rtnl_monitor_open, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"rtnlMonitorJoin", NULL, rtnl_monitor_join, NULL, NULL, NULL, napi_enumerable, NULL},
       {"rtnlMonitorRead", NULL, rtnl_monitor_read, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions));

@@ -9,6 +9,7 @@ import { loadAddon } from './native.js';
 
 interface RtnlAddon {
   rtnlMonitorOpen(groups: readonly number[]): number;
+  rtnlMonitorJoin(fd: number, group: number, join: boolean): void;
   rtnlMonitorRead(fd: number, max: number): (Buffer | null)[];
   pollStart(fd: number, onReadable: (error?: Error) => void): object;
   pollStop(handle: object): void;
@@ -16,7 +17,7 @@ interface RtnlAddon {
 }
 
 /** rtnetlink multicast groups (linux/rtnetlink.h, enum rtnetlink_groups). */
-export const RTNLGRP = { LINK: 1, IPV4_IFADDR: 5, IPV6_IFADDR: 9 } as const;
+export const RTNLGRP = { LINK: 1, IPV4_IFADDR: 5, IPV4_ROUTE: 7, IPV4_RULE: 8, IPV6_IFADDR: 9, IPV6_ROUTE: 11, IPV6_RULE: 19 } as const;
 
 /** Datagrams read per turn of the event loop: the rest wait for the next (the poll is level-triggered). */
 const BATCH = 64;
@@ -30,6 +31,8 @@ export interface RtnlMonitorHandlers {
 }
 
 export interface RtnlMonitor {
+  /** Joins (or leaves) one more group. */
+  join(group: number, join: boolean): void;
   close(): void;
 }
 
@@ -72,6 +75,7 @@ export function openRtnlMonitor(groups: readonly number[], on: RtnlMonitorHandle
 
   watch();
   return {
+    join: (group, join) => native.rtnlMonitorJoin(fd, group, join),
     close() {
       if (poll) native.pollStop(poll);
       poll = undefined;
