@@ -104,15 +104,30 @@ export function hostProcEvents(inherited?: number): ProcEventsPort {
         native.procEventsListen(inherited, true);
         fd = inherited;
       }
-      poll = native.pollStart(fd, (error) => {
-        if (error) return onError(error);
+      /** Reads what is pending; the events read, or undefined when the socket failed. */
+      const drain = (): readonly ProcEvent[] | undefined => {
         try {
           const events = native.procEventsRead(fd, BATCH);
           if (events.length > 0) onEvents(events);
+          return events;
         } catch (e) {
           onError(e as Error);
+          return undefined;
         }
-      });
+      };
+      const watch = (): void => {
+        poll = native.pollStart(fd, (error) => {
+          if (!error) return void drain();
+          // an overrun sets the socket's error: libuv's poll fails with EBADF and stops; reading the overrun
+          // out (the tracker then counts again) clears the error, and the watch starts again
+          const events = drain();
+          if (poll) native.pollStop(poll);
+          poll = undefined;
+          if (events?.some((e) => e.what === 'overrun') && fd >= 0) watch();
+          else if (events) onError(error);
+        });
+      };
+      watch();
     },
     setReceiveBuffer(bytes, force) {
       addon().procEventsSetRcvBuf(fd, bytes, force);
