@@ -4,7 +4,9 @@
  * (encoding, acks, errno tolerances, dump decoding) without a kernel. It also
  * runs the sync daemons as the kernel's start_sync_thread/stop_sync_thread
  * answer: one per state, EEXIST for a second, ENODEV for an unknown interface,
- * ESRCH to stop one that is not running.
+ * ESRCH to stop one that is not running. `interfere` lets another actor
+ * (an operator's ipvsadm, a second daemon) change the table just before a
+ * request is handled, so the kernel's answer is genuinely EEXIST or ENOENT.
  */
 import { constants } from 'node:os';
 import { SVC_FLAG } from '../../src/ipvs/constants.js';
@@ -20,6 +22,8 @@ export interface FakeKernelOptions {
   readonly table?: Table;
   /** An errno name (`ENOMEM`) to refuse a request with instead of performing it. */
   readonly refuse?: (req: IpvsRequest) => string | undefined;
+  /** An op another actor performs just before this request is handled. */
+  readonly interfere?: (req: IpvsRequest) => IpvsOp | undefined;
   /** The interfaces a sync daemon may multicast on; by default any named one. */
   readonly interfaces?: readonly string[];
 }
@@ -81,6 +85,8 @@ export function fakeKernel(options: FakeKernelOptions = {}): FakeKernel {
     const decoded = decodeRequest(payload);
     if (!decoded.ok) return refused('EINVAL');
     requests.push(decoded.value);
+    const foreign = options.interfere?.(decoded.value);
+    if (foreign) table = apply(table, [foreign]).table;
     const refusal = options.refuse?.(decoded.value);
     return refusal ? refused(refusal) : decoded.value;
   }

@@ -648,6 +648,7 @@ static napi_value syslog_send(napi_env env, napi_callback_info info) {
 
 napi_value process_sched_define(napi_env env, napi_value exports); /* process_sched.c */
 napi_value proc_events_define(napi_env env, napi_value exports);   /* proc_events.c */
+napi_value rtnl_monitor_define(napi_env env, napi_value exports);  /* rtnl_monitor.c */
 
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   const napi_property_descriptor functions[] = {
@@ -673,5 +674,6 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   CHECK(netns_register(env, exports));
   CHECK(link_kind_register(env, exports));
   proc_events_define(env, exports);
+  rtnl_monitor_define(env, exports);
   return exports;
 }

@@ -27,9 +27,9 @@ const GENL_HDRLEN = 4;
 
 const faultOf = (e: unknown): GenlAnswer<never> => ({ kind: 'fault', message: e instanceof Error ? e.message : String(e) });
 
-async function exchange(sock: NetlinkSocket, type: number, payload: Uint8Array[], flags: number): Promise<GenlAnswer<NetlinkMessage[]>> {
+async function exchange(sock: NetlinkSocket, type: number, payload: Uint8Array[], flags: number, timeoutMs = ANSWER_TIMEOUT_MS): Promise<GenlAnswer<NetlinkMessage[]>> {
   try {
-    const [messages] = await sock.request(type, payload, { flags, timeout: ANSWER_TIMEOUT_MS, checkError: false });
+    const [messages] = await sock.request(type, payload, { flags, timeout: timeoutMs, checkError: false });
     return { kind: 'ok', value: messages };
   } catch (e) {
     return faultOf(e);
@@ -64,7 +64,8 @@ function dumpOf(answer: GenlAnswer<NetlinkMessage[]>, family: number): GenlAnswe
   return { kind: 'ok', value: answer.value.map((m) => m.data) };
 }
 
-async function resolveFamily(sock: NetlinkSocket, name: string): Promise<GenlAnswer<number>> {
+/** The id nlctrl gives the family `name` (exported for the hostile-reply tests, as transportOver). */
+export async function resolveFamily(sock: NetlinkSocket, name: string): Promise<GenlAnswer<number>> {
   const attrs = new AttrStream();
   attrs.emit(genl.formatMessage({ familyName: name }));
   const header = Uint8Array.from([genl.Commands.GET_FAMILY, CTRL_VERSION, 0, 0]);
@@ -79,6 +80,15 @@ async function resolveFamily(sock: NetlinkSocket, name: string): Promise<GenlAns
   } catch (e) {
     return faultOf(e);
   }
+}
+
+/** The transport over an open socket whose family id `id` is resolved; `timeoutMs` bounds each answer. */
+export function transportOver(sock: NetlinkSocket, id: number, timeoutMs = ANSWER_TIMEOUT_MS): GenlTransport {
+  return {
+    request: async (payload) => ackOf(await exchange(sock, id, [payload], 0, timeoutMs)),
+    dump: async (payload) => dumpOf(await exchange(sock, id, [payload], FlagsGet.DUMP, timeoutMs), id),
+    close: () => sock.close(),
+  };
 }
 
 /** Opens the socket and resolves the IPVS family; refused with ENOENT when ip_vs is not loaded. */
@@ -97,15 +107,7 @@ async function openIpvsTransport(namespace: string | undefined): Promise<GenlAns
     sock.close();
     return family;
   }
-  const id = family.value;
-  return {
-    kind: 'ok',
-    value: {
-      request: async (payload) => ackOf(await exchange(sock, id, [payload], 0)),
-      dump: async (payload) => dumpOf(await exchange(sock, id, [payload], FlagsGet.DUMP), id),
-      close: () => sock.close(),
-    },
-  };
+  return { kind: 'ok', value: transportOver(sock, family.value) };
 }
 
 export type Opened = { readonly ok: true; readonly port: IpvsPort } | { readonly ok: false; readonly failure: PortFailure };

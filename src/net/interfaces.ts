@@ -3,196 +3,50 @@
  * from the RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR and RTNLGRP_IPV6_IFADDR
  * notifications. The listening socket joins its groups before the dump and
  * what it hears meanwhile is applied after it, so no change falls between
- * the two. The dump runs on a socket of its own: the package cuts a dump's
- * reply short when a notification arrives in the middle of it.
+ * the two. When the listening socket overruns (ENOBUFS: notifications were
+ * lost) the table is dumped again the same way and replaced, where keepalived
+ * 2.2.7 only logs the overrun. The dump runs on a socket of its own: the
+ * package cuts a dump's reply short when a notification arrives in the middle of it.
+ * The listening socket is the addon's (src/base/rtnl-monitor.ts): the package's ends
+ * the process at an overrun.
  */
 import { getSystemErrorName } from 'node:util';
-import { AttrStream, FlagsGet, MessageType, createRtNetlink, parseError, rt, type NetlinkMessage, type RtNetlinkSocket } from 'netlink';
-import { formatAddress, type Family } from '../base/inet.js';
-import type { InterfaceAddress, InterfaceInfo, InterfacePort } from '../vrrp/ports.js';
+import { AttrStream, FlagsGet, MessageType, createRtNetlink, parseError, parseMessages, rt, type NetlinkMessage, type RtNetlinkSocket } from 'netlink';
+import { openRtnlMonitor, RTNLGRP, type RtnlMonitor } from '../base/rtnl-monitor.js';
+import type { InterfacePort } from '../vrrp/ports.js';
+import { changeOf, InterfaceTable, type Change } from './interface-table.js';
 
 /** The kernel answers at once; silence this long means it never will. */
 const DUMP_TIMEOUT_MS = 5_000;
-const AF_UNSPEC = 0;
-const FAMILY_OF: ReadonlyMap<number, Family> = new Map([
-  [2, 'inet'],
-  [10, 'inet6'],
-]);
+/** Dumps tried in a row after an overrun before giving up until the next one. */
+const REDUMP_ATTEMPTS = 3;
 
-interface Link {
-  readonly name: string;
-  readonly mac: Uint8Array;
-  readonly up: boolean;
-  readonly noArp: boolean;
+/** What the table needs of rtnetlink; the real one below, a fake in lab/fakes/rtnetlink.ts. */
+export interface RtnlFeed {
+  /** Joins the link and address groups: each batch of notifications, each error of the listening socket. */
+  listen(onMessages: (msgs: readonly NetlinkMessage[]) => void, onError: (error: NodeJS.ErrnoException) => void): void;
+  /** Every link, then every address; rejects when the kernel refuses or never answers. */
+  dump(): Promise<readonly NetlinkMessage[]>;
+  close(): void;
 }
 
-/** An address with what places it in the kernel's list. */
-interface Addr extends InterfaceAddress {
-  /** rt_scope number. */
-  readonly scope: number;
-  /** IFA_F_SECONDARY (IPv4). */
-  readonly secondary: boolean;
-}
+/** `onError` hears what the table cannot act on: socket errors, overruns, entries the package cannot decode. */
+export type InterfaceErrors = (error: Error) => void;
 
-interface Addrs {
-  inet: Addr[];
-  inet6: Addr[];
-}
+const text = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
-const sameAddress = (a: InterfaceAddress, b: InterfaceAddress): boolean => a.family === b.family && a.address === b.address && a.prefixLen === b.prefixLen;
-
-/**
- * Where the kernel puts a new address: an IPv4 primary after the last
- * primary, a secondary last (__inet_insert_ifa); an IPv6 address before the
- * first of the same or a narrower scope (ipv6_link_dev_addr).
- */
-function insertionPoint(list: readonly Addr[], a: Addr): number {
-  if (a.family === 'inet6') {
-    const at = list.findIndex((b) => b.scope >= a.scope);
-    return at < 0 ? list.length : at;
-  }
-  if (a.secondary) return list.length;
-  let at = 0;
-  list.forEach((b, i) => {
-    if (!b.secondary) at = i + 1;
-  });
-  return at;
-}
-
-/** An address already listed keeps its place unless it was promoted from secondary, which the kernel moves among the primaries. */
-function withAddress(list: readonly Addr[], a: Addr): Addr[] {
-  const i = list.findIndex((b) => sameAddress(a, b));
-  if (i >= 0 && list[i]!.secondary === a.secondary) return list.map((b, j) => (j === i ? a : b));
-  const rest = list.filter((b) => !sameAddress(a, b));
-  const at = insertionPoint(rest, a);
-  return [...rest.slice(0, at), a, ...rest.slice(at)];
-}
-
-function sameInfo(a: InterfaceInfo, b: InterfaceInfo): boolean {
-  return (
-    a.name === b.name &&
-    a.up === b.up &&
-    a.noArp === b.noArp &&
-    a.mac.length === b.mac.length &&
-    a.mac.every((x, i) => x === b.mac[i]) &&
-    a.addresses.length === b.addresses.length &&
-    a.addresses.every((x, i) => sameAddress(x, b.addresses[i]!))
-  );
-}
-
-/** What one notification or dump entry says, or undefined for what the table does not follow. */
-type Change =
-  | { kind: 'link'; index: number; link: Link }
-  | { kind: 'unlink'; index: number }
-  | { kind: 'address'; index: number; addr: Addr; removed: boolean };
-
-function linkChange(type: number, m: rt.LinkMessage): Change | undefined {
-  const index = m.data.index;
-  // AF_BRIDGE link messages are about bridge ports (a DELLINK one is a port leaving its bridge), not links.
-  if (index === undefined || (m.data.family ?? AF_UNSPEC) !== AF_UNSPEC) return undefined;
-  if (type === rt.MessageType.DELLINK) return { kind: 'unlink', index };
-  const name = m.attrs.ifname;
-  if (name === undefined) return undefined;
-  const flags = m.data.flags ?? {};
-  const mac = m.attrs.address ? Uint8Array.from(m.attrs.address) : new Uint8Array(0);
-  return { kind: 'link', index, link: { name, mac, up: !!flags.up && !!flags.running, noArp: !!flags.noarp } };
-}
-
-function addressChange(type: number, m: rt.AddressMessage): Change | undefined {
-  const family = FAMILY_OF.get(m.data.family ?? AF_UNSPEC);
-  // IFA_LOCAL is the address itself; IFA_ADDRESS is the peer when there is one, and alone for IPv6 without one.
-  const bytes = m.attrs.local ?? m.attrs.address;
-  const index = m.data.index;
-  if (!family || !bytes || index === undefined) return undefined;
-  const addr: Addr = {
-    family,
-    address: formatAddress(family, bytes),
-    prefixLen: m.data.prefixlen ?? 0,
-    scope: m.data.scope ?? 0,
-    secondary: !!(m.attrs.flags ?? m.data.flags)?.secondary,
-  };
-  return { kind: 'address', index, addr, removed: type === rt.MessageType.DELADDR };
-}
-
-/** Throws when the package cannot decode the message. */
-function changeOf(msg: NetlinkMessage): Change | undefined {
-  const m = rt.parseMessage(msg.type, msg.data);
-  if (m.kind === 'link') return linkChange(msg.type, m);
-  if (m.kind === 'address') return addressChange(msg.type, m);
-  return undefined;
-}
-
-class InterfaceTable implements InterfacePort {
-  private readonly links = new Map<number, Link>();
-  /** By ifindex, kept apart from the links so an address heard before its link is not lost. */
-  private readonly addrs = new Map<number, Addrs>();
-  private readonly infos = new Map<number, InterfaceInfo>();
-  private readonly names = new Map<string, number>();
-  private readonly listeners: ((info: InterfaceInfo, removed: boolean) => void)[] = [];
-
-  constructor(private readonly closeSocket: () => void) {}
-
-  byName(name: string): InterfaceInfo | undefined {
-    const index = this.names.get(name);
-    return index === undefined ? undefined : this.infos.get(index);
-  }
-
-  byIndex(index: number): InterfaceInfo | undefined {
-    return this.infos.get(index);
-  }
-
-  onChange(listener: (info: InterfaceInfo, removed: boolean) => void): void {
-    this.listeners.push(listener);
-  }
-
-  close(): void {
-    this.listeners.length = 0;
-    this.closeSocket();
-  }
-
-  apply(change: Change): void {
-    const before = this.infos.get(change.index);
-    if (change.kind === 'unlink') {
-      this.links.delete(change.index);
-      this.addrs.delete(change.index);
-      this.infos.delete(change.index);
-      if (before && this.names.get(before.name) === change.index) this.names.delete(before.name);
-      if (before) this.listeners.forEach((l) => l(before, true));
-      return;
+/** The changes a dump says, in order; an entry the package cannot decode is reported and skipped. */
+function dumpedChanges(msgs: readonly NetlinkMessage[], onError: InterfaceErrors): Change[] {
+  const changes: Change[] = [];
+  for (const msg of msgs) {
+    try {
+      const change = changeOf(msg);
+      if (change) changes.push(change);
+    } catch (e) {
+      onError(new Error(`rtnetlink dump: a message of type ${msg.type} not decoded: ${text(e)}`));
     }
-    if (change.kind === 'link') this.links.set(change.index, change.link);
-    else this.applyAddress(change.index, change.addr, change.removed);
-    const after = this.infoOf(change.index);
-    if (!after || (before && sameInfo(before, after))) return;
-    if (before && before.name !== after.name && this.names.get(before.name) === change.index) this.names.delete(before.name);
-    this.infos.set(change.index, after);
-    this.names.set(after.name, change.index);
-    this.listeners.forEach((l) => l(after, false));
   }
-
-  private applyAddress(index: number, addr: Addr, removed: boolean): void {
-    const all = this.addrs.get(index) ?? { inet: [], inet6: [] };
-    all[addr.family] = removed ? all[addr.family].filter((b) => !sameAddress(addr, b)) : withAddress(all[addr.family], addr);
-    this.addrs.set(index, all);
-  }
-
-  private infoOf(index: number): InterfaceInfo | undefined {
-    const link = this.links.get(index);
-    if (!link) return undefined;
-    const all = this.addrs.get(index);
-    // The dump lists every IPv4 address before any IPv6 one.
-    const addresses = [...(all?.inet ?? []), ...(all?.inet6 ?? [])].map(({ family, address, prefixLen }) => ({ family, address, prefixLen }));
-    return { name: link.name, index, mac: link.mac, up: link.up, noArp: link.noArp, addresses };
-  }
-}
-
-async function dump(sock: RtNetlinkSocket, type: number, format: (out: AttrStream) => void): Promise<NetlinkMessage[]> {
-  const stream = new AttrStream();
-  format(stream);
-  const [messages] = await sock.socket.request(type, stream.bufs, { flags: FlagsGet.DUMP, timeout: DUMP_TIMEOUT_MS, checkError: false });
-  const [first] = messages;
-  if (first?.type === MessageType.ERROR) throw new Error(`rtnetlink dump of type ${type} refused: ${getSystemErrorName(parseError(first.data, first.flags).errno)}`);
-  return messages;
+  return changes;
 }
 
 /** Applies what `msg` says; one the package cannot decode is skipped, as nothing in it can be trusted. */
@@ -207,42 +61,120 @@ function hear(table: InterfaceTable, msg: NetlinkMessage): void {
 }
 
 /**
- * Opens the table. `onError` hears what the table cannot act on: an error of
- * the listening socket (an overrun loses notifications) or a dumped entry
- * the package cannot decode.
+ * The table over `feed`: dumped once before this resolves, then followed. While a dump runs (at start, after
+ * an overrun) notifications wait and are applied after it; an overrun during a re-dump dumps once more.
  */
-export async function openInterfaceTable(onError?: (error: Error) => void): Promise<InterfacePort> {
-  const listen = createRtNetlink();
-  // A listener keeps the process alive until closed, as a server does.
-  listen.socket.ref();
-  const table = new InterfaceTable(() => listen.socket.close());
-  const pending: NetlinkMessage[] = [];
-  let live = false;
-  listen.socket.on('message', (msgs) => (live ? msgs.forEach((m) => hear(table, m)) : pending.push(...msgs)));
-  listen.socket.on('error', (e) => onError?.(new Error(`rtnetlink notifications: ${e.message}`)));
-  const dumper = createRtNetlink();
-  dumper.socket.on('error', () => undefined);
-  try {
-    for (const group of ['LINK', 'IPV4_IFADDR', 'IPV6_IFADDR'] as const) listen.addMembership(group);
-    const dumped = [
-      ...(await dump(dumper, rt.MessageType.GETLINK, (out) => rt.formatLinkMessage({ kind: 'link', data: {}, attrs: {} }, out))),
-      ...(await dump(dumper, rt.MessageType.GETADDR, (out) => rt.formatAddressMessage({ kind: 'address', data: {}, attrs: {} }, out))),
-    ];
-    for (const msg of dumped) {
+export async function followInterfaces(feed: RtnlFeed, onError: InterfaceErrors = () => undefined): Promise<InterfacePort> {
+  const table = new InterfaceTable(() => feed.close());
+  let waiting: NetlinkMessage[] | undefined = [];
+  let overrunAgain = false;
+  let closed = false;
+
+  async function redump(): Promise<void> {
+    if (waiting) {
+      overrunAgain = true;
+      return;
+    }
+    waiting = [];
+    let failures = 0;
+    // again while an overrun came during the dump; a failed dump is tried again, up to REDUMP_ATTEMPTS in a row
+    while (!closed) {
+      overrunAgain = false;
       try {
-        const change = changeOf(msg);
-        if (change) table.apply(change);
+        table.resync(dumpedChanges(await feed.dump(), onError));
+        failures = 0;
+        if (!overrunAgain) break;
       } catch (e) {
-        onError?.(new Error(`rtnetlink dump: a message of type ${msg.type} not decoded: ${e instanceof Error ? e.message : String(e)}`));
+        failures++;
+        onError(new Error(`rtnetlink: reading the interfaces again after an overrun failed (attempt ${failures}): ${text(e)}`));
+        if (failures >= REDUMP_ATTEMPTS) break;
       }
     }
-    pending.splice(0).forEach((m) => hear(table, m));
-    live = true;
-    return table;
-  } catch (e) {
-    listen.socket.close();
-    throw e;
-  } finally {
-    dumper.socket.close();
+    const heard = waiting;
+    waiting = undefined;
+    if (!closed) heard.forEach((m) => hear(table, m));
   }
+
+  feed.listen(
+    (msgs) => (waiting ? waiting.push(...msgs) : msgs.forEach((m) => hear(table, m))),
+    (e) => {
+      if (e.code !== 'ENOBUFS') return onError(new Error(`rtnetlink notifications: ${e.message}`));
+      // keepalived's words for it (keepalived_netlink.c), then what it does not do: read everything again
+      onError(new Error('Receive buffer overrun on monitor socket - (No buffer space available): interfaces read again'));
+      void redump();
+    },
+  );
+  try {
+    for (const change of dumpedChanges(await feed.dump(), onError)) table.apply(change);
+  } catch (e) {
+    feed.close();
+    throw e;
+  }
+  const heard = waiting;
+  waiting = undefined;
+  heard.forEach((m) => hear(table, m));
+  if (overrunAgain) void redump();
+  return {
+    byName: (name) => table.byName(name),
+    byIndex: (index) => table.byIndex(index),
+    onChange: (listener) => table.onChange(listener),
+    close: () => {
+      closed = true;
+      table.close();
+    },
+  };
+}
+
+async function dump(sock: RtNetlinkSocket, type: number, format: (out: AttrStream) => void): Promise<NetlinkMessage[]> {
+  const stream = new AttrStream();
+  format(stream);
+  const [messages] = await sock.socket.request(type, stream.bufs, { flags: FlagsGet.DUMP, timeout: DUMP_TIMEOUT_MS, checkError: false });
+  const [first] = messages;
+  if (first?.type === MessageType.ERROR) throw new Error(`rtnetlink dump of type ${type} refused: ${getSystemErrorName(parseError(first.data, first.flags).errno)}`);
+  return messages;
+}
+
+/** The feed over real sockets: our own to listen (src/base/rtnl-monitor.ts), the package's for each dump. */
+function kernelFeed(): RtnlFeed {
+  let monitor: RtnlMonitor | undefined;
+  return {
+    listen(onMessages, onError) {
+      monitor = openRtnlMonitor([RTNLGRP.LINK, RTNLGRP.IPV4_IFADDR, RTNLGRP.IPV6_IFADDR], {
+        datagram(bytes) {
+          let msgs: NetlinkMessage[];
+          try {
+            msgs = parseMessages(bytes);
+          } catch {
+            // a datagram whose lengths do not hold together: nothing in it can be trusted
+            return;
+          }
+          onMessages(msgs);
+        },
+        overrun() {
+          const error: NodeJS.ErrnoException = new Error('No buffer space available');
+          error.code = 'ENOBUFS';
+          onError(error);
+        },
+        error: onError,
+      });
+    },
+    async dump() {
+      const dumper = createRtNetlink();
+      dumper.socket.on('error', () => undefined);
+      try {
+        return [
+          ...(await dump(dumper, rt.MessageType.GETLINK, (out) => rt.formatLinkMessage({ kind: 'link', data: {}, attrs: {} }, out))),
+          ...(await dump(dumper, rt.MessageType.GETADDR, (out) => rt.formatAddressMessage({ kind: 'address', data: {}, attrs: {} }, out))),
+        ];
+      } finally {
+        dumper.socket.close();
+      }
+    },
+    close: () => monitor?.close(),
+  };
+}
+
+/** Opens the table over the kernel's rtnetlink. */
+export function openInterfaceTable(onError?: InterfaceErrors): Promise<InterfacePort> {
+  return followInterfaces(kernelFeed(), onError);
 }

@@ -3,9 +3,12 @@
  * RTNLGRP_IPV4_ROUTE, IPV6_ROUTE, IPV4_RULE and IPV6_RULE as keepalived
  * 2.2.7's set_extra_netlink_monitoring does (keepalived_netlink.c), only
  * those its entries need, and hands each deletion decoded by
- * route-notify.ts on. Opened at the first group needed.
+ * route-notify.ts on. Opened at the first group needed, on the addon's socket
+ * (src/base/rtnl-monitor.ts): an overrun is reported, as keepalived logs it,
+ * and the socket kept.
  */
-import { createRtNetlink, type RtNetlinkSocket } from 'netlink';
+import { parseMessages, type NetlinkMessage } from 'netlink';
+import { openRtnlMonitor, RTNLGRP, type RtnlMonitor } from '../base/rtnl-monitor.js';
 import type { MonitorGroups, RoutingDeletion } from '../vrrp/settings/route-track.js';
 import { decodeRouteNotification } from './route-notify.js';
 
@@ -16,10 +19,10 @@ export interface RouteMonitorPorts {
   readonly error: (error: Error) => void;
 }
 
-const GROUPS = { ipv4Routes: 'IPV4_ROUTE', ipv6Routes: 'IPV6_ROUTE', ipv4Rules: 'IPV4_RULE', ipv6Rules: 'IPV6_RULE' } as const;
+const GROUPS = { ipv4Routes: RTNLGRP.IPV4_ROUTE, ipv6Routes: RTNLGRP.IPV6_ROUTE, ipv4Rules: RTNLGRP.IPV4_RULE, ipv6Rules: RTNLGRP.IPV6_RULE } as const;
 
 export class RouteMonitor {
-  private sock: RtNetlinkSocket | undefined;
+  private sock: RtnlMonitor | undefined;
   private joined: MonitorGroups = { ipv4Routes: false, ipv6Routes: false, ipv4Rules: false, ipv6Rules: false };
 
   constructor(private readonly ports: RouteMonitorPorts) {}
@@ -28,32 +31,34 @@ export class RouteMonitor {
   watch(groups: MonitorGroups): void {
     for (const key of Object.keys(GROUPS) as (keyof MonitorGroups)[]) {
       if (groups[key] === this.joined[key]) continue;
-      const sock = this.socket();
-      if (groups[key]) sock.addMembership(GROUPS[key]);
-      else sock.dropMembership(GROUPS[key]);
+      this.socket().join(GROUPS[key], groups[key]);
     }
     this.joined = { ...groups };
   }
 
   close(): void {
-    this.sock?.socket.close();
+    this.sock?.close();
     this.sock = undefined;
   }
 
-  private socket(): RtNetlinkSocket {
-    if (this.sock) return this.sock;
-    const sock = createRtNetlink();
-    // a listener keeps the process alive until closed, as a server does
-    sock.socket.ref();
-    sock.socket.on('error', (e) => this.ports.error(new Error(`rtnetlink route notifications: ${e.message}`)));
-    sock.socket.on('message', (msgs) => {
-      for (const m of msgs) {
-        const n = decodeRouteNotification(m.type, Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength));
-        if (n?.kind === 'malformed') this.ports.malformed(n.reason);
-        else if (n) this.ports.deleted(n);
-      }
+  private socket(): RtnlMonitor {
+    this.sock ??= openRtnlMonitor([], {
+      datagram: (bytes) => {
+        let msgs: NetlinkMessage[];
+        try {
+          msgs = parseMessages(bytes);
+        } catch (e) {
+          return this.ports.malformed(`a datagram that does not parse: ${e instanceof Error ? e.message : String(e)}`);
+        }
+        for (const m of msgs) {
+          const n = decodeRouteNotification(m.type, m.data);
+          if (n?.kind === 'malformed') this.ports.malformed(n.reason);
+          else if (n) this.ports.deleted(n);
+        }
+      },
+      overrun: () => this.ports.error(new Error('Receive buffer overrun on route monitor socket - (No buffer space available)')),
+      error: (e) => this.ports.error(new Error(`rtnetlink route notifications: ${e.message}`)),
     });
-    this.sock = sock;
-    return sock;
+    return this.sock;
   }
 }

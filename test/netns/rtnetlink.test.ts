@@ -29,7 +29,8 @@ interface Info {
   addresses: Address[];
 }
 interface Line {
-  event?: 'ready' | 'change' | 'error';
+  event?: 'ready' | 'change' | 'error' | 'route-deleted' | 'route-error';
+  dst?: string;
   info?: Info;
   removed?: boolean;
   message?: string;
@@ -73,7 +74,7 @@ class Driver {
     }
   }
 
-  async request(fields: { op: 'show' | 'add' | 'remove'; ifname?: string; vip?: VipEntry; ifindex?: number }): Promise<Line> {
+  async request(fields: { op: 'show' | 'add' | 'remove' | 'flood'; ifname?: string; vip?: VipEntry; ifindex?: number; lines?: string[] }): Promise<Line> {
     const id = this.nextId++;
     this.child.stdin.write(`${JSON.stringify({ id, ...fields })}\n`);
     return this.waitFor((l) => l.id === id, 0, `answer to ${fields.op}`);
@@ -252,5 +253,28 @@ describe.skipIf(!run)('rtnetlink interface table and address port in a namespace
 
   it('reported no error all along', () => {
     expect(driver.lines.filter((l) => l.event === 'error')).toEqual([]);
+  });
+
+  it('reads the interfaces again when the kernel overruns its socket, so no address change is lost', async () => {
+    const addresses = Array.from({ length: 3000 }, (_, i) => `10.99.${100 + Math.floor(i / 250)}.${(i % 250) + 1}`);
+    const from = driver.mark();
+    expect(await driver.request({ op: 'flood', lines: addresses.map((a) => `addr add ${a}/32 dev eth1`) })).toMatchObject({ ok: true });
+    await driver.waitFor((l) => l.event === 'error' && !!l.message?.startsWith('Receive buffer overrun on monitor socket'), from, 'the overrun');
+    await tableMatchesIp('eth1');
+    expect((await driver.show('eth1'))!.addresses.filter((a) => a.family === 'inet')).toHaveLength(3000);
+    const again = driver.mark();
+    expect(await driver.request({ op: 'flood', lines: addresses.map((a) => `addr del ${a}/32 dev eth1`) })).toMatchObject({ ok: true });
+    await driver.waitFor((l) => l.event === 'error' && !!l.message?.startsWith('Receive buffer overrun on monitor socket'), again, 'the overrun');
+    await tableMatchesIp('eth1');
+  });
+  it('keeps hearing deleted routes after the kernel overruns the route monitor socket', async () => {
+    ns.ip('addr', 'add', '10.99.7.1/24', 'dev', 'eth1');
+    const routes = Array.from({ length: 3000 }, (_, i) => `10.${100 + Math.floor(i / 250)}.${i % 250}.0/24 via 10.99.7.2 proto 18`);
+    const from = driver.mark();
+    expect(await driver.request({ op: 'flood', lines: routes.map((r) => `route add ${r}`) })).toMatchObject({ ok: true });
+    await driver.waitFor((l) => l.event === 'route-error' && !!l.message?.startsWith('Receive buffer overrun on route monitor socket'), from, 'the overrun');
+    const after = driver.mark();
+    ns.ip('route', 'del', '10.100.0.0/24', 'via', '10.99.7.2', 'proto', '18');
+    expect(await driver.waitFor((l) => l.event === 'route-deleted', after, 'a deleted route')).toMatchObject({ dst: '10.100.0.0' });
   });
 });
