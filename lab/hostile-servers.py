@@ -7,7 +7,8 @@ Each connection's lifetime (accept until the client closed or reset it, or the s
 mode; SIGTERM prints them as one JSON line on stdout and exits. SIGUSR1 stops the flapping (flap then stays up).
 Python, not Node: it starts in about a second in the TCG guest where Node takes ten.
 
-Usage: hostile-servers.py BASE_PORT CAP_SECONDS   (prints `ready` once every listener is up)
+Usage: hostile-servers.py BASE_PORT CAP_SECONDS [HOST]   (HOST 0.0.0.0 unless given; prints `ready` once every
+listener is up, exits 1 when one cannot be)
 """
 import asyncio
 import json
@@ -25,6 +26,7 @@ HEADER_LINE = b'X-Hostile: ' + b'a' * 8177 + b'\r\n'
 
 base = int(sys.argv[1])
 cap = float(sys.argv[2])
+host = sys.argv[3] if len(sys.argv) > 3 else '0.0.0.0'
 lifetimes = {m: [] for m in MODES}
 ended = {m: {'client': 0, 'server': 0, 'cap': 0} for m in MODES}
 open_since = {}
@@ -121,13 +123,12 @@ def handler(mode):
     return handle
 
 
-async def flap(port):
-    """Up in even seconds, down (refused) in odd ones, until SIGUSR1."""
-    server = None
+async def flap(port, server):
+    """Up in even seconds, down (refused) in odd ones, until SIGUSR1; starts with `server` listening."""
     while True:
         up = not flapping or int(time.time()) % 2 == 0
         if up and server is None:
-            server = await asyncio.start_server(handler('flap'), '0.0.0.0', port, backlog=1024)
+            server = await asyncio.start_server(handler('flap'), host, port, backlog=1024)
         elif not up and server is not None:
             server.close()
             server = None
@@ -143,10 +144,8 @@ async def main():
         global flapping
         flapping = False
     loop.add_signal_handler(signal.SIGUSR1, steady)
-    for i, mode in enumerate(MODES):
-        if mode != 'flap':
-            await asyncio.start_server(handler(mode), '0.0.0.0', base + i, backlog=1024)
-    flapper = asyncio.ensure_future(flap(base + MODES.index('flap')))
+    servers = {m: await asyncio.start_server(handler(m), host, base + i, backlog=1024) for i, m in enumerate(MODES)}
+    flapper = asyncio.ensure_future(flap(base + MODES.index('flap'), servers['flap']))
     print('ready', flush=True)
     await stop
     flapper.cancel()
