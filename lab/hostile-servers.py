@@ -4,7 +4,8 @@ every local address (a whole range routed to lo) is a real server of that mode. 
 by the server after CAP seconds at the latest, headers stop at 100 MB.
 
 Each connection's lifetime (accept until the client closed or reset it, or the server gave up) is recorded by
-mode; SIGTERM prints them as one JSON line on stdout and exits. SIGUSR1 stops the flapping (flap then stays up).
+mode; SIGTERM prints them, with the longest the server's own loop ran late (what the lifetimes may be off by), as
+one JSON line on stdout and exits. SIGUSR1 stops the flapping (flap then stays up).
 Python, not Node: it starts in about a second in the TCG guest where Node takes ten.
 
 Usage: hostile-servers.py BASE_PORT CAP_SECONDS [HOST]   (HOST 0.0.0.0 unless given; prints `ready` once every
@@ -31,6 +32,7 @@ lifetimes = {m: [] for m in MODES}
 ended = {m: {'client': 0, 'server': 0, 'cap': 0} for m in MODES}
 open_since = {}
 flapping = True
+lag = {'max_ms': 0}
 
 
 async def read_request(reader):
@@ -135,6 +137,13 @@ async def flap(port, server):
         await asyncio.sleep(1 - time.time() % 1 + 0.001)
 
 
+async def watch_lag():
+    while True:
+        t = time.monotonic()
+        await asyncio.sleep(0.1)
+        lag['max_ms'] = max(lag['max_ms'], round((time.monotonic() - t - 0.1) * 1000))
+
+
 async def main():
     loop = asyncio.get_running_loop()
     stop = loop.create_future()
@@ -146,12 +155,14 @@ async def main():
     loop.add_signal_handler(signal.SIGUSR1, steady)
     servers = {m: await asyncio.start_server(handler(m), host, base + i, backlog=1024) for i, m in enumerate(MODES)}
     flapper = asyncio.ensure_future(flap(base + MODES.index('flap'), servers['flap']))
+    lag_watch = asyncio.ensure_future(watch_lag())
     print('ready', flush=True)
     await stop
     flapper.cancel()
+    lag_watch.cancel()
     now = time.monotonic()
     still_open = {m: [round((now - t) * 1000) for (mm, t) in open_since.values() if mm == m] for m in MODES}
-    print(json.dumps({'lifetimes': lifetimes, 'ended': ended, 'open': still_open}), flush=True)
+    print(json.dumps({'lifetimes': lifetimes, 'ended': ended, 'open': still_open, 'lagMs': lag['max_ms']}), flush=True)
 
 
 asyncio.run(main())

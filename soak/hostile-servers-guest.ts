@@ -32,6 +32,8 @@ export interface HostileReport {
   readonly ended: Record<HostileMode, Record<'client' | 'server' | 'cap', number>>;
   /** Per mode: the age (ms) of each connection still open when the servers stopped. */
   readonly open: Record<HostileMode, number[]>;
+  /** The longest the servers' own event loop ran late (ms): how far off a lifetime may be. */
+  readonly lagMs: number;
 }
 
 export interface GuestRun {
@@ -42,7 +44,7 @@ export interface GuestRun {
   /** VmRSS (kB) of the checker / VRRP process, once a second from ready on. */
   readonly checkerRssKb: number[];
   readonly vrrpRssKb: number[];
-  /** Distinct pids seen for each process (1: never restarted). */
+  /** Distinct pids seen for each process (1: never restarted; sampled once a second). */
   readonly checkerPids: number;
   readonly vrrpPids: number;
   /** The adverts' arrival times (ms, epoch) within the window and settle. */
@@ -60,6 +62,8 @@ export interface GuestRun {
   readonly error?: string;
   /** The log's tail on an error. */
   readonly log?: string[];
+  /** The daemon's lines about its processes: starts, silences, exits (the first 40). */
+  readonly events: string[];
 }
 
 const plan = JSON.parse(process.argv[2]!) as GuestPlan;
@@ -130,13 +134,18 @@ const rssKb = (pid: number | undefined): number | undefined => {
 };
 
 const TRANSITION = /(Adding|Removing) service \[([^\]]+)\]:tcp:(\d+) (?:to|from) VS /;
+const EVENT = /Starting .*child process|not responding|exited|FATAL|Terminating|failed to die|uncaught/i;
 
-/** What the logged verdicts leave in IPVS: every real server at start (no alpha), then each Adding/Removing. */
+/**
+ * What the logged verdicts leave in IPVS: every real server at a checker's start (no alpha; a restarted checker
+ * starts over, as keepalived's), then each Adding/Removing.
+ */
 function verdicts(log: string, all: readonly string[]): { present: Set<string>; adding: number; removing: number } {
-  const present = new Set(all);
+  let present = new Set(all);
   let adding = 0;
   let removing = 0;
   for (const line of log.split('\n')) {
+    if (line.endsWith('Initializing ipvs')) present = new Set(all);
     const m = TRANSITION.exec(line);
     if (!m) continue;
     const key = `${m[2]}:${m[3]}`;
@@ -210,7 +219,7 @@ async function run(daemon: GuestDaemon): Promise<GuestRun> {
   let ipvs: Record<string, number> = {};
   try {
     while (readPid(pids.check) === undefined || readPid(pids.vrrp) === undefined || table().services < services) {
-      if (Date.now() - started > 180_000) throw new Error(`not ready after 180 s: ${table().services} of ${services} services`);
+      if (Date.now() - started > 400_000) throw new Error(`not ready after 400 s: ${table().services} of ${services} services`);
       if (child.exitCode !== null) throw new Error(`the daemon exited (${child.exitCode}) before it was ready`);
       await sleep(100);
     }
@@ -282,6 +291,10 @@ async function run(daemon: GuestDaemon): Promise<GuestRun> {
     ...(settleMs !== undefined && { settleMs }),
     ...(report !== undefined && { hostile: JSON.parse(report) as HostileReport }),
     exit: { code: child.exitCode, signal: child.signalCode },
+    events: log()
+      .split('\n')
+      .filter((l) => EVENT.test(l))
+      .slice(0, 40),
     ...(error !== undefined && { error, log: log().split('\n').slice(-40) }),
   };
 }
