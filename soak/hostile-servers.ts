@@ -49,6 +49,12 @@ interface Derived {
 
 const mib = (kb: number): number => kb / 1024;
 
+/** A child's starts less one, from the parent's lines (also before ready), or its pids seen once a second. */
+function restarts(run: GuestRun, child: 'Healthcheck' | 'VRRP', pids: number): number {
+  const starts = run.events.filter((e) => e.includes(`Starting ${child} child process`)).length;
+  return Math.max(0, starts - 1, pids - 1);
+}
+
 function derive(run: GuestRun, count: number): Derived {
   const h = run.hostile;
   const all = h ? HOSTILE_MODES.flatMap((m) => [...h.lifetimes[m], ...h.open[m]]) : [];
@@ -61,18 +67,19 @@ function derive(run: GuestRun, count: number): Derived {
   const implied = services + count + run.adding + run.removing;
   return {
     checks: all.length,
-    overBound: all.filter((ms) => ms > CHECK_BOUND_MS).length,
+    // a close the servers' loop saw late reads as a longer check: their worst lag is allowed on top
+    overBound: all.filter((ms) => ms > CHECK_BOUND_MS + (h?.lagMs ?? 0)).length,
     longestMs: Math.max(0, ...all),
     longestByMode: HOSTILE_MODES.map((m) => `${m} ${(longest(m) / 1000).toFixed(1)}`).join(', '),
     ...(run.checkerRssKb.length > 0 && { peakRssMib: mib(Math.max(...run.checkerRssKb)) }),
     ...(warm.length > 0 && { rssGrowthMib: mib(Math.max(...warm) - warm[0]!) }),
     ...(gaps && { advertsMissed: gaps.missed, advertP99Ms: gaps.p99, advertMaxMs: gaps.max }),
     gaps: gaps?.gaps ?? 0,
-    ...(run.checkerPids === 1 && { extraOps: changes - implied }),
+    ...(restarts(run, 'Healthcheck', run.checkerPids) === 0 && { extraOps: changes - implied }),
     ops: changes,
     mismatch: run.mismatch.length,
-    checkerRestarts: Math.max(0, run.checkerPids - 1),
-    vrrpRestarts: Math.max(0, run.vrrpPids - 1),
+    checkerRestarts: restarts(run, 'Healthcheck', run.checkerPids),
+    vrrpRestarts: restarts(run, 'VRRP', run.vrrpPids),
     serverLagMs: h?.lagMs ?? NaN,
   };
 }
@@ -81,7 +88,7 @@ function figures(ours: Derived, ka: Derived | undefined, plan: GuestPlan): Figur
   const T = HOSTILE_TIMING.connectTimeoutS;
   return [
     reported('connections to the real servers', ours.checks, ka?.checks),
-    bounded(`checks longer than 2 × connect_timeout (${2 * T} s) + ${TCG_SLACK_MS / 1000} s`, ours.overBound, '0', (x) => x === 0, ka?.overBound),
+    bounded(`checks longer than 2 × connect_timeout (${2 * T} s) + ${TCG_SLACK_MS / 1000} s + the servers' lag`, ours.overBound, '0', (x) => x === 0, ka?.overBound),
     reported('longest check (s)', ours.longestMs / 1000, ka && ka.longestMs / 1000, 1),
     reported('checker RSS peak (MiB)', ours.peakRssMib ?? NaN, ka?.peakRssMib, 1),
     bounded(`checker RSS growth after ${WARMUP_S} s (MiB)`, ours.rssGrowthMib ?? NaN, `≤ ${RSS_GROWTH_BOUND_MIB}`, (x) => x <= RSS_GROWTH_BOUND_MIB, ka?.rssGrowthMib, 1),
@@ -131,7 +138,7 @@ export const hostileServersCase: SoakCase = {
         'keepalived 2.2.7 restarts its HTTP read timer at every read, so a server sending one byte a second holds its check until the server stops; keepalived-ts gives the whole rest of the response one connect_timeout.',
         'IPVS requests beyond the verdicts: change requests captured on nlmon less one per virtual and real server at start and one per logged Adding/Removing; negative when keepalived-ts coalesced a verdict undone before its pass ran; the settled table is checked against the verdicts apart.',
         `Ready after (s): keepalived-ts ${((ours.readyMs ?? NaN) / 1000).toFixed(1)}${ka ? `, keepalived ${((ka.readyMs ?? NaN) / 1000).toFixed(1)}` : ''}; table settled after (s): ${((ours.settleMs ?? NaN) / 1000).toFixed(1)}${ka ? ` / ${((ka.settleMs ?? NaN) / 1000).toFixed(1)}` : ''}. IPVS requests by command: ${JSON.stringify(ours.ipvs)}${ka ? ` / ${JSON.stringify(ka.ipvs)}` : ''}; adverts measured ${o.gaps}${k ? ` / ${k.gaps}` : ''}.`,
-        ...runs.flatMap((r) => (r.events.length > 0 && (r.checkerPids > 1 || r.vrrpPids > 1) ? [`${r.daemon}'s process lines:`, ...r.events.map((e) => `  ${e}`)] : [])),
+        ...runs.flatMap((r) => (restarts(r, 'Healthcheck', r.checkerPids) + restarts(r, 'VRRP', r.vrrpPids) > 0 ? [`${r.daemon}'s process lines:`, ...r.events.map((e) => `  ${e}`)] : [])),
         ...problems,
       ],
     };
