@@ -6,7 +6,11 @@
  * over its fork() IPC channel ({type: 'ping', seq} → {type: 'pong', seq});
  * a child silent for `timeoutMs` is reported (and killed by the caller, so
  * the supervisor restarts it), and the parent's WATCHDOG=1 is held back
- * while any running child is silent.
+ * while any running child is silent. A child killed before its first answer
+ * gets twice the start-up allowance the next time (up to STARTUP_DOUBLINGS
+ * times, back to one once it answers): on a machine slow enough that loading
+ * and reading the configuration takes longer than the allowance, a fixed one
+ * would kill every start at the same point, for ever.
  */
 import { sendQuietly, type IpcChannel } from '../observe/metrics-ipc.js';
 import type { Clock } from '../base/clock.js';
@@ -58,11 +62,18 @@ interface Watch {
   reported: boolean;
   /** It has answered once: its own code runs (bin/keepalived-ts has set its SIGUSR1 listener). */
   answered: boolean;
+  /** Its silence allowed before the first answer. */
+  readonly startupUs: number;
   onMessage: (message: unknown) => void;
 }
 
+/** The start-up allowance doubles at most this many times (60 s: up to 16 min). */
+const STARTUP_DOUBLINGS = 4;
+
 export class ChildLiveness<C extends WatchedChild> {
   private readonly watches = new Map<C, Watch>();
+  /** Per child: its processes killed in a row before their first answer. */
+  private readonly startupKills = new Map<C, number>();
   private seq = 0;
   private cancel: (() => void) | undefined;
 
@@ -95,7 +106,7 @@ export class ChildLiveness<C extends WatchedChild> {
   }
 
   private allowedSilenceUs(w: Watch): number {
-    return (w.answered ? this.opts.timeoutMs : this.opts.startupMs) * 1000;
+    return w.answered ? this.opts.timeoutMs * 1000 : w.startupUs;
   }
 
   /**
@@ -115,6 +126,7 @@ export class ChildLiveness<C extends WatchedChild> {
       const silentUs = now - w.lastAnswerUs;
       if (silentUs >= this.allowedSilenceUs(w) && !w.reported) {
         w.reported = true;
+        if (!w.answered) this.startupKills.set(child, (this.startupKills.get(child) ?? 0) + 1);
         this.opts.onSilent(child, w.pid, Math.round(silentUs / 1000));
       }
       sendQuietly(w.channel, { type: 'ping', seq } satisfies Ping);
@@ -134,10 +146,12 @@ export class ChildLiveness<C extends WatchedChild> {
       lastAnswerUs: this.opts.clock.nowUs(),
       reported: false,
       answered: false,
+      startupUs: this.opts.startupMs * 1000 * 2 ** Math.min(STARTUP_DOUBLINGS, this.startupKills.get(child) ?? 0),
       onMessage: (message) => {
         if (!isPong(message)) return;
         fresh.lastAnswerUs = this.opts.clock.nowUs();
         fresh.answered = true;
+        this.startupKills.delete(child);
       },
     };
     proc.channel.on('message', fresh.onMessage);

@@ -155,6 +155,36 @@ describe('ChildLiveness', () => {
     expect(w.liveness.allAnswering()).toBe(false);
   });
 
+  it('a process killed before its first answer gives the next one twice the start-up allowance, up to 16 times; one answer resets it', () => {
+    // seen in the soak's VM (issue 13, case 4): on a machine too slow to start a child within the allowance, a
+    // fixed allowance killed every start at the same point and the daemon never came up
+    const w = watch(['Healthcheck']);
+    let pid = 300;
+    const startSilent = (): FakeChild => {
+      const p = new FakeChild(++pid);
+      p.freeze();
+      w.procs.set('Healthcheck', p);
+      return p;
+    };
+    w.liveness.start();
+    // each process is watched from the first ping after its start, a second later
+    for (const allowed of [30, 60, 120, 240, 480, 480]) {
+      startSilent();
+      w.clock.advance(allowed * SECOND);
+      expect(w.silent, `${allowed} s`).toHaveLength(pid - 301);
+      expect(w.liveness.allAnswering()).toBe(true);
+      w.clock.advance(1 * SECOND);
+      expect(w.silent.at(-1), `${allowed} s`).toBe(`Healthcheck ${pid} ${allowed * 1000}`);
+      expect(w.liveness.allAnswering()).toBe(false);
+    }
+    // one answers at last: the next start has the first allowance again
+    startSilent().thaw();
+    w.clock.advance(1 * SECOND);
+    startSilent();
+    w.clock.advance(31 * SECOND);
+    expect(w.silent.at(-1)).toBe(`Healthcheck ${pid} 30000`);
+  });
+
   it('a child that was only slow is not reported once it answers again', () => {
     const w = watch(['VRRP']);
     const slow = new FakeChild(101);
