@@ -2,17 +2,20 @@
  * Case 6 of issue 13, environment faults: a VRRPv3 pair (advert_int 0.1) of keepalived-ts, then one of keepalived,
  * each put through soak/fault-steps.ts: dumps into a full and a read-only TMPDIR, an eth0 flap storm, RLIMIT_NOFILE
  * at the descriptors in use, SIGSTOP/SIGCONT of the MASTER's VRRP child past master-down, the parent SIGKILLed.
- * Subnets 10.99.230 (keepalived-ts) and 10.99.231 (keepalived).
+ * Then one node with 500 VRRP instances (10,000 with --long; soak/many-instances.ts). Subnets 10.99.230 (keepalived-ts)
+ * and 10.99.231 (keepalived) for the pairs, 232 and 233 for the instances.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Lab } from '../lab/netns-lab.js';
 import { bounded, reported, type CaseResult, type Figure, type SoakCase, type SoakOptions } from './case.js';
 import { MASTER_DOWN_MS, Pair } from './fault-pair.js';
+import { manyInstances, type ManyResult } from './many-instances.js';
 import { OVERLAP_BOUND_MS, runFaults, unmountAll, type FaultRun, type FaultSizes } from './fault-steps.js';
 import { PACKAGE_ROOT } from '../lab/package-root.js';
 
 const SUBNETS = { kats: 230, keepalived: 231 } as const;
+const MANY_SUBNETS = { kats: 232, keepalived: 233 } as const;
 
 async function measure(daemon: 'kats' | 'keepalived', sizes: FaultSizes, o: SoakOptions): Promise<FaultRun> {
   const dir = path.join(o.workDir, daemon);
@@ -24,6 +27,29 @@ async function measure(daemon: 'kats' | 'keepalived', sizes: FaultSizes, o: Soak
     await lab.close();
     unmountAll();
   }
+}
+
+async function measureMany(daemon: 'kats' | 'keepalived', n: number, o: SoakOptions): Promise<ManyResult> {
+  const dir = path.join(o.workDir, `${daemon}-many`);
+  fs.mkdirSync(dir);
+  const lab = new Lab(MANY_SUBNETS[daemon], dir);
+  try {
+    return await manyInstances(lab, daemon, n, o.long ? 30_000 : 6_000, o.progress);
+  } finally {
+    await lab.close();
+  }
+}
+
+function manyFigures(ours: ManyResult, theirs: ManyResult | undefined): Figure[] {
+  const n = ours.instances;
+  const opt = (x: number | undefined, digits = 0): string => (x === undefined ? '—' : x.toFixed(digits));
+  return [
+    bounded(`${n} VRRPv3 instances (advert_int 1) alone on a node: MASTER`, ours.masters, `${n}`, (x) => x >= n && ours.alive, theirs?.masters),
+    reported('  …start until the last is MASTER (s; master-down ≥ 3.6)', opt(ours.allMasterMs && ours.allMasterMs / 1000, 1), theirs && opt(theirs.allMasterMs && theirs.allMasterMs / 1000, 1)),
+    reported("  …RSS of the daemon's processes (MiB)", ours.rssMiB, theirs?.rssMiB, 1),
+    reported('  …advert lateness off the wire, worst p99 / worst max (ms)', `${opt(ours.lateP99Ms, 1)} / ${opt(ours.lateMaxMs, 1)}`, theirs && `${opt(theirs.lateP99Ms, 1)} / ${opt(theirs.lateMaxMs, 1)}`),
+    bounded('  …advert gaps of 3 × advert_int or more', ours.missed, '0', (x) => x === 0, theirs?.missed),
+  ];
 }
 
 const yes = (x: boolean): string => (x ? 'yes' : 'no');
@@ -61,7 +87,11 @@ export const environmentFaults: SoakCase = {
   async run(o: SoakOptions): Promise<CaseResult> {
     const sizes: FaultSizes = o.long ? { flaps: 1000, stopMs: 5000 } : { flaps: 100, stopMs: 2000 };
     const ours = await measure('kats', sizes, o);
-    const theirs = fs.existsSync('/usr/sbin/keepalived') ? await measure('keepalived', sizes, o) : undefined;
+    const keepalived = fs.existsSync('/usr/sbin/keepalived');
+    const theirs = keepalived ? await measure('keepalived', sizes, o) : undefined;
+    const many = o.long ? 10_000 : 500;
+    const oursMany = await measureMany('kats', many, o);
+    const theirsMany = keepalived ? await measureMany('keepalived', many, o) : undefined;
     const notes = [
       'Each fault on a settled VRRPv3 pair (advert_int 0.1, priorities 150/100), keepalived-ts\'s pair then keepalived\'s, on one shared, loaded machine: times are noisy.',
       "Dumps: the MASTER's TMPDIR a full 8 KiB tmpfs, the backup's a read-only one; SIGUSR1 and SIGUSR2 to each parent.",
@@ -75,6 +105,6 @@ export const environmentFaults: SoakCase = {
       'The realtime clock is not stepped here (CLOCK_REALTIME is not per namespace, the machine is shared): the timers run on the monotonic clock, and test/unit/daemon/child-launch.test.ts steps Date ±1 h under the restart delay, the one use of the realtime clock for timing src/ had.',
       ...(theirs ? [] : ['keepalived not installed: its column is empty.']),
     ];
-    return { figures: figures(ours, theirs, sizes), notes };
+    return { figures: [...figures(ours, theirs, sizes), ...manyFigures(oursMany, theirsMany)], notes };
   },
 };

@@ -85,7 +85,7 @@ export function unmountAll(): void {
 }
 
 /** Processes whose command line names `config` (the daemon's parent, children, scripts). */
-function processesOf(config: string): number[] {
+export function processesOf(config: string): number[] {
   const pids: number[] = [];
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
