@@ -40,6 +40,10 @@ async function measureMany(daemon: 'kats' | 'keepalived', n: number, o: SoakOpti
   }
 }
 
+function lateText(r: ManyResult): string {
+  return r.late ? `${r.late.p50.toFixed(1)} / ${r.late.p99.toFixed(1)} / ${r.late.max.toFixed(1)} (${r.late.gaps} gaps)` : 'no gaps captured';
+}
+
 function manyFigures(ours: ManyResult, theirs: ManyResult | undefined): Figure[] {
   const n = ours.instances;
   const opt = (x: number | undefined, digits = 0): string => (x === undefined ? '—' : x.toFixed(digits));
@@ -47,7 +51,7 @@ function manyFigures(ours: ManyResult, theirs: ManyResult | undefined): Figure[]
     bounded(`${n} VRRPv3 instances (advert_int 1) alone on a node: MASTER`, ours.masters, `${n}`, (x) => x >= n && ours.alive, theirs?.masters),
     reported('  …start until the last is MASTER (s; master-down ≥ 3.6)', opt(ours.allMasterMs && ours.allMasterMs / 1000, 1), theirs && opt(theirs.allMasterMs && theirs.allMasterMs / 1000, 1)),
     reported("  …RSS of the daemon's processes (MiB)", ours.rssMiB, theirs?.rssMiB, 1),
-    reported('  …advert lateness off the wire, worst p99 / worst max (ms)', `${opt(ours.lateP99Ms, 1)} / ${opt(ours.lateMaxMs, 1)}`, theirs && `${opt(theirs.lateP99Ms, 1)} / ${opt(theirs.lateMaxMs, 1)}`),
+    reported('  …advert lateness off the wire, p50 / p99 / max (ms)', lateText(ours), theirs && lateText(theirs)),
     bounded('  …advert gaps of 3 × advert_int or more', ours.missed, '0', (x) => x === 0, theirs?.missed),
   ];
 }

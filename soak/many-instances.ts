@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createInterface } from 'node:readline';
-import { lateness } from '../lab/advert-gaps.js';
+import { pooledLateness, type Lateness } from '../lab/advert-gaps.js';
 import { type Daemon, type Lab, monotonicMs, waitFor } from '../lab/netns-lab.js';
 import { processesOf } from './fault-steps.js';
 
@@ -21,9 +21,8 @@ export interface ManyResult {
   readonly masters: number;
   /** The daemon's processes' VmRSS summed (MiB), once all are MASTER. */
   readonly rssMiB: number;
-  /** Over the captured routers: the worst p99 and the worst gap less advert_int (ms), and gaps of 3 × advert_int or more. */
-  readonly lateP99Ms?: number;
-  readonly lateMaxMs?: number;
+  /** Every captured router's gaps less advert_int, pooled (ms): p50, p99, max; and gaps of 3 × advert_int or more. */
+  readonly late?: Lateness;
   readonly missed: number;
   readonly alive: boolean;
 }
@@ -103,15 +102,14 @@ export async function manyInstances(lab: Lab, daemon: Daemon, n: number, capture
   capturing = true;
   await sleep(captureMs);
   capturing = false;
-  const late = [...adverts.values()].map((times) => lateness(times, ADVERT_INT_MS)).filter((l) => l !== undefined);
+  const late = pooledLateness(adverts.values(), ADVERT_INT_MS);
   return {
     instances: n,
     allMasterMs,
     masters: masters(),
     rssMiB: rss,
-    lateP99Ms: late.length > 0 ? Math.max(...late.map((l) => l.p99)) : undefined,
-    lateMaxMs: late.length > 0 ? Math.max(...late.map((l) => l.max)) : undefined,
-    missed: late.reduce((sum, l) => sum + l.missed, 0),
+    late,
+    missed: late?.missed ?? 0,
     alive: alive(),
   };
 }
