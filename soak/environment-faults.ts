@@ -49,6 +49,7 @@ function manyFigures(ours: ManyResult, theirs: ManyResult | undefined): Figure[]
   const opt = (x: number | undefined, digits = 0): string => (x === undefined ? '—' : x.toFixed(digits));
   return [
     bounded(`${n} VRRPv3 instances (advert_int 1) alone on a node: MASTER`, ours.masters, `${n}`, (x) => x >= n && ours.alive, theirs?.masters),
+    bounded('  …VRRP children died', ours.childDeaths, '0', (x) => x === 0, theirs?.childDeaths),
     reported('  …start until the last is MASTER (s; master-down ≥ 3.6)', opt(ours.allMasterMs && ours.allMasterMs / 1000, 1), theirs && opt(theirs.allMasterMs && theirs.allMasterMs / 1000, 1)),
     reported("  …RSS of the daemon's processes (MiB)", ours.rssMiB, theirs?.rssMiB, 1),
     reported('  …advert lateness off the wire, p50 / p99 / max (ms)', lateText(ours), theirs && lateText(theirs)),

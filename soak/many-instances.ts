@@ -18,7 +18,10 @@ export interface ManyResult {
   readonly instances: number;
   /** Start until the last instance's `Entering MASTER STATE` (ms); undefined: not all within the timeout. */
   readonly allMasterMs?: number;
+  /** Instances MASTER in the end: each one's last state line (a restarted child enters MASTER again). */
   readonly masters: number;
+  /** VRRP children that died meanwhile (the parent's `died` / `exited` lines). */
+  readonly childDeaths: number;
   /** The daemon's processes' VmRSS summed (MiB), once all are MASTER. */
   readonly rssMiB: number;
   /** Every captured router's gaps less advert_int, pooled (ms): p50, p99, max; and gaps of 3 × advert_int or more. */
@@ -84,11 +87,19 @@ export async function manyInstances(lab: Lab, daemon: Daemon, n: number, capture
   progress(`${daemon}: ${n} instances on ${links} interfaces`);
   const started = monotonicMs();
   const r = lab.start(ns, daemon, config(n, lab.subnet));
-  const masters = (): number => r.lines.filter((l) => / Entering MASTER STATE/.test(l)).length;
+  const masters = (): number => {
+    const last = new Map<string, string>();
+    for (const l of r.lines) {
+      const m = /\((I\d+)\) Entering (\w+) STATE/.exec(l);
+      if (m) last.set(m[1]!, m[2]!);
+    }
+    return [...last.values()].filter((s) => s === 'MASTER').length;
+  };
+  const childDeaths = (): number => r.lines.filter((l) => /child process\(\d+\) died|Keepalived_vrrp exited|vrrp child.*(terminated|exited)/i.test(l)).length;
   const alive = (): boolean => r.proc.exitCode === null && r.proc.signalCode === null;
   let allMasterMs: number | undefined;
   try {
-    await waitFor(`${daemon}: ${n} instances MASTER`, () => masters() >= n || !alive(), 60_000 + n * 30);
+    await waitFor(`${daemon}: ${n} instances MASTER`, () => masters() >= n || childDeaths() > 0 || !alive(), 60_000 + n * 30);
     if (masters() >= n) {
       let last = r.lines.length - 1;
       while (!/ Entering MASTER STATE/.test(r.lines[last]!)) last--;
@@ -107,6 +118,7 @@ export async function manyInstances(lab: Lab, daemon: Daemon, n: number, capture
     instances: n,
     allMasterMs,
     masters: masters(),
+    childDeaths: childDeaths(),
     rssMiB: rss,
     late,
     missed: late?.missed ?? 0,

@@ -10,6 +10,7 @@ import { getSystemErrorName } from 'node:util';
 import { AttrStream, FlagsGet, MessageType, createRtNetlink, parseError, rt, type NetlinkMessage, type RtNetlinkSocket } from 'netlink';
 import { formatAddress, type Family } from '../base/inet.js';
 import type { InterfaceAddress, InterfaceInfo, InterfacePort } from '../vrrp/ports.js';
+import { sizeForListening } from './rtnl-listen.js';
 
 /** The kernel answers at once; silence this long means it never will. */
 const DUMP_TIMEOUT_MS = 5_000;
@@ -213,6 +214,7 @@ function hear(table: InterfaceTable, msg: NetlinkMessage): void {
  */
 export async function openInterfaceTable(onError?: (error: Error) => void): Promise<InterfacePort> {
   const listen = createRtNetlink();
+  sizeForListening(listen, onError);
   // A listener keeps the process alive until closed, as a server does.
   listen.socket.ref();
   const table = new InterfaceTable(() => listen.socket.close());

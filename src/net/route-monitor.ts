@@ -8,6 +8,7 @@
 import { createRtNetlink, type RtNetlinkSocket } from 'netlink';
 import type { MonitorGroups, RoutingDeletion } from '../vrrp/settings/route-track.js';
 import { decodeRouteNotification } from './route-notify.js';
+import { sizeForListening } from './rtnl-listen.js';
 
 export interface RouteMonitorPorts {
   readonly deleted: (d: RoutingDeletion) => void;
@@ -43,6 +44,7 @@ export class RouteMonitor {
   private socket(): RtNetlinkSocket {
     if (this.sock) return this.sock;
     const sock = createRtNetlink();
+    sizeForListening(sock, (e) => this.ports.error(e));
     // a listener keeps the process alive until closed, as a server does
     sock.socket.ref();
     sock.socket.on('error', (e) => this.ports.error(new Error(`rtnetlink route notifications: ${e.message}`)));
