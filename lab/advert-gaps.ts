@@ -20,8 +20,13 @@ function percentile(sorted: readonly number[], p: number): number {
 
 /** `times`: one router's advert timestamps (ms, ascending); undefined with fewer than two. */
 export function lateness(times: readonly number[], advertIntMs: number): Lateness | undefined {
+  return pooledLateness([times], advertIntMs);
+}
+
+/** The gaps of many routers (each one's timestamps, ms, ascending) taken together; undefined without any gap. */
+export function pooledLateness(routers: Iterable<readonly number[]>, advertIntMs: number): Lateness | undefined {
   const late: number[] = [];
-  for (let i = 1; i < times.length; i++) late.push(times[i]! - times[i - 1]! - advertIntMs);
+  for (const times of routers) for (let i = 1; i < times.length; i++) late.push(times[i]! - times[i - 1]! - advertIntMs);
   if (late.length === 0) return undefined;
   const sorted = [...late].sort((a, b) => a - b);
   return { gaps: late.length, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), max: sorted.at(-1)!, missed: late.filter((l) => l + advertIntMs >= 3 * advertIntMs).length };

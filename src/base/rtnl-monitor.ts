@@ -7,8 +7,14 @@
  */
 import { loadAddon } from './native.js';
 
+/**
+ * The receive buffer asked for: a thousand instances adding their VIPs send a thousand notifications at once,
+ * more than the default 208 KiB holds (root may go past net.core.rmem_max).
+ */
+export const LISTEN_RCVBUF_BYTES = 4 * 1024 * 1024;
+
 interface RtnlAddon {
-  rtnlMonitorOpen(groups: readonly number[]): number;
+  rtnlMonitorOpen(groups: readonly number[], rcvbuf: number): number;
   rtnlMonitorJoin(fd: number, group: number, join: boolean): void;
   rtnlMonitorRead(fd: number, max: number): (Buffer | null)[];
   pollStart(fd: number, onReadable: (error?: Error) => void): object;
@@ -37,9 +43,10 @@ export interface RtnlMonitor {
 }
 
 /** Joins `groups` and watches them; a watch keeps the process running until closed, as a server does. */
-export function openRtnlMonitor(groups: readonly number[], on: RtnlMonitorHandlers): RtnlMonitor {
+/** `receiveBuffer`: SO_RCVBUF in bytes (LISTEN_RCVBUF_BYTES unless given: a test makes it overrun with less). */
+export function openRtnlMonitor(groups: readonly number[], on: RtnlMonitorHandlers, receiveBuffer = LISTEN_RCVBUF_BYTES): RtnlMonitor {
   const native = loadAddon<RtnlAddon>();
-  let fd = native.rtnlMonitorOpen(groups);
+  let fd = native.rtnlMonitorOpen(groups, receiveBuffer);
   let poll: object | undefined;
 
   /** Reads what is pending; an overrun recvmsg meets (before poll saw it) is one too. */

@@ -6,6 +6,7 @@
  * an 'error' without a listener would.
  */
 import type { ChildProcess } from 'node:child_process';
+import { monotonicClock } from '../base/clock.js';
 import { permanentError } from './child-exit.js';
 
 export interface LaunchedChild {
@@ -49,7 +50,8 @@ export function childLauncher(policy: LaunchPolicy): (child: LaunchedChild) => v
 
   const launch = (child: LaunchedChild): void => {
     if (policy.stopping()) return;
-    const started = Date.now();
+    // monotonic: a realtime clock stepped back an hour would hold a restart back that long
+    const startedUs = monotonicClock.nowUs();
     let p: ChildProcess;
     try {
       p = child.start();
@@ -85,7 +87,7 @@ export function childLauncher(policy: LaunchPolicy): (child: LaunchedChild) => v
         policy.stop();
         return;
       }
-      setTimeout(() => launch(child), Math.max(0, RESPAWN_DELAY_MS - (Date.now() - started)));
+      setTimeout(() => launch(child), Math.max(0, RESPAWN_DELAY_MS - (monotonicClock.nowUs() - startedUs) / 1000));
     });
   };
   return launch;

@@ -135,7 +135,7 @@ async function dump(sock: RtNetlinkSocket, type: number, format: (out: AttrStrea
 }
 
 /** The feed over real sockets: our own to listen (src/base/rtnl-monitor.ts), the package's for each dump. */
-function kernelFeed(): RtnlFeed {
+function kernelFeed(receiveBuffer?: number): RtnlFeed {
   let monitor: RtnlMonitor | undefined;
   return {
     listen(onMessages, onError) {
@@ -156,7 +156,7 @@ function kernelFeed(): RtnlFeed {
           onError(error);
         },
         error: onError,
-      });
+      }, receiveBuffer);
     },
     async dump() {
       const dumper = createRtNetlink();
@@ -175,6 +175,6 @@ function kernelFeed(): RtnlFeed {
 }
 
 /** Opens the table over the kernel's rtnetlink. */
-export function openInterfaceTable(onError?: InterfaceErrors): Promise<InterfacePort> {
-  return followInterfaces(kernelFeed(), onError);
+export function openInterfaceTable(onError?: InterfaceErrors, receiveBuffer?: number): Promise<InterfacePort> {
+  return followInterfaces(kernelFeed(receiveBuffer), onError);
 }

@@ -13,6 +13,8 @@ import type { MonitorGroups, RoutingDeletion } from '../vrrp/settings/route-trac
 import { decodeRouteNotification } from './route-notify.js';
 
 export interface RouteMonitorPorts {
+  /** The socket's SO_RCVBUF in bytes, when not the monitor's own default. */
+  readonly receiveBuffer?: number;
   readonly deleted: (d: RoutingDeletion) => void;
   /** A message that does not hold together: dropped, and the caller counts and logs it. */
   readonly malformed: (reason: string) => void;
@@ -58,7 +60,7 @@ export class RouteMonitor {
       },
       overrun: () => this.ports.error(new Error('Receive buffer overrun on route monitor socket - (No buffer space available)')),
       error: (e) => this.ports.error(new Error(`rtnetlink route notifications: ${e.message}`)),
-    });
+    }, this.ports.receiveBuffer);
     return this.sock;
   }
 }

@@ -18,10 +18,13 @@ const say = (o) => process.stdout.write(`${JSON.stringify(o)}\n`);
 // JSON has no Uint8Array: the MAC travels as hex.
 const view = (info) => info && { ...info, mac: Buffer.from(info.mac).toString('hex') };
 
-const table = await openInterfaceTable((e) => say({ event: 'error', message: e.message }));
+// the kernel's default receive buffer, which thousands of changes overrun (the daemon asks for 4 MiB)
+const RCVBUF = 212992;
+const table = await openInterfaceTable((e) => say({ event: 'error', message: e.message }), RCVBUF);
 table.onChange((info, removed) => say({ event: 'change', info: view(info), removed }));
 const port = rtnetlinkAddressPort();
 const routes = new RouteMonitor({
+  receiveBuffer: RCVBUF,
   deleted: (d) => d.kind === 'route' && say({ event: 'route-deleted', dst: d.route.dst && [...d.route.dst].join('.') }),
   malformed: (reason) => say({ event: 'route-error', message: reason }),
   error: (e) => say({ event: 'route-error', message: e.message }),

@@ -136,6 +136,22 @@ describe('childLauncher', () => {
     expect(r.lines).toEqual(['Cannot start VRRP child process: spawn EAGAIN']);
   });
 
+  it('times the 1 s before a restart on the monotonic clock: a realtime clock stepped ±1 h moves nothing', async () => {
+    for (const stepMs of [-3_600_000, 3_600_000]) {
+      const first = fakeProcess(1);
+      const second = fakeProcess(2);
+      const w = world([() => first, () => second]);
+      w.launch(w.child);
+      // setSystemTime moves Date only, not the fake timers, hrtime or performance.now: the step an operator or NTP makes
+      vi.setSystemTime(Date.now() + stepMs);
+      first.emit('exit', null, 'SIGKILL');
+      await vi.advanceTimersByTimeAsync(999);
+      expect(w.child.process, `step ${stepMs} ms`).toBeUndefined();
+      await vi.advanceTimersByTimeAsync(1);
+      expect(w.child.process, `step ${stepMs} ms`).toBe(second);
+    }
+  });
+
   it('does not retry once the daemon is stopping', async () => {
     const failed = fakeProcess(undefined);
     const w = world([() => failed]);

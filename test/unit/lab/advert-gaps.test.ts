@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lateness } from '../../../lab/advert-gaps.js';
+import { lateness, pooledLateness } from '../../../lab/advert-gaps.js';
 
 describe('advert lateness off the wire: each gap between adverts less advert_int', () => {
   it('takes the nearest-rank percentiles and counts the gaps a backup would have taken as a death', () => {
@@ -9,5 +9,9 @@ describe('advert lateness off the wire: each gap between adverts less advert_int
   });
   it('has nothing to say about fewer than two adverts', () => {
     expect(lateness([5], 10)).toBeUndefined();
+  });
+  it("pools many routers' gaps, never one router's last advert against another's first", () => {
+    expect(pooledLateness([[0, 1000, 2100], [50_000, 51_000], [7]], 1000)).toEqual({ gaps: 3, p50: 0, p99: 100, max: 100, missed: 0 });
+    expect(pooledLateness([[7], []], 1000)).toBeUndefined();
   });
 });
