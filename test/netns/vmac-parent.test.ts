@@ -11,6 +11,8 @@
  * nftables ruleset (use_vmac puts the VMAC in the `keepalived` table's
  * vmac_map, keyed by interface index: a VMAC made again must be there by its
  * new index, the old element gone).
+ * VRRPv3 at 0.1 s adverts (links, addresses, sysctls and the ruleset depend on neither version nor interval), and
+ * eth0's link-local address out of DAD before each start or take-over, so that no snapshot catches it tentative.
  * Needs `npm run build`.
  */
 import { execFileSync } from 'node:child_process';
@@ -24,7 +26,7 @@ const SUBNET = 97;
 const HOST = 1;
 const VMAC = 'vrrp.97';
 const VIP = `10.99.${SUBNET}.100`;
-const CONFIG = masterInstance(97, `  use_vmac\n  virtual_ipaddress {\n    ${VIP}/24\n  }\n`);
+const CONFIG = masterInstance(97, `  use_vmac\n  virtual_ipaddress {\n    ${VIP}/24\n  }\n`, true);
 /** eth0's MAC, the same each time it is made (the kernel gives a veth a random one). */
 const ETH0_MAC = '02:99:97:00:00:01';
 const SYSCTLS = [`ipv4/conf/${VMAC}/arp_ignore`, `ipv4/conf/${VMAC}/accept_local`, `ipv4/conf/${VMAC}/rp_filter`, `ipv6/conf/${VMAC}/disable_ipv6`, 'ipv4/conf/eth0/arp_ignore', 'ipv4/conf/eth0/arp_filter'];
@@ -39,7 +41,7 @@ interface Shown {
 describe.skipIf(!requireNetnsOrSkip())("the VMAC and its parent going and coming back: keepalived-ts beside keepalived", () => {
   let lab: Lab;
   let ns: string;
-  beforeAll(() => {
+  beforeAll(async () => {
     lab = new Lab(SUBNET, tempDir('vmac-parent'));
     ns = lab.addNode(HOST);
     // made again at once, with the fixed MAC (and so the same link-local address) each run sees
@@ -48,6 +50,7 @@ describe.skipIf(!requireNetnsOrSkip())("the VMAC and its parent going and coming
     // a second interface: one end of a veth pair inside the node (gone with the namespace)
     inNs('ip', 'link', 'add', 'eth1', 'address', '02:99:97:00:01:01', 'type', 'veth', 'peer', 'name', 'eth1p', 'address', '02:99:97:00:01:02');
     for (const l of ['eth1', 'eth1p']) inNs('ip', 'link', 'set', l, 'up');
+    await dadDone();
   });
   afterAll(async () => {
     await lab?.close();
@@ -89,6 +92,9 @@ describe.skipIf(!requireNetnsOrSkip())("the VMAC and its parent going and coming
     await waitFor(`${r.daemon} MASTER with ${VIP} on ${VMAC} ${what}`, () => lastState(r) === 'MASTER' && inNs('ip', '-o', 'addr', 'show').includes(`${VMAC}    inet ${VIP}/`), 30_000, () => r.lines.join('\n'));
   }
 
+  /** No address of the node tentative: a snapshot taken soon after eth0 came up would otherwise catch one so. */
+  const dadDone = (): Promise<number> => waitFor('DAD on the node', () => !inNs('ip', '-o', 'addr', 'show').includes('tentative'), 10_000);
+
   /** eth0 as the lab made it: a veth to the bridge, the node's addresses, up; its MAC as before. */
   function makeEth0(): void {
     ipBr('link', 'add', `v${HOST}`, 'type', 'veth', 'peer', 'name', 'eth0', 'address', ETH0_MAC, 'netns', ns);
@@ -110,6 +116,7 @@ describe.skipIf(!requireNetnsOrSkip())("the VMAC and its parent going and coming
       inNs('ip', 'link', 'del', 'eth0');
       await waitFor(`${daemon} FAULT without eth0`, () => lastState(r) === 'FAULT', 30_000, () => r.lines.join('\n'));
       makeEth0();
+      await dadDone();
       await masterOnVmac(r, 'after eth0 came back');
       const parentBack = shown();
       await lab.stop(r);
@@ -127,7 +134,7 @@ describe.skipIf(!requireNetnsOrSkip())("the VMAC and its parent going and coming
   async function leftover(daemon: Daemon, vmac: string, parent: string, mac: string, vrid: number, host: number): Promise<{ running: Shown; after: Shown; said: string[] }> {
     const vip = `10.99.${SUBNET}.${host}`;
     inNs('ip', 'link', 'add', vmac, 'link', parent, 'address', mac, 'type', 'macvlan', 'mode', 'private');
-    const r = lab.start(ns, daemon, masterInstance(vrid, `  use_vmac ${vmac}\n  virtual_ipaddress {\n    ${vip}/24\n  }\n`));
+    const r = lab.start(ns, daemon, masterInstance(vrid, `  use_vmac ${vmac}\n  virtual_ipaddress {\n    ${vip}/24\n  }\n`, true));
     try {
       await waitFor(`${daemon} MASTER with the VIP on ${vmac}`, () => lastState(r) === 'MASTER' && inNs('ip', '-o', 'addr', 'show').includes(`${vmac}    inet ${vip}/`), 30_000, () => r.lines.join('\n'));
       const running = shown();
