@@ -87,6 +87,8 @@ interface PairRun {
   readonly missingOnA: number;
   readonly respawnMs: number[];
   readonly failures: string[];
+  /** What went wrong with the watching (soak/crash-watch.ts): the figures' caveats. */
+  readonly troubles: readonly string[];
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -175,6 +177,7 @@ async function runPair(p: Pair, o: SoakOptions, cycles: number, childKills: numb
       missingOnA: runs.reduce((n, r) => n + r.run.missingOnA, 0),
       respawnMs: runs.flatMap((r) => (r.run.respawnMs !== undefined ? [r.run.respawnMs] : [])),
       failures,
+      troubles: watch.troubles,
     };
   } finally {
     await lab.close();
@@ -299,8 +302,9 @@ export const crashCycles: SoakCase = {
         `The four pairs run at once, each in its own lab (10.99.200-203), on a 2-core machine shared with other work: times are noisy.`,
         'keepalived column: the keepalived pair, run beside them. Takeover: B’s first advert less A’s last (the wire). Overlap: the kernels (ip monitor), the dead daemon’s leftover VIPs aside (counted as left behind if the restarted one did not remove them before advertising).',
         `Each overlap is put on the node whose doing it is: the holder that let go late after a rightful take (by a higher priority, or after it had been silent ${SILENT_MS} ms: a stalled MASTER), else the node that took from a live MASTER. The bound applies to keepalived-ts's; keepalived's in a mixed pair are reported; the keepalived column has all of the keepalived pair's.`,
-        'ip monitor stamps an event when it prints it: under load the stamps lag, which lengthens the leftover times and shortens the restarted node’s measured wait.',
+        'ip monitor stamps an event when it prints it: under load the stamps lag, which lengthens the leftover times and shortens the restarted node’s measured wait. A monitor found wrong against its kernel for a second is listed below ("watching"): that cycle’s figures miss its lost events.',
         ...results.flatMap((r) => r.failures.map((f) => `${r.pair.name}: ${f}`)),
+        ...results.flatMap((r) => r.troubles.map((t) => `${r.pair.name}, watching: ${t}`)),
         ...(withKeepalived ? [] : ['keepalived is not installed: the mixed and reference pairs were not run.']),
       ],
     };

@@ -18,11 +18,16 @@ export class PairWatch {
   readonly events: VipEvent[] = [];
   private readonly held: Record<Node, Set<string>> = { A: new Set(), B: new Set() };
   private readonly ready: Promise<void>[] = [];
+  /** What went wrong with the watching itself (a helper that ended, a monitor that missed events): the figures' caveats. */
+  readonly troubles: string[] = [];
+  private readonly checkedAt: Record<Node, number> = { A: 0, B: 0 };
+  /** The kernel's VIPs at the last check, when the monitor said otherwise. */
+  private readonly differing: Record<Node, string | undefined> = { A: undefined, B: undefined };
 
   /** `nodes`: the namespaces of A and B and their eth0 addresses; `vips`: the addresses followed. */
   constructor(
-    lab: Lab,
-    nodes: Record<Node, { ns: string; address: string }>,
+    private readonly lab: Lab,
+    private readonly nodes: Record<Node, { ns: string; address: string }>,
     private readonly vips: readonly string[],
   ) {
     const byAddress = new Map<string, Node>([
@@ -31,6 +36,7 @@ export class PairWatch {
     ]);
     const tcpdump = lab.spawn(lab.bridgeNs, 'tcpdump', ['-n', '-l', '-tt', '-p', '-i', 'br0', 'vrrp']);
     this.ready.push(startedOnStderr(tcpdump, /listening on/));
+    this.noteExit(tcpdump, 'tcpdump on the bridge');
     follow(tcpdump, (line) => {
       const m = /^(\d+\.\d+) IP (\S+) > 224\.0\.0\.18: VRRPv\d, Advertisement, vrid \d+, prio (\d+)/.exec(line);
       const from = m ? byAddress.get(m[2]!) : undefined;
@@ -38,6 +44,7 @@ export class PairWatch {
     });
     for (const node of ['A', 'B'] as const) {
       const monitor = lab.spawn(nodes[node].ns, 'ip', ['-ts', 'monitor', 'address']);
+      this.noteExit(monitor, `ip monitor in ${node}`);
       follow(monitor, (line) => {
         const m = /^\[(\d+)-(\d+)-(\d+)T(\d+):(\d+):(\d+)\.(\d+)\] (Deleted )?\d+: eth0\s+inet6? ([0-9a-f.:]+)\//.exec(line);
         if (!m || !this.vips.includes(m[9]!)) return;
@@ -57,9 +64,34 @@ export class PairWatch {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 
-  /** How many of the VIPs `node`'s kernel holds now, as its monitor reported. */
+  /**
+   * How many of the VIPs `node`'s kernel holds now, as its monitor reported. Once a second the kernel is asked
+   * too: a monitor still wrong about the same addresses a second later has lost an event, which is noted and
+   * corrected (a wait must not hang on it); a difference once is only an event under way.
+   */
   holding(node: Node): number {
+    const now = Date.now();
+    if (now - this.checkedAt[node] >= 1000) {
+      this.checkedAt[node] = now;
+      const kernel = this.lab.addresses(this.nodes[node].ns).filter((x) => this.vips.includes(x)).sort().join(' ');
+      const monitor = [...this.held[node]].sort().join(' ');
+      if (kernel === monitor) this.differing[node] = undefined;
+      else if (this.differing[node] !== kernel) this.differing[node] = kernel;
+      else {
+        this.troubles.push(`ip monitor in ${node} said [${monitor}] for a second, its kernel [${kernel}]`);
+        this.held[node] = new Set(kernel.split(' ').filter((x) => x !== ''));
+        this.differing[node] = undefined;
+      }
+    }
     return this.vips.filter((v) => this.held[node].has(v)).length;
+  }
+
+  private noteExit(proc: ChildProcess, what: string): void {
+    let stderr = '';
+    proc.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-500)));
+    proc.once('exit', (code, signal) => {
+      if (signal !== 'SIGKILL') this.troubles.push(`${what} ended (${code ?? signal}): ${stderr.trim()}`);
+    });
   }
 }
 
