@@ -288,7 +288,11 @@ export const crashCycles: SoakCase = {
     process.on('SIGTERM', interrupted);
     let results: PairRun[];
     try {
-      results = await Promise.all(pairs.map((p) => runPair(p, o, cycles, childKills)));
+      // every pair ends (and closes its lab) before one's failure is thrown: run.ts exits right after
+      const settled = await Promise.allSettled(pairs.map((p) => runPair(p, o, cycles, childKills)));
+      const thrown = settled.find((x): x is PromiseRejectedResult => x.status === 'rejected');
+      if (thrown) throw thrown.reason;
+      results = settled.map((x) => (x as PromiseFulfilledResult<PairRun>).value);
     } finally {
       process.off('SIGINT', interrupted);
       process.off('SIGTERM', interrupted);
