@@ -14,7 +14,8 @@ export interface Lateness {
   readonly missed: number;
 }
 
-function percentile(sorted: readonly number[], p: number): number {
+/** Nearest-rank percentile `p` (0..1) of ascending `sorted` (not empty). */
+export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
 }
 

@@ -1,13 +1,16 @@
 /**
- * The parent's start and restart of a child process. A fork that fails
+ * The parent's start and restart of a child process. A child that dies is
+ * restarted after keepalived's back-off (`respawn-delay.ts`: at once, then
+ * 1, 2, 4… s while it keeps dying within a minute of its start). A fork that fails
  * (EAGAIN at the process limit, EMFILE with the descriptors used up: Node
  * reports both as an 'error' event, some failures by throwing) is logged
  * and tried again after a backoff; it must never take the parent down, as
  * an 'error' without a listener would.
  */
 import type { ChildProcess } from 'node:child_process';
-import { monotonicClock } from '../base/clock.js';
+import type { Clock } from '../base/clock.js';
 import { permanentError } from './child-exit.js';
+import { respawnDelay } from './respawn-delay.js';
 
 export interface LaunchedChild {
   readonly name: string;
@@ -22,16 +25,20 @@ export interface LaunchPolicy {
   stopping(): boolean;
   /** `status`: the daemon's exit status (a child's permanent error passes its own on). */
   stop(status?: number): void;
+  /** Uptimes and the delays before a restart or a retried fork. */
+  clock: Clock;
 }
 
-/** A child dying faster than this after its start is not restarted in a loop. */
-export const RESPAWN_DELAY_MS = 1_000;
 /** Failed forks are retried after 1 s, doubling up to this, until one succeeds. */
-export const MAX_SPAWN_RETRY_MS = 60_000;
+const FIRST_SPAWN_RETRY_MS = 1_000;
+const MAX_SPAWN_RETRY_MS = 60_000;
 
 /** Returns `launch(child)`: starts it, and restarts it whenever it dies or fails to start. */
 export function childLauncher(policy: LaunchPolicy): (child: LaunchedChild) => void {
   const failedSpawns = new Map<LaunchedChild, number>();
+  /** Per child, keepalived's next_restart_delay (s). */
+  const nextRespawnS = new Map<LaunchedChild, number>();
+  const after = (ms: number, fn: () => void): void => void policy.clock.at(policy.clock.nowUs() + ms * 1000, fn);
 
   const retry = (child: LaunchedChild, error: Error): void => {
     child.process = undefined;
@@ -43,15 +50,14 @@ export function childLauncher(policy: LaunchPolicy): (child: LaunchedChild) => v
       policy.stop();
       return;
     }
-    const delayMs = Math.min(RESPAWN_DELAY_MS * 2 ** (failures - 1), MAX_SPAWN_RETRY_MS);
+    const delayMs = Math.min(FIRST_SPAWN_RETRY_MS * 2 ** (failures - 1), MAX_SPAWN_RETRY_MS);
     policy.log.error(`Cannot start ${child.name} child process: ${error.message}; trying again in ${delayMs / 1000} s`);
-    setTimeout(() => launch(child), delayMs);
+    after(delayMs, () => launch(child));
   };
 
   const launch = (child: LaunchedChild): void => {
     if (policy.stopping()) return;
-    // monotonic: a realtime clock stepped back an hour would hold a restart back that long
-    const startedUs = monotonicClock.nowUs();
+    const startedUs = policy.clock.nowUs();
     let p: ChildProcess;
     try {
       p = child.start();
@@ -87,7 +93,14 @@ export function childLauncher(policy: LaunchPolicy): (child: LaunchedChild) => v
         policy.stop();
         return;
       }
-      setTimeout(() => launch(child), Math.max(0, RESPAWN_DELAY_MS - (monotonicClock.nowUs() - startedUs) / 1000));
+      const { delayS, nextS } = respawnDelay(nextRespawnS.get(child) ?? 0, policy.clock.nowUs() - startedUs);
+      nextRespawnS.set(child, nextS);
+      if (delayS === 0) {
+        launch(child);
+        return;
+      }
+      policy.log.info(`Restart of ${child.name} process delayed ${delayS} seconds to limit respawn rate`);
+      after(delayS * 1000, () => launch(child));
     });
   };
   return launch;

@@ -201,7 +201,7 @@ interface RunState {
 
 function supervise(children: Child[], o: CliOptions, log: Logger, run: RunState): Promise<number> {
   let stopping = false;
-  const launch = childLauncher({ log, dontRespawn: o.dontRespawn, stopping: () => stopping, stop: (status) => void stop(status) });
+  const launch = childLauncher({ log, dontRespawn: o.dontRespawn, stopping: () => stopping, stop: (status) => void stop(status), clock: monotonicClock });
 
   let running = run.global;
   let resolveExit: (code: number) => void = () => undefined;
