@@ -35,6 +35,7 @@ import { writeDataFile, type VrrpDumpInput } from '../observe/data-file.js';
 import { writeJsonFile } from '../observe/json-file.js';
 import { ChildSkeleton, type ChildFeatures } from './child-skeleton.js';
 import { VrrpMetrics } from '../observe/vrrp-metrics.js';
+import { registerProcessMetrics } from '../observe/process-metrics.js';
 import { dumpFilePath, writeStatsFile } from '../observe/stats-file.js';
 import { applyConfiguredUmask } from './umask.js';
 import { dumpedGlobals } from './dumped-globals.js';
@@ -118,6 +119,7 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
     },
     { nowUs: () => clock.nowUs() },
   );
+  registerProcessMetrics(metrics.registry, 'vrrp');
   const addresses = rtnetlinkAddressPort();
   const routes = rtnetlinkRoutePort((name) => interfaces.byName(name)?.index);
   const statics = new StaticEntries(settings.statics, { interfaces, addresses, routes, log });
