@@ -22,6 +22,8 @@ export interface FakeKernelOptions {
   readonly refuse?: (req: IpvsRequest) => string | undefined;
   /** The interfaces a sync daemon may multicast on; by default any named one. */
   readonly interfaces?: readonly string[];
+  /** false: `requests` stays empty (a long run must not grow the fake); by default every request is kept. */
+  readonly record?: boolean;
 }
 
 export interface FakeKernel {
@@ -80,7 +82,7 @@ export function fakeKernel(options: FakeKernelOptions = {}): FakeKernel {
   function receive(payload: Buffer): IpvsRequest | GenlAnswer<never> {
     const decoded = decodeRequest(payload);
     if (!decoded.ok) return refused('EINVAL');
-    requests.push(decoded.value);
+    if (options.record !== false) requests.push(decoded.value);
     const refusal = options.refuse?.(decoded.value);
     return refusal ? refused(refusal) : decoded.value;
   }
