@@ -1,9 +1,11 @@
 /**
  * Each keepalived-ts process's own health, in its registry with a `process` label (parent, vrrp, healthcheck):
- * V8 heap, resident memory, the libuv resources keeping the event loop alive, and the event loop's delay since the
- * previous scrape. mergeExpositions (metrics-server.ts) joins the three processes' samples under one family.
+ * V8 heap (in use, and what the last full collection left), resident memory, the libuv resources keeping the event
+ * loop alive, and the event loop's delay since the previous scrape. mergeExpositions (metrics-server.ts) joins the
+ * three processes' samples under one family.
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
 import { Gauge, type Registry } from 'prom-client';
 
 /** perf_hooks samples the loop this often (ms); a delay shorter than that is not seen. */
@@ -40,6 +42,23 @@ export function registerProcessMetrics(registry: Registry, processName: string):
       this.set(labels, process.getActiveResourcesInfo().length);
     },
   });
+  // garbage makes heap_used climb between two full collections; what each leaves climbs only with a leak
+  let afterMajorGc: number | undefined;
+  const gc = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      if ((entry as { readonly detail?: { readonly kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) afterMajorGc = getHeapStatistics().used_heap_size;
+    }
+  });
+  gc.observe({ entryTypes: ['gc'] });
+  new Gauge({
+    name: 'keepalived_ts_process_heap_after_major_gc_bytes',
+    help: 'V8 heap in use right after the last full (mark-compact) collection; absent before the first',
+    labelNames: ['process'],
+    registers,
+    collect() {
+      if (afterMajorGc !== undefined) this.set(labels, afterMajorGc);
+    },
+  });
   const delay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
   delay.enable();
   new Gauge({
@@ -54,5 +73,8 @@ export function registerProcessMetrics(registry: Registry, processName: string):
       delay.reset();
     },
   });
-  return () => delay.disable();
+  return () => {
+    delay.disable();
+    gc.disconnect();
+  };
 }

@@ -124,6 +124,7 @@ describe('the parent metrics server', () => {
       'keepalived_ts_process_heap_used_bytes',
       'keepalived_ts_process_resident_memory_bytes',
       'keepalived_ts_process_active_resources',
+      'keepalived_ts_process_heap_after_major_gc_bytes',
       'keepalived_ts_process_eventloop_delay_seconds',
       'keepalived_vrrp_state',
     ]);
