@@ -45,10 +45,12 @@ interface Form {
 }
 
 /**
- * The acceptance's 1 MiB/h is for the hour. Over the short form's 2 minutes a GC cycle moves RSS by more than a
- * leak of several MiB/h would in that time, so its bound only catches a fast leak (a MiB every 2 minutes).
+ * The acceptance's 1 MiB/h is for the hour, after 5 minutes of warm-up. In the short form the checker's RSS is
+ * still finding its level (V8 sizing its heap: +20 MiB over the first minutes, then down by as much, at a time that
+ * varies from run to run), so 90 s of it say nothing at the scale of a slow leak: its bound only catches a fast one
+ * (7.5 MiB in the 90 s). Measured here, keepalived-ts's processes settle at a flat RSS after 3 to 4 minutes.
  */
-const SHORT: Form = { warmupMs: 60_000, measureMs: 120_000, sampleMs: 2_000, rssBound: 30 };
+const SHORT: Form = { warmupMs: 90_000, measureMs: 90_000, sampleMs: 2_000, rssBound: 300 };
 const LONG: Form = { warmupMs: 300_000, measureMs: 3_300_000, sampleMs: 10_000, rssBound: 1 };
 
 /** fds or libuv resources the floor may rise by (a socket of a check in flight at the last floor). */
@@ -272,6 +274,9 @@ async function run(options: SoakOptions): Promise<CaseResult> {
     for (const role of ROLES) {
       const heap = Math.max(...series('heap_used_bytes', role).map((ps) => slope(ps.map((p) => ({ t: p.t, v: p.v / 2 ** 20 })))));
       figures.push(reported(`${role}: V8 heap slope (MiB/h, worse node)`, heap, undefined, 2));
+      // what each full collection left, first to last in the window: the leak signal without the garbage (parent and VRRP collect fully only every few minutes)
+      const afterGc = series('heap_after_major_gc_bytes', role).map((ps) => (ps.length < 2 ? 0 : (ps.at(-1)!.v - ps[0]!.v) / 2 ** 20));
+      figures.push(reported(`${role}: V8 heap after full GC, growth (MiB, worse node)`, Math.max(...afterGc), undefined, 2));
       const resources = Math.max(...series('active_resources', role).map((ps) => floorGrowth(ps)));
       figures.push(bounded(`${role}: libuv resources floor growth`, resources, `≤ ${FLOOR_SLACK}`, (x) => x <= FLOOR_SLACK));
       const delays = series('eventloop_delay_seconds', role, ',quantile="0.99"').flat().map((p) => p.v * 1000);
@@ -294,7 +299,7 @@ async function run(options: SoakOptions): Promise<CaseResult> {
       `IPVS faked for both daemons (no ip_vs on this kernel): keepalived-ts's IPVS socket module swapped for an in-memory kernel behind the real genl port logic (lab/fake-ipvs/), keepalived with lab/fake-ipvs/sockopt.c preloaded.`,
       options.long
         ? 'The --long form: the acceptance bound (≤ 1 MiB/h after warm-up).'
-        : `Short form: the RSS bound is ${form.rssBound} MiB/h because 2 minutes of RSS are GC noise at the scale of a slow leak; it catches a fast leak only. The --long run (1 hour) is the one held to 1 MiB/h.`,
+        : `Short form: the RSS bound is ${form.rssBound} MiB/h because 90 s of RSS, while V8 still sizes its heaps, are noise at the scale of a slow leak; it catches a fast leak only. The --long run (1 hour) is the one held to 1 MiB/h.`,
       'Timing figures (event-loop delay, scrape time) are on a shared 2-core machine and noisy.',
     );
     return { figures, notes };
