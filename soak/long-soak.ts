@@ -64,6 +64,8 @@ interface Pair {
 interface Sample {
   readonly t: number;
   readonly rssKb: number;
+  /** RssAnon: the process's own pages; RSS adds the pages of the files it maps (node's binary: 45 MiB). */
+  readonly anonKb: number;
   readonly fds: number;
 }
 
@@ -81,8 +83,8 @@ function readPid(file: string): number | undefined {
 function procSample(pid: number, t: number): Sample | undefined {
   try {
     const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-    const rssKb = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1]);
-    return { t, rssKb, fds: fs.readdirSync(`/proc/${pid}/fd`).length };
+    const kb = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]);
+    return { t, rssKb: kb('VmRSS'), anonKb: kb('RssAnon'), fds: fs.readdirSync(`/proc/${pid}/fd`).length };
   } catch {
     return undefined;
   }
@@ -252,10 +254,12 @@ async function run(options: SoakOptions): Promise<CaseResult> {
     const worst = (daemon: Daemon, role: Role, of: (s: readonly Sample[]) => number): number =>
       Math.max(...[1, 2].map((i) => of(samples.get(`${daemon}-${i}-${role}`) ?? [])));
     const rssSlope = (s: readonly Sample[]): number => slope(s.map((x) => ({ t: x.t, v: x.rssKb / 1024 })));
+    const anonSlope = (s: readonly Sample[]): number => slope(s.map((x) => ({ t: x.t, v: x.anonKb / 1024 })));
     const fdGrowth = (s: readonly Sample[]): number => floorGrowth(s.map((x) => ({ t: x.t, v: x.fds })));
     const last = (s: readonly Sample[]): number => (s.at(-1)?.rssKb ?? 0) / 1024;
     for (const role of ROLES) {
       figures.push(bounded(`${role}: RSS slope (MiB/h, worse node)`, worst('kats', role, rssSlope), `≤ ${form.rssBound}`, (x) => x <= form.rssBound, theirs((d) => worst(d, role, rssSlope)), 2));
+      figures.push(reported(`${role}: RssAnon slope (MiB/h, worse node)`, worst('kats', role, anonSlope), theirs((d) => worst(d, role, anonSlope)), 2));
       figures.push(bounded(`${role}: fd floor growth`, worst('kats', role, fdGrowth), `≤ ${FLOOR_SLACK}`, (x) => x <= FLOOR_SLACK, theirs((d) => worst(d, role, fdGrowth))));
       figures.push(reported(`${role}: RSS at end (MiB, larger node)`, worst('kats', role, last), theirs((d) => worst(d, role, last)), 1));
     }
@@ -295,7 +299,7 @@ async function run(options: SoakOptions): Promise<CaseResult> {
     figures.push(bounded('MASTERs at the end', masters('kats'), '1', (x) => x === 1, theirs(masters)));
     notes.push(
       `${REAL_SERVERS} real servers (half TCP_CHECK, half HTTP_GET, delay_loop ${rs.delayLoop}), each down ${FLAP.downMs / 1000} s of every ${FLAP.periodMs / 1000} s: ${flaps} down windows began during the run (each a down and an up verdict per checker); a handover every ${HANDOVER_MS / 1000} s.`,
-      `Warm-up ${form.warmupMs / 1000} s, then ${form.measureMs / 1000} s sampled every ${form.sampleMs / 1000} s (/proc: RSS, fds of each process of both nodes; the worse node shown); keepalived-ts's parents scraped every second.`,
+      `Warm-up ${form.warmupMs / 1000} s, then ${form.measureMs / 1000} s sampled every ${form.sampleMs / 1000} s (/proc: RSS, its anonymous part RssAnon (RSS less the mapped files: node's binary is 45 MiB of it), fds of each process of both nodes; the worse node shown); keepalived-ts's parents scraped every second.`,
       `IPVS faked for both daemons (no ip_vs on this kernel): keepalived-ts's IPVS socket module swapped for an in-memory kernel behind the real genl port logic (lab/fake-ipvs/), keepalived with lab/fake-ipvs/sockopt.c preloaded.`,
       options.long
         ? 'The --long form: the acceptance bound (≤ 1 MiB/h after warm-up).'
