@@ -10,7 +10,7 @@
  *   over lab/fakes/ipvs.ts), which also reports each check's start
  *   delay against its schedule;
  * - keepalived 2.2.7 -C, the real daemon, with an LD_PRELOAD
- *   (fake-ipvs-sockopt.c) answering libipvs's socket-option fallback as an
+ *   (lab/fake-ipvs/sockopt.c) answering libipvs's socket-option fallback as an
  *   empty IPVS would (without it its checker exits: "IPVS: Can't initialize
  *   ipvs").
  * Each runs under `ulimit -n 65536` and, as the responder, at nice −10 (a
@@ -21,12 +21,13 @@
  * duration + lateness; keepalived times the next check from the end of the
  * last), the checker process's CPU (/proc/<pid>/stat, both) and RSS.
  */
-import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ChildWindow, Distribution } from './checker-capacity-child.js';
 import { haveCommand } from './measure.js';
+import { buildSockoptPreload } from '../lab/fake-ipvs/index.js';
 import { PACKAGE_ROOT } from '../lab/package-root.js';
 
 export const CAPACITY_SERVERS = 10_000;
@@ -256,10 +257,8 @@ async function measureOurs(conf: string, responder: Responder, servers: number, 
 /** keepalived's fake IPVS, built here; undefined with why when it cannot be. */
 function buildShim(dir: string): { so?: string; why?: string } {
   if (!haveCommand('keepalived')) return { why: 'keepalived not installed' };
-  if (!haveCommand('cc')) return { why: 'keepalived needs IPVS, and no C compiler to build its fake (bench/fake-ipvs-sockopt.c)' };
-  const so = path.join(dir, 'fake-ipvs.so');
-  const r = spawnSync('cc', ['-shared', '-fPIC', '-O2', '-o', so, path.join(PACKAGE_ROOT, 'bench', 'fake-ipvs-sockopt.c'), '-ldl'], { encoding: 'utf8' });
-  return r.status === 0 ? { so } : { why: `keepalived needs IPVS; its fake did not build: ${r.stderr.trim().split('\n')[0]}` };
+  const built = buildSockoptPreload(dir);
+  return 'so' in built ? built : { why: `keepalived needs IPVS; ${built.why}` };
 }
 
 async function measureKeepalived(conf: string, so: string, dir: string, responder: Responder, servers: number, seconds: number, settleMs: number): Promise<CapacitySide> {

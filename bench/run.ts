@@ -189,7 +189,7 @@ if (runs('checker-capacity')) {
       `  keepalived-ts in-process (CheckerSet + real probes + runner over the fake IPVS port): ${(p.checks / (p.ms / 1000)).toFixed(0)} checks/s finished, ${p.ok} of ${p.checks} ok; ` +
         `start delay vs schedule ${d(p.lateness)}; check duration ${d(p.duration)}; event-loop delay p99 ${p.loopDelayP99Ms.toFixed(1)} / max ${p.loopDelayMaxMs.toFixed(1)} ms;`,
       `  RSS ${mib(p.startRssKb)} MiB with every checker scheduled before the first check, V8 heap in use ${mib(p.heapUsedKb)} MiB at the end.`,
-      '  keepalived 2.2.7 -C is the real daemon with bench/fake-ipvs-sockopt.c preloaded (this kernel has no IPVS; libipvs falls back to socket options, which the preload answers).',
+      '  keepalived 2.2.7 -C is the real daemon with lab/fake-ipvs/sockopt.c preloaded (this kernel has no IPVS; libipvs falls back to socket options, which the preload answers).',
       '  The interval is 1 s + the check\'s duration + lateness: both daemons time the next check from the end of the last.',
     );
   }

@@ -5,6 +5,7 @@ import { environmentFaults } from './environment-faults.js';
 import { hostilePackets } from './hostile-packets.js';
 import { hostileServersCase } from './hostile-servers.js';
 import { kernelReplies } from './kernel-replies.js';
+import { longSoak } from './long-soak.js';
 import { reloadStorms } from './reload-storms.js';
 
-export const CASES: readonly SoakCase[] = [crashCycles, hostilePackets, kernelReplies, hostileServersCase, reloadStorms, environmentFaults];
+export const CASES: readonly SoakCase[] = [crashCycles, hostilePackets, kernelReplies, hostileServersCase, reloadStorms, environmentFaults, longSoak];

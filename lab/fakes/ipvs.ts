@@ -26,6 +26,8 @@ export interface FakeKernelOptions {
   readonly interfere?: (req: IpvsRequest) => IpvsOp | undefined;
   /** The interfaces a sync daemon may multicast on; by default any named one. */
   readonly interfaces?: readonly string[];
+  /** false: `requests` stays empty (a long run must not grow the fake); by default every request is kept. */
+  readonly record?: boolean;
 }
 
 export interface FakeKernel {
@@ -84,7 +86,7 @@ export function fakeKernel(options: FakeKernelOptions = {}): FakeKernel {
   function receive(payload: Buffer): IpvsRequest | GenlAnswer<never> {
     const decoded = decodeRequest(payload);
     if (!decoded.ok) return refused('EINVAL');
-    requests.push(decoded.value);
+    if (options.record !== false) requests.push(decoded.value);
     const foreign = options.interfere?.(decoded.value);
     if (foreign) table = apply(table, [foreign]).table;
     const refusal = options.refuse?.(decoded.value);

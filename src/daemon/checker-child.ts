@@ -18,6 +18,7 @@ import { ChildScriptPort } from '../scripts/script-port.js';
 import { TrackFileWatcher } from '../track/track-file-watcher.js';
 import type { Logger } from '../base/logger.js';
 import { CheckMetrics, type RealServerSource } from '../observe/check-metrics.js';
+import { registerProcessMetrics } from '../observe/process-metrics.js';
 import { ChildSkeleton, type ChildFeatures } from './child-skeleton.js';
 import { CHILD_EXIT_FATAL } from './child-exit.js';
 import { applyConfiguredUmask } from './umask.js';
@@ -83,6 +84,7 @@ async function startChecker(o: CliOptions, child: ChildSkeleton, startConfig: Co
       }),
     );
   }, clock);
+  registerProcessMetrics(metrics.registry, 'healthcheck');
   const ipvsSync = new IpvsSync(config.check, {
     ipvs: metrics.counted(ipvs),
     clock,

@@ -12,6 +12,7 @@ import { Gauge, Registry } from 'prom-client';
 import { monotonicClock } from '../base/clock.js';
 import { requestMetrics, type IpcChannel } from './metrics-ipc.js';
 import { RateLimitedLog } from '../log/rate-limited-log.js';
+import { registerProcessMetrics } from './process-metrics.js';
 
 export interface ListenAddress {
   /** Without brackets; '' for every address. */
@@ -51,28 +52,41 @@ const DEFAULT_MAX_CONNECTIONS = 64;
 const DEFAULT_IDLE_TIMEOUT_MS = 10_000;
 
 /**
- * Exposition texts joined, each metric family once: a family that comes
- * again (two processes exporting the same name) keeps its first block.
+ * Exposition texts joined, each metric family once, under its first HELP and TYPE: a family that comes again (each
+ * process's keepalived_ts_process_* with its own `process` label) adds the samples of series not seen yet, so a
+ * series two processes both export keeps its first value.
  */
 export function mergeExpositions(texts: readonly string[]): string {
-  const seen = new Set<string>();
-  const out: string[] = [];
+  const blocks = new Map<string, { header: string[]; samples: string[]; series: Set<string> }>();
   for (const text of texts) {
-    let keep = true;
+    let block: { header: string[]; samples: string[]; series: Set<string> } | undefined;
+    let fresh = false;
     for (const line of text.split('\n')) {
       if (line === '') continue;
       const family = /^# (?:HELP|TYPE) (\S+)/.exec(line)?.[1];
-      if (family !== undefined && line.startsWith('# HELP ')) {
-        keep = !seen.has(family);
-        seen.add(family);
-      } else if (family !== undefined && !seen.has(family)) {
-        // a TYPE line without HELP starts its family too
-        keep = true;
-        seen.add(family);
+      if (family !== undefined) {
+        if (block === undefined || !blocks.has(family) || blocks.get(family) !== block) {
+          fresh = !blocks.has(family);
+          if (fresh) blocks.set(family, { header: [], samples: [], series: new Set() });
+          block = blocks.get(family)!;
+        }
+        if (fresh) block.header.push(line);
+        continue;
       }
-      if (keep) out.push(line);
+      if (line.startsWith('#')) {
+        // another comment (a child's "metrics of this process failed") stays, where it came
+        blocks.set(`#${blocks.size}`, { header: [line], samples: [], series: new Set() });
+        continue;
+      }
+      if (block === undefined) continue;
+      // the series: the sample's name and labels, without its value
+      const series = line.slice(0, line.lastIndexOf(' '));
+      if (block.series.has(series)) continue;
+      block.series.add(series);
+      block.samples.push(line);
     }
   }
+  const out = [...blocks.values()].flatMap((b) => [...b.header, ...b.samples]);
   return out.length === 0 ? '' : `${out.join('\n')}\n`;
 }
 
@@ -80,6 +94,7 @@ export class MetricsServer {
   private readonly registry = new Registry();
   private readonly processUp: Gauge<'process'>;
   private server: http.Server | undefined;
+  private readonly stopProcessMetrics: () => void;
 
   constructor(
     private readonly children: readonly MetricsChild[],
@@ -94,6 +109,7 @@ export class MetricsServer {
       registers,
     });
     new Gauge({ name: 'keepalived_ts_build_info', help: 'keepalived-ts version; value 1', labelNames: ['version'], registers }).set({ version: options.version }, 1);
+    this.stopProcessMetrics = registerProcessMetrics(this.registry, 'parent');
   }
 
   get contentType(): string {
@@ -140,6 +156,7 @@ export class MetricsServer {
   }
 
   close(): Promise<void> {
+    this.stopProcessMetrics();
     const server = this.server;
     this.server = undefined;
     if (!server) return Promise.resolve();

@@ -81,6 +81,8 @@ describe.skipIf(!requireNetnsOrSkip())('metrics of keepalived-ts on /metrics', (
       const names = families(t);
       // each family once, though two processes answered
       expect(new Set(names).size).toBe(names.length);
+      // and under it, each process's own samples
+      for (const process of ['parent', 'vrrp']) expect(sampleValue(t, 'keepalived_ts_process_heap_used_bytes', { process })).toBeGreaterThan(0);
     }
     expect(sampleValue(ta, 'keepalived_become_master_total', instance)).toBe(1);
     expect(sampleValue(ta, 'keepalived_advertisements_sent_total', instance)).toBeGreaterThan(0);

@@ -82,6 +82,14 @@ describe('apply', () => {
     expect(kernel.table()[0]?.destinations).toEqual([rs11, { ...rs12, weight: 5 }]);
   });
 
+  it('the fake kernel of a long run keeps no record of requests, and still applies them', async () => {
+    const { port, kernel } = fakeIpvsPort({ table: [{ service, destinations: [rs11] }], record: false });
+    const edit: IpvsOp = { op: 'edit-dest', service, dest: { ...rs12, weight: 5 } };
+    expect(await port.apply([edit])).toEqual({ done: [edit], tolerated: [], failures: [] });
+    expect(kernel.requests).toEqual([]);
+    expect(kernel.table()[0]?.destinations).toEqual([rs11, { ...rs12, weight: 5 }]);
+  });
+
   it('reports other refusals with the op, the errno name and a readable context, and goes on with the rest', async () => {
     const { port, kernel } = fakeIpvsPort({ refuse: (r) => (r.cmd === 'NEW_DEST' && r.dest.address === '10.99.1.11' ? 'ENOMEM' : undefined) });
     const ops = reconcile([web], []);

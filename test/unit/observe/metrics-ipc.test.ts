@@ -117,7 +117,18 @@ describe('the parent metrics server', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
     const text = await res.text();
-    expect(families(text)).toEqual(['keepalived_up', 'keepalived_ts_process_up', 'keepalived_ts_build_info', 'keepalived_vrrp_state']);
+    expect(families(text)).toEqual([
+      'keepalived_up',
+      'keepalived_ts_process_up',
+      'keepalived_ts_build_info',
+      'keepalived_ts_process_heap_used_bytes',
+      'keepalived_ts_process_resident_memory_bytes',
+      'keepalived_ts_process_active_resources',
+      'keepalived_ts_process_heap_after_major_gc_bytes',
+      'keepalived_ts_process_eventloop_delay_seconds',
+      'keepalived_vrrp_state',
+    ]);
+    expect(sampleValue(text, 'keepalived_ts_process_heap_used_bytes', { process: 'parent' })).toBeGreaterThan(0);
     expect(sampleValue(text, 'keepalived_up')).toBe(1);
     expect(sampleValue(text, 'keepalived_ts_process_up', { process: 'vrrp' })).toBe(1);
     expect(sampleValue(text, 'keepalived_ts_process_up', { process: 'healthcheck' })).toBe(0);

@@ -1,13 +1,14 @@
 /*
- * LD_PRELOAD for keepalived on a kernel without IPVS (checker-capacity.ts):
+ * LD_PRELOAD for keepalived on a kernel without IPVS (index.ts buildSockoptPreload;
+ * bench/checker-capacity.ts, soak/long-soak.ts):
  * keepalived's libipvs finds no "IPVS" generic-netlink family and falls
  * back to the IP_VS_SO_* socket options on a raw socket; this answers those
  * as an empty IPVS 1.2.1 would and accepts every change, so the checker
  * process starts and runs its checkers instead of exiting with "IPVS: Can't
  * initialize ipvs". The counterpart of the fake IPVS port keepalived-ts's
- * side of the bench runs over. Everything else goes to libc.
+ * side runs over (register.ts). Everything else goes to libc.
  *
- * Build: cc -shared -fPIC -O2 -o fake-ipvs.so fake-ipvs-sockopt.c -ldl
+ * Build: cc -shared -fPIC -O2 -o fake-ipvs.so sockopt.c -ldl
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
