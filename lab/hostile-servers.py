@@ -5,7 +5,7 @@ by the server after CAP seconds at the latest, headers stop at 100 MB.
 
 Each connection's lifetime (accept until the client closed or reset it, or the server gave up) is recorded by
 mode; SIGTERM prints them, with the longest the server's own loop ran late (what the lifetimes may be off by), as
-one JSON line on stdout and exits. SIGUSR1 stops the flapping (flap then stays up).
+one JSON line on stdout and exits. SIGUSR1 stops the flapping (flap then stays up and says 'steadied').
 Python, not Node: it starts in about a second in the TCG guest where Node takes ten.
 
 Usage: hostile-servers.py BASE_PORT CAP_SECONDS [HOST]   (HOST 0.0.0.0 unless given; prints `ready` once every
@@ -125,8 +125,9 @@ def handler(mode):
     return handle
 
 
-async def flap(port, server):
-    """Up in even seconds, down (refused) in odd ones, until SIGUSR1; starts with `server` listening."""
+async def flap(port, server, steadied):
+    """Up in even seconds, down (refused) in odd ones, until SIGUSR1 (`steadied` set): then up for good, which
+    it says with a 'steadied' line; starts with `server` listening."""
     while True:
         up = not flapping or int(time.time()) % 2 == 0
         if up and server is None:
@@ -134,7 +135,13 @@ async def flap(port, server):
         elif not up and server is not None:
             server.close()
             server = None
-        await asyncio.sleep(1 - time.time() % 1 + 0.001)
+        if not flapping:
+            print('steadied', flush=True)
+            await asyncio.Future()  # listening until cancelled
+        try:
+            await asyncio.wait_for(steadied.wait(), 1 - time.time() % 1 + 0.001)
+        except asyncio.TimeoutError:
+            pass
 
 
 async def watch_lag():
@@ -149,12 +156,15 @@ async def main():
     stop = loop.create_future()
     loop.add_signal_handler(signal.SIGTERM, lambda: stop.done() or stop.set_result(None))
 
+    steadied = asyncio.Event()
+
     def steady():
         global flapping
         flapping = False
+        steadied.set()
     loop.add_signal_handler(signal.SIGUSR1, steady)
     servers = {m: await asyncio.start_server(handler(m), host, base + i, backlog=1024) for i, m in enumerate(MODES)}
-    flapper = asyncio.ensure_future(flap(base + MODES.index('flap'), servers['flap']))
+    flapper = asyncio.ensure_future(flap(base + MODES.index('flap'), servers['flap'], steadied))
     lag_watch = asyncio.ensure_future(watch_lag())
     print('ready', flush=True)
     await stop

@@ -23,7 +23,7 @@ afterAll(() => {
 });
 
 /** Starts the servers on a free run of ports (a taken one makes the program exit 1: another base is tried). */
-async function start(): Promise<{ child: ChildProcess; base: number; report: () => Promise<string> }> {
+async function start(): Promise<{ child: ChildProcess; base: number; report: () => Promise<string>; steady: () => Promise<void> }> {
   for (let attempt = 0; attempt < 10; attempt++) {
     const base = 20_000 + Math.floor(Math.random() * 40_000);
     const child = spawn('python3', [SERVERS, String(base), String(CAP_S), '127.0.0.1'], { stdio: ['ignore', 'pipe', 'ignore'] });
@@ -40,7 +40,15 @@ async function start(): Promise<{ child: ChildProcess; base: number; report: () 
         child.once('exit', () => resolve(out.split('\n').find((l) => l.startsWith('{')) ?? ''));
         child.kill('SIGTERM');
       });
-    return { child, base, report };
+    // SIGUSR1, then the flapping server's word that it is up for good (a probe in a down second is refused)
+    const steady = (): Promise<void> =>
+      new Promise((resolve) => {
+        const seen = (): void => void (out.includes('steadied') && resolve());
+        child.stdout!.on('data', seen);
+        child.kill('SIGUSR1');
+        seen();
+      });
+    return { child, base, report, steady };
   }
   throw new Error('no free ports for the hostile servers after 10 tries');
 }
@@ -50,8 +58,8 @@ const checkerFor = (mode: HostileMode): string =>
 
 describe('the hostile real servers against the probes', () => {
   it('healthy and steadied flapping servers pass; every hostile one fails, its connection closed by the probe', async () => {
-    const { child, base, report } = await start();
-    child.kill('SIGUSR1');
+    const { base, report, steady } = await start();
+    await steady();
     const http = makeHttpProbe();
     const never = new AbortController().signal;
     const results: [HostileMode, ProbeResult][] = await Promise.all(
