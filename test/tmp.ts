@@ -12,6 +12,8 @@ afterAll(() => {
 
 export function tempDir(prefix: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `kats-${prefix}-`));
+  // usable whatever umask a test set (keepalived's 0177 would leave it without x: only root gets past that)
+  fs.chmodSync(dir, 0o700);
   made.push(dir);
   return dir;
 }

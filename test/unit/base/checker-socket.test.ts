@@ -8,6 +8,7 @@ import * as dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { isDestinationUnreachable, nextSocketError, openCheckerSocket } from '../../../src/base/checker-socket.js';
+import { rootOnly } from '../../root.js';
 
 const O_NONBLOCK = 0o4000;
 const O_CLOEXEC = 0o2000000;
@@ -25,7 +26,7 @@ const opened = (r: ReturnType<typeof openCheckerSocket>): number => {
 };
 
 describe('openCheckerSocket', () => {
-  it('sets fwmark and device, binds to bindto:bind_port, and opens close-on-exec and non-blocking', () => {
+  rootOnly('socket options, users and memory locks')('sets fwmark and device, binds to bindto:bind_port, and opens close-on-exec and non-blocking', () => {
     const fd = opened(openCheckerSocket({ kind: 'udp', family: 'inet', fwmark: 0x2a, bindInterface: 'lo', recvErr: true, bindAddress: '127.0.0.1', bindPort: 0 }));
     const socket = adopt(fd);
     try {
@@ -55,7 +56,7 @@ describe('openCheckerSocket', () => {
     }
   });
 
-  it('names the call that failed', () => {
+  rootOnly('socket options, users and memory locks')('names the call that failed', () => {
     expect(openCheckerSocket({ kind: 'udp', family: 'inet', fwmark: 1, bindInterface: 'no-such-if0', recvErr: true, bindPort: 0 })).toEqual({
       ok: false,
       call: 'SO_BINDTODEVICE',

@@ -5,6 +5,7 @@ import type * as net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { dumpBuffer, runGenhash } from '../../../../src/check/genhash.js';
 import { refusedPort, serve } from './servers.js';
+import { rootOnly } from '../../../root.js';
 
 async function genhash(...argv: string[]): Promise<{ status: number; out: string; err: string }> {
   let out = '';
@@ -45,7 +46,7 @@ describe('genhash', () => {
     expect(srv.requests).toEqual(['GET /x HTTP/1.1\r\nUser-Agent: KeepAliveClient\r\nConnection: close\r\nHost: www.example\r\n\r\n']);
   });
 
-  it('-m marks the socket (SO_MARK), as ss shows it; strtoul\'s words, wrapped to 32 bits', async () => {
+  rootOnly('socket options, users and memory locks')('-m marks the socket (SO_MARK), as ss shows it; strtoul\'s words, wrapped to 32 bits', async () => {
     const marks: string[] = [];
     const { port } = await serve((s: net.Socket) => {
       const shown = execFileSync('ss', ['-tneH', `sport = :${s.remotePort}`], { encoding: 'utf8' });

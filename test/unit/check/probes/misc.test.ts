@@ -9,6 +9,7 @@ import { ChildScriptPort } from '../../../../src/scripts/script-port.js';
 import { FakeScripts } from '../../../../lab/fakes/scripts.js';
 import { tempDir } from '../../../tmp.js';
 import { checkTarget } from '../check-target.js';
+import { rootOnly } from '../../../root.js';
 
 const never = new AbortController().signal;
 const dir = tempDir('misc-check');
@@ -69,7 +70,7 @@ describe('MISC_CHECK', () => {
     expect(() => process.kill(pid, 0)).toThrow();
   });
 
-  it('runs as the configured user, with misc_timeout or else the virtual server`s delay_loop', async () => {
+  rootOnly('socket options, users and memory locks')('runs as the configured user, with misc_timeout or else the virtual server`s delay_loop', async () => {
     const recording = new FakeScripts({ code: 0, signal: undefined, timedOut: false });
     await miscProbe(recording)(misc(`${exitWith} 0`, 'user root'), never);
     await miscProbe(recording)(misc(`${exitWith} 0`, 'misc_timeout 3'), never);

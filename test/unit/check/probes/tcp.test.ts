@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { tcpProbe } from '../../../../src/check/probes/tcp.js';
 import { never, refusedPort, serve, target, timed, trickle, unansweredPort } from './servers.js';
+import { rootOnly } from '../../../root.js';
 
 const check = (port: number, extra = ''): ReturnType<typeof target> => target(`TCP_CHECK {\n connect_timeout 0.3\n ${extra}\n}`, port);
 
@@ -27,7 +28,7 @@ describe('TCP_CHECK', () => {
     expect(ms).toBeLessThan(200);
   });
 
-  it('connects with fwmark (SO_MARK), bind_if (SO_BINDTODEVICE) and bindto:bind_port, as ss shows the socket', async () => {
+  rootOnly('socket options, users and memory locks')('connects with fwmark (SO_MARK), bind_if (SO_BINDTODEVICE) and bindto:bind_port, as ss shows the socket', async () => {
     let shown = '';
     // the checker's end, seen from the server while the connection is up
     const srv = await serve((s) => (shown = execFileSync('ss', ['-tneH', `sport = :${s.remotePort}`], { encoding: 'utf8' })));
