@@ -92,6 +92,18 @@ export interface VmRun {
   readonly console: string;
 }
 
+/**
+ * The lines a guest script printed after `prefix` (a block closed by its `PREFIX end` line), or undefined when the
+ * block never ended (the guest stopped before it).
+ */
+export function guestBlock(output: string, prefix: string): string[] | undefined {
+  const lines = output
+    .split('\n')
+    .filter((l) => l.startsWith(prefix))
+    .map((l) => l.slice(prefix.length));
+  return lines.at(-1) === 'end' ? lines.slice(0, -1) : undefined;
+}
+
 export interface VmOptions {
   /** vCPUs (TCG runs one host thread each); default 1. */
   readonly cpus?: number;

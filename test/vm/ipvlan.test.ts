@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { requireLayerOrSkip } from '../setup/layer.js';
-import { prepareKernel, runInVm } from '../../lab/vm.js';
+import { guestBlock, prepareKernel, runInVm } from '../../lab/vm.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const BIN = path.join(ROOT, 'bin/keepalived-ts');
@@ -83,14 +83,7 @@ function guestScript(): string {
 }
 
 /** The lines of one phase, or undefined when it did not complete. */
-function record(output: string, impl: string, phase: string): string[] | undefined {
-  const prefix = `KATS ${impl} ${phase} `;
-  const lines = output
-    .split('\n')
-    .filter((l) => l.startsWith(prefix))
-    .map((l) => l.slice(prefix.length));
-  return lines.at(-1) === 'end' ? lines.slice(0, -1) : undefined;
-}
+const record = (output: string, impl: string, phase: string): string[] | undefined => guestBlock(output, `KATS ${impl} ${phase} `);
 
 describe.skipIf(!requireLayerOrSkip('vm'))('use_ipvlan beside keepalived 2.2.7 in a VM', () => {
   it('makes the ipvlans keepalived makes, with its addresses and IPv6 settings, sends adverts from them, and removes them at stop', () => {

@@ -16,7 +16,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { requireLayerOrSkip } from '../setup/layer.js';
-import { prepareKernel, runInVm } from '../../lab/vm.js';
+import { guestBlock, prepareKernel, runInVm } from '../../lab/vm.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const BIN = path.join(ROOT, 'bin/keepalived-ts');
@@ -63,14 +63,8 @@ function guestScript(): string {
 }
 
 /** One listing ('nft' or 'ipvs') of one phase; undefined when it did not end. */
-function listing(output: string, impl: string, conf: string, phase: string, what: string): string[] | undefined {
-  const prefix = `KATS ${impl} ${conf} ${phase} ${what} `;
-  const lines = output
-    .split('\n')
-    .filter((l) => l.startsWith(prefix))
-    .map((l) => l.slice(prefix.length));
-  return lines.at(-1) === 'end' ? lines.slice(0, -1) : undefined;
-}
+const listing = (output: string, impl: string, conf: string, phase: string, what: string): string[] | undefined =>
+  guestBlock(output, `KATS ${impl} ${conf} ${phase} ${what} `);
 
 describe.skipIf(!requireLayerOrSkip('vm'))('nftables_ipvs beside keepalived 2.2.7 in a VM', () => {
   it('installs the table and fwmark services keepalived does, changes them at reload as it does, and removes both at stop', () => {

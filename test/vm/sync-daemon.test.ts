@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { requireLayerOrSkip } from '../setup/layer.js';
-import { prepareKernel, runInVm } from '../../lab/vm.js';
+import { guestBlock, prepareKernel, runInVm } from '../../lab/vm.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const BIN = path.join(ROOT, 'bin/keepalived-ts');
@@ -86,11 +86,7 @@ function ipvsLog(output: string, impl: string, conf: string): string[] {
 }
 
 /** The daemon lines of one phase. */
-function listing(output: string, impl: string, conf: string, phase: string): string[] | undefined {
-  const prefix = `KATS ${impl} ${conf} ${phase} `;
-  const lines = output.split('\n').filter((l) => l.startsWith(prefix)).map((l) => l.slice(prefix.length));
-  return lines.at(-1) === 'end' ? lines.slice(0, -1) : undefined;
-}
+const listing = (output: string, impl: string, conf: string, phase: string): string[] | undefined => guestBlock(output, `KATS ${impl} ${conf} ${phase} `);
 
 describe.skipIf(!requireLayerOrSkip('vm'))('lvs_sync_daemon beside keepalived 2.2.7 in a VM', () => {
   it('runs the sync daemons keepalived runs: master while MASTER, backup in FAULT, both from the checker; none after SIGTERM', () => {
