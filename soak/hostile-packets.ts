@@ -224,7 +224,7 @@ class PairRun {
   loopDelay(which: 'master' | 'backup'): { p99: number; max: number } | undefined {
     if (this.daemon !== 'kats') return undefined;
     const text = execFileSync('ip', ['netns', 'exec', this.nodes[which].ns, process.execPath, '-e', SCRAPE], { encoding: 'utf8', timeout: 10_000 });
-    const value = (q: string): number => Number(new RegExp(`^keepalived_ts_vrrp_event_loop_delay_seconds\\{quantile="${q}"[^}]*\\} (\\S+)`, 'm').exec(text)?.[1] ?? NaN) * 1000;
+    const value = (q: string): number => Number(new RegExp(`^keepalived_ts_process_eventloop_delay_seconds\\{process="vrrp",quantile="${q}"\\} (\\S+)`, 'm').exec(text)?.[1] ?? NaN) * 1000;
     return { p99: value('0.99'), max: value('1') };
   }
 

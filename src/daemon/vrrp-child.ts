@@ -33,7 +33,6 @@ import { trackedScript, VrrpScriptTracker, type VrrpScriptTrackerPorts } from '.
 import { writeDataFile, type VrrpDumpInput } from '../observe/data-file.js';
 import { writeJsonFile } from '../observe/json-file.js';
 import { ChildSkeleton, type ChildFeatures } from './child-skeleton.js';
-import { registerEventLoopDelay, startDelayHistogram } from '../observe/event-loop-delay.js';
 import { VrrpMetrics } from '../observe/vrrp-metrics.js';
 import { registerProcessMetrics } from '../observe/process-metrics.js';
 import { dumpFilePath, writeStatsFile } from '../observe/stats-file.js';
@@ -138,7 +137,6 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
     },
     { nowUs: () => clock.nowUs() },
   );
-  registerEventLoopDelay(metrics.registry, 'keepalived_ts_vrrp_event_loop_delay_seconds', startDelayHistogram());
   registerProcessMetrics(metrics.registry, 'vrrp');
   const addresses = rtnetlinkAddressPort();
   const routes = rtnetlinkRoutePort((name) => interfaces.byName(name)?.index);
