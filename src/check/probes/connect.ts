@@ -15,21 +15,13 @@ import type { Connection } from '../../config/check/model.js';
 import { openSocketFor } from './socket-open.js';
 
 /**
- * Every probe of a checker process may share one stop signal: one listener
- * per signal, fanning out, keeps Node from warning about hundreds of them.
+ * `fn` once the signal aborts, until the returned function is called. A plain listener, removed when the attempt
+ * settles: a WeakMap of signals (one listener per signal, fanning out) kept each run's signal in old space until a
+ * full collection, thousands of them between two, for nothing: the scheduler gives every run a signal of its own.
  */
-const abortWatchers = new WeakMap<AbortSignal, Set<() => void>>();
-
 function whenAborted(signal: AbortSignal, fn: () => void): () => void {
-  let watchers = abortWatchers.get(signal);
-  if (!watchers) {
-    const set = new Set<() => void>();
-    watchers = set;
-    abortWatchers.set(signal, set);
-    signal.addEventListener('abort', () => [...set].forEach((w) => w()), { once: true });
-  }
-  watchers.add(fn);
-  return () => watchers.delete(fn);
+  signal.addEventListener('abort', fn, { once: true });
+  return () => signal.removeEventListener('abort', fn);
 }
 
 export type ConnectFailure =
