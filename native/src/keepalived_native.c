@@ -47,6 +47,7 @@
 #include <node_api.h>
 #include <uv.h>
 
+#include "napi_check.h"
 #include "sockopt.h"
 #include "link_kind.h"
 #include "netns.h"
@@ -63,8 +64,7 @@
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 
-/* A failed napi_* call either left an exception pending or only set an error status: make it a throw. */
-static napi_value throw_napi_failure(napi_env env) {
+napi_value throw_napi_failure(napi_env env) {
   const napi_extended_error_info *info = NULL;
   napi_get_last_error_info(env, &info);
   const char *msg = info && info->error_message ? info->error_message : "Node-API call failed";
@@ -74,16 +74,14 @@ static napi_value throw_napi_failure(napi_env env) {
   return NULL;
 }
 
-#define CHECK(call)                                      \
-  do {                                                   \
-    if ((call) != napi_ok) return throw_napi_failure(env); \
-  } while (0)
-
-static napi_value errno_error(napi_env env, const char *syscall, int err) {
+static napi_value errno_error(napi_env env, const char *syscall, int err, bool plain) {
   const char *code = strerrorname_np(err);
   if (!code) code = "UNKNOWN";
   char text[160];
-  snprintf(text, sizeof text, "%s %s: %s", syscall, code, strerror(err));
+  if (plain)
+    snprintf(text, sizeof text, "%s", strerror(err));
+  else
+    snprintf(text, sizeof text, "%s %s: %s", syscall, code, strerror(err));
   napi_value js_code, js_text, error, js_errno, js_syscall;
   napi_create_string_utf8(env, code, NAPI_AUTO_LENGTH, &js_code);
   napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &js_text);
@@ -96,7 +94,12 @@ static napi_value errno_error(napi_env env, const char *syscall, int err) {
 }
 
 napi_value throw_errno(napi_env env, const char *syscall, int err) {
-  napi_throw(env, errno_error(env, syscall, err));
+  napi_throw(env, errno_error(env, syscall, err, false));
+  return NULL;
+}
+
+napi_value throw_errno_plain(napi_env env, const char *syscall, int err) {
+  napi_throw(env, errno_error(env, syscall, err, true));
   return NULL;
 }
 
@@ -433,7 +436,7 @@ static void call_watcher(watcher_t *w, int status) {
   napi_value callback, recv, error = NULL, exception;
   size_t argc = 0;
   if (status < 0) {
-    error = errno_error(env, "poll", -status); /* libuv status codes are negated errno values on Linux */
+    error = errno_error(env, "poll", -status, false); /* libuv status codes are negated errno values on Linux */
     argc = 1;
   }
   /* napi_make_callback (not napi_call_function) so that async hooks and the microtask queue run; its

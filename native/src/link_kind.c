@@ -23,6 +23,8 @@
 
 #include <node_api.h>
 
+#include "napi_check.h"
+
 #include "link_kind.h"
 
 #define REPLY_SIZE 32768

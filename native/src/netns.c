@@ -26,6 +26,8 @@
 
 #include <node_api.h>
 
+#include "napi_check.h"
+
 #include "netns.h"
 
 /* The n string arguments, each into its PATH_MAX buffer; false (an exception pending) otherwise. */

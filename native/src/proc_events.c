@@ -31,17 +31,10 @@
 
 #include <node_api.h>
 
-napi_value proc_events_define(napi_env env, napi_value exports);
-napi_value throw_errno(napi_env env, const char *syscall, int err); /* keepalived_native.c */
+#include "napi_check.h"
 
-/* A failed napi_* call (a missing or mistyped argument) throws rather than handing JS an undefined result. */
-#define CHECK(call)                                                                                                   \
-  do {                                                                                                                \
-    if ((call) != napi_ok) {                                                                                          \
-      napi_throw_error(env, NULL, "Node-API call failed in proc_events.c");                                           \
-      return NULL;                                                                                                    \
-    }                                                                                                                 \
-  } while (0)
+napi_value proc_events_define(napi_env env, napi_value exports);
+
 
 static int set_listen(int fd, enum proc_cn_mcast_op op) {
   struct __attribute__((aligned(NLMSG_ALIGNTO))) {

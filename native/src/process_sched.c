@@ -37,25 +37,13 @@
 #include <node_api.h>
 #include <pthread.h>
 
+#include "napi_check.h"
+
 #ifndef SCHED_RESET_ON_FORK
 #define SCHED_RESET_ON_FORK 0x40000000
 #endif
 
 napi_value process_sched_define(napi_env env, napi_value exports);
-
-static napi_value sched_throw(napi_env env, const char *syscall, int err) {
-  napi_value code, message, error, js_errno, js_syscall;
-  const char *name = strerrorname_np(err);
-  napi_create_string_utf8(env, name ? name : "EUNKNOWN", NAPI_AUTO_LENGTH, &code);
-  napi_create_string_utf8(env, strerror(err), NAPI_AUTO_LENGTH, &message);
-  napi_create_error(env, code, message, &error);
-  napi_create_int32(env, -err, &js_errno);
-  napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &js_syscall);
-  napi_set_named_property(env, error, "errno", js_errno);
-  napi_set_named_property(env, error, "syscall", js_syscall);
-  napi_throw(env, error);
-  return NULL;
-}
 
 static bool int_args(napi_env env, napi_callback_info info, size_t want, int32_t *out) {
   napi_value argv[4];
@@ -103,7 +91,7 @@ static napi_value get_nice(napi_env env, napi_callback_info info) {
   (void)info;
   errno = 0;
   int nice = getpriority(PRIO_PROCESS, 0);
-  if (nice == -1 && errno) return sched_throw(env, "getpriority", errno);
+  if (nice == -1 && errno) return throw_errno_plain(env, "getpriority", errno);
   napi_value result;
   napi_create_int32(env, nice, &result);
   return result;
@@ -114,7 +102,7 @@ static napi_value set_nice(napi_env env, napi_callback_info info) {
   if (!int_args(env, info, 1, &nice)) return NULL;
   int value = nice;
   int err = each_thread(nice_thread, &value);
-  return err ? sched_throw(env, "setpriority", err) : NULL;
+  return err ? throw_errno_plain(env, "setpriority", err) : NULL;
 }
 
 static napi_value set_realtime(napi_env env, napi_callback_info info) {
@@ -122,7 +110,7 @@ static napi_value set_realtime(napi_env env, napi_callback_info info) {
   if (!int_args(env, info, 1, &priority)) return NULL;
   struct sched_param sp = {.sched_priority = priority};
   int policy = priority ? SCHED_RR | SCHED_RESET_ON_FORK : SCHED_OTHER;
-  if (sched_setscheduler(0, policy, &sp)) return sched_throw(env, "sched_setscheduler", errno);
+  if (sched_setscheduler(0, policy, &sp)) return throw_errno_plain(env, "sched_setscheduler", errno);
   return NULL;
 }
 
@@ -130,7 +118,7 @@ static napi_value set_rlimit_rttime(napi_env env, napi_callback_info info) {
   int32_t limits[2];
   if (!int_args(env, info, 2, limits)) return NULL;
   struct rlimit rlim = {.rlim_cur = (rlim_t)(uint32_t)limits[0], .rlim_max = (rlim_t)(uint32_t)limits[1]};
-  if (setrlimit(RLIMIT_RTTIME, &rlim)) return sched_throw(env, "setrlimit", errno);
+  if (setrlimit(RLIMIT_RTTIME, &rlim)) return throw_errno_plain(env, "setrlimit", errno);
   return NULL;
 }
 
@@ -158,7 +146,7 @@ static napi_value set_affinity(napi_env env, napi_callback_info info) {
     CPU_SET(cpu, &set);
   }
   int err = each_thread(affinity_thread, &set);
-  return err ? sched_throw(env, "sched_setaffinity", err) : NULL;
+  return err ? throw_errno_plain(env, "sched_setaffinity", err) : NULL;
 }
 
 #ifndef MADV_DONTNEED_LOCKED
@@ -185,13 +173,13 @@ static napi_value lock_memory(napi_env env, napi_callback_info info) {
   if (!dlsym(RTLD_DEFAULT, "KATS_MADVISE_LOCKED"))
     return refuse(env, "madvise_locked is not preloaded, and V8 aborts on locked pages without it");
   if (!kernel_discards_locked()) return refuse(env, "the kernel has no MADV_DONTNEED_LOCKED (Linux 5.18), and V8 aborts on locked pages without it");
-  if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)) return sched_throw(env, "mlockall", errno);
+  if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)) return throw_errno_plain(env, "mlockall", errno);
   return NULL;
 }
 
 static napi_value unlock_memory(napi_env env, napi_callback_info info) {
   (void)info;
-  if (munlockall()) return sched_throw(env, "munlockall", errno);
+  if (munlockall()) return throw_errno_plain(env, "munlockall", errno);
   return NULL;
 }
 
@@ -221,7 +209,7 @@ static napi_value set_fork_reset(napi_env env, napi_callback_info info) {
   if (!int_args(env, info, 4, args)) return NULL;
   if (!registered) {
     int err = pthread_atfork(NULL, NULL, reset_in_child);
-    if (err) return sched_throw(env, "pthread_atfork", err);
+    if (err) return throw_errno_plain(env, "pthread_atfork", err);
     registered = true;
   }
   fork_reset.realtime = args[0] != 0;

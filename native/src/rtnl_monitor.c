@@ -25,17 +25,10 @@
 
 #include <node_api.h>
 
-napi_value rtnl_monitor_define(napi_env env, napi_value exports);
-napi_value throw_errno(napi_env env, const char *syscall, int err); /* keepalived_native.c */
+#include "napi_check.h"
 
-/* A failed napi_* call (a missing or mistyped argument) throws rather than handing JS an undefined result. */
-#define CHECK(call)                                                                                                   \
-  do {                                                                                                                \
-    if ((call) != napi_ok) {                                                                                          \
-      napi_throw_error(env, NULL, "Node-API call failed in rtnl_monitor.c");                                          \
-      return NULL;                                                                                                    \
-    }                                                                                                                 \
-  } while (0)
+napi_value rtnl_monitor_define(napi_env env, napi_value exports);
+
 
 /* A notification is one message of a few hundred bytes; a datagram larger than this is cut and dropped. */
 #define DATAGRAM_MAX 65536

@@ -26,32 +26,24 @@
 
 #include <node_api.h>
 
+#include "napi_check.h"
 #include "sockopt.h"
-
-/* Any failed napi_* call leaves an exception pending or a status: NULL returns it to JS as a throw. */
-#define TRY(call)                                                          \
-  do {                                                                     \
-    if ((call) != napi_ok) {                                               \
-      napi_throw_error(env, NULL, "Node-API call failed in sockopt.c");    \
-      return NULL;                                                         \
-    }                                                                      \
-  } while (0)
 
 static napi_value set_int(napi_env env, napi_value object, const char *name, int64_t value) {
   napi_value v;
-  TRY(napi_create_int64(env, value, &v));
-  TRY(napi_set_named_property(env, object, name, v));
+  CHECK(napi_create_int64(env, value, &v));
+  CHECK(napi_set_named_property(env, object, name, v));
   return object;
 }
 
 static napi_value failure(napi_env env, const char *call, int err) {
   napi_value result, js_call, js_code;
   const char *code = strerrorname_np(err);
-  TRY(napi_create_object(env, &result));
-  TRY(napi_create_string_utf8(env, call, NAPI_AUTO_LENGTH, &js_call));
-  TRY(napi_create_string_utf8(env, code ? code : "UNKNOWN", NAPI_AUTO_LENGTH, &js_code));
-  TRY(napi_set_named_property(env, result, "call", js_call));
-  TRY(napi_set_named_property(env, result, "code", js_code));
+  CHECK(napi_create_object(env, &result));
+  CHECK(napi_create_string_utf8(env, call, NAPI_AUTO_LENGTH, &js_call));
+  CHECK(napi_create_string_utf8(env, code ? code : "UNKNOWN", NAPI_AUTO_LENGTH, &js_code));
+  CHECK(napi_set_named_property(env, result, "call", js_call));
+  CHECK(napi_set_named_property(env, result, "code", js_code));
   return set_int(env, result, "errno", err);
 }
 
@@ -75,7 +67,7 @@ static bool to_sockaddr(bool inet6, const char *text, uint32_t port, struct sock
 static napi_value socket_open(napi_env env, napi_callback_info info) {
   size_t argc = 7;
   napi_value argv[7];
-  TRY(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 7) {
     napi_throw_type_error(env, "ERR_MISSING_ARGS", "checkerSocketOpen takes 7 arguments");
     return NULL;
@@ -84,13 +76,13 @@ static napi_value socket_open(napi_env env, napi_callback_info info) {
   uint32_t fwmark, bind_port;
   char bind_if[IF_NAMESIZE_MAX], bind_addr[INET6_ADDRSTRLEN];
   size_t n;
-  TRY(napi_get_value_bool(env, argv[0], &inet6));
-  TRY(napi_get_value_bool(env, argv[1], &stream));
-  TRY(napi_get_value_uint32(env, argv[2], &fwmark));
-  TRY(napi_get_value_string_utf8(env, argv[3], bind_if, sizeof bind_if, &n));
-  TRY(napi_get_value_bool(env, argv[4], &recv_err));
-  TRY(napi_get_value_string_utf8(env, argv[5], bind_addr, sizeof bind_addr, &n));
-  TRY(napi_get_value_uint32(env, argv[6], &bind_port));
+  CHECK(napi_get_value_bool(env, argv[0], &inet6));
+  CHECK(napi_get_value_bool(env, argv[1], &stream));
+  CHECK(napi_get_value_uint32(env, argv[2], &fwmark));
+  CHECK(napi_get_value_string_utf8(env, argv[3], bind_if, sizeof bind_if, &n));
+  CHECK(napi_get_value_bool(env, argv[4], &recv_err));
+  CHECK(napi_get_value_string_utf8(env, argv[5], bind_addr, sizeof bind_addr, &n));
+  CHECK(napi_get_value_uint32(env, argv[6], &bind_port));
 
   struct sockaddr_storage sa;
   socklen_t sa_len = 0;
@@ -123,7 +115,7 @@ static napi_value socket_open(napi_env env, napi_callback_info info) {
     return failure(env, failed, err);
   }
   napi_value result;
-  TRY(napi_create_object(env, &result));
+  CHECK(napi_create_object(env, &result));
   if (!set_int(env, result, "fd", fd)) {
     close(fd);
     return NULL;
@@ -135,8 +127,8 @@ static napi_value err_queue(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   int32_t fd;
-  TRY(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  TRY(napi_get_value_int32(env, argv[0], &fd));
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  CHECK(napi_get_value_int32(env, argv[0], &fd));
 
   char data[64];
   union {
@@ -149,7 +141,7 @@ static napi_value err_queue(napi_env env, napi_callback_info info) {
                        .msg_control = control.space, .msg_controllen = sizeof control.space};
   napi_value result;
   if (recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) {
-    TRY(napi_get_null(env, &result));
+    CHECK(napi_get_null(env, &result));
     return result;
   }
   for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
@@ -158,13 +150,13 @@ static napi_value err_queue(napi_env env, napi_callback_info info) {
       continue;
     struct sock_extended_err ee;
     memcpy(&ee, CMSG_DATA(c), sizeof ee);
-    TRY(napi_create_object(env, &result));
+    CHECK(napi_create_object(env, &result));
     if (!set_int(env, result, "origin", ee.ee_origin) || !set_int(env, result, "type", ee.ee_type) ||
         !set_int(env, result, "code", ee.ee_code) || !set_int(env, result, "errno", ee.ee_errno))
       return NULL;
     return result;
   }
-  TRY(napi_get_null(env, &result));
+  CHECK(napi_get_null(env, &result));
   return result;
 }
 
@@ -173,6 +165,6 @@ napi_value sockopt_exports(napi_env env, napi_value exports) {
       {"checkerSocketOpen", NULL, socket_open, NULL, NULL, NULL, napi_enumerable, NULL},
       {"checkerErrQueue", NULL, err_queue, NULL, NULL, NULL, napi_enumerable, NULL},
   };
-  TRY(napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions));
+  CHECK(napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions));
   return exports;
 }
