@@ -109,11 +109,14 @@ describe.skipIf(!requireNetnsOrSkip())('vrrp_track_process, beside keepalived', 
 
     for (const daemon of ['keepalived', 'kats'] as const) await stopWatched(processes[daemon]);
     for (const r of Object.values(running)) await waitFor(`${r.daemon} FAULT`, () => lastState(r) === 'FAULT', 10_000, () => r.lines.join('\n'));
-    for (const daemon of ['keepalived', 'kats'] as const) expect(lab.hasAddress(nodes[daemon].ns, vip(nodes[daemon].host))).toBe(false);
+    // the state line comes before the address is gone or back (keepalived-ts's netlink request is still under way)
+    const vipIs = (daemon: Daemon, present: boolean): Promise<number> =>
+      waitFor(`${daemon}'s VIP ${present ? 'back' : 'gone'}`, () => lab.hasAddress(nodes[daemon].ns, vip(nodes[daemon].host)) === present, 5_000, () => running[daemon].lines.join('\n'));
+    for (const daemon of ['keepalived', 'kats'] as const) await vipIs(daemon, false);
 
     for (const daemon of ['keepalived', 'kats'] as const) startWatched(daemon);
     for (const r of Object.values(running)) await waitFor(`${r.daemon} MASTER again`, () => lastState(r) === 'MASTER', 20_000, () => r.lines.join('\n'));
-    for (const daemon of ['keepalived', 'kats'] as const) expect(lab.hasAddress(nodes[daemon].ns, vip(nodes[daemon].host))).toBe(true);
+    for (const daemon of ['keepalived', 'kats'] as const) await vipIs(daemon, true);
 
     const theirs = story(running.keepalived, marks.keepalived);
     expect(theirs).toEqual([
