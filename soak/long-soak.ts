@@ -293,10 +293,13 @@ async function run(options: SoakOptions): Promise<CaseResult> {
         }),
       );
     for (const role of ROLES) {
-      const heap = Math.max(...series('heap_used_bytes', role).map((ps) => slope(ps.map((p) => ({ t: p.t, v: p.v / 2 ** 20 })))));
-      figures.push(reported(`${role}: V8 heap slope (MiB/h, worse node)`, heap, undefined, 2));
+      const mibSlope = (family: string): number => Math.max(...series(family, role).map((ps) => slope(ps.map((p) => ({ t: p.t, v: p.v / 2 ** 20 })))));
+      figures.push(reported(`${role}: V8 heap slope (MiB/h, worse node)`, mibSlope('heap_used_bytes'), undefined, 2));
+      // which part of RSS moves: V8's committed heap (garbage awaiting a full collection, free pages kept) or memory outside it
+      figures.push(reported(`${role}: V8 heap committed, slope (MiB/h, worse node)`, mibSlope('heap_total_bytes'), undefined, 2));
+      figures.push(reported(`${role}: external memory slope (MiB/h, worse node)`, mibSlope('external_memory_bytes'), undefined, 2));
       // what each full collection left: the leak signal without the garbage
-      const afterGc = Math.max(...series('heap_after_major_gc_bytes', role).map((ps) => slope(ps.map((p) => ({ t: p.t, v: p.v / 2 ** 20 })))));
+      const afterGc = mibSlope('heap_after_major_gc_bytes');
       const afterGcWhat = `${role}: V8 heap after full GC, slope (MiB/h, worse node)`;
       const { mibPerHour } = form.bound;
       figures.push(form.bound.of === 'heapAfterGc' ? bounded(afterGcWhat, afterGc, `≤ ${mibPerHour}`, (x) => x <= mibPerHour, undefined, 2) : reported(afterGcWhat, afterGc, undefined, 2));

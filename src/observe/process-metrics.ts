@@ -31,6 +31,25 @@ export function registerProcessMetrics(registry: Registry, processName: string):
       this.set(labels, process.memoryUsage().heapUsed);
     },
   });
+  // RSS = node's mapped binary + V8's committed heap + memory outside it: which of the last two moves tells a JS leak from a native one
+  new Gauge({
+    name: 'keepalived_ts_process_heap_total_bytes',
+    help: 'V8 heap committed by the process (in use, garbage not yet collected, and free space V8 keeps)',
+    labelNames: ['process'],
+    registers,
+    collect() {
+      this.set(labels, process.memoryUsage().heapTotal);
+    },
+  });
+  new Gauge({
+    name: 'keepalived_ts_process_external_memory_bytes',
+    help: 'Memory outside the V8 heap that JS objects hold (Buffers and other ArrayBuffers, native objects)',
+    labelNames: ['process'],
+    registers,
+    collect() {
+      this.set(labels, process.memoryUsage().external);
+    },
+  });
   new Gauge({
     name: 'keepalived_ts_process_resident_memory_bytes',
     help: 'Resident set size of the process',

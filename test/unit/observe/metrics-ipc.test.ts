@@ -122,6 +122,8 @@ describe('the parent metrics server', () => {
       'keepalived_ts_process_up',
       'keepalived_ts_build_info',
       'keepalived_ts_process_heap_used_bytes',
+      'keepalived_ts_process_heap_total_bytes',
+      'keepalived_ts_process_external_memory_bytes',
       'keepalived_ts_process_resident_memory_bytes',
       'keepalived_ts_process_active_resources',
       'keepalived_ts_process_heap_after_major_gc_bytes',

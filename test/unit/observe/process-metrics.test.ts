@@ -12,13 +12,15 @@ const busy = (ms: number): void => {
 };
 
 describe('each process’s own metrics', () => {
-  it('heap, RSS and active resources, labelled with the process', async () => {
+  it('heap in use and committed, external memory, RSS and active resources, labelled with the process', async () => {
     const registry = new Registry();
     const stop = registerProcessMetrics(registry, 'vrrp');
     try {
       const text = await registry.metrics();
       expect(sampleValue(text, 'keepalived_ts_process_heap_used_bytes', { process: 'vrrp' })).toBeGreaterThan(0);
       expect(sampleValue(text, 'keepalived_ts_process_resident_memory_bytes', { process: 'vrrp' })).toBeGreaterThan(0);
+      expect(sampleValue(text, 'keepalived_ts_process_heap_total_bytes', { process: 'vrrp' })).toBeGreaterThanOrEqual(sampleValue(text, 'keepalived_ts_process_heap_used_bytes', { process: 'vrrp' })!);
+      expect(sampleValue(text, 'keepalived_ts_process_external_memory_bytes', { process: 'vrrp' })).toBeGreaterThan(0);
       expect(sampleValue(text, 'keepalived_ts_process_active_resources', { process: 'vrrp' })).toBeGreaterThanOrEqual(0);
     } finally {
       stop();
