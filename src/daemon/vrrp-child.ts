@@ -44,12 +44,12 @@ import { processSchedule, type ProcessSchedule } from './process-schedule.js';
 import { ProcessScheduling } from './process-scheduling.js';
 import { reportingLateTimers } from './late-timers.js';
 import { VrrpRunner } from '../vrrp/runner/runner.js';
-import { vrrpSettingsFromConfig, type VrrpRunSettings } from '../vrrp/settings/from-config.js';
+import { vrrpSettingsFromConfig, type InstanceRunSettings, type VrrpRunSettings } from '../vrrp/settings/from-config.js';
 import { VrrpSyncDaemon, type VrrpSyncDaemonPorts } from '../check/vrrp-sync-daemon.js';
 import type { TrackChange } from '../vrrp/fsm/track.js';
 import { pidFileNames } from './pid-names.js';
 import { watchedInterfaces } from '../vrrp/fsm/settings.js';
-import { addressVmacLinks, baseInterface, ipvlanLink, vmacLink } from '../vrrp/settings/vmac.js';
+import { addressVmacLinks, baseInterfaceOf, ipvlanLink, vmacLink } from '../vrrp/settings/vmac.js';
 import { RouteMonitor } from '../net/route-monitor.js';
 import { monitorGroups, type MonitorGroups } from '../vrrp/settings/route-track.js';
 import { RateLimitedLog } from '../log/rate-limited-log.js';
@@ -118,13 +118,16 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
   await vmacs.apply(vmacLinks(settings), namedInterfaces(settings));
   const scriptPort = new ChildScriptPort(new ApprovedScripts(config.approvedScripts, 'vrrp'), (message) => log.info(message));
   const fifos = NotifyFifos.open(settings.fifos, { scripts: scriptPort, log: (m) => log.info(m), process: 'vrrp' });
+  // the tables announcements are paced by, made again after a reload brings new settings
+  let pacing = { of: settings, ...announcePacing(settings) };
   const announcePort = createAnnouncePort(undefined, undefined, (line) => log.detail(line));
   const announcer = new AnnounceQueue(
     clock,
     announcePort,
     (family, iface) => {
-      const base = baseInterface(settings.instances, iface.name);
-      return { intervalUs: pacingOf(settings, family, base), group: base };
+      if (pacing.of !== settings) pacing = { of: settings, ...announcePacing(settings) };
+      const base = pacing.baseOf(iface.name);
+      return { intervalUs: pacing.intervalUs(family, base), group: base };
     },
     (error, vip, iface) => log.info(announceErrorLine(error, vip, iface)),
   );
@@ -404,11 +407,21 @@ function followedInterfaces(settings: VrrpRunSettings): Set<string> {
   return new Set(settings.instances.flatMap((run) => [...watchedInterfaces(run.fsm), ...vmacLinks({ ...settings, instances: [run] }).map((l) => l.ifname)]));
 }
 
-/** vrrp_garp_interval / vrrp_gna_interval (the instance's own garp pacing is global in keepalived). */
-function pacingOf(settings: VrrpRunSettings, family: 'inet' | 'inet6', ifname: string): number {
-  const instance = settings.instances.find((i) => i.fsm.interface === ifname) ?? settings.instances[0];
-  if (!instance) return 0;
-  return family === 'inet' ? instance.garpPacing.garpIntervalUs : instance.garpPacing.gnaIntervalUs;
+/**
+ * What paces an announcement: the base interface of the link it leaves on, and vrrp_garp_interval /
+ * vrrp_gna_interval of the first instance on that base (the instance's own garp pacing is global in keepalived).
+ */
+function announcePacing(settings: VrrpRunSettings): { baseOf: (ifname: string) => string; intervalUs: (family: 'inet' | 'inet6', base: string) => number } {
+  const firstOn = new Map<string, InstanceRunSettings>();
+  for (const run of settings.instances) if (!firstOn.has(run.fsm.interface)) firstOn.set(run.fsm.interface, run);
+  return {
+    baseOf: baseInterfaceOf(settings.instances),
+    intervalUs(family, base) {
+      const instance = firstOn.get(base) ?? settings.instances[0];
+      if (!instance) return 0;
+      return family === 'inet' ? instance.garpPacing.garpIntervalUs : instance.garpPacing.gnaIntervalUs;
+    },
+  };
 }
 
 /** The connector socket the parent passed (under net_namespace), else one of our own. */

@@ -28,9 +28,23 @@ export function advertSocketRequest(run: InstanceRunSettings, iface: InterfaceIn
   return { key, options };
 }
 
-/** The interface's primary address of a family, the default advert source. */
+/**
+ * The interface's primary address of a family, the default advert source. Asked at every advert: kept per
+ * interface snapshot (the interface table makes a new one at each change), where a link with hundreds of VIPs
+ * would be scanned thousands of times a second.
+ */
 export function primaryAddress(iface: InterfaceInfo | undefined, family: Family): string | undefined {
-  const addresses = iface?.addresses.filter((a) => a.family === family) ?? [];
+  if (!iface) return undefined;
+  let known = primaries.get(iface);
+  if (!known) primaries.set(iface, (known = new Map()));
+  if (!known.has(family)) known.set(family, firstOfFamily(iface, family));
+  return known.get(family);
+}
+
+const primaries = new WeakMap<InterfaceInfo, Map<Family, string | undefined>>();
+
+function firstOfFamily(iface: InterfaceInfo, family: Family): string | undefined {
+  const addresses = iface.addresses.filter((a) => a.family === family);
   // keepalived sends IPv6 adverts from the link-local address
   const chosen = family === 'inet6' ? addresses.find((a) => a.address.toLowerCase().startsWith('fe80:')) : addresses[0];
   return chosen?.address;

@@ -3,7 +3,7 @@
  * pure reducers (fsm.ts, sync-group.ts) with received adverts, timers and
  * tracking changes, and carries out their actions through the ports.
  */
-import { formatIPv4 } from '../../base/inet.js';
+import { formatIPv4, type Family } from '../../base/inet.js';
 import type { Logger } from '../../log/log.js';
 import { RateLimitedLog } from '../../log/rate-limited-log.js';
 import { outgoingAdverts, type SendCounters } from './advert-out.js';
@@ -14,6 +14,7 @@ import type { Clock } from '../../base/clock.js';
 import type { RunAs } from '../../base/scripts.js';
 import { advertSocketRequest, primaryAddress, type SocketRequest } from './advert-endpoint.js';
 import { advertInterface } from '../settings/vmac.js';
+import { addressKey, addressKeys, interfaceIndex, type InterfaceIndex } from './interface-index.js';
 import { plannedGroupStep, plannedInstanceStep, type PlannedStep, type StateChange } from './planned-step.js';
 import type { AddressPort, AdvertSocket, AdvertSocketFactory, FirewallPort, InterfaceInfo, InterfacePort, RoutePort } from '../ports.js';
 import { RouteList, type RouteListPorts } from './route-list.js';
@@ -140,6 +141,8 @@ export interface SyncGroupView {
 
 export class VrrpRunner {
   private readonly runtimes = new Map<string, Runtime>();
+  /** Of the runtimes: made when first needed, dropped when a reload swaps them. */
+  private byInterface: InterfaceIndex | undefined;
   private readonly standalone = new Map<string, InstanceState>();
   private readonly groups = new Map<string, SyncGroupState>();
   private readonly groupOf = new Map<string, string>();
@@ -401,6 +404,7 @@ export class VrrpRunner {
   private swapIn(plan: ReloadPlan): void {
     const previous = new Map(this.runtimes);
     this.runtimes.clear();
+    this.byInterface = undefined;
     for (const { run, continues } of plan.instances) {
       this.runtimes.set(run.fsm.name, continues === undefined ? newRuntime(run, this.routePorts) : carryRuntime(previous.get(continues)!, run));
     }
@@ -737,13 +741,15 @@ export class VrrpRunner {
    * someone else sends it to BACKUP (set_vrrp_backup), unless that address is no_track.
    */
   private vipsDeleted(info: InterfaceInfo): void {
-    for (const [name, rt] of this.runtimes) {
+    const shown = addressKeys(info);
+    for (const name of this.interfaceIndex().vips.get(info.name) ?? []) {
+      const rt = this.runtimes.get(name)!;
       if (this.stateOf(name)?.state !== 'MASTER') continue;
       let lost = false;
       for (const key of rt.run.fsm.vips) {
         const vip = rt.run.vipTable.get(key);
         if (!vip || vip.device !== info.name) continue;
-        if (this.vipShown(rt, key, info)) rt.vipsSeen.add(key);
+        if (shown.has(addressKey(vip.family, vip.address))) rt.vipsSeen.add(key);
         else if (rt.vipsSeen.delete(key) && !vip.config.noTrack) {
           this.ports.log.detail(`Netlink reflector reports IP ${vip.address} removed from ${info.name}`);
           lost = true;
@@ -753,9 +759,9 @@ export class VrrpRunner {
     }
   }
 
-  private vipShown(rt: Runtime, key: string, info?: InterfaceInfo): boolean {
+  private vipShown(rt: Runtime, key: string): boolean {
     const vip = rt.run.vipTable.get(key);
-    const table = info ?? (vip && this.ports.interfaces.byName(vip.device));
+    const table = vip && this.ports.interfaces.byName(vip.device);
     return vip !== undefined && table !== undefined && table.addresses.some((a) => a.family === vip.family && a.address === vip.address);
   }
 
@@ -767,9 +773,13 @@ export class VrrpRunner {
       this.track({ kind: 'interface', name: info.name, up });
     }
     if (!removed) this.vipsDeleted(info);
-    for (const [name, rt] of this.runtimes) {
-      if (rt.run.fsm.interface !== info.name) continue;
-      const address = removed ? undefined : primaryAddress(this.ports.interfaces.byName(info.name), rt.run.fsm.family);
+    const primary = new Map<Family, string | undefined>();
+    const primaryOf = (family: Family): string | undefined => {
+      if (!primary.has(family)) primary.set(family, primaryAddress(this.ports.interfaces.byName(info.name), family));
+      return primary.get(family);
+    };
+    for (const name of this.interfaceIndex().running.get(info.name) ?? []) {
+      const address = removed ? undefined : primaryOf(this.runtimes.get(name)!.run.fsm.family);
       const state = this.stateOf(name);
       if (state && state.tracking.interfaceAddress !== address) this.deliver(name, { kind: 'track', change: { kind: 'interface-address', address } });
     }
@@ -790,6 +800,14 @@ export class VrrpRunner {
       for (const name of shared.instances) delete this.runtimes.get(name)!.socket;
     }
     if (removed) return;
-    for (const [name, rt] of this.runtimes) if (!rt.socket && advertInterface(rt.run) === info.name) this.attachSocket(name, advertSocketRequest(rt.run, info));
+    for (const name of this.interfaceIndex().sending.get(info.name) ?? []) {
+      const rt = this.runtimes.get(name)!;
+      if (!rt.socket) this.attachSocket(name, advertSocketRequest(rt.run, info));
+    }
+  }
+
+  private interfaceIndex(): InterfaceIndex {
+    this.byInterface ??= interfaceIndex([...this.runtimes.values()].map((rt) => rt.run));
+    return this.byInterface;
   }
 }

@@ -181,12 +181,11 @@ export function parentArpWrites(now: { arpIgnore: number | undefined; arpFilter:
  * send_gratuitous_arp and ndisc_send_unsolicited_na keep garp_delay on the
  * base interface, so a VMAC's VIPs and its parent's share one pace).
  */
-export function baseInterface(instances: readonly InstanceRunSettings[], ifname: string): string {
+export function baseInterfaceOf(instances: readonly InstanceRunSettings[]): (ifname: string) => string {
+  // made once: asked at every announcement, which thousands of instances send at once
+  const parents = new Map<string, string>();
   for (const run of instances) {
-    const own = ipvlanLink(run) ?? vmacLink(run);
-    if (own?.ifname === ifname) return own.parent;
-    const address = addressVmacLinks(run).find((l) => l.ifname === ifname);
-    if (address) return address.parent;
+    for (const link of [ipvlanLink(run) ?? vmacLink(run) ?? [], addressVmacLinks(run)].flat()) if (!parents.has(link.ifname)) parents.set(link.ifname, link.parent);
   }
-  return ifname;
+  return (ifname) => parents.get(ifname) ?? ifname;
 }

@@ -4,7 +4,7 @@ import { vrrpSettingsFromConfig, type InstanceRunSettings } from '../../../src/v
 import {
   addressVmacLinks,
   advertInterface,
-  baseInterface,
+  baseInterfaceOf,
   eui64LinkLocal,
   ipvlanLink,
   parentArpWrites,
@@ -145,7 +145,7 @@ describe('announcement pacing by base interface (IF_BASE_IFP in send_gratuitous_
         instance(' virtual_ipaddress_excluded {\n  10.0.1.1 dev eth1 use_vmac\n }', 'VI_3').replace('virtual_router_id 51', 'virtual_router_id 53'),
     ).result.config;
     const { instances } = vrrpSettingsFromConfig(config);
-    expect(['vrrp.51', 'vrrp.52', 'vrrp.53', 'eth0', 'eth1'].map((n) => baseInterface(instances, n))).toEqual(['eth0', 'eth0', 'eth1', 'eth0', 'eth1']);
+    expect(['vrrp.51', 'vrrp.52', 'vrrp.53', 'eth0', 'eth1'].map(baseInterfaceOf(instances))).toEqual(['eth0', 'eth0', 'eth1', 'eth0', 'eth1']);
   });
 });
 
