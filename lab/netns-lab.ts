@@ -106,16 +106,24 @@ export class Lab {
     const proc = spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env, TMPDIR: tmpDir } });
     const lines: string[] = [];
     const lineTimes: number[] = [];
-    const collect = (chunk: Buffer): void => {
-      const now = monotonicMs();
-      for (const line of chunk.toString().split('\n')) {
-        if (!line.trim()) continue;
+    // a chunk may end inside a line (a busy daemon's output): its start waits for the rest in the next chunk
+    const collect = (stream: NodeJS.ReadableStream): void => {
+      let partial = '';
+      const push = (line: string, at: number): void => {
+        if (!line.trim()) return;
         lines.push(line);
-        lineTimes.push(now);
-      }
+        lineTimes.push(at);
+      };
+      stream.on('data', (chunk: Buffer) => {
+        const now = monotonicMs();
+        const parts = (partial + chunk.toString()).split('\n');
+        partial = parts.pop()!;
+        for (const line of parts) push(line, now);
+      });
+      stream.on('end', () => push(partial, monotonicMs()));
     };
-    proc.stdout!.on('data', collect);
-    proc.stderr!.on('data', collect);
+    collect(proc.stdout!);
+    collect(proc.stderr!);
     const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
     const running: Running = { daemon, proc, lines, exited, tmpDir, lineTimes, pidFiles, config: `${base}.conf` };
     this.started.push(running);
@@ -242,11 +250,12 @@ export function lastState(r: Running, instance = 'VI_1'): string | undefined {
   return undefined;
 }
 
-export async function waitFor(what: string, predicate: () => boolean, timeoutMs: number, context: () => string = () => ''): Promise<number> {
+/** `pollMs`: how often the predicate is asked (20 ms unless it is costly). */
+export async function waitFor(what: string, predicate: () => boolean, timeoutMs: number, context: () => string = () => '', pollMs = 20): Promise<number> {
   const start = Date.now();
   while (!predicate()) {
     if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${context()}`);
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, pollMs));
   }
   return Date.now() - start;
 }
