@@ -56,7 +56,12 @@ function prepare(layer: Layer): Plan {
   return { kind: 'ready' };
 }
 
+/** vitest runs this once per project (vitest.config.ts has three) in one process: the first decides, once, for all. */
+const DECIDED = 'KEEPALIVED_TS_TEST_LAYERS';
+
 export default function setup(project: TestProject): void {
+  const decided = process.env[DECIDED];
+  if (decided !== undefined) return project.provide('testLayers', JSON.parse(decided) as LayerVerdicts);
   const selected = selectedLayers(vitestFilters(process.argv.slice(2)), { netns: layerFiles('netns'), vm: layerFiles('vm') });
   const verdicts: LayerVerdicts = {};
   for (const layer of LAYERS.filter((l) => selected.includes(l))) {
@@ -65,5 +70,6 @@ export default function setup(project: TestProject): void {
     if (plan.kind === 'skip') console.warn(plan.line);
     verdicts[layer] = plan.kind === 'ready' ? 'ready' : 'skip';
   }
+  process.env[DECIDED] = JSON.stringify(verdicts);
   project.provide('testLayers', verdicts);
 }
