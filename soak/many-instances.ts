@@ -5,7 +5,7 @@
  * word, where the log lines of 10,000 instances under -D are more than a daemon's log queue keeps), the daemon's
  * RSS then, and the advert timers' lateness off the wire (a capture on the first interface: up to 255 routers).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createInterface } from 'node:readline';
 import { pooledLateness, type Lateness } from '../lab/advert-gaps.js';
@@ -89,13 +89,18 @@ export async function manyInstances(lab: Lab, daemon: Daemon, n: number, capture
   const started = monotonicMs();
   const r = lab.start(ns, daemon, config(n, lab.subnet));
   const vip = new RegExp(`^\\d+: v\\d+ +inet6 fd99:${lab.subnet}::([0-9a-f]+)/64`);
-  const masters = (): number =>
-    execFileSync('ip', ['-n', ns, '-o', '-6', 'addr', 'show'], { encoding: 'utf8', maxBuffer: 64 << 20 })
-      .split('\n')
-      .filter((line) => {
+  const masters = (): number => {
+    // a dump the kernel's changes interrupted ("Dump was interrupted and may be inconsistent") is taken again, a few times
+    for (let attempt = 1; ; attempt++) {
+      const listing = spawnSync('ip', ['-n', ns, '-o', '-6', 'addr', 'show'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+      if (listing.status !== 0) throw new Error(`ip addr show in ${ns}: ${listing.error?.message ?? listing.stderr.trim()}`);
+      if (listing.stderr.includes('interrupted') && attempt < 10) continue;
+      return listing.stdout.split('\n').filter((line) => {
         const m = vip.exec(line);
         return m !== null && Number.parseInt(m[1]!, 16) >= 0x1000;
       }).length;
+    }
+  };
   const childDeaths = (): number => r.lines.filter((l) => /child process\(\d+\) died|Keepalived_vrrp exited|vrrp child.*(terminated|exited)/i.test(l)).length;
   const alive = (): boolean => r.proc.exitCode === null && r.proc.signalCode === null;
   let allMasterMs: number | undefined;
