@@ -16,9 +16,9 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { bounded, reported, type CaseResult, type Figure, type SoakCase, type SoakOptions } from './case.js';
 import { soakConfig, type RealServers, type SoakNode } from './long-soak-config.js';
-import { pathToFileURL } from 'node:url';
 import { downsStarting, type FlapSchedule } from '../lab/flap-schedule.js';
 import { buildSockoptPreload, FAKE_IPVS_NODE_OPTIONS } from '../lab/fake-ipvs/index.js';
 import type { ScrapeLine } from '../lab/metrics-scraper.js';

@@ -118,14 +118,13 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
   await vmacs.apply(vmacLinks(settings), namedInterfaces(settings));
   const scriptPort = new ChildScriptPort(new ApprovedScripts(config.approvedScripts, 'vrrp'), (message) => log.info(message));
   const fifos = NotifyFifos.open(settings.fifos, { scripts: scriptPort, log: (m) => log.info(m), process: 'vrrp' });
-  // the tables announcements are paced by, made again after a reload brings new settings
-  let pacing = { of: settings, ...announcePacing(settings) };
+  // the tables announcements are paced by, made again when a reload brings new settings
+  let pacing = announcePacing(settings);
   const announcePort = createAnnouncePort(undefined, undefined, (line) => log.detail(line));
   const announcer = new AnnounceQueue(
     clock,
     announcePort,
     (family, iface) => {
-      if (pacing.of !== settings) pacing = { of: settings, ...announcePacing(settings) };
       const base = pacing.baseOf(iface.name);
       return { intervalUs: pacing.intervalUs(family, base), group: base };
     },
@@ -267,6 +266,7 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
     scriptPort.approve(new ApprovedScripts(config.approvedScripts, 'vrrp'));
     const previousVmacs = vmacLinks(settings);
     settings = next;
+    pacing = announcePacing(next);
     trackers = nextTrackers;
     files = nextFiles;
     // new VMACs before the runner opens sockets on them; the ones no instance uses any more after it let go

@@ -3,7 +3,7 @@
  * pure reducers (fsm.ts, sync-group.ts) with received adverts, timers and
  * tracking changes, and carries out their actions through the ports.
  */
-import { formatIPv4, type Family } from '../../base/inet.js';
+import { formatIPv4 } from '../../base/inet.js';
 import type { Logger } from '../../log/log.js';
 import { RateLimitedLog } from '../../log/rate-limited-log.js';
 import { outgoingAdverts, type SendCounters } from './advert-out.js';
@@ -141,8 +141,8 @@ export interface SyncGroupView {
 
 export class VrrpRunner {
   private readonly runtimes = new Map<string, Runtime>();
-  /** Of the runtimes: made when first needed, dropped when a reload swaps them. */
-  private byInterface: InterfaceIndex | undefined;
+  /** Of the runtimes: made with them, again when a reload swaps them. */
+  private byInterface: InterfaceIndex;
   private readonly standalone = new Map<string, InstanceState>();
   private readonly groups = new Map<string, SyncGroupState>();
   private readonly groupOf = new Map<string, string>();
@@ -185,6 +185,7 @@ export class VrrpRunner {
       pending: (done) => this.awaitOnStop(done),
     };
     for (const run of this.runnable(settings.instances)) this.runtimes.set(run.fsm.name, newRuntime(run, this.routePorts));
+    this.byInterface = this.indexRuntimes();
     for (const g of settings.syncGroups) {
       const members = g.members.filter((m) => this.runtimes.has(m));
       for (const m of members) this.groupOf.set(m, g.fsm.name);
@@ -404,10 +405,10 @@ export class VrrpRunner {
   private swapIn(plan: ReloadPlan): void {
     const previous = new Map(this.runtimes);
     this.runtimes.clear();
-    this.byInterface = undefined;
     for (const { run, continues } of plan.instances) {
       this.runtimes.set(run.fsm.name, continues === undefined ? newRuntime(run, this.routePorts) : carryRuntime(previous.get(continues)!, run));
     }
+    this.byInterface = this.indexRuntimes();
     replaceAll(this.standalone, plan.standalone);
     replaceAll(this.groups, plan.groups);
     replaceAll(this.groupOf, plan.groupOf);
@@ -742,7 +743,7 @@ export class VrrpRunner {
    */
   private vipsDeleted(info: InterfaceInfo): void {
     const shown = addressKeys(info);
-    for (const name of this.interfaceIndex().vips.get(info.name) ?? []) {
+    for (const name of this.byInterface.vips.get(info.name) ?? []) {
       const rt = this.runtimes.get(name)!;
       if (this.stateOf(name)?.state !== 'MASTER') continue;
       let lost = false;
@@ -773,13 +774,8 @@ export class VrrpRunner {
       this.track({ kind: 'interface', name: info.name, up });
     }
     if (!removed) this.vipsDeleted(info);
-    const primary = new Map<Family, string | undefined>();
-    const primaryOf = (family: Family): string | undefined => {
-      if (!primary.has(family)) primary.set(family, primaryAddress(this.ports.interfaces.byName(info.name), family));
-      return primary.get(family);
-    };
-    for (const name of this.interfaceIndex().running.get(info.name) ?? []) {
-      const address = removed ? undefined : primaryOf(this.runtimes.get(name)!.run.fsm.family);
+    for (const name of this.byInterface.running.get(info.name) ?? []) {
+      const address = removed ? undefined : primaryAddress(this.ports.interfaces.byName(info.name), this.runtimes.get(name)!.run.fsm.family);
       const state = this.stateOf(name);
       if (state && state.tracking.interfaceAddress !== address) this.deliver(name, { kind: 'track', change: { kind: 'interface-address', address } });
     }
@@ -800,14 +796,13 @@ export class VrrpRunner {
       for (const name of shared.instances) delete this.runtimes.get(name)!.socket;
     }
     if (removed) return;
-    for (const name of this.interfaceIndex().sending.get(info.name) ?? []) {
+    for (const name of this.byInterface.sending.get(info.name) ?? []) {
       const rt = this.runtimes.get(name)!;
       if (!rt.socket) this.attachSocket(name, advertSocketRequest(rt.run, info));
     }
   }
 
-  private interfaceIndex(): InterfaceIndex {
-    this.byInterface ??= interfaceIndex([...this.runtimes.values()].map((rt) => rt.run));
-    return this.byInterface;
+  private indexRuntimes(): InterfaceIndex {
+    return interfaceIndex([...this.runtimes.values()].map((rt) => rt.run));
   }
 }
