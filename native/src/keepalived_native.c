@@ -20,6 +20,7 @@
  *   syslogSend(path, line)             one datagram to /dev/log (or a stand-in); throws if it is absent or full
  *   checkerSocketOpen, checkerErrQueue  the checker's sockets: see sockopt.c
  *   linkKind(name)                     a link's kind and macvlan/ipvlan mode: see link_kind.c
+ *   mallocTrim()                       the C library's free memory back to the kernel: see malloc_trim.c
  *
  * Errors are thrown as JS Errors with `code` (e.g. "ENODEV"), `errno` and `syscall`, as Node does.
  * All socket I/O is non-blocking: the event loop carries VRRP timers and must never wait on the kernel.
@@ -652,6 +653,7 @@ static napi_value syslog_send(napi_env env, napi_callback_info info) {
 napi_value process_sched_define(napi_env env, napi_value exports); /* process_sched.c */
 napi_value proc_events_define(napi_env env, napi_value exports);   /* proc_events.c */
 napi_value rtnl_monitor_define(napi_env env, napi_value exports);  /* rtnl_monitor.c */
+napi_value malloc_trim_define(napi_env env, napi_value exports);   /* malloc_trim.c */
 
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   const napi_property_descriptor functions[] = {
@@ -678,5 +680,6 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   CHECK(link_kind_register(env, exports));
   proc_events_define(env, exports);
   rtnl_monitor_define(env, exports);
+  malloc_trim_define(env, exports);
   return exports;
 }

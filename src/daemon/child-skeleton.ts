@@ -13,6 +13,7 @@ import { watchSigJson } from '../observe/json-file.js';
 import { watchStatsClear } from '../observe/stats-file.js';
 import { answerMetricsRequests, type IpcChannel } from '../observe/metrics-ipc.js';
 import { answerPings } from './child-liveness.js';
+import { startMemoryReturn } from './memory-return.js';
 import { claimPidFileAtStart, removePidFile } from './pid-file.js';
 
 /** The process events a child acts on; 'disconnect': the parent's fork() channel closed. */
@@ -35,6 +36,8 @@ export interface ChildSkeletonPorts {
   watchSigJson(onSignal: () => void): { stop(): void };
   /** SIGSTATS_CLEAR (SIGRTMAX-1), likewise. */
   watchStatsClear(onSignal: () => void): { stop(): void };
+  /** memory-return.ts; returns what stops it. */
+  startMemoryReturn(log: Logger): () => void;
 }
 
 const processPorts: ChildSkeletonPorts = {
@@ -42,6 +45,7 @@ const processPorts: ChildSkeletonPorts = {
   pidFile: { claim: claimPidFileAtStart, remove: removePidFile },
   watchSigJson,
   watchStatsClear,
+  startMemoryReturn,
 };
 
 /** What a child hands the skeleton once its features run. */
@@ -125,6 +129,7 @@ export class ChildSkeleton {
     if (!this.ports.pidFile.claim(pidFile, who, this.log)) return 1;
     const features = await start();
     if (features.metrics) answerMetricsRequests(this.ports.process, features.metrics);
+    const stopMemoryReturn = this.ports.startMemoryReturn(this.log);
     return new Promise<number>((resolve) => {
       let sigJson: { stop(): void } | undefined;
       let statsClear: { stop(): void } | undefined;
@@ -135,6 +140,7 @@ export class ChildSkeleton {
         this.stopRequested = true;
         sigJson?.stop();
         statsClear?.stop();
+        stopMemoryReturn();
         // a reload half done would race the features' stop; one still waiting is dropped
         await this.reloading;
         await features.stop();

@@ -26,6 +26,7 @@ import { enterNamespaces, type RunDirectories } from './namespace.js';
 import { pidFileNames, runNamespace, usesPidDir } from './pid-names.js';
 import { writeFileSafely } from '../base/safe-file.js';
 import { applyConfiguredUmask } from './umask.js';
+import { startMemoryReturn } from './memory-return.js';
 import { dumpedGlobals } from './dumped-globals.js';
 import { hostSystem } from '../config/system.js';
 import { VERSION } from './version.js';
@@ -212,6 +213,7 @@ function supervise(children: Child[], o: CliOptions, log: Logger, run: RunState)
     clearInterval(watchdog);
     liveness.stop();
     clearInterval(keepRunning);
+    stopMemoryReturn();
     notifySystemd('STOPPING=1');
     log.info('Stopping');
     await Promise.all(children.map((c) => stopChild(c, running.childWaitTime * 1000, log)));
@@ -247,6 +249,7 @@ function supervise(children: Child[], o: CliOptions, log: Logger, run: RunState)
   notifySystemd('READY=1');
   liveness.start();
   const watchdog = startWatchdog(() => liveness.allAnswering());
+  const stopMemoryReturn = startMemoryReturn(log);
   // with no child to wait for (nothing configured), keepalived still runs until stopped
   const keepRunning = setInterval(() => undefined, 1 << 30);
   return exited;

@@ -36,6 +36,7 @@ function child(options: { sigJson?: ChildSkeletonPorts['watchSigJson'] } = {}) {
   const { log, lines } = fakeLogger();
   const sigJsonWatches: { onSignal: () => void; stopped: boolean }[] = [];
   const statsClearWatches: { onSignal: () => void; stopped: boolean }[] = [];
+  const memoryReturn = { started: 0, stopped: 0 };
   const ports: ChildSkeletonPorts = {
     process: proc,
     pidFile: { claim: claimPidFileAtStart, remove: removePidFile },
@@ -51,10 +52,14 @@ function child(options: { sigJson?: ChildSkeletonPorts['watchSigJson'] } = {}) {
       statsClearWatches.push(watch);
       return { stop: () => void (watch.stopped = true) };
     },
+    startMemoryReturn: () => {
+      memoryReturn.started++;
+      return () => void memoryReturn.stopped++;
+    },
   };
   const skeleton = new ChildSkeleton(log, ports);
   const pidFile = path.join(tempDir('child-skeleton'), 'run', 'child.pid');
-  return { proc, lines, skeleton, pidFile, sigJsonWatches, statsClearWatches };
+  return { proc, lines, skeleton, pidFile, sigJsonWatches, statsClearWatches, memoryReturn };
 }
 
 /** Runs the skeleton with `features` and waits until its signal handlers are in place. */
@@ -126,6 +131,15 @@ describe('child skeleton', () => {
     expect(await exit).toBe(0);
     expect(seen).toEqual([`start: ${process.pid}\n`, 'stop: pid file there true']);
     expect(fs.existsSync(c.pidFile)).toBe(false);
+  });
+
+  it('gives memory back while the features run, and stops that at the stop', async () => {
+    const c = child();
+    const { exit } = await running(c, { stop: () => undefined });
+    expect(c.memoryReturn).toEqual({ started: 1, stopped: 0 });
+    c.proc.signal('SIGTERM');
+    expect(await exit).toBe(0);
+    expect(c.memoryReturn).toEqual({ started: 1, stopped: 1 });
   });
 
   it('exits 1 without starting anything when a live process holds the pid file', async () => {
