@@ -115,6 +115,9 @@ export interface VmOptions {
   readonly hostCache?: 'loose';
 }
 
+/** What the guest's console may print (a long soak's keepalived logs a few MiB). */
+const CONSOLE_MAX_BYTES = 256 * 2 ** 20;
+
 /** Boot the kernel, run `script` (sh) chrooted into this machine's root, and return its output. */
 export function runInVm(kernel: Kernel, script: string, timeoutMs = 180_000, options: VmOptions = {}): VmRun {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'kats-vm-'));
@@ -132,10 +135,12 @@ export function runInVm(kernel: Kernel, script: string, timeoutMs = 180_000, opt
         '-virtfs', `local,path=${out},mount_tag=out,security_model=passthrough`,
         ...(shareRepo ? ['-virtfs', `local,path=${PACKAGE_ROOT},mount_tag=repo,security_model=passthrough,readonly=on,multidevs=remap`] : []),
       ],
-      { encoding: 'utf8', timeout: timeoutMs },
+      // the console carries what the guest logs there (keepalived without a syslog daemon: every line); past maxBuffer
+      // spawnSync would stop qemu with SIGTERM, which it takes as a clean exit
+      { encoding: 'utf8', timeout: timeoutMs, maxBuffer: CONSOLE_MAX_BYTES },
     );
     const rcFile = path.join(out, 'rc');
-    if (!fs.existsSync(rcFile)) throw new Error(`the VM did not complete the test command (qemu status ${r.status}, signal ${r.signal}):\n${r.stdout?.slice(-3000)}`);
+    if (!fs.existsSync(rcFile)) throw new Error(`the VM did not complete the test command (qemu status ${r.status}, signal ${r.signal}${r.error ? `, ${r.error.message}` : ''}):\n${r.stdout?.slice(-3000)}`);
     return { exitCode: Number(fs.readFileSync(rcFile, 'utf8').trim()), output: fs.readFileSync(path.join(out, 'log'), 'utf8'), console: r.stdout };
   } finally {
     fs.rmSync(out, { recursive: true, force: true });
