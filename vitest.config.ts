@@ -4,9 +4,9 @@ import { configDefaults, defineConfig } from 'vitest/config';
  * netns files that run alone: timed against the daemons' timers (takeover bounds, late wake-ups, floods), setting
  * scheduling, or starting daemons from the root namespace; in a trial with every file two at a time auto-priority
  * failed, and keepalived said "daemon is already running" in syslog and sync-daemon-no-ipvs; proc-events-overrun
- * listens on the machine's one process connector, which other files' daemons and their scripts share (it once did not hear a
- * child's exit within 20 s after an overrun, beside another file under Node 26). The other netns files
- * each use namespaces of their own and mostly wait on daemon timers: two at a time.
+ * listens on the machine's one process connector, which other files' daemons and their scripts share (it once did not
+ * hear a child's exit within 20 s after an overrun, beside another file under Node 26). The other netns files each use
+ * namespaces of their own and mostly wait on daemon timers: two at a time.
  */
 const NETNS_ALONE = [
   'auto-priority',

@@ -6,9 +6,8 @@
  * one in the last half of that; and after every full collection the C library's free memory goes back to the kernel
  * (glibc keeps what V8's helper threads and libuv's pool freed in their arenas: another few MiB an hour).
  */
-import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { monotonicClock, type Clock } from '../base/clock.js';
-import { collectGarbage } from '../base/full-gc.js';
+import { collectGarbage, onFullCollection } from '../base/full-gc.js';
 import type { Logger } from '../base/logger.js';
 import { trimMalloc } from '../base/malloc-trim.js';
 
@@ -22,15 +21,6 @@ export interface MemoryReturnPorts {
   /** Requests a full collection; resolves once it is done. */
   collect(): Promise<void>;
   trimMalloc(): void;
-}
-
-function onFullCollection(listener: () => void): () => void {
-  const observer = new PerformanceObserver((list) => {
-    const full = list.getEntries().some((e) => (e as { readonly detail?: { readonly kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR);
-    if (full) listener();
-  });
-  observer.observe({ entryTypes: ['gc'] });
-  return () => observer.disconnect();
 }
 
 const processPorts: MemoryReturnPorts = { clock: monotonicClock, onFullCollection, collect: collectGarbage, trimMalloc };

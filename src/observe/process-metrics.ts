@@ -4,9 +4,10 @@
  * loop alive, and the event loop's delay since the previous scrape. mergeExpositions (metrics-server.ts) joins the
  * three processes' samples under one family.
  */
-import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { getHeapSpaceStatistics } from 'node:v8';
 import { Gauge, type Registry } from 'prom-client';
+import { onFullCollection } from '../base/full-gc.js';
 
 /** perf_hooks samples the loop this often (ms); a delay shorter than that is not seen. */
 const LOOP_RESOLUTION_MS = 10;
@@ -71,12 +72,7 @@ export function registerProcessMetrics(registry: Registry, processName: string):
   // garbage makes heap_used climb between two full collections; what each leaves climbs only with a leak (and with
   // compiled code while the process warms up: left out, it would hide a slow leak for an hour)
   let afterMajorGc: number | undefined;
-  const gc = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) {
-      if ((entry as { readonly detail?: { readonly kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) afterMajorGc = objectHeapUsed();
-    }
-  });
-  gc.observe({ entryTypes: ['gc'] });
+  const stopWatchingCollections = onFullCollection(() => (afterMajorGc = objectHeapUsed()));
   new Gauge({
     name: 'keepalived_ts_process_heap_after_major_gc_bytes',
     help: 'V8 heap in use by objects (compiled code and its metadata left out) right after the last full (mark-compact) collection; absent before the first',
@@ -102,6 +98,6 @@ export function registerProcessMetrics(registry: Registry, processName: string):
   });
   return () => {
     delay.disable();
-    gc.disconnect();
+    stopWatchingCollections();
   };
 }
