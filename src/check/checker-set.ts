@@ -23,7 +23,7 @@ import { CheckerScheduler, type CheckerRunState, type ScheduledChecker } from '.
 export interface CheckerSetPorts {
   clock: Clock;
   /** One attempt of a checker (the probe of its type, looked up when it runs). */
-  probe(target: ProbeTarget & { checker: ScheduledChecker }, signal: AbortSignal): Promise<ProbeResult>;
+  probe(target: ProbeTarget & { checker: ScheduledChecker }, signal: AbortSignal, clock?: Clock): Promise<ProbeResult>;
   log(message: string): void;
   ipvsSync: Pick<IpvsSync, 'serverChanged' | 'reload'>;
   /** A track file's current value (0 when not watched). */
@@ -184,7 +184,7 @@ export class CheckerSet {
         { vs, rs, checker },
         {
           clock: this.ports.clock,
-          probe: (target, signal) => this.ports.probe({ ...target, checker: target.checker as ScheduledChecker }, signal),
+          probe: (target, signal, clock) => this.ports.probe({ ...target, checker: target.checker as ScheduledChecker }, signal, clock),
           log: (m) => this.ports.log(m),
           onVerdict: (verdict) => {
             const { v, i, c } = running.at;

@@ -4,6 +4,7 @@
  * (src/check/scheduler.ts) decides when to run it and what a failure means
  * (retry, delay_before_retry, alpha/omega).
  */
+import type { Clock } from '../base/clock.js';
 import type { Checker, RealServer, VirtualServer } from '../config/check/model.js';
 
 export interface ProbeResult {
@@ -28,6 +29,8 @@ export interface ProbeTarget {
  * Runs one attempt. Must settle within the checker's timeout (connect_timeout,
  * misc_timeout) whatever the server does — accept and hang, reset, send
  * garbage, trickle slowly — and must never throw: a failure is `ok: false`.
- * `signal` aborts the attempt (the daemon is stopping or reloading).
+ * `signal` aborts the attempt (the daemon is stopping or reloading). Its
+ * timeouts run on `clock` (the checker's, which runs due timers in bounded
+ * slices); without one, on the monotonic clock.
  */
-export type Probe = (target: ProbeTarget, signal: AbortSignal) => Promise<ProbeResult>;
+export type Probe = (target: ProbeTarget, signal: AbortSignal, clock?: Clock) => Promise<ProbeResult>;

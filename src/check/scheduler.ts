@@ -334,7 +334,7 @@ export class CheckerScheduler {
     this.running = controller;
     let result: ProbeResult;
     try {
-      result = await this.ports.probe(this.target, controller.signal);
+      result = await this.ports.probe(this.target, controller.signal, this.ports.clock);
     } catch {
       // a probe must not throw; one that does has failed
       result = { ok: false };

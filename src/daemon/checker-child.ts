@@ -27,6 +27,7 @@ import { hostProcessSched } from '../base/process-sched.js';
 import { processSchedule, type ProcessSchedule } from './process-schedule.js';
 import { ProcessScheduling } from './process-scheduling.js';
 import { reportingLateTimers } from './late-timers.js';
+import { slicedTimers } from './sliced-timers.js';
 import type { Probe } from '../check/probe.js';
 import { dnsProbe } from '../check/probes/dns.js';
 import { loadSslContext, makeHttpProbe } from '../check/probes/http.js';
@@ -52,6 +53,9 @@ export function runCheckerProcess(o: CliOptions): Promise<number> {
   return child.run(pidFileNames(o, config.global).checkers, 'Checker child', () => startChecker(o, child, config));
 }
 
+/** Timers due together run at most this long before sockets and the parent's pings get their turn. */
+const TIMER_SLICE_US = 20_000;
+
 /** Opens IPVS and starts the checkers of every real server and the IPVS sync keeping IPVS in step with them. */
 async function startChecker(o: CliOptions, child: ChildSkeleton, startConfig: Config): Promise<ChildFeatures> {
   const { log } = child;
@@ -75,7 +79,7 @@ async function startChecker(o: CliOptions, child: ChildSkeleton, startConfig: Co
   // each probe allocates: left to size its heap by speed, V8 swings the checker between 80 and 180 MiB resident at
   // 200 real servers (issue 13's soak); memory saver holds it near 50 MiB for about a tenth more CPU
   enableMemorySaver();
-  const clock = reportingLateTimers(monotonicClock, (lateUs) => scheduling.timerLate(lateUs));
+  const clock = reportingLateTimers(slicedTimers(monotonicClock, TIMER_SLICE_US, setImmediate), (lateUs) => scheduling.timerLate(lateUs));
   const scripts = new ChildScriptPort(new ApprovedScripts(config.approvedScripts, 'checker'), (m) => log.info(m));
   const fifos = NotifyFifos.open(fifoSpecs(config), { scripts, log: (m) => log.info(m), process: 'lvs' });
   // read at each scrape (--metrics-listen: the parent asks over the IPC channel)
@@ -116,7 +120,7 @@ async function startChecker(o: CliOptions, child: ChildSkeleton, startConfig: Co
     { logAllFailures: config.global.checkerLogAllFailures },
     {
       clock,
-      probe: metrics.timed((target, signal) => probes[target.checker.type](target, signal)),
+      probe: metrics.timed((target, signal, probeClock) => probes[target.checker.type](target, signal, probeClock)),
       log: (m) => log.info(m),
       ipvsSync,
       fileValue: (name) => files.values.get(name) ?? 0,

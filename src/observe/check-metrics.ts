@@ -11,6 +11,7 @@
  * decode the kernel's per-service statistics yet.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Clock } from '../base/clock.js';
 import type { Probe, ProbeTarget } from '../check/probe.js';
 import type { IpvsPort } from '../ipvs/port.js';
 
@@ -91,10 +92,10 @@ export class CheckMetrics {
   }
 
   /** The probe, timed: every attempt is observed by the checker type of its target. */
-  timed<T extends ProbeTarget>(probe: (target: T, signal: AbortSignal) => ReturnType<Probe>): (target: T, signal: AbortSignal) => ReturnType<Probe> {
-    return async (target, signal) => {
+  timed<T extends ProbeTarget>(probe: (target: T, signal: AbortSignal, clock?: Clock) => ReturnType<Probe>): (target: T, signal: AbortSignal, clock?: Clock) => ReturnType<Probe> {
+    return async (target, signal, clock) => {
       const start = this.options.nowUs();
-      const result = await probe(target, signal);
+      const result = await probe(target, signal, clock);
       const type = target.checker.type;
       this.duration.observe({ type }, (this.options.nowUs() - start) / 1_000_000);
       this.attempts.inc({ type, result: result.ok ? 'success' : 'failure' });

@@ -3,6 +3,7 @@
  * result, its timeout or the abort signal, so a probe settles in time
  * whatever the server does, and its sockets are closed exactly once.
  */
+import { monotonicClock, type Clock } from '../../base/clock.js';
 import type { ProbeResult } from '../probe.js';
 
 export interface Attempt {
@@ -21,20 +22,21 @@ export function boundedAttempt(
   signal: AbortSignal,
   onTimeout: () => ProbeResult,
   start: (attempt: Attempt) => () => void,
+  clock: Clock = monotonicClock,
 ): Promise<ProbeResult> {
   return new Promise((resolve) => {
     let done = false;
     let cleanup: (() => void) | undefined;
+    let cancelTimer = (): void => undefined;
     const finish = (result: ProbeResult): void => {
       if (done) return;
       done = true;
-      clearTimeout(timer);
+      cancelTimer();
       signal.removeEventListener('abort', onAbort);
       cleanup?.();
       resolve(result);
     };
     const onAbort = (): void => finish({ ok: false });
-    const timer = setTimeout(() => finish(onTimeout()), Math.ceil(timeoutUs / 1000));
     signal.addEventListener('abort', onAbort);
     if (signal.aborted) return onAbort();
     const close = start({
@@ -44,7 +46,9 @@ export function boundedAttempt(
       },
     });
     // start may have finished the attempt already
-    if (done) close();
-    else cleanup = close;
+    if (done) return close();
+    cleanup = close;
+    // armed last: a timeout already due runs at once, and then everything above has a value to clean up
+    cancelTimer = clock.at(clock.nowUs() + timeoutUs, () => finish(onTimeout()));
   });
 }

@@ -10,6 +10,7 @@
 import { closeSync } from 'node:fs';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
+import { monotonicClock, type Clock } from '../../base/clock.js';
 import { isLinkLocal6 } from '../../config/check/address.js';
 import type { Connection } from '../../config/check/model.js';
 import { openSocketFor } from './socket-open.js';
@@ -59,10 +60,10 @@ function scoped(address: string, family: 'inet' | 'inet6', ifname: string | unde
 /**
  * Connects as the checker's `connection` says, then runs the TLS handshake
  * when `tlsOptions` is given; both within connect_timeout, as keepalived
- * shares one timer between them. Never rejects; on any failure the socket
+ * shares one timer between them (on `clock`). Never rejects; on any failure the socket
  * is already destroyed.
  */
-export function connect(connection: Connection, signal: AbortSignal, tlsOptions?: TlsOptions): Promise<ConnectResult> {
+export function connect(connection: Connection, signal: AbortSignal, tlsOptions?: TlsOptions, clock: Clock = monotonicClock): Promise<ConnectResult> {
   const { dst, bindInterface } = connection;
   if (!dst) return Promise.resolve({ ok: false, failure: 'no-destination' });
   if (signal.aborted) return Promise.resolve({ ok: false, failure: 'aborted' });
@@ -82,8 +83,9 @@ export function connect(connection: Connection, signal: AbortSignal, tlsOptions?
     raw.on('error', () => {});
     let socket: net.Socket = raw;
     let phase: 'tcp' | 'tls' = 'tcp';
+    let cancelTimer = (): void => undefined;
     const settle = (r: ConnectResult): void => {
-      clearTimeout(timer);
+      cancelTimer();
       unwatch();
       socket.removeListener('error', onError);
       if (!r.ok) {
@@ -93,7 +95,6 @@ export function connect(connection: Connection, signal: AbortSignal, tlsOptions?
       resolve(r);
     };
     const onError = (err: NodeJS.ErrnoException): void => settle({ ok: false, failure: phase === 'tls' ? 'handshake' : classify(err) });
-    const timer = setTimeout(() => settle({ ok: false, failure: 'timeout' }), connection.connectTimeoutUs / 1000);
     const unwatch = whenAborted(signal, () => settle({ ok: false, failure: 'aborted' }));
     raw.once('error', onError);
     raw.once('connect', () => {
@@ -112,6 +113,8 @@ export function connect(connection: Connection, signal: AbortSignal, tlsOptions?
       secure.once('error', onError);
       secure.once('secureConnect', () => settle({ ok: true, socket: secure }));
     });
+    // armed last: a timeout already due settles at once, with everything above in place
+    cancelTimer = clock.at(clock.nowUs() + connection.connectTimeoutUs, () => settle({ ok: false, failure: 'timeout' }));
   });
 }
 
@@ -128,14 +131,14 @@ export interface Session<T> {
  * an abort), the timer and abort listener are removed and the socket is
  * destroyed, so no probe outlives its timeouts.
  */
-export function converse<T>(socket: net.Socket, signal: AbortSignal, aborted: T, run: (s: Session<T>) => void): Promise<T> {
+export function converse<T>(socket: net.Socket, signal: AbortSignal, aborted: T, run: (s: Session<T>) => void, clock: Clock = monotonicClock): Promise<T> {
   return new Promise((resolve) => {
-    let timer: NodeJS.Timeout | undefined;
+    let cancelTimer = (): void => undefined;
     let settled = false;
     const done = (result: T): void => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      cancelTimer();
       unwatch();
       socket.destroy();
       resolve(result);
@@ -147,8 +150,8 @@ export function converse<T>(socket: net.Socket, signal: AbortSignal, aborted: T,
     const unwatch = whenAborted(signal, () => done(aborted));
     run({
       arm: (ms, result) => {
-        clearTimeout(timer);
-        timer = setTimeout(() => done(result), ms);
+        cancelTimer();
+        cancelTimer = clock.at(clock.nowUs() + ms * 1000, () => done(result));
       },
       done,
     });

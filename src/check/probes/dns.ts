@@ -11,7 +11,7 @@ import { boundedAttempt } from './bounded-attempt.js';
 import { datagramAttempt, errnoText, isUnreachable } from './datagram.js';
 import { decodeHeader, DNS_TYPES, encodeQuery } from './dns-message.js';
 
-export const dnsProbe: Probe = ({ vs, rs, checker }, signal) => {
+export const dnsProbe: Probe = ({ vs, rs, checker }, signal, clock) => {
   // keepalived's lines all start so (dns_log_message); the scheduler adds " after N retries"
   const fail = (reason: string): ProbeResult => ({ ok: false, message: `DNS_CHECK (${serverName(vs, rs)}) ${reason}` });
   if (checker.type !== 'DNS_CHECK') return Promise.resolve(fail(`cannot check ${checker.type}`));
@@ -39,5 +39,6 @@ export const dnsProbe: Probe = ({ vs, rs, checker }, signal) => {
       (error) =>
         attempt.finish(fail(isUnreachable(error) ? `network unreachable for [${dst.address}]:${dst.port}` : 'UDP socket bind failed. Rescheduling.')),
     ),
+    clock,
   );
 };

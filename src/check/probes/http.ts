@@ -18,6 +18,7 @@ import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import * as tls from 'node:tls';
+import type { Clock } from '../../base/clock.js';
 import { compileHttpRegex } from '../../config/check/http-regex.js';
 import type { Checker, Connection, HttpUrl, SslContext } from '../../config/check/model.js';
 import { serverName } from '../pool.js';
@@ -92,8 +93,8 @@ function contentLength(buf: Buffer): number | undefined {
 }
 
 /** One GET: connect, send `request`, read to the end of the response. Never rejects. */
-export async function fetchUrl(spec: FetchSpec, signal: AbortSignal): Promise<FetchResult> {
-  const c = await connect(spec.connection, signal, spec.tls);
+export async function fetchUrl(spec: FetchSpec, signal: AbortSignal, clock?: Clock): Promise<FetchResult> {
+  const c = await connect(spec.connection, signal, spec.tls, clock);
   if (!c.ok) return c.failure === 'aborted' ? { kind: 'aborted' } : { kind: 'connect', failure: c.failure };
   const timeoutMs = spec.connection.connectTimeoutUs / 1000;
   const secure = spec.tls !== undefined;
@@ -157,7 +158,7 @@ export async function fetchUrl(spec: FetchSpec, signal: AbortSignal): Promise<Fe
     });
     s.arm(timeoutMs, { kind: 'error', reason: 'Timeout WEB read' });
     c.socket.write(spec.request);
-  });
+  }, clock);
 }
 
 /** url → checker → real server → virtual server, as http_request_thread picks the Host. */
@@ -187,7 +188,7 @@ function statusAccepted(status: number, ranges: HttpUrl['statusCodes']): boolean
  * `HTTP status code error to server [10.0.0.2]:tcp:80.`
  */
 export function makeHttpProbe(secureContext: tls.SecureContext = tls.createSecureContext()): Probe {
-  return async ({ vs, rs, checker }, signal): Promise<ProbeResult> => {
+  return async ({ vs, rs, checker }, signal, clock): Promise<ProbeResult> => {
     if (checker.type !== 'HTTP_GET' && checker.type !== 'SSL_GET') return { ok: false, message: `HTTP probe given a ${checker.type} checker` };
     const name = serverName(vs, rs);
     const fail = (reason: string): ProbeResult => ({ ok: false, message: `${reason} server ${name}.` });
@@ -205,6 +206,7 @@ export function makeHttpProbe(secureContext: tls.SecureContext = tls.createSecur
           ...(scan && { regex: scan }),
         },
         signal,
+        clock,
       );
       switch (r.kind) {
         case 'aborted':

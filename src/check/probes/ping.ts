@@ -67,7 +67,7 @@ export function isEchoReply(family: 'inet' | 'inet6', received: Buffer, id: numb
 
 const sameBytes = (a: Uint8Array | undefined, b: Uint8Array): boolean => a !== undefined && a.length === b.length && a.every((x, i) => x === b[i]);
 
-export const pingProbe: Probe = ({ vs, rs, checker }, signal) => {
+export const pingProbe: Probe = ({ vs, rs, checker }, signal, clock) => {
   const target = serverName(vs, rs);
   const failed: ProbeResult = { ok: false, message: `ICMP connection to ${target} of ${vs.name} failed.` };
   if (checker.type !== 'PING_CHECK') return Promise.resolve(failed);
@@ -109,5 +109,5 @@ export const pingProbe: Probe = ({ vs, rs, checker }, signal) => {
     const sendFailed = `send ICMP${family === 'inet' ? '' : 'v6'} packet fail`;
     socket.send(request, 0, request.length, address, (error) => error && attempt.finish({ ok: false, message: sendFailed }));
     return () => closed || socket.close();
-  });
+  }, clock);
 };

@@ -23,14 +23,14 @@ function status(line: Buffer): number {
   return Number(m[0]);
 }
 
-export const smtpProbe: Probe = async ({ vs, rs, checker }, signal) => {
+export const smtpProbe: Probe = async ({ vs, rs, checker }, signal, clock) => {
   if (checker.type !== 'SMTP_CHECK') return { ok: false, message: `SMTP_CHECK probe given a ${checker.type} checker` };
   const co = checker.connection;
   if (!co.dst) return { ok: false, message: 'SMTP_CHECK connection failed to create socket. Rescheduling.' };
   // keepalived names the connect address here (inet_sockaddrtopair), not the real server.
   const pair = `[${co.dst.address}]:${co.dst.port}`;
   const fail = (what: string): ProbeResult => ({ ok: false, message: `SMTP_CHECK ${what} from server ${pair}` });
-  const c = await connect(co, signal);
+  const c = await connect(co, signal, undefined, clock);
   if (!c.ok) {
     switch (c.failure) {
       case 'aborted':
@@ -94,5 +94,5 @@ export const smtpProbe: Probe = async ({ vs, rs, checker }, signal) => {
         putLine('QUIT\r\n', () => s.done(success));
       });
     });
-  });
+  }, clock);
 };

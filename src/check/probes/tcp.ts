@@ -3,10 +3,10 @@ import { serverName } from '../pool.js';
 import type { Probe } from '../probe.js';
 import { connect } from './connect.js';
 
-export const tcpProbe: Probe = async ({ vs, rs, checker }, signal) => {
+export const tcpProbe: Probe = async ({ vs, rs, checker }, signal, clock) => {
   if (checker.type !== 'TCP_CHECK') return { ok: false, message: `TCP_CHECK probe given a ${checker.type} checker` };
   const name = serverName(vs, rs);
-  const r = await connect(checker.connection, signal);
+  const r = await connect(checker.connection, signal, undefined, clock);
   if (r.ok) {
     r.socket.destroy();
     return { ok: true, message: `TCP connection to ${name} success.` };

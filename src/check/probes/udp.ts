@@ -48,7 +48,7 @@ function afterSocketError(fd: number, checker: UdpChecker, failed: ProbeResult, 
   return checker.replyData === undefined ? { ok: true } : mismatch;
 }
 
-export const udpProbe: Probe = ({ vs, rs, checker }, signal) => {
+export const udpProbe: Probe = ({ vs, rs, checker }, signal, clock) => {
   const target = serverName(vs, rs);
   const failed: ProbeResult = { ok: false, message: `UDP connection to ${target} failed.` };
   const mismatch: ProbeResult = { ok: false, message: `UDP check to ${target} reply data mismatch.` };
@@ -76,5 +76,6 @@ export const udpProbe: Probe = ({ vs, rs, checker }, signal) => {
       },
       () => attempt.finish({ ok: false }),
     ),
+    clock,
   );
 };

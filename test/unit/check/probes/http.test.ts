@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import type * as net from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { FakeClock } from '../../../../lab/fakes/clock.js';
 import { makeHttpProbe } from '../../../../src/check/probes/http.js';
 import { never, refusedPort, serve, target, timed, trickle, unansweredPort, type Listening } from './servers.js';
 
@@ -172,6 +173,24 @@ describe('HTTP_GET against misbehaving servers', () => {
     for (const r of value) expect(r).toEqual({ ok: false, message: `Timeout WEB read server ${name(srv.port)}.` });
     expect(ms).toBeGreaterThanOrEqual(290);
     expect(ms).toBeLessThan(1000);
+  });
+
+  it('times the attempt on the clock it is given (the checker runs its timers in slices)', async () => {
+    const clock = new FakeClock();
+    let seen = (): void => undefined;
+    const requested = new Promise<void>((resolve) => (seen = resolve));
+    const srv = await web(() => seen());
+    let settled = false;
+    // 30 s: real timers would outlast the test
+    const checker = `HTTP_GET {\n connect_timeout 30\n ${url('path /')}\n}`;
+    const result = probe(target(checker, srv.port), never, clock).then((r) => ((settled = true), r));
+    await requested;
+    // the request is in and the server says nothing: only the given clock's time ends the attempt
+    clock.advance(29_999_999);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(settled).toBe(false);
+    clock.advance(1);
+    expect(await result).toEqual({ ok: false, message: `Timeout WEB read server ${name(srv.port)}.` });
   });
 
   it('sends headers then stalls: Timeout HTTP read', async () => {
