@@ -86,6 +86,25 @@ describe('IpvsSync', () => {
     expect((await sync.health(new Map([[id, true]]))).ops).toEqual([]);
   });
 
+  it('changes that come while a pass waits ride on it: one pass, only their net difference sent', async () => {
+    const config = configOf(text());
+    const { sync, kernel } = synced(config);
+    await sync.start();
+    const sent = kernel.requests.length;
+    const vs = config.virtualServers[0]!;
+    const [first, second] = vs.realServers.map((rs) => realServerId(vs, rs));
+    const reports = await Promise.all([
+      sync.health(new Map([[first!, false]])),
+      sync.health(new Map([[second!, false]])),
+      sync.health(new Map([[second!, true]])),
+    ]);
+    expect(reports[0]!.ops.map((o) => o.op)).toEqual(['delete-dest']);
+    expect(reports[1]).toBe(reports[0]);
+    expect(reports[2]).toBe(reports[0]);
+    expect(kernel.requests.length - sent).toBe(1);
+    expect(kernel.table()[0]!.destinations.map((d) => d.address)).toEqual(['10.99.1.12']);
+  });
+
   it('leaves services that are not ours alone, and stop removes only ours (unless -I)', async () => {
     const foreign = configOf(text().replace('10.99.1.100', '10.99.1.200'));
     const other = synced(foreign);
