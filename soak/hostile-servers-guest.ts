@@ -10,6 +10,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { exitedWithin } from '../lab/child-exited.js';
 import { HOSTILE_BASE_PORT, RS_RANGE, VRRP_ADDRESS, VRRP_INTERFACE, hostileConfig, type HostileMode } from '../lab/hostile-servers-config.js';
 import { ipvsRequests } from '../lab/netlink-pcap.js';
 import { PACKAGE_ROOT } from '../lab/package-root.js';
@@ -76,17 +77,6 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 const batch = (lines: string[], ns?: string): void => {
   execFileSync('ip', [...(ns ? ['-n', ns] : []), '-batch', '-'], { input: `${lines.join('\n')}\n`, stdio: ['pipe', 'inherit', 'inherit'] });
 };
-
-function exited(child: ChildProcess, ms: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const t = setTimeout(() => resolve(false), ms);
-    child.once('exit', () => {
-      clearTimeout(t);
-      resolve(true);
-    });
-  });
-}
 
 /** Starts `argv`, resolving once `pattern` shows on its stdout or stderr. */
 async function startUntil(argv: string[], pattern: RegExp, what: string): Promise<{ child: ChildProcess; out: () => string }> {
@@ -259,7 +249,7 @@ async function run(daemon: GuestDaemon): Promise<GuestRun> {
     }
     windowEnd = Date.now();
     nl.child.kill('SIGINT');
-    await exited(nl.child, 10_000);
+    await exitedWithin(nl.child, 10_000);
     ipvs = ipvsRequests(pcap);
     // the lines up to the capture's end, so none of its operations goes uncounted
     counted = verdicts(log(), all);
@@ -268,12 +258,12 @@ async function run(daemon: GuestDaemon): Promise<GuestRun> {
   }
   if (nl.child.exitCode === null) nl.child.kill('SIGKILL');
   child.kill('SIGTERM');
-  if (!(await exited(child, 30_000))) child.kill('SIGKILL');
-  await exited(child, 5_000);
+  if (!(await exitedWithin(child, 30_000))) child.kill('SIGKILL');
+  await exitedWithin(child, 5_000);
   adv.child.kill('SIGINT');
-  await exited(adv.child, 5_000);
+  await exitedWithin(adv.child, 5_000);
   hostile.child.kill('SIGTERM');
-  await exited(hostile.child, 10_000);
+  await exitedWithin(hostile.child, 10_000);
   const report = /^\{.*\}$/m.exec(hostile.out())?.[0];
   return {
     daemon,
