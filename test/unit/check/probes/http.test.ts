@@ -33,6 +33,8 @@ const answer =
 
 const httpGet = (urls: string, extra = ''): string => `HTTP_GET {\n connect_timeout 0.3\n ${extra}\n ${urls}\n}`;
 const url = (body: string): string => `url {\n ${body}\n}`;
+/** connect_timeout 30 s: a real timer would outlast the test, so only the probe's (fake) clock ends these attempts. */
+const slowGet = `HTTP_GET {\n connect_timeout 30\n ${url('path /')}\n}`;
 const name = (port: number): string => `[127.0.0.1]:tcp:${port}`;
 
 describe('HTTP_GET request', () => {
@@ -160,19 +162,33 @@ describe('HTTP_GET against misbehaving servers', () => {
     expect(await probe(target(httpGet(url('path /')), port), never)).toEqual({ ok: false, message: `Connection failed server ${name(port)}.` });
   });
 
-  it('no answer to the SYN: Timeout connecting', async () => {
+  it('no answer to the SYN: Timeout connecting, at connect_timeout on the probe\'s clock', async () => {
     const port = await unansweredPort();
-    const { value, ms } = await timed(probe(target(httpGet(url('path /')), port), never));
-    expect(value).toEqual({ ok: false, message: `Timeout connecting server ${name(port)}.` });
-    expect(ms).toBeGreaterThanOrEqual(290);
+    const clock = new FakeClock();
+    let settled = false;
+    const result = probe(target(slowGet, port), never, clock).finally(() => (settled = true));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    clock.advance(29_999_999);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(settled).toBe(false);
+    clock.advance(1);
+    expect(await result).toEqual({ ok: false, message: `Timeout connecting server ${name(port)}.` });
   });
 
   it('accepts and never answers: Timeout WEB read at connect_timeout; 20 concurrent probes take one timeout', async () => {
-    const srv = await serve(() => {});
-    const { value, ms } = await timed(Promise.all(Array.from({ length: 20 }, () => probe(target(httpGet(url('path /')), srv.port), never))));
-    for (const r of value) expect(r).toEqual({ ok: false, message: `Timeout WEB read server ${name(srv.port)}.` });
-    expect(ms).toBeGreaterThanOrEqual(290);
-    expect(ms).toBeLessThan(1000);
+    const clock = new FakeClock();
+    let requests = 0;
+    let allIn = (): void => undefined;
+    const arrived = new Promise<void>((resolve) => (allIn = resolve));
+    const srv = await web(() => ++requests === 20 && allIn());
+    let settled = 0;
+    const all = Promise.all(Array.from({ length: 20 }, () => probe(target(slowGet, srv.port), never, clock).finally(() => settled++)));
+    await arrived;
+    clock.advance(29_999_999);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(settled).toBe(0);
+    clock.advance(1);
+    for (const r of await all) expect(r).toEqual({ ok: false, message: `Timeout WEB read server ${name(srv.port)}.` });
   });
 
   it('times the attempt on the clock it is given (the checker runs its timers in slices)', async () => {
@@ -181,9 +197,7 @@ describe('HTTP_GET against misbehaving servers', () => {
     const requested = new Promise<void>((resolve) => (seen = resolve));
     const srv = await web(() => seen());
     let settled = false;
-    // 30 s: real timers would outlast the test
-    const checker = `HTTP_GET {\n connect_timeout 30\n ${url('path /')}\n}`;
-    const result = probe(target(checker, srv.port), never, clock).then((r) => ((settled = true), r));
+    const result = probe(target(slowGet, srv.port), never, clock).then((r) => ((settled = true), r));
     await requested;
     // the request is in and the server says nothing: only the given clock's time ends the attempt
     clock.advance(29_999_999);
@@ -194,10 +208,15 @@ describe('HTTP_GET against misbehaving servers', () => {
   });
 
   it('sends headers then stalls: Timeout HTTP read', async () => {
-    const srv = await web((s) => s.write('HTTP/1.0 200 OK\r\nContent-Length: 100\r\n\r\npartial'));
-    const { value, ms } = await timed(probe(target(httpGet(url('path /')), srv.port), never));
-    expect(value).toEqual({ ok: false, message: `Timeout HTTP read server ${name(srv.port)}.` });
-    expect(ms).toBeLessThan(700);
+    const clock = new FakeClock();
+    let sent = (): void => undefined;
+    const written = new Promise<void>((resolve) => (sent = resolve));
+    const srv = await web((s) => s.write('HTTP/1.0 200 OK\r\nContent-Length: 100\r\n\r\npartial', () => sent()));
+    const result = probe(target(slowGet, srv.port), never, clock);
+    await written;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    clock.advance(30_000_000);
+    expect(await result).toEqual({ ok: false, message: `Timeout HTTP read server ${name(srv.port)}.` });
   });
 
   it('trickles a byte at a time: the rest of the response has one connect_timeout, not one per read', async () => {
@@ -237,8 +256,7 @@ describe('HTTP_GET against misbehaving servers', () => {
     const srv = await serve(() => {});
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 30);
-    const { value, ms } = await timed(probe(target(httpGet(url('path /')), srv.port), ac.signal));
-    expect(value).toEqual({ ok: false });
-    expect(ms).toBeLessThan(200);
+    // its clock never moves: only the abort can settle it
+    expect(await probe(target(slowGet, srv.port), ac.signal, new FakeClock())).toEqual({ ok: false });
   });
 });
