@@ -4,7 +4,7 @@ import type * as net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../../lab/fakes/clock.js';
 import { makeHttpProbe } from '../../../../src/check/probes/http.js';
-import { never, refusedPort, serve, target, timed, trickle, unansweredPort, type Listening } from './servers.js';
+import { arrivals, never, refusedPort, serve, settleAtTimeout, target, timed, trickle, unansweredPort, type Listening } from './servers.js';
 
 const probe = makeHttpProbe();
 const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
@@ -165,30 +165,18 @@ describe('HTTP_GET against misbehaving servers', () => {
   it('no answer to the SYN: Timeout connecting, at connect_timeout on the probe\'s clock', async () => {
     const port = await unansweredPort();
     const clock = new FakeClock();
-    let settled = false;
-    const result = probe(target(slowGet, port), never, clock).finally(() => (settled = true));
+    const attempt = probe(target(slowGet, port), never, clock);
     await new Promise((resolve) => setTimeout(resolve, 50));
-    clock.advance(29_999_999);
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(settled).toBe(false);
-    clock.advance(1);
-    expect(await result).toEqual({ ok: false, message: `Timeout connecting server ${name(port)}.` });
+    expect(await settleAtTimeout(clock, 30_000_000, [attempt])).toEqual([{ ok: false, message: `Timeout connecting server ${name(port)}.` }]);
   });
 
   it('accepts and never answers: Timeout WEB read at connect_timeout; 20 concurrent probes take one timeout', async () => {
     const clock = new FakeClock();
-    let requests = 0;
-    let allIn = (): void => undefined;
-    const arrived = new Promise<void>((resolve) => (allIn = resolve));
-    const srv = await web(() => ++requests === 20 && allIn());
-    let settled = 0;
-    const all = Promise.all(Array.from({ length: 20 }, () => probe(target(slowGet, srv.port), never, clock).finally(() => settled++)));
-    await arrived;
-    clock.advance(29_999_999);
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(settled).toBe(0);
-    clock.advance(1);
-    for (const r of await all) expect(r).toEqual({ ok: false, message: `Timeout WEB read server ${name(srv.port)}.` });
+    const requests = arrivals(20);
+    const srv = await web(requests.each);
+    const attempts = Array.from({ length: 20 }, () => probe(target(slowGet, srv.port), never, clock));
+    await requests.all;
+    for (const r of await settleAtTimeout(clock, 30_000_000, attempts)) expect(r).toEqual({ ok: false, message: `Timeout WEB read server ${name(srv.port)}.` });
   });
 
   it('times the attempt on the clock it is given (the checker runs its timers in slices)', async () => {
@@ -196,15 +184,10 @@ describe('HTTP_GET against misbehaving servers', () => {
     let seen = (): void => undefined;
     const requested = new Promise<void>((resolve) => (seen = resolve));
     const srv = await web(() => seen());
-    let settled = false;
-    const result = probe(target(slowGet, srv.port), never, clock).then((r) => ((settled = true), r));
+    const attempt = probe(target(slowGet, srv.port), never, clock);
     await requested;
     // the request is in and the server says nothing: only the given clock's time ends the attempt
-    clock.advance(29_999_999);
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(settled).toBe(false);
-    clock.advance(1);
-    expect(await result).toEqual({ ok: false, message: `Timeout WEB read server ${name(srv.port)}.` });
+    expect(await settleAtTimeout(clock, 30_000_000, [attempt])).toEqual([{ ok: false, message: `Timeout WEB read server ${name(srv.port)}.` }]);
   });
 
   it('sends headers then stalls: Timeout HTTP read', async () => {

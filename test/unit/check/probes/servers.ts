@@ -100,3 +100,25 @@ export function trickle(socket: net.Socket, bytes: string, everyMs: number): voi
   }, everyMs);
   socket.on('close', () => clearInterval(timer));
 }
+
+/** `each` to call once per arrival (a connection, a request); `all` settles at the `n`th. */
+export function arrivals(n: number): { each: () => void; all: Promise<void> } {
+  let seen = 0;
+  let done = (): void => undefined;
+  const all = new Promise<void>((resolve) => (done = resolve));
+  return { each: () => void (++seen === n && done()), all };
+}
+
+/**
+ * Attempts timed on `clock` (a FakeClock only the test moves): none may settle before `timeoutUs`, all settle at it.
+ * With a timeout a real timer would outlast the test, an attempt not timed on its clock never settles: the test fails.
+ */
+export async function settleAtTimeout<T>(clock: { advance(us: number): void }, timeoutUs: number, attempts: Promise<T>[]): Promise<T[]> {
+  let settled = 0;
+  const all = Promise.all(attempts.map((a) => a.finally(() => settled++)));
+  clock.advance(timeoutUs - 1);
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(settled).toBe(0);
+  clock.advance(1);
+  return all;
+}

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../../lab/fakes/clock.js';
 import { tcpProbe } from '../../../../src/check/probes/tcp.js';
-import { never, refusedPort, serve, target, trickle, unansweredPort } from './servers.js';
+import { never, refusedPort, serve, settleAtTimeout, target, trickle, unansweredPort } from './servers.js';
 import { rootOnly } from '../../../root.js';
 
 const check = (port: number, extra = ''): ReturnType<typeof target> => target(`TCP_CHECK {\n connect_timeout 0.3\n ${extra}\n}`, port);
@@ -48,16 +48,11 @@ describe('TCP_CHECK', () => {
   it('times out at connect_timeout; 20 concurrent probes take one timeout, not twenty', async () => {
     const port = await unansweredPort();
     const clock = new FakeClock();
-    let settled = 0;
     // 30 s: a real timer would outlast the test, so only the probe's clock can end these
     const slow = target('TCP_CHECK {\n connect_timeout 30\n}', port);
-    const all = Promise.all(Array.from({ length: 20 }, () => tcpProbe(slow, never, clock).finally(() => settled++)));
+    const attempts = Array.from({ length: 20 }, () => tcpProbe(slow, never, clock));
     await new Promise((resolve) => setTimeout(resolve, 50));
-    clock.advance(29_999_999);
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(settled).toBe(0);
-    clock.advance(1);
-    for (const r of await all) expect(r).toEqual({ ok: false, message: `TCP connection to [127.0.0.1]:tcp:${port} timeout.` });
+    for (const r of await settleAtTimeout(clock, 30_000_000, attempts)) expect(r).toEqual({ ok: false, message: `TCP connection to [127.0.0.1]:tcp:${port} timeout.` });
   });
 
   it('connects to connect_ip / connect_port and names the real server', async () => {
