@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { buildSockoptPreload, FAKE_IPVS_NODE_OPTIONS } from '../lab/fake-ipvs/index.js';
 import { exitedWithin } from '../lab/child-exited.js';
 import { HOSTILE_BASE_PORT, RS_RANGE, VRRP_ADDRESS, VRRP_INTERFACE, hostileConfig } from '../lab/hostile-servers-config.js';
-import { KATS_BIN } from '../lab/netns-lab.js';
+import { KATS_BIN, waitFor } from '../lab/netns-lab.js';
 import { PACKAGE_ROOT } from '../lab/package-root.js';
 import type { GuestDaemon, HostileReport } from './hostile-servers-guest.js';
 
@@ -79,17 +79,22 @@ export async function runNative(daemon: GuestDaemon, plan: NativePlan, workDir: 
     servers = hostile;
     hostile.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     hostile.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    for (const t0 = Date.now(); !out.includes('ready'); await sleep(50)) {
-      if (Date.now() - t0 > 30_000 || hostile.exitCode !== null) throw new Error(`the hostile servers did not start: ${out.slice(-500)}`);
-    }
+    const serversUp = (): boolean => {
+      if (hostile.exitCode !== null) throw new Error(`the hostile servers exited: ${out.slice(-500)}`);
+      return out.includes('ready');
+    };
+    await waitFor('the hostile servers', serversUp, 30_000, () => out.slice(-500), 50);
     const fd = fs.openSync(logFile, 'a');
     const argv = ['-n', '-l', '-D', '-f', conf, '-p', path.join(dir, 'main.pid'), '-r', path.join(dir, 'vrrp.pid'), '-c', checkPid];
     const command = daemon === 'keepalived' ? ['/usr/sbin/keepalived', ...argv] : [process.execPath, KATS_BIN, ...argv];
     running = spawn('ip', ['netns', 'exec', ns, ...command], { stdio: ['ignore', fd, fd], env });
     fs.closeSync(fd);
-    for (const t0 = Date.now(); !fs.existsSync(checkPid); await sleep(100)) {
-      if (Date.now() - t0 > 60_000 || running.exitCode !== null) throw new Error(`${daemon}'s checker did not start`);
-    }
+    const daemonProcess = running;
+    const checkerUp = (): boolean => {
+      if (daemonProcess.exitCode !== null) throw new Error(`${daemon} exited (${daemonProcess.exitCode}) before its checker started`);
+      return fs.existsSync(checkPid);
+    };
+    await waitFor(`${daemon}'s checker`, checkerUp, 60_000, () => '', 100);
     await sleep(plan.windowS * 1000);
     await stop(running, 30_000);
     await stop(hostile, 10_000);
