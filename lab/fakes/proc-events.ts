@@ -28,8 +28,21 @@ export class FakeProcEvents implements ProcEventsPort {
   /** The last setReceiveBuffer call. */
   receiveBuffer: { bytes: number; force: boolean } | undefined;
 
+  /** net.core.rmem_default and rmem_max as Debian ships them. */
+  static readonly RMEM = 212_992;
+  /** What the kernel holds: twice what was set, capped at rmem_max unless forced. */
+  private held = 2 * FakeProcEvents.RMEM;
+  /** Thrown by the next getsockopt, as the addon throws. */
+  receiveBufferError: Error | undefined;
+
   setReceiveBuffer(bytes: number, force: boolean): void {
     this.receiveBuffer = { bytes, force };
+    this.held = 2 * (force ? bytes : Math.min(bytes, FakeProcEvents.RMEM));
+  }
+
+  receiveBufferSize(): number {
+    if (this.receiveBufferError) throw this.receiveBufferError;
+    return this.held;
   }
 
   close(): void {

@@ -12,6 +12,7 @@
  *   procEventsListen(fd, on)                 PROC_CN_MCAST_LISTEN (or IGNORE) on a socket opened elsewhere: the
  *                                            parent opens it outside net_namespace, where the connector answers
  *   procEventsSetRcvBuf(fd, bytes, force)    SO_RCVBUF, or SO_RCVBUFFORCE past rmem_max (process_monitor_rcv_bufs)
+ *   procEventsGetRcvBuf(fd)                  SO_RCVBUF as the kernel holds it (twice what was set)
  *   procEventsClose(fd)                      PROC_CN_MCAST_IGNORE, close
  *
  * Messages are read with a scatter read into the netlink header, the connector header and the event, as
@@ -92,6 +93,11 @@ static napi_value event_object(napi_env env, const struct cn_msg *cn, const stru
   napi_value obj;
   *skip = 0;
   if (napi_create_object(env, &obj) != napi_ok) return NULL;
+  /* the connector numbers its messages per CPU: a gap is events this socket lost */
+  napi_value cpu, seq;
+  if (napi_create_uint32(env, ev->cpu, &cpu) != napi_ok || napi_set_named_property(env, obj, "cpu", cpu) != napi_ok ||
+      napi_create_uint32(env, cn->seq, &seq) != napi_ok || napi_set_named_property(env, obj, "seq", seq) != napi_ok)
+    return NULL;
   switch (ev->what) {
     case PROC_EVENT_NONE:
       /* an ack of the listen request; anything else without the ack flag is not one */
@@ -202,6 +208,20 @@ static napi_value proc_events_set_rcvbuf(napi_env env, napi_callback_info info) 
   return NULL;
 }
 
+static napi_value proc_events_get_rcvbuf(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd;
+  CHECK(napi_get_value_int32(env, argv[0], &fd));
+  int bytes;
+  socklen_t len = sizeof bytes;
+  if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, &len) < 0) return throw_errno(env, "getsockopt", errno);
+  napi_value result;
+  CHECK(napi_create_uint32(env, (uint32_t)bytes, &result));
+  return result;
+}
+
 static napi_value proc_events_close(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -220,6 +240,7 @@ napi_value proc_events_define(napi_env env, napi_value exports) {
       {"procEventsRead", NULL, proc_events_read, NULL, NULL, NULL, napi_enumerable, NULL},
       {"procEventsListen", NULL, proc_events_listen, NULL, NULL, NULL, napi_enumerable, NULL},
       {"procEventsSetRcvBuf", NULL, proc_events_set_rcvbuf, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"procEventsGetRcvBuf", NULL, proc_events_get_rcvbuf, NULL, NULL, NULL, napi_enumerable, NULL},
       {"procEventsClose", NULL, proc_events_close, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions));

@@ -7,12 +7,18 @@
 import * as fs from 'node:fs';
 import { loadAddon } from './native.js';
 
+/** The CPU that numbered a message and its number there: the connector counts per CPU, so a gap is events lost. */
+interface Numbered {
+  cpu?: number;
+  seq?: number;
+}
+
 export type ProcEvent =
-  | { what: 'ack' }
+  | ({ what: 'ack' } & Numbered)
   /** pid/tgid: the child's; a thread when they differ. */
-  | { what: 'fork'; pid: number; tgid: number; parentTgid: number }
-  | { what: 'exec' | 'exit'; pid: number; tgid: number }
-  | { what: 'comm'; pid: number; tgid: number; comm: string }
+  | ({ what: 'fork'; pid: number; tgid: number; parentTgid: number } & Numbered)
+  | ({ what: 'exec' | 'exit'; pid: number; tgid: number } & Numbered)
+  | ({ what: 'comm'; pid: number; tgid: number; comm: string } & Numbered)
   /** ENOBUFS: the socket's buffer overflowed and events were lost. */
   | { what: 'overrun' };
 
@@ -32,6 +38,8 @@ export interface ProcEventsPort {
   listen(onEvents: (events: readonly ProcEvent[]) => void, onError: (error: Error) => void): void;
   /** SO_RCVBUF (SO_RCVBUFFORCE with `force`) of the listening socket. */
   setReceiveBuffer(bytes: number, force: boolean): void;
+  /** SO_RCVBUF as the kernel holds it: twice what was set. */
+  receiveBufferSize(): number;
   close(): void;
   /** Every process in /proc (read_procs): comm from stat with its state, and/or cmdline up to `cmdlineBytes`. */
   scan(want: { comm: boolean; cmdlineBytes?: number }): ProcessView[];
@@ -44,6 +52,7 @@ interface ProcAddon {
   procEventsRead(fd: number, max: number): ProcEvent[];
   procEventsListen(fd: number, on: boolean): void;
   procEventsSetRcvBuf(fd: number, bytes: number, force: boolean): void;
+  procEventsGetRcvBuf(fd: number): number;
   procEventsClose(fd: number): void;
   pollStart(fd: number, onReadable: (error?: Error) => void): object;
   pollStop(handle: object): void;
@@ -118,6 +127,9 @@ export function hostProcEvents(inherited?: number): ProcEventsPort {
     },
     setReceiveBuffer(bytes, force) {
       addon().procEventsSetRcvBuf(fd, bytes, force);
+    },
+    receiveBufferSize() {
+      return addon().procEventsGetRcvBuf(fd);
     },
     close() {
       if (fd < 0) return;

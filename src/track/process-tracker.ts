@@ -39,6 +39,13 @@ interface Tracked {
 const ACK_WAIT_US = 100_000;
 /** After lost events, keepalived waits this long for things to settle, then counts again. */
 const RESCAN_DELAY_US = 1_000_000;
+/** setsockopt takes an int. */
+const MAX_RECEIVE_BUFFER = 0x7fff_ffff;
+
+/** strerror's text of an addon error ("setsockopt EPERM: Operation not permitted" → "Operation not permitted"). */
+function errnoText(e: Error): string {
+  return e.message.replace(/^\S+ \S+: /, '');
+}
 
 /** nl_connect's and set_proc_ev_listen's lines ("errno %d - %m"). */
 function listenFailure(error: NodeJS.ErrnoException): string {
@@ -47,7 +54,7 @@ function listenFailure(error: NodeJS.ErrnoException): string {
     bind: 'Failed to bind to process monitoring socket',
     send: 'Failed to set/clear process event listen',
   };
-  const text = error.message.replace(/^\S+ \S+: /, '');
+  const text = errnoText(error);
   return `${what[error.syscall ?? ''] ?? 'Failed to open process monitoring socket'} - errno ${error.errno ?? 0} - ${text}`;
 }
 
@@ -84,7 +91,10 @@ export class ProcessTracker {
   private readonly useComm: boolean;
   private acknowledged = false;
   private cancelAckWait?: () => void;
+  /** Set from an overrun until the count again (keepalived's need_reinitialise). */
   private cancelRescan?: () => void;
+  /** The connector's last sequence number from each CPU (keepalived's cpu_seq). */
+  private readonly lastSeq = new Map<number, number>();
   private stopped = false;
 
   /** `receiveBuffer`: global_defs process_monitor_rcv_bufs[_force]. */
@@ -128,16 +138,32 @@ export class ProcessTracker {
     return this.quorums();
   }
 
-  /** set_rcv_buf: a failure is logged and the default kept. */
-  private setReceiveBuffer(): void {
-    const { size, force } = this.receiveBuffer;
+  /** set_rcv_buf: a failure is logged and the size before kept. */
+  private setReceiveBuffer(size = this.receiveBuffer.size): void {
+    const { force } = this.receiveBuffer;
     if (!size) return;
     try {
       this.ports.proc.setReceiveBuffer(size, force);
     } catch (error) {
       const e = error as NodeJS.ErrnoException;
-      this.ports.log(`Cannot set process monitor SO_RCVBUF${force ? 'FORCE' : ''} option. errno=${e.errno ?? 0} (${e.message.replace(/^\S+ \S+: /, '')})`);
+      this.ports.log(`Cannot set process monitor SO_RCVBUF${force ? 'FORCE' : ''} option. errno=${e.errno ?? 0} (${errnoText(e)})`);
     }
+  }
+
+  /** After an overrun keepalived asks for twice what the socket holds, and says so (reinitialise_track_processes). */
+  private growReceiveBuffer(): void {
+    let held: number;
+    try {
+      held = this.ports.proc.receiveBufferSize();
+    } catch (error) {
+      const e = error as NodeJS.ErrnoException;
+      // keepalived stops here and counts nothing again; the count is what matters, so it goes on
+      this.ports.log(`Cannot get process monitor SO_RCVBUF option. errno=${e.errno ?? 0} (${errnoText(e)})`);
+      return;
+    }
+    const size = Math.min(2 * held, MAX_RECEIVE_BUFFER);
+    this.setReceiveBuffer(size);
+    this.ports.log(`Setting global_def process_monitor_rcv_bufs to ${size} - recommend updating configuration file`);
   }
 
   /** Each block's quorum as it stands. */
@@ -159,6 +185,7 @@ export class ProcessTracker {
   handle(events: readonly ProcEvent[]): void {
     for (const ev of events) {
       if (this.stopped) return;
+      if (ev.what !== 'overrun' && ev.cpu !== undefined && ev.seq !== undefined) this.sequence(ev.cpu, ev.seq);
       switch (ev.what) {
         case 'ack':
           this.acknowledged = true;
@@ -183,6 +210,16 @@ export class ProcessTracker {
           break;
       }
     }
+  }
+
+  /** A gap in a CPU's numbers is said; while a count again is due, only under -D (it will say what changed). */
+  private sequence(cpu: number, seq: number): void {
+    const last = this.lastSeq.get(cpu);
+    this.lastSeq.set(cpu, seq);
+    if (last === undefined || seq === last + 1 || (seq === 0 && last === 0xffff_ffff)) return;
+    const line = `Missed ${seq - last - 1} messages on CPU ${cpu}`;
+    if (this.cancelRescan) this.ports.logDetail(line);
+    else this.ports.log(line);
   }
 
   private inQuorum(t: Tracked): boolean {
@@ -332,6 +369,8 @@ export class ProcessTracker {
   /** reinitialise_track_processes: count again from /proc and report what changed across the quorum. */
   private recount(): void {
     this.cancelRescan = undefined;
+    this.growReceiveBuffer();
+    this.lastSeq.clear();
     const before = new Map(this.tracked.map((t) => [t, t.count]));
     this.pids.clear();
     for (const t of this.tracked) {

@@ -19,11 +19,15 @@ const SUBNET = 85;
 const RUN_DIR = '/run/keepalived';
 const vip = (host: number): string => `10.99.${SUBNET}.${100 + host}`;
 
-function config(ns: string, host: number, processName: string): string {
+/** process_monitor_rcv_bufs for the storm: the kernel holds twice this, a few dozen events. */
+const SMALL_BUFFER = 16_384;
+
+function config(ns: string, host: number, processName: string, receiveBuffer?: number): string {
   return [
     `net_namespace ${ns}`,
     'global_defs {',
     `  router_id node${host}`,
+    ...(receiveBuffer ? [`  process_monitor_rcv_bufs ${receiveBuffer}`] : []),
     '}',
     'vrrp_track_process watched {',
     `  process ${processName}`,
@@ -50,7 +54,19 @@ function story(r: Running, from: number): string[] {
   return r.lines
     .slice(from)
     .map((l) => l.replace(/^.*?: /, ''))
-    .filter((l) => /Quorum (gained|lost)|Entering \w+ STATE|entering FAULT|sent 0 priority/.test(l));
+    .filter((l) => /Quorum (gained|lost)|Entering \w+ STATE|entering FAULT|sent 0 priority|process_monitor_rcv_bufs|number of current processes/.test(l));
+}
+
+/** Forks `count` short-lived processes, a few at a time: three events each (fork, exec, exit). */
+async function forkStorm(count: number): Promise<void> {
+  const shells = 4;
+  const each = Math.ceil(count / shells);
+  await Promise.all(
+    Array.from({ length: shells }, async () => {
+      const shell = spawn('sh', ['-c', `i=0; while [ $i -lt ${each} ]; do /bin/true; i=$((i+1)); done`], { stdio: 'ignore' });
+      await new Promise((resolve) => shell.once('exit', resolve));
+    }),
+  );
 }
 
 describe.skipIf(!requireNetnsOrSkip())('vrrp_track_process, beside keepalived', () => {
@@ -76,6 +92,19 @@ describe.skipIf(!requireNetnsOrSkip())('vrrp_track_process, beside keepalived', 
     await gone;
   };
 
+  /** Both daemons, each from the root namespace with its node's pid files (net_namespace), waited for until MASTER. */
+  const startBoth = async (receiveBuffer?: number): Promise<Record<Daemon, Running>> => {
+    const running = {} as Record<Daemon, Running>;
+    for (const daemon of ['keepalived', 'kats'] as const) {
+      const { ns, host, exe } = nodes[daemon];
+      const base = `${RUN_DIR}/${ns}/`;
+      const ownPidFiles = { main: `${base}keepalived.pid`, vrrp: `${base}vrrp.pid`, check: `${base}checkers.pid` };
+      running[daemon] = lab.start(ns, daemon, config(ns, host, path.basename(exe), receiveBuffer), { ownPidFiles });
+    }
+    for (const r of Object.values(running)) await waitFor(`${r.daemon} MASTER`, () => lastState(r) === 'MASTER', 20_000, () => r.lines.join('\n'));
+    return running;
+  };
+
   beforeAll(() => {
     dir = tempDir('track-process');
     lab = new Lab(SUBNET, dir);
@@ -97,14 +126,7 @@ describe.skipIf(!requireNetnsOrSkip())('vrrp_track_process, beside keepalived', 
 
   it('goes to FAULT when the tracked process dies and back to MASTER when it runs again, as keepalived', async () => {
     const processes = { keepalived: startWatched('keepalived'), kats: startWatched('kats') };
-    const running = {} as Record<Daemon, Running>;
-    for (const daemon of ['keepalived', 'kats'] as const) {
-      const { ns, host, exe } = nodes[daemon];
-      const base = `${RUN_DIR}/${ns}/`;
-      const ownPidFiles = { main: `${base}keepalived.pid`, vrrp: `${base}vrrp.pid`, check: `${base}checkers.pid` };
-      running[daemon] = lab.start(ns, daemon, config(ns, host, path.basename(exe)), { ownPidFiles });
-    }
-    for (const r of Object.values(running)) await waitFor(`${r.daemon} MASTER`, () => lastState(r) === 'MASTER', 20_000, () => r.lines.join('\n'));
+    const running = await startBoth();
     const marks = { keepalived: running.keepalived.lines.length, kats: running.kats.lines.length };
 
     for (const daemon of ['keepalived', 'kats'] as const) await stopWatched(processes[daemon]);
@@ -128,6 +150,48 @@ describe.skipIf(!requireNetnsOrSkip())('vrrp_track_process, beside keepalived', 
       '(VI_1) Entering MASTER STATE',
     ]);
     expect(story(running.kats, marks.kats)).toEqual(theirs);
+    for (const r of Object.values(running)) await lab.stop(r);
+  });
+
+  it('counts again after its socket overflowed and the exit was lost, as keepalived, and goes on hearing (keepalived does not)', { timeout: 120_000 }, async () => {
+    for (const proc of [...watched]) await stopWatched(proc);
+    const processes = { keepalived: startWatched('keepalived'), kats: startWatched('kats') };
+    const running = await startBoth(SMALL_BUFFER);
+    const marks = { keepalived: running.keepalived.lines.length, kats: running.kats.lines.length };
+
+    // the VRRP processes stopped, so that nothing reads their sockets: the storm overflows them, and the
+    // watched processes' exits come after, into full sockets
+    const vrrpPids = Object.values(running).map((r) => Number(fs.readFileSync(r.pidFiles.vrrp, 'utf8')));
+    for (const pid of vrrpPids) process.kill(pid, 'SIGSTOP');
+    try {
+      await forkStorm(200);
+      for (const daemon of ['keepalived', 'kats'] as const) await stopWatched(processes[daemon]);
+    } finally {
+      for (const pid of vrrpPids) process.kill(pid, 'SIGCONT');
+    }
+    // the last line of the story: FAULT, then its advert of priority 0
+    const faultSaid = (r: Running): boolean => story(r, marks[r.daemon]).includes('(VI_1) sent 0 priority');
+    for (const r of Object.values(running)) await waitFor(`${r.daemon} FAULT`, () => faultSaid(r), 20_000, () => r.lines.join('\n'));
+
+    // the size doubles at each overrun, and the machine's own work may have overflowed the socket before the storm
+    const sized = (r: Running): string[] =>
+      story(r, marks[r.daemon])
+        .map((l) => l.replace(/rcv_bufs to \d+ -/, 'rcv_bufs to (twice the size) -'))
+        .filter((l, i, all) => l !== all[i - 1]);
+    const lost = [
+      'Setting global_def process_monitor_rcv_bufs to (twice the size) - recommend updating configuration file',
+      'Process watched, number of current processes changed from 1 to 0, quorum down',
+      'Quorum lost for tracked process watched',
+      '(VI_1) Entering FAULT STATE',
+      '(VI_1) sent 0 priority',
+    ];
+    expect(sized(running.keepalived)).toEqual(lost);
+    expect(sized(running.kats)).toEqual(lost);
+
+    // keepalived 2.2.7 hears nothing more after the overrun: it stays in FAULT with its process running again
+    startWatched('kats');
+    await waitFor('kats MASTER again', () => lastState(running.kats) === 'MASTER', 20_000, () => running.kats.lines.join('\n'));
+    expect(story(running.kats, marks.kats).slice(lost.length)).toContain('Quorum gained for tracked process watched');
     for (const r of Object.values(running)) await lab.stop(r);
   });
 });

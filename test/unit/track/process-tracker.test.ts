@@ -139,6 +139,46 @@ describe('vrrp_track_process (track_process.c)', () => {
     expect(w.detail).toContain('Process proc, number of current processes changed from 1 to 0, quorum down');
   });
 
+  it('asks for twice the buffer the socket holds after each overrun, and says so, as keepalived', () => {
+    const p = parseText(`global_defs {\n process_monitor_rcv_bufs 16384\n process_monitor_rcv_bufs_force\n}\nvrrp_track_process proc {\n process nginx\n}\n`);
+    const { global, vrrp } = p.result.config;
+    const clock = new FakeClock();
+    const proc = new FakeProcEvents();
+    const logs: string[] = [];
+    new ProcessTracker(vrrp.trackProcesses, { clock, proc, onChange: () => undefined, log: (m) => logs.push(m), logDetail: () => undefined }, global.processMonitorRcvBufs).start();
+    for (const expected of [65536, 262144]) {
+      proc.deliver({ what: 'overrun' });
+      clock.advance(S);
+      // the kernel holds twice what was set: 16384 → 32768 held → 65536 asked for
+      expect(proc.receiveBuffer).toEqual({ bytes: expected, force: true });
+      expect(logs.at(-1)).toBe(`Setting global_def process_monitor_rcv_bufs to ${expected} - recommend updating configuration file`);
+    }
+  });
+
+  it('says how many messages a gap in a CPU\'s numbers lost; while a count again is due, only under -D', () => {
+    const w = world(' process nginx', (p) => void p.running(['nginx']));
+    const exec = (cpu: number, seq: number) => ({ what: 'exec' as const, pid: 1, tgid: 1, cpu, seq });
+    w.proc.deliver(exec(0, 7), exec(1, 0xffff_fffe), exec(0, 8), exec(1, 0xffff_ffff), exec(1, 0), exec(0, 11));
+    expect(w.logs).toEqual(['Missed 2 messages on CPU 0']);
+    w.proc.deliver({ what: 'overrun' }, exec(1, 5));
+    expect(w.logs).toEqual(['Missed 2 messages on CPU 0']);
+    expect(w.detail).toEqual(['Missed 4 messages on CPU 1']);
+    w.clock.advance(S);
+    // the count again forgets the numbers: the next message starts afresh
+    w.proc.deliver(exec(1, 9), exec(1, 11));
+    expect(w.logs.at(-1)).toBe('Missed 1 messages on CPU 1');
+  });
+
+  it('counts again when the buffer size cannot be read (keepalived gives up there and counts nothing)', () => {
+    const w = world(' process nginx', (p) => void p.running(['nginx']));
+    w.proc.receiveBufferError = Object.assign(new Error('getsockopt EBADF: Bad file descriptor'), { errno: 9 });
+    w.proc.table.delete(1000);
+    w.proc.deliver({ what: 'overrun' });
+    w.clock.advance(S);
+    expect(w.logs).toContain('Cannot get process monitor SO_RCVBUF option. errno=9 (Bad file descriptor)');
+    expect(w.changes).toEqual([{ kind: 'process', name: 'proc', quorum: false }]);
+  });
+
   it('stops: the socket closed, the timers cancelled', () => {
     const w = world(' process nginx\n terminate_delay 1', (p) => void p.running(['nginx']));
     w.proc.exit(1000);
