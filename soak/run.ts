@@ -79,6 +79,14 @@ for (const o of outcomes) {
 
 const failed = (o: Outcome): boolean => o.error !== undefined || (o.skipped !== undefined && inCi) || (o.result?.figures ?? []).some((f: Figure) => !f.ok);
 if (jsonFile) fs.writeFileSync(jsonFile, `${JSON.stringify({ long, outcomes }, null, 2)}\n`);
-const failures = outcomes.filter(failed).map((o) => o.name);
-console.log(failures.length === 0 ? `\nsoak: ${outcomes.length} case(s), every figure within its bound` : `\nsoak: FAILED: ${failures.join(', ')}`);
+// CI shows only the end of the output: the last lines name what broke
+const broken = (o: Outcome): string[] =>
+  o.error !== undefined
+    ? [`${o.name}: ${o.error.split('\n')[0]}`]
+    : o.skipped !== undefined
+      ? [`${o.name}: not run (${o.skipped})`]
+      : (o.result?.figures ?? []).filter((f) => !f.ok).map((f) => `${o.name}: ${f.what}: ${f.ours} against ${f.bound}`);
+const failures = outcomes.filter(failed);
+console.log(failures.length === 0 ? `\nsoak: ${outcomes.length} case(s), every figure within its bound` : `\nsoak: FAILED: ${failures.map((o) => o.name).join(', ')}`);
+for (const line of failures.flatMap(broken)) console.log(`  ${line}`);
 process.exit(failures.length === 0 ? 0 : 1);
