@@ -1,6 +1,6 @@
 /**
  * The soak's arithmetic (soak/long-soak.ts): the least-squares slope of a series sampled over time, and the growth
- * of a count that moves with work in flight (fds, handles): the floor of its last stretch against its first.
+ * of a series that moves with work in flight (fds, handles, the heap a collection leaves): its floor over time.
  */
 
 export interface Point {
@@ -32,6 +32,23 @@ export function floorGrowth(points: readonly Point[], fraction = 0.2): number {
   const k = Math.max(1, Math.floor(points.length * fraction));
   const min = (ps: readonly Point[]): number => Math.min(...ps.map((p) => p.v));
   return min(points.slice(-k)) - min(points.slice(0, k));
+}
+
+/**
+ * The least-squares slope through the least value of each of `windows` equal stretches of time (at each stretch's
+ * middle). What work in flight adds is upward and passing, and drops out; what is kept raises every floor after it.
+ */
+export function floorSlope(points: readonly Point[], windows = 5): number {
+  if (points.length === 0) return 0;
+  const first = Math.min(...points.map((p) => p.t));
+  const width = (Math.max(...points.map((p) => p.t)) - first) / windows;
+  if (width === 0) return 0;
+  const floors = new Map<number, number>();
+  for (const p of points) {
+    const w = Math.min(windows - 1, Math.floor((p.t - first) / width));
+    floors.set(w, Math.min(floors.get(w) ?? Infinity, p.v));
+  }
+  return slope([...floors].map(([w, v]) => ({ t: first + (w + 0.5) * width, v })));
 }
 
 /** Nearest-rank percentile (p in 0..1) of the values; NaN for none. */

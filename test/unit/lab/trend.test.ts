@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { floorGrowth, percentile, slope } from '../../../lab/trend.js';
+import { floorGrowth, floorSlope, percentile, slope } from '../../../lab/trend.js';
 
 describe('the soak’s trends', () => {
   it('least-squares slope: a line, a sawtooth around a level, too few points', () => {
@@ -16,6 +16,17 @@ describe('the soak’s trends', () => {
     const leaking = Array.from({ length: 50 }, (_, t) => ({ t, v: 20 + t + ((t * 7) % 5) }));
     expect(floorGrowth(leaking)).toBeGreaterThanOrEqual(35);
     expect(floorGrowth([])).toBe(0);
+  });
+
+  it('floor slope: spikes of work in flight near the end are not a trend, a rising floor is', () => {
+    const level = Array.from({ length: 50 }, (_, t) => ({ t, v: 10 }));
+    const spiky = level.map((p) => (p.t % 9 === 8 && p.t > 30 ? { t: p.t, v: 20 } : p));
+    expect(slope(spiky)).toBeGreaterThan(0.02);
+    expect(floorSlope(spiky)).toBe(0);
+    const rising = spiky.map((p) => ({ t: p.t, v: p.v + 0.1 * p.t }));
+    expect(floorSlope(rising)).toBeCloseTo(0.1, 1);
+    expect(floorSlope([])).toBe(0);
+    expect(floorSlope([{ t: 3, v: 1 }, { t: 3, v: 2 }])).toBe(0);
   });
 
   it('nearest-rank percentiles', () => {
