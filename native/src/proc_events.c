@@ -82,22 +82,23 @@ static napi_status set_int(napi_env env, napi_value obj, const char *key, int32_
   return s == napi_ok ? napi_set_named_property(env, obj, key, v) : s;
 }
 
+static napi_status set_uint(napi_env env, napi_value obj, const char *key, uint32_t value) {
+  napi_value v;
+  napi_status s = napi_create_uint32(env, value, &v);
+  return s == napi_ok ? napi_set_named_property(env, obj, key, v) : s;
+}
+
 static napi_status set_str(napi_env env, napi_value obj, const char *key, const char *value, size_t len) {
   napi_value v;
   napi_status s = napi_create_string_latin1(env, value, len, &v);
   return s == napi_ok ? napi_set_named_property(env, obj, key, v) : s;
 }
 
-/* One event as an object, or NULL (through *skip) for the kinds track_process ignores. */
+/* One event as an object, or NULL (through *skip) for a message that is no event (keepalived drops it unnumbered). */
 static napi_value event_object(napi_env env, const struct cn_msg *cn, const struct proc_event *ev, int *skip) {
   napi_value obj;
   *skip = 0;
   if (napi_create_object(env, &obj) != napi_ok) return NULL;
-  /* the connector numbers its messages per CPU: a gap is events this socket lost */
-  napi_value cpu, seq;
-  if (napi_create_uint32(env, ev->cpu, &cpu) != napi_ok || napi_set_named_property(env, obj, "cpu", cpu) != napi_ok ||
-      napi_create_uint32(env, cn->seq, &seq) != napi_ok || napi_set_named_property(env, obj, "seq", seq) != napi_ok)
-    return NULL;
   switch (ev->what) {
     case PROC_EVENT_NONE:
       /* an ack of the listen request; anything else without the ack flag is not one */
@@ -130,8 +131,9 @@ static napi_value event_object(napi_env env, const struct cn_msg *cn, const stru
         return NULL;
       return obj;
     default:
-      *skip = 1;
-      return NULL;
+      /* uid, gid, sid, ptrace, coredump: nothing to track, but numbered like the rest */
+      if (set_str(env, obj, "what", "other", 5) != napi_ok) return NULL;
+      return obj;
   }
 }
 
@@ -177,6 +179,9 @@ static napi_value proc_events_read(napi_env env, napi_callback_info info) {
     napi_value obj = event_object(env, &cn, &ev, &skip);
     if (skip) continue;
     if (!obj) return NULL;
+    /* the connector numbers its messages per CPU: a gap is events this socket lost */
+    CHECK(set_uint(env, obj, "cpu", ev.cpu));
+    CHECK(set_uint(env, obj, "seq", cn.seq));
     CHECK(napi_set_element(env, events, count++, obj));
   }
   return events;

@@ -19,6 +19,8 @@ export type ProcEvent =
   | ({ what: 'fork'; pid: number; tgid: number; parentTgid: number } & Numbered)
   | ({ what: 'exec' | 'exit'; pid: number; tgid: number } & Numbered)
   | ({ what: 'comm'; pid: number; tgid: number; comm: string } & Numbered)
+  /** uid, gid, sid, ptrace, coredump: untracked, but their numbers count. */
+  | ({ what: 'other' } & Numbered)
   /** ENOBUFS: the socket's buffer overflowed and events were lost. */
   | { what: 'overrun' };
 

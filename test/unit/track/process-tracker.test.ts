@@ -167,6 +167,9 @@ describe('vrrp_track_process (track_process.c)', () => {
     // the count again forgets the numbers: the next message starts afresh
     w.proc.deliver(exec(1, 9), exec(1, 11));
     expect(w.logs.at(-1)).toBe('Missed 1 messages on CPU 1');
+    // a uid change between two execs is numbered too, and no gap
+    w.proc.deliver({ what: 'other', cpu: 1, seq: 12 }, exec(1, 13));
+    expect(w.logs.at(-1)).toBe('Missed 1 messages on CPU 1');
   });
 
   it('counts again when the buffer size cannot be read (keepalived gives up there and counts nothing)', () => {
