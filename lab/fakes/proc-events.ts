@@ -30,19 +30,18 @@ export class FakeProcEvents implements ProcEventsPort {
 
   /** net.core.rmem_default and rmem_max as Debian ships them. */
   static readonly RMEM = 212_992;
-  /** What the kernel holds: twice what was set, capped at rmem_max unless forced. */
-  private held = 2 * FakeProcEvents.RMEM;
   /** Thrown by the next getsockopt, as the addon throws. */
   receiveBufferError: Error | undefined;
 
   setReceiveBuffer(bytes: number, force: boolean): void {
     this.receiveBuffer = { bytes, force };
-    this.held = 2 * (force ? bytes : Math.min(bytes, FakeProcEvents.RMEM));
   }
 
+  /** What the kernel holds: twice what was set, capped at rmem_max unless forced. */
   receiveBufferSize(): number {
     if (this.receiveBufferError) throw this.receiveBufferError;
-    return this.held;
+    const { bytes, force } = this.receiveBuffer ?? { bytes: FakeProcEvents.RMEM, force: false };
+    return 2 * (force ? bytes : Math.min(bytes, FakeProcEvents.RMEM));
   }
 
   close(): void {
