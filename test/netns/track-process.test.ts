@@ -188,7 +188,7 @@ describe.skipIf(!requireNetnsOrSkip())('vrrp_track_process, beside keepalived', 
     expect(sized(running.keepalived)).toEqual(lost);
     expect(sized(running.kats)).toEqual(lost);
 
-    // keepalived 2.2.7 hears nothing more after the overrun: it stays in FAULT with its process running again
+    // keepalived 2.2.7 still reads the socket after the overrun but never counts the process started again: it stays in FAULT
     startWatched('kats');
     await waitFor('kats MASTER again', () => lastState(running.kats) === 'MASTER', 20_000, () => running.kats.lines.join('\n'));
     expect(story(running.kats, marks.kats).slice(lost.length)).toContain('Quorum gained for tracked process watched');
