@@ -7,6 +7,7 @@ import { CHILD_ENV } from '../base/child-env.js';
 import { writeFileSafely } from '../base/safe-file.js';
 import { enterNetworkNamespace } from '../base/netns.js';
 import { applyCommandLineUmask } from './umask.js';
+import { takeTuning } from './memory-tuning.js';
 import { VERSION } from './version.js';
 
 /** Reads the configuration as `-t` does and reports its problems where `-t` does; undefined when the log file cannot be written. */
@@ -89,6 +90,8 @@ function main(argv: readonly string[]): Promise<number> | number {
   if (o.printConfig) return printConfig(o);
   if (o.configTest) return configTest(o);
   if (o.dumpConf) return dumpConf(o);
+  // the parent's memory settings, in effect here now: nothing this child runs inherits them
+  if (process.env[CHILD_ENV] !== undefined) takeTuning(process.env);
   // the daemon's modules (sockets, netlink, logging) load only when it runs, keeping -t quick
   if (process.env[CHILD_ENV] === 'vrrp') return import('./vrrp-child.js').then((m) => m.runVrrpProcess(o));
   if (process.env[CHILD_ENV] === 'check') return import('./checker-child.js').then((m) => m.runCheckerProcess(o));

@@ -27,6 +27,7 @@ import { pidFileNames, runNamespace, usesPidDir } from './pid-names.js';
 import { writeFileSafely } from '../base/safe-file.js';
 import { applyConfiguredUmask } from './umask.js';
 import { startMemoryReturn } from './memory-return.js';
+import { execTuned, takeTuning } from './memory-tuning.js';
 import { dumpedGlobals } from './dumped-globals.js';
 import { hostSystem } from '../config/system.js';
 import { VERSION } from './version.js';
@@ -47,8 +48,11 @@ interface Child {
 
 export function runDaemon(o: CliOptions, argv: readonly string[]): Promise<number> | number {
   if (!o.dontFork) return detach(o, argv);
+  const untuned = execTuned();
+  const childTuning = takeTuning(process.env);
   let log = createLogger({ console: o.logConsole, detail: o.logDetail });
   log.info(`Starting keepalived-ts v${VERSION}`);
+  if (untuned !== undefined) log.info(`Memory settings not applied: ${untuned}`);
   log.info(`Command line: ${process.argv.map((a) => `'${a}'`).join(' ')}`);
   for (const line of ignoredOptionNotices(o)) log.warn(line);
   log.info(`Opening file '${o.configFile}'.`);
@@ -91,7 +95,7 @@ export function runDaemon(o: CliOptions, argv: readonly string[]): Promise<numbe
   const children: Child[] = [];
   // Never --disable-sigusr1 (Node 22.14+): it leaves SIGUSR1 blocked, so the dump listener would never run.
   // The parent passing signals only to children that answered a ping keeps their inspector shut instead.
-  const env = childEnvironment(process.env, madviseLockedLibrary());
+  const env = childEnvironment(process.env, madviseLockedLibrary(), childTuning);
   const child = (name: Child['name'], which: string): Child => ({
     name,
     start: () =>

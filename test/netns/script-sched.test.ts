@@ -2,8 +2,8 @@
  * Scripts start without the VRRP child's scheduling, as keepalived's system_call_script resets it in the forked
  * child before exec (reset_process_priorities, lib/process.c): keepalived 2.2.7 and keepalived-ts run the same
  * configuration side by side and a vrrp_script writes the policy, nice value, real-time priority and
- * RLIMIT_RTTIME (soft, hard) the kernel shows for it, and that it has no LD_PRELOAD (the children's
- * madvise_locked). Two configurations: SCHED_RR with vrrp_rlimit_rttime, and a negative vrrp_priority (nice).
+ * RLIMIT_RTTIME (soft, hard) the kernel shows for it, and that it has none of the variables the children are
+ * started with: LD_PRELOAD (madvise_locked), MALLOC_ARENA_MAX and KEEPALIVED_TS_MEMORY_TUNED (memory-tuning.ts). Two configurations: SCHED_RR with vrrp_rlimit_rttime, and a negative vrrp_priority (nice).
  * Needs `npm run build`; needs /usr/sbin/keepalived.
  */
 import { spawnSync } from 'node:child_process';
@@ -17,12 +17,12 @@ import { requireNetnsOrSkip } from './netns.js';
 const SUBNET = 94;
 const haveKeepalived = spawnSync('keepalived', ['--version']).status === 0;
 
-/** Writes "policy nice rt_priority rttime-soft rttime-hard LD_PRELOAD" of its own process to $1 (none: unset). */
+/** Writes "policy nice rt_priority rttime-soft rttime-hard LD_PRELOAD MALLOC_ARENA_MAX KEEPALIVED_TS_MEMORY_TUNED" of its own process to $1 (none: unset). */
 const PROBE = `#!/bin/sh
 {
   sed 's/.*) //' /proc/$$/stat | cut -d' ' -f39,17,38 | awk '{print $3, $1, $2}'
   awk '/realtime timeout/ {print $4, $5}' /proc/$$/limits
-  echo "\${LD_PRELOAD:-none}"
+  echo "\${LD_PRELOAD:-none} \${MALLOC_ARENA_MAX:-none} \${KEEPALIVED_TS_MEMORY_TUNED:-none}"
 } | tr '\\n' ' ' > "$1.tmp" && mv "$1.tmp" "$1"
 `;
 
@@ -80,12 +80,12 @@ describe.skipIf(!requireNetnsOrSkip() || !haveKeepalived)("scripts start without
   it('under vrrp_rt_priority and vrrp_rlimit_rttime: SCHED_OTHER, and RLIMIT_RTTIME as keepalived leaves it', async () => {
     const seen = await seenBy('  vrrp_rt_priority 10\n  vrrp_rlimit_rttime 1000000');
     expect(seen.kats).toBe(seen.keepalived);
-    expect(seen.keepalived).toBe('0 0 0 0 0 none');
+    expect(seen.keepalived).toBe('0 0 0 0 0 none none none');
   });
 
   it('under a negative vrrp_priority: the nice value the daemon started with', async () => {
     const seen = await seenBy('  vrrp_priority -5');
     expect(seen.kats).toBe(seen.keepalived);
-    expect(seen.keepalived).toBe('0 0 0 unlimited unlimited none');
+    expect(seen.keepalived).toBe('0 0 0 unlimited unlimited none none none');
   });
 });
