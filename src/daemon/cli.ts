@@ -1,17 +1,20 @@
 /** Entry point: keepalived's command line. */
+// only what every run needs loads here: the parent executes itself again (memory-tuning.ts) before the rest loads
 import { CliError, parseArgs, readOptions, signalNumber, USAGE, type CliOptions } from './cli-options.js';
-import { sigrtmax, sigrtmin } from '../base/native.js';
-import { operatorText } from '../config/diagnostics.js';
-import { parseConfig, type ParseResult } from '../config/parse.js';
+import type { ParseResult } from '../config/parse.js';
 import { CHILD_ENV } from '../base/child-env.js';
-import { writeFileSafely } from '../base/safe-file.js';
-import { enterNetworkNamespace } from '../base/netns.js';
 import { applyCommandLineUmask } from './umask.js';
-import { takeTuning } from './memory-tuning.js';
+import { execTuned, takeTuning } from './memory-tuning.js';
 import { VERSION } from './version.js';
 
 /** Reads the configuration as `-t` does and reports its problems where `-t` does; undefined when the log file cannot be written. */
-function readAsConfigTest(o: CliOptions): ParseResult | undefined {
+async function readAsConfigTest(o: CliOptions): Promise<ParseResult | undefined> {
+  const [{ parseConfig }, { operatorText }, { writeFileSafely }, { enterNetworkNamespace }] = await Promise.all([
+    import('../config/parse.js'),
+    import('../config/diagnostics.js'),
+    import('../base/safe-file.js'),
+    import('../base/netns.js'),
+  ]);
   const result = parseConfig(o.configFile, { ...readOptions(o), enterNamespace: enterNetworkNamespace, testMode: true });
   const text = [...result.diagnostics, ...result.notices].map(operatorText).join('\n');
   if (!o.configTestLog) {
@@ -27,13 +30,13 @@ function readAsConfigTest(o: CliOptions): ParseResult | undefined {
   return result;
 }
 
-function configTest(o: CliOptions): number {
-  return readAsConfigTest(o)?.exitCode ?? 1;
+async function configTest(o: CliOptions): Promise<number> {
+  return (await readAsConfigTest(o))?.exitCode ?? 1;
 }
 
 /** `--print-config`: `-t`, then the effective configuration (includes, macros, `@id` lines and replicators resolved) on stdout. */
 async function printConfig(o: CliOptions): Promise<number> {
-  const result = readAsConfigTest(o);
+  const result = await readAsConfigTest(o);
   if (!result) return 1;
   // a configuration read only in part would print as if the rest were absent
   if (!result.readToEnd) process.stderr.write('keepalived-ts: the configuration was not read to its end: nothing printed\n');
@@ -47,7 +50,12 @@ async function printConfig(o: CliOptions): Promise<number> {
   return result.exitCode;
 }
 
-function dumpConf(o: CliOptions): number {
+async function dumpConf(o: CliOptions): Promise<number> {
+  const [{ parseConfig }, { operatorText }, { enterNetworkNamespace }] = await Promise.all([
+    import('../config/parse.js'),
+    import('../config/diagnostics.js'),
+    import('../base/netns.js'),
+  ]);
   const result = parseConfig(o.configFile, { ...readOptions(o), enterNamespace: enterNetworkNamespace, testMode: false });
   process.stdout.write(JSON.stringify(result.config, null, 2) + '\n');
   for (const d of [...result.diagnostics, ...result.notices]) process.stderr.write(operatorText(d) + '\n');
@@ -55,7 +63,8 @@ function dumpConf(o: CliOptions): number {
 }
 
 /** `--signum=SIGFUNC`: the number on stdout, as keepalived prints it for scripts that signal the daemon. */
-function printSignum(sigfunc: string): number {
+async function printSignum(sigfunc: string): Promise<number> {
+  const { sigrtmax, sigrtmin } = await import('../base/native.js');
   const signum = signalNumber(sigfunc, sigrtmin(), sigrtmax());
   if (signum === undefined) {
     process.stderr.write(`Unknown sigfunc ${sigfunc}\n`);
@@ -95,7 +104,9 @@ function main(argv: readonly string[]): Promise<number> | number {
   // the daemon's modules (sockets, netlink, logging) load only when it runs, keeping -t quick
   if (process.env[CHILD_ENV] === 'vrrp') return import('./vrrp-child.js').then((m) => m.runVrrpProcess(o));
   if (process.env[CHILD_ENV] === 'check') return import('./checker-child.js').then((m) => m.runCheckerProcess(o));
-  return import('./parent.js').then((m) => m.runDaemon(o, argv));
+  // executing again discards all that has loaded: before the daemon's modules (a detaching run's daemon does it itself)
+  const untuned = o.dontFork ? execTuned() : undefined;
+  return import('./parent.js').then((m) => m.runDaemon(o, argv, untuned));
 }
 
 const outcome = main(process.argv.slice(2));

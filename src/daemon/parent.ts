@@ -27,7 +27,7 @@ import { pidFileNames, runNamespace, usesPidDir } from './pid-names.js';
 import { writeFileSafely } from '../base/safe-file.js';
 import { applyConfiguredUmask } from './umask.js';
 import { startMemoryReturn } from './memory-return.js';
-import { execTuned, takeTuning } from './memory-tuning.js';
+import { takeTuning } from './memory-tuning.js';
 import { dumpedGlobals } from './dumped-globals.js';
 import { hostSystem } from '../config/system.js';
 import { VERSION } from './version.js';
@@ -46,9 +46,9 @@ interface Child {
   start(): ChildProcess;
 }
 
-export function runDaemon(o: CliOptions, argv: readonly string[]): Promise<number> | number {
+/** `untuned`: why this process could not execute itself again with its memory settings (memory-tuning.ts), if so. */
+export function runDaemon(o: CliOptions, argv: readonly string[], untuned?: string): Promise<number> | number {
   if (!o.dontFork) return detach(o, argv);
-  const untuned = execTuned();
   const childTuning = takeTuning(process.env);
   let log = createLogger({ console: o.logConsole, detail: o.logDetail });
   log.info(`Starting keepalived-ts v${VERSION}`);
