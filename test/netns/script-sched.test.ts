@@ -3,7 +3,9 @@
  * child before exec (reset_process_priorities, lib/process.c): keepalived 2.2.7 and keepalived-ts run the same
  * configuration side by side and a vrrp_script writes the policy, nice value, real-time priority and
  * RLIMIT_RTTIME (soft, hard) the kernel shows for it, and that it has none of the variables the children are
- * started with: LD_PRELOAD (madvise_locked), MALLOC_ARENA_MAX and KEEPALIVED_TS_MEMORY_TUNED (memory-tuning.ts). Two configurations: SCHED_RR with vrrp_rlimit_rttime, and a negative vrrp_priority (nice).
+ * started with: LD_PRELOAD (madvise_locked), MALLOC_ARENA_MAX and KEEPALIVED_TS_MEMORY_TUNED (memory-tuning.ts),
+ * while the daemon's own processes do run with those memory settings. Two configurations: SCHED_RR with
+ * vrrp_rlimit_rttime, and a negative vrrp_priority (nice).
  * Needs `npm run build`; needs /usr/sbin/keepalived.
  */
 import { spawnSync } from 'node:child_process';
@@ -11,7 +13,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../tmp.js';
-import { Lab, waitFor } from '../../lab/netns-lab.js';
+import { Lab, waitFor, type Running } from '../../lab/netns-lab.js';
 import { requireNetnsOrSkip } from './netns.js';
 
 const SUBNET = 94;
@@ -65,7 +67,7 @@ describe.skipIf(!requireNetnsOrSkip() || !haveKeepalived)("scripts start without
   });
 
   /** What the probe saw under keepalived and under keepalived-ts, once both have run it. */
-  const seenBy = async (globals: string): Promise<{ keepalived: string; kats: string }> => {
+  const seenBy = async (globals: string): Promise<{ keepalived: string; kats: string; katsPidFiles: Running['pidFiles'] }> => {
     lab = new Lab(SUBNET, tempDir('script-sched-lab'));
     const out = { keepalived: path.join(dir, `ka-${Date.now()}`), kats: path.join(dir, `kats-${Date.now()}`) };
     const keepalived = lab.start(lab.addNode(1), 'keepalived', config(globals, probe, out.keepalived));
@@ -74,7 +76,7 @@ describe.skipIf(!requireNetnsOrSkip() || !haveKeepalived)("scripts start without
     await waitFor('both probes ran', () => read(out.keepalived) !== '' && read(out.kats) !== '', 20_000, () =>
       [keepalived, kats].map((r) => `--- ${r.daemon}\n${r.lines.slice(-20).join('\n')}`).join('\n'),
     );
-    return { keepalived: read(out.keepalived), kats: read(out.kats) };
+    return { keepalived: read(out.keepalived), kats: read(out.kats), katsPidFiles: kats.pidFiles };
   };
 
   it('under vrrp_rt_priority and vrrp_rlimit_rttime: SCHED_OTHER, and RLIMIT_RTTIME as keepalived leaves it', async () => {
@@ -87,5 +89,15 @@ describe.skipIf(!requireNetnsOrSkip() || !haveKeepalived)("scripts start without
     const seen = await seenBy('  vrrp_priority -5');
     expect(seen.kats).toBe(seen.keepalived);
     expect(seen.keepalived).toBe('0 0 0 unlimited unlimited none none none');
+  });
+
+  it('while the parent and its VRRP child themselves run with one malloc arena and V8\'s memory flags', async () => {
+    const { katsPidFiles } = await seenBy('  vrrp_priority -5');
+    for (const pidFile of [katsPidFiles.main, katsPidFiles.vrrp]) {
+      const pid = fs.readFileSync(pidFile, 'utf8').trim();
+      // what the process was executed with: the variables are out of its environment since, not out of this copy
+      expect(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0'), pidFile).toEqual(expect.arrayContaining(['--max-semi-space-size=1', '--no-flush-bytecode']));
+      expect(fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0'), pidFile).toContain('MALLOC_ARENA_MAX=1');
+    }
   });
 });
