@@ -94,5 +94,7 @@ describe.skipIf(!corpusAvailable())('mutated corpus files', () => {
       }),
       { numRuns: 300 },
     );
-  });
+    // a few corpus files' replicators expand to 30,000 real servers, seconds each on a loaded machine (CI emulation
+    // beside a soak: 30 s exceeded); what is asserted is that nothing throws, not how fast
+  }, 300_000);
 });
