@@ -148,19 +148,21 @@ export class Lab {
   }
 
   /**
-   * A dead machine's daemon: SIGKILL to its children (pids from the -r/-c
-   * files) and then to the parent, with no chance to send priority 0 or
-   * remove its VIPs (keepalived's children would stop gracefully on their
-   * parent's death, and a child killed alone would be restarted).
+   * A dead machine's daemon: the parent stopped, SIGKILL to its children (pids from the -r/-c files, and every process
+   * running its configuration) and then to the parent, with no chance to send priority 0 or remove its VIPs
+   * (keepalived's children would stop gracefully on their parent's death, and a child killed alone would be restarted).
    */
   killAll(r: Running): void {
-    for (const pid of childPids(r)) killQuietly(pid);
-    if (r.proc.pid !== undefined && r.proc.exitCode === null && r.proc.signalCode === null) killQuietly(r.proc.pid);
+    const parent = r.proc.pid !== undefined && r.proc.exitCode === null && r.proc.signalCode === null ? r.proc.pid : undefined;
+    // frozen first: a parent that saw its child die would start another, left behind as an orphan (as keepalived's after case 7)
+    if (parent !== undefined) signalQuietly(parent, 'SIGSTOP');
+    for (const pid of daemonPids(r)) if (pid !== parent) signalQuietly(pid, 'SIGKILL');
+    if (parent !== undefined) signalQuietly(parent, 'SIGKILL');
   }
 
   /** killAll, then waits until the parent and its children are gone (the children at most 3 s). */
   async killAllAndWait(r: Running): Promise<void> {
-    const children = childPids(r);
+    const children = [...daemonPids(r)];
     this.killAll(r);
     await r.exited;
     const until = Date.now() + 3000;
@@ -192,7 +194,7 @@ export class Lab {
       await r.exited;
     }
     // children whose parent was already gone (orphans keep a namespace alive)
-    for (const r of this.started) for (const pid of childPids(r)) killQuietly(pid);
+    for (const r of this.started) for (const pid of daemonPids(r)) signalQuietly(pid, 'SIGKILL');
     for (const h of [...this.helpers]) {
       h.kill('SIGKILL');
       if (h.exitCode === null && h.signalCode === null) await new Promise((resolve) => h.once('exit', resolve));
@@ -225,9 +227,16 @@ function isOurs(pid: number, config: string): boolean {
   }
 }
 
-function killQuietly(pid: number): void {
+/** The pids in the -r/-c files, and every process whose command line names the daemon's configuration (isOurs). */
+function daemonPids(r: Running): Set<number> {
+  const pids = new Set(childPids(r));
+  for (const entry of fs.readdirSync('/proc')) if (/^\d+$/.test(entry) && isOurs(Number(entry), r.config)) pids.add(Number(entry));
+  return pids;
+}
+
+function signalQuietly(pid: number, signal: NodeJS.Signals): void {
   try {
-    process.kill(pid, 'SIGKILL');
+    process.kill(pid, signal);
   } catch {
     // already gone
   }
