@@ -7,20 +7,26 @@ import { applyCommandLineUmask } from './umask.js';
 import { execTuned, takeTuning } from './memory-tuning.js';
 import { VERSION } from './version.js';
 
-/** Reads the configuration as `-t` does and reports its problems where `-t` does; undefined when the log file cannot be written. */
-async function readAsConfigTest(o: CliOptions): Promise<ParseResult | undefined> {
-  const [{ parseConfig }, { operatorText }, { writeFileSafely }, { enterNetworkNamespace }] = await Promise.all([
+/** The configuration read, and each of its findings as the operator reads it; the reader loads only when called. */
+async function readConfiguration(o: CliOptions, testMode: boolean): Promise<{ result: ParseResult; findings: string[] }> {
+  const [{ parseConfig }, { operatorText }, { enterNetworkNamespace }] = await Promise.all([
     import('../config/parse.js'),
     import('../config/diagnostics.js'),
-    import('../base/safe-file.js'),
     import('../base/netns.js'),
   ]);
-  const result = parseConfig(o.configFile, { ...readOptions(o), enterNamespace: enterNetworkNamespace, testMode: true });
-  const text = [...result.diagnostics, ...result.notices].map(operatorText).join('\n');
+  const result = parseConfig(o.configFile, { ...readOptions(o), enterNamespace: enterNetworkNamespace, testMode });
+  return { result, findings: [...result.diagnostics, ...result.notices].map(operatorText) };
+}
+
+/** Reads the configuration as `-t` does and reports its problems where `-t` does; undefined when the log file cannot be written. */
+async function readAsConfigTest(o: CliOptions): Promise<ParseResult | undefined> {
+  const { result, findings } = await readConfiguration(o, true);
+  const text = findings.join('\n');
   if (!o.configTestLog) {
     if (text) process.stderr.write(text + '\n');
     return result;
   }
+  const { writeFileSafely } = await import('../base/safe-file.js');
   try {
     writeFileSafely(o.configTestLog, text ? text + '\n' : '', { mode: 0o600, warn: (m) => process.stderr.write(`${m}\n`) });
   } catch (error) {
@@ -51,14 +57,9 @@ async function printConfig(o: CliOptions): Promise<number> {
 }
 
 async function dumpConf(o: CliOptions): Promise<number> {
-  const [{ parseConfig }, { operatorText }, { enterNetworkNamespace }] = await Promise.all([
-    import('../config/parse.js'),
-    import('../config/diagnostics.js'),
-    import('../base/netns.js'),
-  ]);
-  const result = parseConfig(o.configFile, { ...readOptions(o), enterNamespace: enterNetworkNamespace, testMode: false });
+  const { result, findings } = await readConfiguration(o, false);
   process.stdout.write(JSON.stringify(result.config, null, 2) + '\n');
-  for (const d of [...result.diagnostics, ...result.notices]) process.stderr.write(operatorText(d) + '\n');
+  for (const finding of findings) process.stderr.write(finding + '\n');
   return 0;
 }
 
