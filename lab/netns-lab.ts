@@ -151,19 +151,21 @@ export class Lab {
    * A dead machine's daemon: the parent stopped, SIGKILL to its children (pids from the -r/-c files, and every process
    * running its configuration) and then to the parent, with no chance to send priority 0 or remove its VIPs
    * (keepalived's children would stop gracefully on their parent's death, and a child killed alone would be restarted).
+   * Returns the pids killed.
    */
-  killAll(r: Running): void {
+  killAll(r: Running): Set<number> {
     const parent = r.proc.pid !== undefined && r.proc.exitCode === null && r.proc.signalCode === null ? r.proc.pid : undefined;
     // frozen first: a parent that saw its child die would start another, left behind as an orphan (as keepalived's after case 7)
     if (parent !== undefined) signalQuietly(parent, 'SIGSTOP');
-    for (const pid of daemonPids(r)) if (pid !== parent) signalQuietly(pid, 'SIGKILL');
+    const pids = daemonPids([r]);
+    for (const pid of pids) if (pid !== parent) signalQuietly(pid, 'SIGKILL');
     if (parent !== undefined) signalQuietly(parent, 'SIGKILL');
+    return pids;
   }
 
   /** killAll, then waits until the parent and its children are gone (the children at most 3 s). */
   async killAllAndWait(r: Running): Promise<void> {
-    const children = [...daemonPids(r)];
-    this.killAll(r);
+    const children = [...this.killAll(r)];
     await r.exited;
     const until = Date.now() + 3000;
     while (children.some((pid) => fs.existsSync(`/proc/${pid}`)) && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
@@ -194,7 +196,7 @@ export class Lab {
       await r.exited;
     }
     // children whose parent was already gone (orphans keep a namespace alive)
-    for (const r of this.started) for (const pid of daemonPids(r)) signalQuietly(pid, 'SIGKILL');
+    for (const pid of daemonPids(this.started)) signalQuietly(pid, 'SIGKILL');
     for (const h of [...this.helpers]) {
       h.kill('SIGKILL');
       if (h.exitCode === null && h.signalCode === null) await new Promise((resolve) => h.once('exit', resolve));
@@ -213,24 +215,25 @@ function childPids(r: Running): number[] {
     } catch {
       continue;
     }
-    if (Number.isInteger(pid) && pid > 0 && pid !== r.proc.pid && isOurs(pid, r.config)) pids.push(pid);
+    if (Number.isInteger(pid) && pid > 0 && pid !== r.proc.pid && isOurs(pid, new Set([r.config]))) pids.push(pid);
   }
   return pids;
 }
 
-/** Whether `pid` is one of the daemon's processes (its command line names the daemon's config): a stale pid file must not make us kill a stranger. */
-function isOurs(pid: number, config: string): boolean {
+/** Whether `pid` is one of the daemons' processes (its command line names one of their configs): a stale pid file must not make us kill a stranger. */
+function isOurs(pid: number, configs: ReadonlySet<string>): boolean {
   try {
-    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(config);
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').some((arg) => configs.has(arg));
   } catch {
     return false;
   }
 }
 
-/** The pids in the -r/-c files, and every process whose command line names the daemon's configuration (isOurs). */
-function daemonPids(r: Running): Set<number> {
-  const pids = new Set(childPids(r));
-  for (const entry of fs.readdirSync('/proc')) if (/^\d+$/.test(entry) && isOurs(Number(entry), r.config)) pids.add(Number(entry));
+/** The pids in the -r/-c files, and every process whose command line names one of the daemons' configurations: one look at /proc. */
+function daemonPids(runs: readonly Running[]): Set<number> {
+  const pids = new Set(runs.flatMap(childPids));
+  const configs = new Set(runs.map((r) => r.config));
+  for (const entry of fs.readdirSync('/proc')) if (/^\d+$/.test(entry) && isOurs(Number(entry), configs)) pids.add(Number(entry));
   return pids;
 }
 
