@@ -8,9 +8,12 @@ import { createInterface } from 'node:readline';
 import type { Lab } from '../lab/netns-lab.js';
 import type { Node, VipEvent, WireAdvert } from '../lab/crash-timeline.js';
 
-/** Now on the clock the tools stamp with (ms). */
+/**
+ * Now on the clock the tools stamp with (ms), read now: timeOrigin + performance.now() runs on the monotonic
+ * clock from the process's start, and drifts by every step of the system clock since (a resumed VM's catches up).
+ */
 export function realtimeMs(): number {
-  return performance.timeOrigin + performance.now();
+  return Date.now();
 }
 
 export class PairWatch {
