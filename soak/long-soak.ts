@@ -58,7 +58,12 @@ interface Form {
  * It stays within 0 to 4 MiB/h here, while a leak of a hundred bytes per check (100 a second) would be over 30.
  */
 const SHORT: Form = { warmupMs: 90_000, measureMs: 90_000, sampleMs: 2_000, bound: { of: 'heapAfterGc', mibPerHour: 8 }, gcEveryMs: 10_000 };
-const LONG: Form = { warmupMs: 300_000, measureMs: 3_300_000, sampleMs: 10_000, bound: { of: 'rss', mibPerHour: 1 } };
+/**
+ * Sampled every second: the checker's RSS rises and falls by 5-7 MiB about every 10 s (the garbage of checks in flight
+ * promoted, then V8's own full collection). Samples every 10 s aliased that cycle into swings lasting many minutes,
+ * which moved the hour's least-squares slope by a few MiB/h from run to run with nothing growing.
+ */
+const LONG: Form = { warmupMs: 300_000, measureMs: 3_300_000, sampleMs: 1_000, bound: { of: 'rss', mibPerHour: 1 } };
 
 /** fds or libuv resources the floor may rise by (a socket of a check in flight at the last floor). */
 const FLOOR_SLACK = 2;
