@@ -148,8 +148,8 @@ export class Lab {
   }
 
   /**
-   * A dead machine's daemon: the parent stopped, SIGKILL to its children (pids from the -r/-c files, and every process
-   * running its configuration) and then to the parent, with no chance to send priority 0 or remove its VIPs
+   * A dead machine's daemon: the parent stopped, SIGKILL to its children (every process running its configuration)
+   * and then to the parent, with no chance to send priority 0 or remove its VIPs
    * (keepalived's children would stop gracefully on their parent's death, and a child killed alone would be restarted).
    * Returns the pids killed.
    */
@@ -205,22 +205,7 @@ export class Lab {
   }
 }
 
-/** The pids in a daemon's -r and -c files, when present and still naming a live process of that daemon. */
-function childPids(r: Running): number[] {
-  const pids: number[] = [];
-  for (const file of [r.pidFiles.vrrp, r.pidFiles.check]) {
-    let pid: number;
-    try {
-      pid = Number.parseInt(fs.readFileSync(file, 'utf8'), 10);
-    } catch {
-      continue;
-    }
-    if (Number.isInteger(pid) && pid > 0 && pid !== r.proc.pid && isOurs(pid, new Set([r.config]))) pids.push(pid);
-  }
-  return pids;
-}
-
-/** Whether `pid` is one of the daemons' processes (its command line names one of their configs): a stale pid file must not make us kill a stranger. */
+/** Whether `pid` is one of the daemons' processes (its command line names one of their configs). */
 function isOurs(pid: number, configs: ReadonlySet<string>): boolean {
   try {
     return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').some((arg) => configs.has(arg));
@@ -229,10 +214,13 @@ function isOurs(pid: number, configs: ReadonlySet<string>): boolean {
   }
 }
 
-/** The pids in the -r/-c files, and every process whose command line names one of the daemons' configurations: one look at /proc. */
+/**
+ * Every process whose command line names one of the daemons' configurations, the parents included: one look at
+ * /proc. It finds the children the -r/-c files name, and those started after the files were written.
+ */
 function daemonPids(runs: readonly Running[]): Set<number> {
-  const pids = new Set(runs.flatMap(childPids));
   const configs = new Set(runs.map((r) => r.config));
+  const pids = new Set<number>();
   for (const entry of fs.readdirSync('/proc')) if (/^\d+$/.test(entry) && isOurs(Number(entry), configs)) pids.add(Number(entry));
   return pids;
 }
