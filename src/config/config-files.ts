@@ -54,7 +54,10 @@ export class ConfigFiles {
   /** global_defs `include_check`: the include classes whose failures are fatal. */
   includeCheck = 0;
   private readonly stack: OpenFile[] = [];
-  private lastLoc: Location = { file: '', line: 0 };
+  // the location is built only when asked: most lines are never reported
+  private lastName = '';
+  private lastLineNo = 0;
+  private lastLoc: Location | undefined = { file: '', line: 0 };
   private lastShowFile = false;
 
   constructor(
@@ -66,7 +69,7 @@ export class ConfigFiles {
 
   /** Location of the physical line last read. */
   get location(): Location {
-    return this.lastLoc;
+    return (this.lastLoc ??= { file: this.lastName, line: this.lastLineNo });
   }
 
   get showFile(): boolean {
@@ -102,12 +105,15 @@ export class ConfigFiles {
       const text = file.lines[file.idx++]!;
       file.lineNo++;
       this.setLocation(file);
-      return text.replace(/[\r\n]+$/, '');
+      // lines were split at '\n', so only carriage returns can end one
+      return text.charCodeAt(text.length - 1) === 13 ? text.replace(/\r+$/, '') : text;
     }
   }
 
   private setLocation(file: OpenFile): void {
-    this.lastLoc = { file: file.displayName ?? file.paths[file.next - 1] ?? file.pattern, line: file.lineNo };
+    this.lastName = file.displayName ?? file.paths[file.next - 1] ?? file.pattern;
+    this.lastLineNo = file.lineNo;
+    this.lastLoc = undefined;
     this.lastShowFile = file.displayName !== undefined;
   }
 

@@ -208,12 +208,17 @@ export class Engine {
       if (!split) continue;
       const { words, offsets } = split;
       let str = words[0]!;
-      const loc = this.reader.location;
 
       if (this.skipSublevel === -1) {
         if (str === '{') {
-          this.skipSublevel = 1;
           needBob = false;
+          if (!this.reader.skipBlock?.()) {
+            this.skipSublevel = 1;
+            continue;
+          }
+          // moved to the block's '}', as the line-by-line skip below ends
+          this.skipSublevel = 0;
+          if (this.kwLevel > 0) return true;
           continue;
         }
         this.skipSublevel = 0;
@@ -227,6 +232,7 @@ export class Engine {
         if (str === '}' && this.skipSublevel === 0 && this.kwLevel > 0) return true;
         continue;
       }
+      const loc = this.reader.location;
 
       if (needBob) {
         needBob = false;

@@ -12,6 +12,11 @@ export interface LineSource {
   words(): SplitResult;
   readonly location: Location;
   readonly showFile: boolean;
+  /**
+   * At a '{' line, moves to the '}' line that closes it, as a walker skipping the block line by line would end;
+   * false when the source cannot tell, and nothing moved.
+   */
+  skipBlock?(): boolean;
 }
 
 /**
@@ -24,6 +29,8 @@ export class LineRecording implements LineSource {
   private readonly locs: Location[] = [];
   private readonly shows: boolean[] = [];
   private pos = -1;
+  /** For each '{' line, the line of its '}' (-1: none); null when a line holds a brace among other words. */
+  private closers: Int32Array | null | undefined;
 
   /** Wrap a live reader so every line it returns is recorded. */
   record(reader: LineSource): LineSource {
@@ -54,6 +61,14 @@ export class LineRecording implements LineSource {
     return this;
   }
 
+  skipBlock(): boolean {
+    this.closers ??= matchBraces(this.lines);
+    const closer = this.closers?.[this.pos] ?? -1;
+    if (closer < 0) return false;
+    this.pos = closer;
+    return true;
+  }
+
   readLine(): string | undefined {
     if (this.pos + 1 >= this.lines.length) return undefined;
     return this.lines[++this.pos];
@@ -72,3 +87,21 @@ export class LineRecording implements LineSource {
   }
 }
 
+
+/**
+ * Each '{' line's closing '}' line. The reader ends a logical line at its first brace, so a brace is a line of its
+ * own; a quoted one ("{") is a brace word the walker counts too, and then nothing is matched here.
+ */
+function matchBraces(lines: readonly string[]): Int32Array | null {
+  const closers = new Int32Array(lines.length).fill(-1);
+  const open: number[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line === '{') open.push(i);
+    else if (line === '}') {
+      const opener = open.pop();
+      if (opener !== undefined) closers[opener] = i;
+    } else if (line.includes('{') || line.includes('}')) return null;
+  }
+  return closers;
+}

@@ -349,6 +349,8 @@ export class LineReader implements LineSource {
   /** Comments start at '#' or '!' outside quotes; `\#` and `\!` are literal. */
   decomment(line: string): string {
     let s = trimBlanksStart(line);
+    // most lines have nothing to decode: no quote, escape or comment character
+    if (!hasAnyOf(s, DECOMMENT_CHARS)) return trimBlanksEnd(s);
     let quote = false;
     let cont = false;
     let cut = -1;
@@ -398,6 +400,8 @@ export class LineReader implements LineSource {
     let p = -1;
     if (buf[0] === '{' || buf[0] === '}') {
       p = 0;
+    } else if (!buf.includes('"')) {
+      p = firstOf(buf.indexOf('{'), buf.indexOf('}'));
     } else {
       for (let i = 0; i < buf.length; i++) {
         const c = buf[i];
@@ -434,6 +438,18 @@ export class LineReader implements LineSource {
     }
     return buf;
   }
+}
+
+const DECOMMENT_CHARS = ['"', '\\', '#', '!'];
+
+function hasAnyOf(s: string, chars: readonly string[]): boolean {
+  for (const c of chars) if (s.includes(c)) return true;
+  return false;
+}
+
+/** The earlier of two indexOf results (-1: not found). */
+function firstOf(a: number, b: number): number {
+  return a < 0 ? b : b < 0 ? a : Math.min(a, b);
 }
 
 /** Spaces and tabs only, as keepalived trims (not String.trim's wider set). */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigErr, MissingParameterError, type Location } from '../../../src/config/diagnostics.js';
 import { Engine, KeywordTable, type Ctx } from '../../../src/config/engine.js';
+import { LineRecording } from '../../../src/config/line-recording.js';
 import { LineReader } from '../../../src/config/reader.js';
 import { conf, fakeHost } from './fake-host.js';
 
@@ -21,6 +22,23 @@ function walk(text: string, build: (seen: string[]) => KeywordTable) {
   reader.openMain('k.conf');
   const seen: string[] = [];
   new Engine(reader, host, true).run(build(seen), false);
+  return { seen, reports };
+}
+
+/** The same walk over a replay of the file's lines, as the passes after the first read it. */
+function walkReplay(text: string, build: (seen: string[]) => KeywordTable) {
+  const reports: Seen[] = [];
+  const host = {
+    report: (cls: ConfigErr, message: string, hint?: string, loc?: Location) => reports.push({ cls, message, hint, line: loc?.line }),
+    log: () => undefined,
+  };
+  const reader = new LineReader(host, { configId: 'x', cwd: '/etc/keepalived', fileSystem: fakeHost({ files: { '/etc/keepalived/k.conf': conf(text) } }) });
+  reader.openMain('k.conf');
+  const recording = new LineRecording();
+  const live = recording.record(reader);
+  while (live.readLine() !== undefined);
+  const seen: string[] = [];
+  new Engine(recording.rewind(), host, true).run(build(seen), false);
   return { seen, reports };
 }
 
@@ -77,5 +95,39 @@ describe('block walking', () => {
   it("stops with keepalived's exit-2 error when a parameter is missing", () => {
     const build = (seen: string[]) => new KeywordTable([{ name: 'priority', handler: (ctx) => seen.push(ctx.word(1)) }]);
     expect(() => walk('priority\n', build)).toThrow(MissingParameterError);
+  });
+
+  it('skips an inactive block in a replay as it does line by line, at once when every brace is a line of its own', () => {
+    const texts = [
+      'virtual_server 1.1.1.1 80 {\n real_server 2.2.2.2 80 {\n weight 1\n }\n}\ntop 2\n',
+      'virtual_server 1.1.1.1 80 { real_server 2.2.2.2 80 { weight 1 } }\ntop 3\nvrrp_instance V {\n state MASTER\n}\n',
+      // a quoted brace is a brace word to the walker: the replay then counts line by line
+      'virtual_server 1.1.1.1 80 {\n notify_up "{"\n }\n}\n}\ntop 4\n',
+      // never closed: nothing after it is read
+      'virtual_server 1.1.1.1 80 {\n real_server 2.2.2.2 80 {\n}\ntop 5\n',
+    ];
+    // the reader's own reports come while it reads: all of them first in a replay
+    const inOrder = ({ seen, reports }: ReturnType<typeof walk>) => ({ seen, reports: reports.sort((a, b) => a.line! - b.line! || a.message.localeCompare(b.message)) });
+    for (const text of texts) expect(inOrder(walkReplay(text, tables))).toEqual(inOrder(walk(text, tables)));
+    expect(walk(texts[1]!, tables).seen).toEqual(['top 3', 'vrrp_instance V', 'state MASTER', 'close']);
+    expect(walk(texts[2]!, tables).seen).toEqual(['top 4']);
+    expect(walk(texts[3]!, tables).seen).toEqual([]);
+  });
+
+  it("moves a replay from a '{' line to its '}' line, and only when no other line holds a brace", () => {
+    const replay = (text: string) => {
+      const reader = new LineReader({ report: () => undefined, log: () => undefined }, { configId: 'x', cwd: '/', fileSystem: fakeHost({ files: { '/k.conf': conf(text) } }) });
+      reader.openMain('/k.conf');
+      const recording = new LineRecording();
+      const live = recording.record(reader);
+      while (live.readLine() !== undefined);
+      return recording.rewind();
+    };
+    const r = replay('a {\n b {\n c\n }\n}\nd\n');
+    expect([r.readLine(), r.readLine()]).toEqual(['a', '{']);
+    expect(r.skipBlock()).toBe(true);
+    expect([r.location.line, r.readLine()]).toEqual([5, 'd']);
+    const quoted = replay('a {\n b "}"\n}\nd\n');
+    expect([quoted.readLine(), quoted.readLine(), quoted.skipBlock(), quoted.readLine()]).toEqual(['a', '{', false, 'b "}"']);
   });
 });
