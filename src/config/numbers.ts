@@ -45,18 +45,29 @@ export function parseCInteger(s: string, base: 0 | 10 | 16, from = 0): Parsed {
     b = s[i] === '0' ? 8 : 10;
   }
   const start = i;
-  let v = 0n;
-  const big = BigInt(b);
-  while (i < s.length) {
-    const d = parseInt(s[i]!, b);
-    if (Number.isNaN(d)) break;
-    v = v * big + BigInt(d);
-    i++;
+  // exact in a double until it could pass 2^53; a longer number goes on as a BigInt
+  let small = 0;
+  let v: bigint | undefined;
+  const safeBelow = (Number.MAX_SAFE_INTEGER - 35) / b;
+  for (; i < s.length; i++) {
+    const d = digitValue(s.charCodeAt(i));
+    if (d >= b) break;
+    if (v === undefined && small > safeBelow) v = BigInt(small);
+    if (v === undefined) small = small * b + d;
+    else v = v * BigInt(b) + BigInt(d);
   }
   if (i === start) return { value: 0, trailing: s.length > from, overflow: false, end: from };
-  const overflow = v > ULONG_MAX;
-  const value = Number(neg ? -v : v);
+  const overflow = v !== undefined && v > ULONG_MAX;
+  const value = v === undefined ? (neg ? 0 - small : small) : Number(neg ? -v : v);
   return { value, trailing: i < s.length, overflow, end: i };
+}
+
+/** A character's value as a digit of any base up to 36 (36 and over: none). */
+function digitValue(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48;
+  if (code >= 65 && code <= 90) return code - 55;
+  if (code >= 97 && code <= 122) return code - 87;
+  return 36;
 }
 
 export class NumberReader {

@@ -443,7 +443,7 @@ export class LineReader implements LineSource {
 const DECOMMENT_CHARS = ['"', '\\', '#', '!'];
 
 function hasAnyOf(s: string, chars: readonly string[]): boolean {
-  for (const c of chars) if (s.includes(c)) return true;
+  for (let i = 0; i < chars.length; i++) if (s.includes(chars[i]!)) return true;
   return false;
 }
 

@@ -20,29 +20,38 @@ export function isWhiteCode(c: number): boolean {
 
 const QUOTE = 34;
 
+// Words collect here and are copied out at their exact number: an array grown by push keeps room for 17, and
+// every line of every pass is split (issue 14: half the configuration test's allocation was these arrays).
+const wordsRead: string[] = [];
+const offsetsRead: number[] = [];
+
 export function splitWords(line: string): SplitResult {
-  const words: string[] = [];
-  const offsets: number[] = [];
+  // counted, not emptied: setting an array's length to 0 gives up its room
+  let count = 0;
   let i = 0;
   const n = line.length;
+  let unmatchedQuote = false;
   while (true) {
     while (i < n && isWhiteCode(line.charCodeAt(i))) i++;
     if (i >= n) break;
     if (line.charCodeAt(i) === QUOTE) {
       const close = line.indexOf('"', i + 1);
-      if (close < 0) return { words, offsets, unmatchedQuote: true };
-      words.push(line.slice(i + 1, close));
-      offsets.push(i);
+      if (close < 0) {
+        unmatchedQuote = true;
+        break;
+      }
+      wordsRead[count] = line.slice(i + 1, close);
+      offsetsRead[count++] = i;
       i = close + 1;
     } else {
       const start = i;
       let c: number;
       while (i < n && !isWhiteCode((c = line.charCodeAt(i))) && c !== QUOTE) i++;
-      words.push(line.slice(start, i));
-      offsets.push(start);
+      wordsRead[count] = line.slice(start, i);
+      offsetsRead[count++] = start;
     }
   }
-  return { words, offsets, unmatchedQuote: false };
+  return { words: wordsRead.slice(0, count), offsets: offsetsRead.slice(0, count), unmatchedQuote };
 }
 
 export type ScriptSplit = { readonly ok: true; readonly words: string[] } | { readonly ok: false; readonly error: string };

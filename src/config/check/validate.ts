@@ -154,13 +154,17 @@ function validateVirtualServer(l: Linked, env: PassEnv, g: GlobalDefs): VirtualS
   };
 
   const kept: RsDraft[] = [];
+  // by key, not by comparing with each kept one: a virtual server may have thousands of real servers
+  const keptAddresses = new Set<string>();
   let weightSum = 0;
   let sorryDuplicatesRs = false;
   for (const rs of vs.realServers) {
-    if (kept.some((r) => sameSockAddr(r.addr, rs.addr))) {
+    const addressKey = `${rs.addr.family} ${rs.addr.address} ${rs.addr.port}`;
+    if (keptAddresses.has(addressKey)) {
       err(`VS ${vsName(l)}: real server ${rsName(rs)} is duplicated - removing second rs`);
       continue;
     }
+    keptAddresses.add(addressKey);
     kept.push(rs);
     settleForwarding(rs.forwarding);
     rs.alpha ??= vs.alpha;

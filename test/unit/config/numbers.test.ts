@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConfigErr } from '../../../src/config/diagnostics.js';
 import { NumberReader, checkTrueFalse, parseCInteger } from '../../../src/config/numbers.js';
@@ -28,6 +29,32 @@ describe('integers', () => {
     expect(parseCInteger('0x10', 0)).toMatchObject({ value: 16, trailing: false });
     expect(parseCInteger('010', 0)).toMatchObject({ value: 8, trailing: false });
     expect(parseCInteger('12ab', 10)).toMatchObject({ value: 12, trailing: true });
+  });
+  it('reads long numbers exactly to the last digit a double holds, and knows one past unsigned long', () => {
+    expect(parseCInteger('9007199254740993', 10)).toMatchObject({ value: 9007199254740992, overflow: false });
+    expect(parseCInteger('18446744073709551615', 10)).toMatchObject({ overflow: false, trailing: false });
+    expect(parseCInteger('18446744073709551616', 10)).toMatchObject({ overflow: true });
+    expect(parseCInteger('-0x7fffffffffffffffff', 16)).toMatchObject({ value: -(2 ** 71), overflow: true });
+  });
+  it('agrees with strtoul read digit by digit as a BigInt, for any text', () => {
+    const strtoul = (s: string, base: 0 | 10 | 16) => {
+      let i = 0;
+      while (/[ \t\n\v\f\r]/.test(s[i] ?? '')) i++;
+      const neg = s[i] === '-';
+      if (s[i] === '+' || s[i] === '-') i++;
+      let b: number = base;
+      if ((b === 0 || b === 16) && /^0[xX][0-9a-fA-F]/.test(s.slice(i))) [b, i] = [16, i + 2];
+      else if (b === 0) b = s[i] === '0' ? 8 : 10;
+      const start = i;
+      let v = 0n;
+      while (i < s.length && !Number.isNaN(parseInt(s[i]!, b))) v = v * BigInt(b) + BigInt(parseInt(s[i++]!, b));
+      if (i === start) return { value: 0, trailing: s.length > 0, overflow: false, end: 0 };
+      return { value: Number(neg ? -v : v), trailing: i < s.length, overflow: v > 18446744073709551615n, end: i };
+    };
+    const text = fc.stringMatching(/^[ \t+-]?[-+]?(0[xX])?[0-9a-fA-FxzZ ]{0,30}$/);
+    fc.assert(fc.property(text, fc.constantFrom<0 | 10 | 16>(0, 10, 16), (s, base) => {
+      expect(parseCInteger(s, base)).toEqual(strtoul(s, base));
+    }), { numRuns: 2000 });
   });
 });
 
