@@ -6,7 +6,13 @@
  * when the configuration is read and fails its url's check (never a
  * backtracking fallback).
  */
-import { RE2JS, RE2JSException } from 're2js';
+import { createRequire } from 'node:module';
+import type { RE2JS } from 're2js';
+
+type Re2js = typeof import('re2js');
+let re2js: Re2js | undefined;
+/** The engine loads when a configuration first has a regex: 260 KB of code every process would compile otherwise. */
+const engine = (): Re2js => (re2js ??= createRequire(import.meta.url)('re2js') as Re2js);
 
 /** The part of HTTP_GET's regex settings that decides how it compiles. */
 export interface RegexSource {
@@ -19,10 +25,10 @@ export type CompiledRegex =
   | { readonly ok: false; readonly reason: string };
 
 /** PCRE2 options with an RE2 flag of the same meaning. */
-const FLAGS: Readonly<Record<string, number>> = {
-  caseless: RE2JS.CASE_INSENSITIVE,
-  dotall: RE2JS.DOTALL,
-  multiline: RE2JS.MULTILINE,
+const FLAGS: Readonly<Record<string, (r: typeof RE2JS) => number>> = {
+  caseless: (r) => r.CASE_INSENSITIVE,
+  dotall: (r) => r.DOTALL,
+  multiline: (r) => r.MULTILINE,
 };
 
 /**
@@ -55,7 +61,8 @@ export function compileHttpRegex(source: RegexSource): CompiledRegex {
 function compile({ pattern, options }: RegexSource): CompiledRegex {
   const unsupported = UNSUPPORTED.find(([option, , used]) => options.includes(option) && used(pattern));
   if (unsupported) return { ok: false, reason: `regex_options ${unsupported[0]} (${unsupported[1]}) is not supported` };
-  const flags = options.reduce((f, o) => f | (FLAGS[o] ?? 0), 0);
+  const { RE2JS, RE2JSException } = engine();
+  const flags = options.reduce((f, o) => f | (FLAGS[o]?.(RE2JS) ?? 0), 0);
   // RE2 has no ungreedy flag but the same inline (?U).
   const expr = options.includes('ungreedy') ? `(?U)${pattern}` : pattern;
   try {
