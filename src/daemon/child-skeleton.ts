@@ -3,7 +3,8 @@
  * Keepalived_healthcheckers) do around their features: answer the parent's
  * liveness pings from the start, claim and remove their pid file, answer its
  * metrics requests, stop once on SIGTERM, SIGINT or the parent going away,
- * reload on SIGHUP one at a time, and write their dumps on SIGUSR1, SIGUSR2
+ * reload on SIGHUP one at a time, tell the parent when the configuration is
+ * read (at the start and after each reload), and write their dumps on SIGUSR1, SIGUSR2
  * and SIGJSON (SIGRTMIN+2).
  */
 import type { CliOptions } from './cli-options.js';
@@ -13,6 +14,7 @@ import { watchSigJson } from '../observe/json-file.js';
 import { watchStatsClear } from '../observe/stats-file.js';
 import { answerMetricsRequests, type IpcChannel } from '../observe/metrics-ipc.js';
 import { answerPings } from './child-liveness.js';
+import { notifyConfigRead } from './config-read.js';
 import { startMemoryReturn } from './memory-return.js';
 import { claimPidFileAtStart, removePidFile } from './pid-file.js';
 
@@ -128,6 +130,7 @@ export class ChildSkeleton {
   async run(pidFile: string, who: string, start: () => Promise<ChildFeatures>): Promise<number> {
     if (!this.ports.pidFile.claim(pidFile, who, this.log)) return 1;
     const features = await start();
+    notifyConfigRead(this.ports.process);
     if (features.metrics) answerMetricsRequests(this.ports.process, features.metrics);
     const stopMemoryReturn = this.ports.startMemoryReturn(this.log);
     return new Promise<number>((resolve) => {
@@ -172,7 +175,10 @@ export class ChildSkeleton {
   private onSighup(features: ChildFeatures): void {
     // without features to reload (a checker without IPVS) there is nothing to reload into
     if (features.reload) this.queueReload(features.reload);
-    else this.log.info('Reloading');
+    else {
+      this.log.info('Reloading');
+      notifyConfigRead(this.ports.process);
+    }
   }
 
   /**
@@ -192,6 +198,8 @@ export class ChildSkeleton {
         } catch (e) {
           this.log.error(`Reload failed: ${e instanceof Error ? e.message : String(e)}`);
         }
+        // read or refused, the parent waits to hear that this reload is over
+        notifyConfigRead(this.ports.process);
       } while (this.reloadWaiting && !this.stopRequested);
       this.reloading = undefined;
     };

@@ -7,6 +7,7 @@ import { fork, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import { ignoredOptionNotices, readOptions, type CliOptions } from './cli-options.js';
 import { CHILD_ENV } from '../base/child-env.js';
+import { ConfigReadWait, isConfigRead } from './config-read.js';
 import { childLauncher } from './child-launch.js';
 import { ChildLiveness, type WatchedChild } from './child-liveness.js';
 import { monotonicClock } from '../base/clock.js';
@@ -229,16 +230,33 @@ function supervise(children: Child[], o: CliOptions, log: Logger, run: RunState)
   };
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void stop());
   let runningCheck = run.reloadCheckConfig;
-  process.on('SIGHUP', () => {
-    if (stopping) return;
+  const reload = (): void => {
     notifySystemd('RELOADING=1');
     log.info('Reloading ...');
     const verdict = checkReload(o, log, runningCheck, run.unchangeable);
     runningCheck = verdict.reloadCheckConfig;
     if (verdict.global) running = verdict.global;
-    if (verdict.reload) for (const c of children) c.process?.kill('SIGHUP');
-    notifySystemd('READY=1');
+    const told = verdict.reload ? children.filter((c) => c.process?.pid !== undefined && c.process.exitCode === null) : [];
+    configRead.expect(told.length);
+    for (const c of told) c.process!.kill('SIGHUP');
+    // nothing reloads: systemd hears at once that the reload is over
+    if (told.length === 0) notifySystemd('READY=1');
+  };
+  const configRead = new ConfigReadWait({ log: (m) => log.info(m), detail: o.logDetail, ready: () => notifySystemd('READY=1'), reload: () => {
+      if (!stopping) reload();
+    },
   });
+  process.on('SIGHUP', () => {
+    if (!stopping && configRead.reloadNow()) reload();
+  });
+  for (const c of children) {
+    const start = c.start;
+    c.start = () => {
+      const p = start();
+      p.on('message', (message) => void (isConfigRead(message) && configRead.childRead()));
+      return p;
+    };
+  }
   const { liveness, ready } = watchChildren(children, log);
   for (const signal of ['SIGUSR1', 'SIGUSR2'] as const) {
     process.on(signal, () => {
@@ -247,10 +265,14 @@ function supervise(children: Child[], o: CliOptions, log: Logger, run: RunState)
     });
   }
   forwardSigJson(children, ready, log);
+  configRead.expect(children.length);
   for (const child of children) launch(child);
   const metrics = startMetricsServer(o.metricsListen, children.map((c) => ({ name: c.name.toLowerCase(), channel: () => c.process })), log, VERSION);
-  log.info('Startup complete');
-  notifySystemd('READY=1');
+  // keepalived, with no child, never says so (nor READY=1, and systemd would give up on it): here at once
+  if (children.length === 0) {
+    log.info('Startup complete');
+    notifySystemd('READY=1');
+  }
   liveness.start();
   const watchdog = startWatchdog(() => liveness.allAnswering());
   const stopMemoryReturn = startMemoryReturn(log);

@@ -88,6 +88,19 @@ describe.skipIf(!requireNetnsOrSkip())('SIGHUP reload of keepalived-ts against k
     await lab?.close();
   });
 
+  /** keepalived's parent says `Startup complete`/`Reload complete` once the children have read the file (config_notify.c). */
+  const completeAfterChild = (lines: readonly string[], child: RegExp, complete: string): void => {
+    const childAt = lines.findIndex((l) => child.test(l));
+    const completeAt = lines.findIndex((l) => l.endsWith(`: ${complete}`));
+    expect(childAt, why()).toBeGreaterThanOrEqual(0);
+    expect(completeAt, why()).toBeGreaterThan(childAt);
+  };
+
+  it("says Startup complete once the VRRP child has read its configuration, as keepalived's parent", () => {
+    // the child's instances enter BACKUP once it has told the parent: either line may come first, so an earlier one
+    for (const n of [kats, keepalived]) completeAfterChild(n.running!.lines, /: Registering Kernel netlink reflector$/, 'Startup complete');
+  });
+
   it('the same configuration: no state change, the VIP stays, no gratuitous ARP', async () => {
     const since = monotonicMs();
     const sinceWall = Date.now();
@@ -98,6 +111,7 @@ describe.skipIf(!requireNetnsOrSkip())('SIGHUP reload of keepalived-ts against k
     expect(said.filter((l) => /Entering|removing VIPs|setting VIPs|gratuitous/.test(l)), why()).toEqual([]);
     expect(keepalived.linesSince(since).filter((l) => /Entering/.test(l)), why()).toEqual([]);
     expect(capture.announcements(kats.mac, VIP, sinceWall), why()).toBe(0);
+    completeAfterChild(said, /: Reloading$/, 'Reload complete');
     console.info(`unchanged reload: ${looks} looks at ip addr, no flap; kats said:\n  ${said.join('\n  ')}`);
   }, 20_000);
 
@@ -152,6 +166,7 @@ describe.skipIf(!requireNetnsOrSkip())('SIGHUP reload of keepalived-ts against k
     await watchRoles(keepalived, kats, [VIP, VIP2], () => childReloaded(keepalived, since), 2_500);
     const unchanged = { [VIP]: capture.announcements(keepalived.mac, VIP, sinceWall), [VIP2]: capture.announcements(keepalived.mac, VIP2, sinceWall) };
     expect(keepalived.linesSince(since).filter((l) => /Entering/.test(l)), why()).toEqual([]);
+    completeAfterChild(keepalived.linesSince(since), /: Reloading$/, 'Reload complete');
 
     since = monotonicMs();
     sinceWall = Date.now();

@@ -105,6 +105,23 @@ describe('child skeleton', () => {
     expect(seen).toEqual(['reload']);
   });
 
+  it('tells the parent it has read the configuration once its features run, and after each reload', async () => {
+    const c = child();
+    const started = deferred();
+    const reloads: string[] = [];
+    const features: ChildFeatures = { stop: () => undefined, reload: () => Promise.resolve(void reloads.push('reload')) };
+    void c.skeleton.run(c.pidFile, 'VRRP child', () => started.promise.then(() => features));
+    await settle();
+    const reads = (): number => c.proc.sent.filter((m) => (m as { type?: string }).type === 'config-read').length;
+    expect(reads()).toBe(0);
+    started.resolve();
+    await settle();
+    expect(reads()).toBe(1);
+    c.proc.signal('SIGHUP');
+    await settle();
+    expect([reads(), reloads.length]).toEqual([2, 1]);
+  });
+
   it('a stop while the features start stops them once they run, and exits 0', async () => {
     const c = child();
     const started = deferred();
@@ -283,6 +300,8 @@ describe('child skeleton', () => {
     await running(c, { stop: () => undefined });
     c.proc.signal('SIGHUP');
     expect(c.lines).toEqual(['Reloading']);
+    // the parent waits for every child it told to reload
+    expect(c.proc.sent).toEqual([{ type: 'config-read' }, { type: 'config-read' }]);
   });
 
   it('answers metrics requests with the features’ text, and none without a metrics provider', async () => {
@@ -290,13 +309,13 @@ describe('child skeleton', () => {
     await running(c, { stop: () => undefined, metrics: () => Promise.resolve('vrrp_up 1\n') });
     c.proc.emit('message', { type: 'metrics', id: 3 });
     await settle();
-    expect(c.proc.sent).toEqual([{ type: 'metrics', id: 3, text: 'vrrp_up 1\n' }]);
+    expect(c.proc.sent).toEqual([{ type: 'config-read' }, { type: 'metrics', id: 3, text: 'vrrp_up 1\n' }]);
 
     const idle = child();
     await running(idle, { stop: () => undefined });
     idle.proc.emit('message', { type: 'metrics', id: 4 });
     await settle();
-    expect(idle.proc.sent).toEqual([]);
+    expect(idle.proc.sent).toEqual([{ type: 'config-read' }]);
   });
 
   it('writes the dumps on SIGUSR1, SIGUSR2 and SIGJSON, and stops watching SIGJSON at the stop', async () => {
