@@ -249,10 +249,10 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Why the failover bench cannot run here, or undefined. */
-export function failoverUnavailable(): string | undefined {
-  if (process.getuid?.() !== 0) return 'the failover bench needs root (network namespaces): skipped';
-  if (!haveCommand('ip') || spawnSync('ip', ['netns', 'list']).status !== 0) return 'the failover bench needs iproute2 with netns support: skipped';
+/** Why a bench in a namespace lab (`bench`: its name) cannot run here, or undefined. */
+export function labUnavailable(bench: string): string | undefined {
+  if (process.getuid?.() !== 0) return `the ${bench} bench needs root (network namespaces): skipped`;
+  if (!haveCommand('ip') || spawnSync('ip', ['netns', 'list']).status !== 0) return `the ${bench} bench needs iproute2 with netns support: skipped`;
   return undefined;
 }
 

@@ -14,6 +14,9 @@
  *   --no-checker-capacity   skip it
  *   --capacity-servers N    its real servers (default 10000)
  *   --capacity-seconds N    its measuring window per daemon (default 30)
+ *   --start-up-only         only the start-up bench (root: a namespace lab)
+ *   --no-start-up           skip it
+ *   --start-up-runs N       its starts per daemon (default 5, 3 with --quick)
  *   --advert-lateness-only  only the advert timer lateness bench (a CPU hog per core; root and tcpdump)
  *   --no-advert-lateness    skip it
  *   --lateness-seconds N    its measuring window per case (default 10, 5 with --quick; a long run: 120)
@@ -24,8 +27,9 @@ import * as os from 'node:os';
 import { benchAdvertLateness, latenessUnavailable, type LatenessSide } from './advert-lateness.js';
 import { benchCheckerCapacity, type CapacitySide } from './checker-capacity.js';
 import { benchConfigParse } from './config-parse.js';
-import { BACKUP_PRIORITY, benchFailover, caseName, FAILOVER_CASES, failoverUnavailable, median, samplesText, type FailoverSample } from './failover.js';
+import { BACKUP_PRIORITY, benchFailover, caseName, FAILOVER_CASES, labUnavailable, median, samplesText, type FailoverSample } from './failover.js';
 import { benchIpvsProgram, ipvsProgramUnavailable, PROGRAM_DESTS, PROGRAM_SERVICES, type ProgramRun } from './ipvs-program.js';
+import { benchStartUp, MASTER_DOWN_MS, type StartSample } from './start-up.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string): boolean => args.includes(name);
@@ -37,9 +41,9 @@ const numberArg = (name: string, fallback: number): number => {
   const n = args.includes(name) ? Number(args[args.indexOf(name) + 1]) : Number.NaN;
   return Number.isInteger(n) && n > 0 ? n : fallback;
 };
-const ONLY = ['--failover-only', '--ipvs-program-only', '--checker-capacity-only', '--advert-lateness-only'].filter(flag);
+const ONLY = ['--failover-only', '--start-up-only', '--ipvs-program-only', '--checker-capacity-only', '--advert-lateness-only'].filter(flag);
 /** A bench runs when named by a --*-only flag, or when none is given and it is not --no-*'d. */
-const runs = (name: 'config-parse' | 'failover' | 'ipvs-program' | 'checker-capacity' | 'advert-lateness'): boolean =>
+const runs = (name: 'config-parse' | 'failover' | 'start-up' | 'ipvs-program' | 'checker-capacity' | 'advert-lateness'): boolean =>
   ONLY.length > 0 ? ONLY.includes(`--${name}-only`) : !flag(`--no-${name}`);
 
 function ratio(ours: number | undefined, theirs: number | undefined): string {
@@ -74,7 +78,7 @@ if (runs('config-parse')) {
 }
 
 if (runs('failover')) {
-  const unavailable = failoverUnavailable();
+  const unavailable = labUnavailable('failover');
   if (unavailable) notes.push(unavailable);
   else {
     const cases = FAILOVER_CASES.filter((c) => caseFilter === undefined || caseName(c).includes(caseFilter));
@@ -102,6 +106,34 @@ if (runs('failover')) {
       notes.push(`    keepalived-ts: ${detail(r.kats)}; keepalived: ${detail(r.keepalived)}`);
       for (const e of r.errors) notes.push(`    failed: ${e.split('\n')[0]}`);
     }
+  }
+}
+
+if (runs('start-up')) {
+  const unavailable = labUnavailable('start-up');
+  if (unavailable) notes.push(unavailable);
+  else {
+    const starts = numberArg('--start-up-runs', quick ? 3 : 5);
+    const r = await benchStartUp(starts);
+    const med = (samples: readonly StartSample[] | undefined, f: (s: StartSample) => number | undefined): number | undefined =>
+      median((samples ?? []).flatMap((s) => (f(s) === undefined ? [] : [f(s)!])));
+    const row = (what: string, f: (s: StartSample) => number | undefined, floor?: number): void => {
+      const ours = med(r.kats, f);
+      const theirs = med(r.keepalived, f);
+      rows.push([`start-up, one VRRP instance: ${what}`, ms(ours), r.keepalived ? ms(theirs) : 'n/a', ratio(ours, theirs), ms(floor)]);
+    };
+    row('exec → first advert (ms)', (s) => s.advertMs, MASTER_DOWN_MS);
+    row('exec → first advert, above Master_Down_Interval (ms)', (s) => (s.advertMs === undefined ? undefined : s.advertMs - MASTER_DOWN_MS));
+    row('exec → VIP answers a client (ms)', (s) => s.answerMs);
+    row('exec → READY=1 (ms)', (s) => s.readyMs);
+    notes.push(
+      `start-up: median of ${starts} starts per daemon (-n -P, one instance in state MASTER, VRRPv3 advert_int 1), a fresh namespace lab each, from the exec`,
+      '  (through ip netns exec, for both) to the first advert seen by a client, to its first answer from the VIP, and to READY=1 on NOTIFY_SOCKET.',
+      `  Both start the instance as BACKUP: the first advert waits Master_Down_Interval (${ms(MASTER_DOWN_MS)} ms, the floor column); above it is the daemon's start-up.`,
+      '  keepalived 2.2.7 sends READY=1 only when its parent is systemd: n/a here.',
+      `  keepalived-ts: ${r.kats.map((s) => ms(s.advertMs)).join(' ')} | keepalived: ${r.keepalived?.map((s) => ms(s.advertMs)).join(' ') ?? 'n/a'} (first advert, ms)`,
+    );
+    for (const e of r.errors) notes.push(`  start-up failed: ${e.split('\n')[0]}`);
   }
 }
 
