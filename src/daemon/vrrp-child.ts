@@ -22,6 +22,7 @@ import { openInterfaceTable } from '../net/interfaces.js';
 import { nftFirewall } from '../net/nft-firewall.js';
 import { nftDefaultTableNotice, nftOptions } from '../vrrp/firewall/options.js';
 import { procSysctl, rtnetlinkLinkPort, VmacLinks, type VirtualLink } from '../net/vmac-links.js';
+import { mailerFor } from '../notify/mail/mailer.js';
 import { NotifyFifos } from '../notify/fifo.js';
 import { notifyRunner } from '../notify/notify-runner.js';
 import { ApprovedScripts } from '../scripts/script-gate.js';
@@ -143,6 +144,8 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
   const addresses = rtnetlinkAddressPort();
   const routes = rtnetlinkRoutePort((name) => interfaces.byName(name)?.index);
   const statics = new StaticEntries(settings.statics, { interfaces, addresses, routes, log });
+  // notification_email / smtp_server as the configuration running has them
+  let mail = mailerFor(config.global, { log, detail: o.logDetail });
   const runner = new VrrpRunner(settings, {
     clock,
     interfaces,
@@ -153,6 +156,7 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
     announcer,
     notify: notifyRunner(scriptPort),
     fifo: (line) => fifos.write(line),
+    mail: (subject, body) => mail(subject, body),
     log,
     onStateChange: (instance, from, to, atUs) => {
       metrics.stateChanged(instance, from, to, atUs);
@@ -263,6 +267,7 @@ async function startVrrp(o: CliOptions, child: ChildSkeleton, startConfig: Confi
     files.close();
     fifos.reconfigure(next.fifos);
     config = parsed.config;
+    mail = mailerFor(config.global, { log, detail: o.logDetail });
     scriptPort.approve(new ApprovedScripts(config.approvedScripts, 'vrrp'));
     const previousVmacs = vmacLinks(settings);
     settings = next;

@@ -1,12 +1,13 @@
 /**
  * Notifications of a state change, in keepalived's order: the specific
  * notify_* script (only its configured argv), then the generic `notify`
- * with `INSTANCE|GROUP name STATE priority` appended, then the FIFO line.
+ * with `INSTANCE|GROUP name STATE priority` appended, then the FIFO line,
+ * and last the e-mail.
  */
 import type { NotifyScripts, ScriptArgv } from './settings.js';
-import type { FsmAction } from './types.js';
+import type { FsmAction, NotifiedState } from './types.js';
 
-export type NotifiedState = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP' | 'DELETED';
+export type { NotifiedState };
 /** FIFO-only events (vrrp_notify.c send_event_notify / priority notifies). */
 export type FifoEvent = NotifiedState | 'MASTER_RX_LOWER_PRI' | 'MASTER_PRIORITY' | 'BACKUP_PRIORITY';
 
@@ -41,6 +42,6 @@ export function stateNotifies(
   // a group's own notify_stop is started like any other script; only the instance's is waited for
   if (specific) actions.push(run(specific, stopping && subject === 'INSTANCE'));
   if (scripts.generic) actions.push(run([...scripts.generic, subject, name, state, String(priority)], stopping));
-  actions.push({ kind: 'fifo', line: fifoLine(subject, name, state, priority) });
+  actions.push({ kind: 'fifo', line: fifoLine(subject, name, state, priority) }, { kind: 'mail', state });
   return actions;
 }

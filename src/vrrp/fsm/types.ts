@@ -7,6 +7,8 @@ import type { VrrpAdvert } from '../wire/packet.js';
 import type { TrackChange, TrackStatus } from './track.js';
 
 export type VrrpStateName = 'INIT' | 'BACKUP' | 'MASTER' | 'FAULT' | 'STOP';
+/** The states a notification names (notify scripts, FIFO lines, e-mail). */
+export type NotifiedState = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP' | 'DELETED';
 /** The state an instance would be in regardless of its sync group (keepalived `wantstate`). */
 export type WantedState = 'BACKUP' | 'MASTER' | 'FAULT';
 
@@ -93,6 +95,11 @@ export type FsmAction =
   | { kind: 'notify'; argv: readonly string[]; killAfterUs?: number }
   /** One line for notify_fifo / vrrp_notify_fifo, newline included. */
   | { kind: 'fifo'; line: string }
+  /**
+   * The state notified, for e-mail: the runner mails it as keepalived's vrrp_smtp_notifier does (smtp_alert set,
+   * not a FAULT under no_email_faults, not the state last mailed).
+   */
+  | { kind: 'mail'; state: NotifiedState }
   /**
    * keepalived's own line; `detail` lines only appear with -D/--log-detail. `flood`: a line each packet of a flood
    * would repeat (a stranger's lower-priority adverts): the runner writes the first and then a count per window.

@@ -25,6 +25,8 @@ import { checkReceivedAdvert, shouldCheckAddresses, type ReceivedPacket, type Re
 import type { RxCounter } from '../receive/counters.js';
 import type { InstanceRunSettings, NftGlobals, NotifyScriptsWithUsers, VipEntry, VrrpRunSettings } from '../settings/from-config.js';
 import { planReload, type ReloadPlan } from './reload-plan.js';
+import { StateMails, type MailOwner, type MailSender } from './state-mails.js';
+import type { NotifiedState } from '../fsm/types.js';
 import { groupStep, initialGroupState, type GroupEvent, type SyncGroupState } from '../fsm/sync-group.js';
 import { applyTrackChange, EMPTY_TRACK_STATUS, type TrackChange, type TrackStatus } from '../fsm/track.js';
 
@@ -46,6 +48,8 @@ export interface RunnerPorts {
   /** Start a notify script; resolves when it has exited (or was killed after `killAfterUs`). */
   notify(argv: readonly string[], runAs: RunAs, killAfterUs?: number): Promise<void>;
   fifo(line: string): void;
+  /** An e-mail alert (notify/mail/mailer.ts); without it none is sent. */
+  mail?: MailSender;
   log: Logger;
   /** Told of every state change of an instance (metrics: transitions, time to MASTER). */
   onStateChange?(instance: string, from: InstanceState['state'], to: InstanceState['state'], atUs: number): void;
@@ -147,6 +151,10 @@ export class VrrpRunner {
   private readonly groups = new Map<string, SyncGroupState>();
   private readonly groupOf = new Map<string, string>();
   private readonly groupScripts = new Map<string, NotifyScriptsWithUsers>();
+  /** Each sync group's smtp_alert, and no_email_faults, of the configuration running. */
+  private readonly groupMail = new Map<string, boolean>();
+  private noEmailFaults: boolean;
+  private readonly stateMails: StateMails;
   private readonly sockets = new Map<string, { socket: AdvertSocket; instances: string[]; ifname: string; ifindex: number }>();
   private readonly lastTransition = new Map<string, number>();
   private tracking: TrackStatus = EMPTY_TRACK_STATUS;
@@ -179,6 +187,9 @@ export class VrrpRunner {
     private readonly ports: RunnerPorts,
   ) {
     this.rejectedLog = new RateLimitedLog(ports.clock, REJECTED_LOG_WINDOW_US);
+    this.stateMails = new StateMails(ports.mail ?? (() => undefined));
+    this.noEmailFaults = settings.noEmailFaults;
+    for (const g of settings.syncGroups) this.groupMail.set(g.fsm.name, g.smtpAlert);
     this.routePorts = {
       port: ports.routes,
       log: (line) => ports.log.info(line),
@@ -371,6 +382,10 @@ export class VrrpRunner {
       cancelTimers(this.runtimes.get(name)!);
     }
     this.swapIn(plan);
+    // keepalived's new instances and groups have mailed nothing yet
+    this.stateMails.forget();
+    this.noEmailFaults = settings.noEmailFaults;
+    replaceAll(this.groupMail, new Map(settings.syncGroups.map((g) => [g.fsm.name, g.smtpAlert])));
     this.nftGlobals = settings.nftables;
     this.useFirewall(settings);
     this.firewallVmacs(newLinks);
@@ -501,9 +516,15 @@ export class VrrpRunner {
   private runStep({ group, transitions, actions }: PlannedStep): void {
     for (const change of transitions) this.changed(change);
     for (const { instance, action } of actions) {
-      if (instance === undefined) this.act(undefined, action, (group === undefined ? undefined : this.groupScripts.get(group)) ?? {});
+      if (action.kind === 'mail') this.mail(instance === undefined ? { group: group! } : { instance }, action.state);
+      else if (instance === undefined) this.act(undefined, action, (group === undefined ? undefined : this.groupScripts.get(group)) ?? {});
       else this.act(instance, action, this.runtimes.get(instance)!.run.notifyScripts);
     }
+  }
+
+  private mail(owner: MailOwner, state: NotifiedState): void {
+    const smtpAlert = 'instance' in owner ? this.runtimes.get(owner.instance)?.run.smtpAlert : this.groupMail.get(owner.group);
+    this.stateMails.notified(owner, state, smtpAlert ?? false, this.noEmailFaults);
   }
 
   private changed({ instance, from, to }: StateChange): void {

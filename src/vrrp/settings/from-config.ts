@@ -110,6 +110,8 @@ export interface VrrpRunSettings {
   readonly syncGroups: readonly SyncGroupRunSettings[];
   readonly fifos: readonly FifoSettings[];
   readonly fifoWriteStatesOnReload: boolean;
+  /** no_email_faults: no e-mail for a FAULT. */
+  readonly noEmailFaults: boolean;
   /** vrrp_startup_delay, µs. */
   readonly startupDelayUs: number;
   /** Instances that could not be mapped (and are left out), and other remarks. */
@@ -159,6 +161,7 @@ export function vrrpSettingsFromConfig(config: Config): VrrpRunSettings {
     syncGroups,
     fifos,
     fifoWriteStatesOnReload: g.fifoWriteVrrpStatesOnReload,
+    noEmailFaults: g.noEmailFaults,
     startupDelayUs: g.vrrpStartupDelay,
     problems,
     statics: { addresses: vrrp.staticAddresses.map(staticVip), routes: vrrp.staticRoutes.map(routeSpec), rules: vrrp.staticRules.map(ruleSpec) },

@@ -116,6 +116,9 @@ export const logs = (actions: FsmAction[]): string[] =>
 export const detailLogs = (actions: FsmAction[]): string[] =>
   actions.flatMap((a) => (a.kind === 'log' && a.detail ? [a.message] : []));
 
-/** The actions without logs and timers: what reaches the wire, the kernel and the scripts. */
+/** The actions without logs, timers and mail: what reaches the wire, the kernel and the scripts. */
 export const effects = (actions: FsmAction[]): FsmAction[] =>
-  actions.filter((a) => a.kind !== 'log' && a.kind !== 'set-timer' && a.kind !== 'cancel-timer');
+  actions.filter((a) => a.kind !== 'log' && a.kind !== 'set-timer' && a.kind !== 'cancel-timer' && a.kind !== 'mail');
+
+/** The states notified for e-mail. */
+export const mails = (actions: FsmAction[]): string[] => actions.flatMap((a) => (a.kind === 'mail' ? [a.state] : []));

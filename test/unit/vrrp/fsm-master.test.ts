@@ -1,7 +1,7 @@
 /** RFC 5798 §6.4.3 Master, with keepalived's election, GARP and stop rules. */
 import { describe, expect, it } from 'vitest';
 import type { InstanceSettings } from '../../../src/vrrp/fsm/settings.js';
-import { detailLogs, effects, heard, LINK_UP, logs, MDI_100, S, settings, Sim } from './fsm-harness.js';
+import { detailLogs, effects, heard, LINK_UP, logs, mails, MDI_100, S, settings, Sim } from './fsm-harness.js';
 
 function master(overrides: Partial<InstanceSettings> = {}): Sim {
   const sim = new Sim(settings(overrides));
@@ -53,6 +53,7 @@ describe('MASTER', () => {
       { kind: 'fifo', line: 'INSTANCE "VI_1" BACKUP 100\n' },
       { kind: 'stat', counter: 'release_master' },
     ]);
+    expect(mails(actions)).toEqual(['BACKUP']);
     expect(sim.armed.get('master-down')).toBe(sim.now + MDI_100);
     expect(sim.armed.has('advert')).toBe(false);
     expect(sim.armed.has('garp-delayed')).toBe(false);
@@ -218,13 +219,17 @@ describe('instance removed at reload', () => {
       { kind: 'fifo', line: 'INSTANCE "VI_1" FAULT 100\n' },
     ]);
     expect(sim.armed.size).toBe(0);
+    // keepalived rewrites DELETED to FAULT before its e-mail too
+    expect(mails(actions)).toEqual(['FAULT']);
   });
 
   it('with notify_deleted reports DELETED, even from FAULT', () => {
     const sim = new Sim(settings({ notify, notifyDeleted: true }));
     sim.start({ ...LINK_UP, interfaces: { eth0: false } });
     expect(sim.state.state).toBe('FAULT');
-    expect(effects(sim.send({ kind: 'delete' }))).toEqual([
+    const actions = sim.send({ kind: 'delete' });
+    expect(mails(actions)).toEqual(['DELETED']);
+    expect(effects(actions)).toEqual([
       { kind: 'notify', argv: ['/d'] },
       { kind: 'notify', argv: ['/g', 'INSTANCE', 'VI_1', 'DELETED', '100'] },
       { kind: 'fifo', line: 'INSTANCE "VI_1" DELETED 100\n' },
@@ -240,7 +245,9 @@ describe('instance removed at reload', () => {
     ]);
     const faulty = new Sim(settings({ notify }));
     faulty.start({ ...LINK_UP, interfaces: { eth0: false } });
-    expect(effects(faulty.send({ kind: 'delete' }))).toEqual([]);
+    const faultyActions = faulty.send({ kind: 'delete' });
+    expect(effects(faultyActions)).toEqual([]);
+    expect(mails(faultyActions)).toEqual([]);
     expect(faulty.state.state).toBe('STOP');
   });
 });

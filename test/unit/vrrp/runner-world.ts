@@ -79,6 +79,8 @@ export class Node {
   readonly routes = new FakeRoutes(this.kernel);
   readonly lines: string[];
   readonly notified: string[][] = [];
+  /** The e-mail alerts: `subject | body`. */
+  readonly mails: string[] = [];
   /** `VI_1 BACKUP>MASTER`, as the runner reports them. */
   readonly stateChanges: string[] = [];
   linkUp = true;
@@ -142,6 +144,7 @@ export class Node {
       announcer,
       notify: async (argv) => void this.notified.push([...argv]),
       fifo: () => undefined,
+      mail: (subject, body) => void this.mails.push(`${subject} | ${body}`),
       log,
       onStateChange: (instance, from, to) => this.stateChanges.push(`${instance} ${from}>${to}`),
     });

@@ -84,6 +84,24 @@ describe('VrrpRunner on a simulated LAN', () => {
     expect(a.stats().pri_zero_sent).toBe(1);
   });
 
+  it('mails each state change of an instance with smtp_alert, and with no_email_faults no FAULT', async () => {
+    const lan = new Lan();
+    const a = node(lan, 1, `global_defs {\n no_email_faults\n}\n${conf(150, ' smtp_alert')}`);
+    const quiet = node(lan, 2, conf(100));
+    a.runner.start();
+    quiet.runner.start();
+    untilMaster(lan, a);
+    a.setLink(false);
+    lan.clock.advance(S);
+    await a.runner.stop();
+    expect(a.mails).toEqual([
+      'VRRP Instance VI_1 - Entering BACKUP state | => VRRP Instance is no longer owning VRRP VIPs <=',
+      'VRRP Instance VI_1 - Entering MASTER state | => VRRP Instance is now owning VRRP VIPs <=',
+      'VRRP Instance VI_1 - Stopping | => VRRP Instance stopping <=',
+    ]);
+    expect(quiet.mails).toEqual([]);
+  });
+
   it('takes over after the master-down interval when the master dies silently', () => {
     const lan = new Lan();
     const a = node(lan, 1, conf(150));

@@ -58,10 +58,11 @@ describe('sync group', () => {
       '-: VRRP_Group(VG_1) Syncing instances to MASTER state',
       'VI_1: (VI_1) Entering MASTER STATE',
     ]);
-    expect(actions.slice(-3).map((a) => a.action)).toEqual([
+    expect(actions.slice(-4).map((a) => a.action)).toEqual([
       { kind: 'notify', argv: ['/gm'] },
       { kind: 'notify', argv: ['/gn', 'GROUP', 'VG_1', 'MASTER', '0'] },
       { kind: 'fifo', line: 'GROUP "VG_1" MASTER 0\n' },
+      { kind: 'mail', state: 'MASTER' },
     ]);
   });
 
@@ -109,14 +110,20 @@ describe('sync group', () => {
       'VI_2: (VI_2): entering FAULT state (interface eth1 down)',
       'VI_2: (VI_2) entering FAULT state',
     ]);
-    expect(actions.at(-1)!.action).toEqual({ kind: 'fifo', line: 'GROUP "VG_1" FAULT 0\n' });
+    expect(actions.slice(-2).map((a) => a.action)).toEqual([
+      { kind: 'fifo', line: 'GROUP "VG_1" FAULT 0\n' },
+      { kind: 'mail', state: 'FAULT' },
+    ]);
   });
 
   it('shutdown: members hand over and report STOP, then the group reports STOP', () => {
     const { g, actions } = run(bothMaster(), { kind: 'shutdown' }, 10 * S);
     expect(g.state).toBe('STOP');
     expect(actions.filter((a) => a.action.kind === 'send-advert').map((a) => a.instance)).toEqual(['VI_1', 'VI_2']);
-    expect(actions.at(-1)!.action).toEqual({ kind: 'fifo', line: 'GROUP "VG_1" STOP 0\n' });
+    expect(actions.slice(-2).map((a) => a.action)).toEqual([
+      { kind: 'fifo', line: 'GROUP "VG_1" STOP 0\n' },
+      { kind: 'mail', state: 'STOP' },
+    ]);
   });
 });
 
