@@ -168,8 +168,8 @@ export class Ctx {
 export class Engine {
   skipSublevel = 0;
   private kwLevel = 0;
-  /** Names of the open blocks, outermost first, for recovery hints. */
-  private readonly openBlocks: string[] = [];
+  /** The words of the open blocks, outermost first: their keyword, and their name in recovery hints (joined only then). */
+  private readonly openBlocks: (readonly string[])[] = [];
   private lastUnknown: { name: string; loc: Location } | undefined;
 
   constructor(
@@ -251,7 +251,7 @@ export class Engine {
         this.reporter.report(
           ConfigErr.UnknownKeyword,
           `Unknown keyword '${str}'`,
-          suggestion ? `did you mean '${suggestion}'?` : this.openBlocks.length ? `not a keyword of '${this.openBlocks[this.openBlocks.length - 1]}'` : undefined,
+          suggestion ? `did you mean '${suggestion}'?` : this.openBlocks.length ? `not a keyword of '${this.openBlocks[this.openBlocks.length - 1]!.join(' ')}'` : undefined,
           { ...loc, col: offsets[0]! + 1 },
         );
         this.lastUnknown = { name: str, loc };
@@ -271,12 +271,12 @@ export class Engine {
         else bobNeeded = true;
       }
       const ctx = new Ctx(handlerWords, line, loc, offsets, this);
-      const gap = notActedOn(kw.name, this.openBlocks[this.openBlocks.length - 1]?.split(' ', 1)[0]);
+      const gap = notActedOn(kw.name, this.openBlocks[this.openBlocks.length - 1]?.[0]);
       if (gap) this.reporter.notice?.(`'${kw.name}' is read but not acted on by keepalived-ts: ${gap}`, loc);
       kw.handler?.(ctx);
       if (kw.sub) {
         this.kwLevel++;
-        this.openBlocks.push(handlerWords.join(' '));
+        this.openBlocks.push(handlerWords);
         const skipped = this.run(kw.sub, bobNeeded);
         this.openBlocks.pop();
         this.kwLevel--;
@@ -289,7 +289,7 @@ export class Engine {
   private recoveryHint(loc: Location): string | undefined {
     const unknown = this.lastUnknown;
     if (!unknown || unknown.loc.file !== loc.file || unknown.loc.line !== loc.line) return undefined;
-    const enclosing = this.openBlocks[this.openBlocks.length - 1];
+    const enclosing = this.openBlocks[this.openBlocks.length - 1]?.join(' ');
     return enclosing
       ? `the block of unknown keyword '${unknown.name}' is read as part of '${enclosing}', and its '}' closes '${enclosing}' (keepalived's recovery)`
       : `the block of unknown keyword '${unknown.name}' is read at top level, line by line (keepalived's recovery)`;
