@@ -87,7 +87,6 @@ export class LineRecording implements LineSource {
   }
 }
 
-
 /**
  * Each '{' line's closing '}' line. The reader ends a logical line at its first brace, so a brace is a line of its
  * own; a quoted one ("{") is a brace word the walker counts too, and then nothing is matched here.
