@@ -12,7 +12,8 @@ interface Seen {
   line?: number;
 }
 
-function walk(text: string, build: (seen: string[]) => KeywordTable) {
+/** Walks `text` as the first pass reads it, or (`replay`) as the passes after it do: over the recorded lines. */
+function walk(text: string, build: (seen: string[]) => KeywordTable, replay = false) {
   const reports: Seen[] = [];
   const host = {
     report: (cls: ConfigErr, message: string, hint?: string, loc?: Location) => reports.push({ cls, message, hint, line: loc?.line }),
@@ -21,25 +22,16 @@ function walk(text: string, build: (seen: string[]) => KeywordTable) {
   const reader = new LineReader(host, { configId: 'x', cwd: '/etc/keepalived', fileSystem: fakeHost({ files: { '/etc/keepalived/k.conf': conf(text) } }) });
   reader.openMain('k.conf');
   const seen: string[] = [];
-  new Engine(reader, host, true).run(build(seen), false);
+  new Engine(replay ? recorded(reader) : reader, host, true).run(build(seen), false);
   return { seen, reports };
 }
 
-/** The same walk over a replay of the file's lines, as the passes after the first read it. */
-function walkReplay(text: string, build: (seen: string[]) => KeywordTable) {
-  const reports: Seen[] = [];
-  const host = {
-    report: (cls: ConfigErr, message: string, hint?: string, loc?: Location) => reports.push({ cls, message, hint, line: loc?.line }),
-    log: () => undefined,
-  };
-  const reader = new LineReader(host, { configId: 'x', cwd: '/etc/keepalived', fileSystem: fakeHost({ files: { '/etc/keepalived/k.conf': conf(text) } }) });
-  reader.openMain('k.conf');
+/** Every line the reader gives, recorded, and the recording rewound for a replay. */
+function recorded(reader: LineReader): LineRecording {
   const recording = new LineRecording();
   const live = recording.record(reader);
   while (live.readLine() !== undefined);
-  const seen: string[] = [];
-  new Engine(recording.rewind(), host, true).run(build(seen), false);
-  return { seen, reports };
+  return recording.rewind();
 }
 
 const record = (seen: string[]) => (ctx: Ctx) => seen.push(ctx.words.join(' '));
@@ -108,20 +100,17 @@ describe('block walking', () => {
     ];
     // the reader's own reports come while it reads: all of them first in a replay
     const inOrder = ({ seen, reports }: ReturnType<typeof walk>) => ({ seen, reports: reports.sort((a, b) => a.line! - b.line! || a.message.localeCompare(b.message)) });
-    for (const text of texts) expect(inOrder(walkReplay(text, tables))).toEqual(inOrder(walk(text, tables)));
+    for (const text of texts) expect(inOrder(walk(text, tables, true))).toEqual(inOrder(walk(text, tables)));
     expect(walk(texts[1]!, tables).seen).toEqual(['top 3', 'vrrp_instance V', 'state MASTER', 'close']);
     expect(walk(texts[2]!, tables).seen).toEqual(['top 4']);
     expect(walk(texts[3]!, tables).seen).toEqual([]);
   });
 
   it("moves a replay from a '{' line to its '}' line, and only when no other line holds a brace", () => {
-    const replay = (text: string) => {
+    const replay = (text: string): LineRecording => {
       const reader = new LineReader({ report: () => undefined, log: () => undefined }, { configId: 'x', cwd: '/', fileSystem: fakeHost({ files: { '/k.conf': conf(text) } }) });
       reader.openMain('/k.conf');
-      const recording = new LineRecording();
-      const live = recording.record(reader);
-      while (live.readLine() !== undefined);
-      return recording.rewind();
+      return recorded(reader);
     };
     const r = replay('a {\n b {\n c\n }\n}\nd\n');
     expect([r.readLine(), r.readLine()]).toEqual(['a', '{']);
