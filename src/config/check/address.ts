@@ -49,6 +49,11 @@ export function sameSockAddr(a: SockAddr, b: SockAddr): boolean {
   return a.family === b.family && a.address === b.address && a.port === b.port;
 }
 
+/** A string equal for two addresses exactly when sameSockAddr holds: for sets and maps of them. */
+export function sockAddrKey(a: SockAddr): string {
+  return `${a.family} ${a.address} ${a.port}`;
+}
+
 export function isLinkLocal6(a: { family: Family; address: string }): boolean {
   return a.family === 'inet6' && bytesLinkLocal6(addressBytes(a));
 }

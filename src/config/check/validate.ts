@@ -9,7 +9,7 @@ import { ConfigErr } from '../diagnostics.js';
 import type { GlobalDefs } from '../global/index.js';
 import { checkScripts, type Script, type ScriptToCheck } from '../scripts/index.js';
 import type { PassEnv } from '../subsystem.js';
-import { formatTrio, sameSockAddr, type SockAddr } from './address.js';
+import { formatTrio, sameSockAddr, sockAddrKey, type SockAddr } from './address.js';
 import { finishConnection } from './checkers/common.js';
 import type { CheckerDraft, CheckState, ForwardingDraft, RsDraft, VsDraft, VsgDraft } from './draft.js';
 import type { Checker, Forwarding, RealServer, VirtualServer, VirtualServerGroup, VirtualServerKey } from './model.js';
@@ -159,7 +159,7 @@ function validateVirtualServer(l: Linked, env: PassEnv, g: GlobalDefs): VirtualS
   let weightSum = 0;
   let sorryDuplicatesRs = false;
   for (const rs of vs.realServers) {
-    const addressKey = `${rs.addr.family} ${rs.addr.address} ${rs.addr.port}`;
+    const addressKey = sockAddrKey(rs.addr);
     if (keptAddresses.has(addressKey)) {
       err(`VS ${vsName(l)}: real server ${rsName(rs)} is duplicated - removing second rs`);
       continue;
