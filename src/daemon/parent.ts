@@ -242,7 +242,11 @@ function supervise(children: Child[], o: CliOptions, log: Logger, run: RunState)
     // nothing reloads: systemd hears at once that the reload is over
     if (told.length === 0) notifySystemd('READY=1');
   };
-  const configRead = new ConfigReadWait({ log: (m) => log.info(m), detail: o.logDetail, ready: () => notifySystemd('READY=1'), reload: () => {
+  const configRead = new ConfigReadWait({
+    log: (m) => log.info(m),
+    detail: o.logDetail,
+    ready: () => notifySystemd('READY=1'),
+    reload: () => {
       if (!stopping) reload();
     },
   });
