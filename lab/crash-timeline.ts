@@ -39,8 +39,17 @@ export interface CycleFigures {
    * kill are not in it (leftoverMs counts them).
    */
   readonly overlapMs: Readonly<Record<Node, number>>;
-  /** From A's restart (or its child's kill) until A's kernel no longer held what the dead daemon left; undefined when the restarted daemon did not remove it before advertising. */
+  /** From A's restart (or its child's kill) until A's kernel no longer held what the dead daemon left; undefined when it was kept or its removal was lost. */
   readonly leftoverMs?: number;
+  /**
+   * The restarted daemon kept a VIP the dead one left: A's monitor shows no deletion of it before its re-addition
+   * (which the kernel then refuses as a duplicate, silently) or the cycle's end.
+   */
+  readonly leftoverKept: boolean;
+  /** A's monitor showed an addition of a leftover VIP it had not seen deleted: it lost the deletion, and the leftover's fate is unknown. */
+  readonly leftoverLost: boolean;
+  /** A's monitor stamped a leftover's deletion after A's first advert, which it preceded: its stamps lagged (the wait is not known, and B's adverts are counted from the restart). */
+  readonly stampLagged: boolean;
   /** B's adverts on the wire between A's leftovers going and A's first advert: what the restarted node heard before it took over. */
   readonly heardBeforeTakingOver: number;
   /**
@@ -117,6 +126,18 @@ function longestUncovered(intervals: readonly Interval[], from: number, to: numb
   return Math.max(longest, to - covered);
 }
 
+/**
+ * What became of a VIP A held when it was killed: deleted (when, on the monitor's stamp), kept, or lost from view.
+ * Read in the order A's monitor printed its events, which is the kernel's: its stamps are taken as it prints and
+ * lag under load, so a deletion can be stamped after an advert it preceded, but never printed after the re-addition
+ * it preceded. A kept VIP shows no event: the kernel refuses the restarted daemon's addition as a duplicate.
+ */
+function leftoverFate(events: readonly VipEvent[], vip: string, killAt: number, endAt: number): number | 'kept' | 'lost' {
+  const next = events.find((e) => e.node === 'A' && e.address === vip && e.t > killAt && e.t < endAt);
+  if (!next) return 'kept';
+  return next.added ? 'lost' : next.t;
+}
+
 /** `silentMs`: a MASTER silent this long let its backup take over by the rules (3 × advert_int). */
 export function cycleFigures(adverts: readonly WireAdvert[], events: readonly VipEvent[], vips: readonly string[], m: CycleMarks, silentMs: number): CycleFigures {
   const lastA = adverts.filter((a) => a.from === 'A' && a.priority > 0 && a.t < m.killAt).at(-1);
@@ -130,6 +151,8 @@ export function cycleFigures(adverts: readonly WireAdvert[], events: readonly Vi
   const overlapMs: Record<Node, number> = { A: 0, B: 0 };
   let vipLessMs = 0;
   let leftGone: number | undefined = back;
+  let leftoverKept = false;
+  let leftoverLost = false;
   for (const vip of vips) {
     const a = holds(events, 'A', vip, start, m.endAt);
     const b = holds(events, 'B', vip, start, m.endAt);
@@ -141,12 +164,17 @@ export function cycleFigures(adverts: readonly WireAdvert[], events: readonly Vi
       overlapMs[n] = Math.max(overlapMs[n], o.ms);
     }
     vipLessMs = Math.max(vipLessMs, longestUncovered([...a, ...b], start, m.endAt));
-    if (leftover && leftGone !== undefined) {
-      const gone = leftover[1] < m.endAt && (!firstABack || leftover[1] <= firstABack.t) ? leftover[1] : undefined;
-      leftGone = gone === undefined ? undefined : Math.max(leftGone, gone);
+    if (leftover) {
+      const fate = leftoverFate(events, vip, m.killAt, m.endAt);
+      if (fate === 'kept') leftoverKept = true;
+      else if (fate === 'lost') leftoverLost = true;
+      if (typeof fate === 'number' && leftGone !== undefined) leftGone = Math.max(leftGone, fate);
+      else leftGone = undefined;
     }
   }
-  const heardFrom = leftGone ?? back;
+  // printed before A's re-addition yet stamped after A's first advert (the two go together): the stamp lagged
+  const stampLagged = leftGone !== undefined && firstABack !== undefined && leftGone > firstABack.t;
+  const heardFrom = stampLagged ? back : (leftGone ?? back);
   const heardBeforeTakingOver = window.filter((x) => x.from === 'B' && x.t >= heardFrom && (!firstABack || x.t < firstABack.t)).length;
   const lastBBefore = firstABack && window.filter((x) => x.from === 'B' && x.t < firstABack.t).at(-1);
   const tookOverUnheard = heardBeforeTakingOver === 0 && lastBBefore !== undefined && firstABack!.t - lastBBefore.t < silentMs;
@@ -158,9 +186,12 @@ export function cycleFigures(adverts: readonly WireAdvert[], events: readonly Vi
     ...(takeoverMs !== undefined ? { takeoverMs } : {}),
     overlapMs,
     ...(leftGone !== undefined ? { leftoverMs: leftGone - back } : {}),
+    leftoverKept,
+    leftoverLost,
+    stampLagged,
     heardBeforeTakingOver,
     tookOverUnheard,
-    ...(leftGone !== undefined && firstABack ? { waitMs: firstABack.t - leftGone } : {}),
+    ...(leftGone !== undefined && firstABack && !stampLagged ? { waitMs: firstABack.t - leftGone } : {}),
     vipLessMs,
     advertGapMs,
   };

@@ -29,6 +29,8 @@ const SILENT_MS = 3 * ADVERT_INT_MS;
 const SETTLE_MS = 300;
 /** VIPs still on B, or still missing on A, this long after the pair settled are left behind (or lost). */
 const LEFT_MS = 3_000;
+/** The restarted daemon's lines kept per crash cycle, for the notes on a cycle that kept a leftover. */
+const KEPT_LINES = 40;
 /** A pair whose cycles fail this often stops cycling (each failure costs its timeouts). */
 const MAX_FAILED = 3;
 
@@ -76,6 +78,8 @@ interface CycleRun {
   readonly leftOnB: number;
   readonly missingOnA: number;
   readonly respawnMs?: number;
+  /** The restarted daemon's first lines (crash cycles): what it said, for a cycle whose figures need explaining. */
+  readonly aLines?: readonly string[];
 }
 
 interface PairRun {
@@ -89,6 +93,8 @@ interface PairRun {
   readonly failures: string[];
   /** What went wrong with the watching (soak/crash-watch.ts): the figures' caveats. */
   readonly troubles: readonly string[];
+  /** For the first cycles whose restarted A kept a leftover VIP: the cycle and what A's daemon said. */
+  readonly keptLogs: readonly string[];
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -116,7 +122,7 @@ async function runPair(p: Pair, o: SoakOptions, cycles: number, childKills: numb
 
     const runs: { kind: 'crash' | 'child'; run: Omit<CycleRun, 'marks'> & { marks: Omit<CycleMarks, 'endAt'> } }[] = [];
     const failures: string[] = [];
-    const settle = async (killAt: number, restartAt: number | undefined, respawnMs?: number): Promise<Omit<CycleRun, 'marks'> & { marks: Omit<CycleMarks, 'endAt'> }> => {
+    const settle = async (killAt: number, restartAt: number | undefined, respawnMs?: number, aLines?: readonly string[]): Promise<Omit<CycleRun, 'marks'> & { marks: Omit<CycleMarks, 'endAt'> }> => {
       const settledAt = realtimeMs();
       await sleep(SETTLE_MS);
       const count = (ns: string): number => lab.addresses(ns).filter((x) => all.includes(x)).length;
@@ -124,7 +130,13 @@ async function runPair(p: Pair, o: SoakOptions, cycles: number, childKills: numb
       let onB = count(nsB);
       let onA = count(nsA);
       for (const until = Date.now() + LEFT_MS; (onB > 0 || onA < all.length) && Date.now() < until; onB = count(nsB), onA = count(nsA)) await sleep(100);
-      return { marks: { killAt, ...(restartAt !== undefined ? { restartAt } : {}), settledAt }, leftOnB: onB, missingOnA: all.length - onA, ...(respawnMs !== undefined ? { respawnMs } : {}) };
+      return {
+        marks: { killAt, ...(restartAt !== undefined ? { restartAt } : {}), settledAt },
+        leftOnB: onB,
+        missingOnA: all.length - onA,
+        ...(respawnMs !== undefined ? { respawnMs } : {}),
+        ...(aLines ? { aLines } : {}),
+      };
     };
 
     for (let i = 0; i < cycles && failures.length < MAX_FAILED; i++) {
@@ -146,7 +158,7 @@ async function runPair(p: Pair, o: SoakOptions, cycles: number, childKills: numb
         failures.push(failure(error, failures.length));
         continue;
       }
-      runs.push({ kind: 'crash', run: await settle(killAt, restartAt) });
+      runs.push({ kind: 'crash', run: await settle(killAt, restartAt, undefined, a.lines.slice(0, KEPT_LINES)) });
     }
 
     for (let k = 0; k < childKills && failures.length < MAX_FAILED; k++) {
@@ -167,8 +179,11 @@ async function runPair(p: Pair, o: SoakOptions, cycles: number, childKills: numb
     }
     const endAt = realtimeMs();
 
-    const figures = (kind: 'crash' | 'child'): CycleFigures[] =>
-      runs.flatMap((r, i) => (r.kind === kind ? [cycleFigures(watch.adverts, watch.events, all, { ...r.run.marks, endAt: runs[i + 1]?.run.marks.killAt ?? endAt }, SILENT_MS)] : []));
+    const every = runs.map((r, i) => cycleFigures(watch.adverts, watch.events, all, { ...r.run.marks, endAt: runs[i + 1]?.run.marks.killAt ?? endAt }, SILENT_MS));
+    const figures = (kind: 'crash' | 'child'): CycleFigures[] => every.filter((_, i) => runs[i]!.kind === kind);
+    const keptLogs = every
+      .flatMap((f, i) => (f.leftoverKept ? [`cycle ${i + 1} (${runs[i]!.kind}) kept a leftover VIP; A said:\n      ${(runs[i]!.run.aLines ?? ['(a child kill: the daemon went on)']).join('\n      ')}`] : []))
+      .slice(0, 3);
     return {
       pair: p,
       crashes: figures('crash'),
@@ -178,6 +193,7 @@ async function runPair(p: Pair, o: SoakOptions, cycles: number, childKills: numb
       respawnMs: runs.flatMap((r) => (r.run.respawnMs !== undefined ? [r.run.respawnMs] : [])),
       failures,
       troubles: watch.troubles,
+      keptLogs,
     };
   } finally {
     await lab.close();
@@ -209,8 +225,8 @@ function spread(xs: readonly number[]): string {
 const max = (xs: readonly number[]): number => xs.reduce((m, x) => Math.max(m, x), 0);
 const min = (xs: readonly number[]): number => xs.reduce((m, x) => Math.min(m, x), Number.POSITIVE_INFINITY);
 
-/** Cycles whose restarted daemon (or respawned child) did not remove what the dead one left before it advertised. */
-const keptLeftovers = (cs: readonly CycleFigures[]): number => cs.filter((c) => c.leftoverMs === undefined).length;
+/** Cycles whose restarted daemon (or respawned child) kept what the dead one left. */
+const keptLeftovers = (cs: readonly CycleFigures[]): number => cs.filter((c) => c.leftoverKept).length;
 
 function pairFigures(r: PairRun, ref: PairRun | undefined): Figure[] {
   const tag = `[${r.pair.name}]`;
@@ -244,6 +260,11 @@ function pairFigures(r: PairRun, ref: PairRun | undefined): Figure[] {
     reported(`${tag} restart to the dead daemon's VIPs removed p50/p99/max ms`, spread(crashes.flatMap((c) => (c.leftoverMs !== undefined ? [c.leftoverMs] : []))), ref && spread(ref.crashes.flatMap((c) => (c.leftoverMs !== undefined ? [c.leftoverMs] : [])))),
     bounded(`${tag} VIPs left behind by keepalived-ts (kept by a restarted A, on B ${LEFT_MS / 1000} s after settling)`, left(r, 'kats'), '0', (x) => x === 0, num((x) => left(x, 'any'))),
     ...(r.pair.a !== r.pair.b ? [reported(`${tag} VIPs left behind by keepalived`, left(r, 'keepalived'))] : []),
+    reported(
+      `${tag} cycles A's monitor lost a leftover's deletion / stamped it after A's first advert (lag)`,
+      `${both.filter((c) => c.leftoverLost).length} / ${both.filter((c) => c.stampLagged).length}`,
+      refBoth && `${refBoth.filter((c) => c.leftoverLost).length} / ${refBoth.filter((c) => c.stampLagged).length}`,
+    ),
     (r.pair.a === 'kats' ? bounded : reportedAs)(`${tag} VIPs missing on A ${LEFT_MS / 1000} s after settling`, r.missingOnA, '0', (x) => x === 0, num((x) => x.missingOnA)),
     reported(`${tag} longest time no node held a VIP, crash cycles (ms)`, max(crashes.map((c) => c.vipLessMs)), ref && max(ref.crashes.map((c) => c.vipLessMs))),
     reported(`${tag} child kills: respawn delays (s)`, r.respawnMs.map((x) => (x / 1000).toFixed(1)).join(' ') || 'n/a', ref && (ref.respawnMs.map((x) => (x / 1000).toFixed(1)).join(' ') || 'n/a')),
@@ -304,10 +325,11 @@ export const crashCycles: SoakCase = {
       notes: [
         `VRRPv3, advert_int ${ADVERT_INT_MS / 1000}; A (state MASTER, priority ${A_PRIORITY}) SIGKILLed whole and started again ${cycles} times, then its VRRP child alone ${childKills} times; B (BACKUP, ${B_PRIORITY}); two VIPs.`,
         `The four pairs run at once, each in its own lab (10.99.200-203), on a 2-core machine shared with other work: times are noisy.`,
-        'keepalived column: the keepalived pair, run beside them. Takeover: B’s first advert less A’s last (the wire). Overlap: the kernels (ip monitor), the dead daemon’s leftover VIPs aside (counted as left behind if the restarted one did not remove them before advertising).',
+        'keepalived column: the keepalived pair, run beside them. Takeover: B’s first advert less A’s last (the wire). Overlap: the kernels (ip monitor), the dead daemon’s leftover VIPs aside (counted as left behind if the restarted one kept them: A’s monitor printed no deletion before A’s re-addition, which its kernel refuses silently).',
         `Each overlap is put on the node whose doing it is: the holder that let go late after a rightful take (by a higher priority, or after it had been silent ${SILENT_MS} ms: a stalled MASTER), else the node that took from a live MASTER. The bound applies to keepalived-ts's; keepalived's in a mixed pair are reported; the keepalived column has all of the keepalived pair's.`,
-        'ip monitor stamps an event when it prints it: under load the stamps lag, which lengthens the leftover times and shortens the restarted node’s measured wait. A monitor found wrong against its kernel for a second is listed below ("watching"): that cycle’s figures miss its lost events.',
+        'ip monitor stamps an event when it prints it: under load the stamps lag, which lengthens the leftover times and shortens the restarted node’s measured wait (a deletion stamped after A’s first advert is counted as lagged, its wait left out); the monitors and tcpdump run at a real-time priority to keep the lag short. A monitor found wrong against its kernel for a second is listed below ("watching"): that cycle’s figures miss its lost events.',
         ...results.flatMap((r) => r.failures.map((f) => `${r.pair.name}: ${f}`)),
+        ...results.flatMap((r) => r.keptLogs.map((k) => `${r.pair.name}: ${k}`)),
         ...results.flatMap((r) => r.troubles.map((t) => `${r.pair.name}, watching: ${t}`)),
         ...(withKeepalived ? [] : ['keepalived is not installed: the mixed and reference pairs were not run.']),
       ],

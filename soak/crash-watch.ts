@@ -16,6 +16,12 @@ export function realtimeMs(): number {
   return Date.now();
 }
 
+/**
+ * chrt's arguments for the watchers: the monitors stamp events as they print them, so a watcher waiting for the
+ * CPU behind the daemons stamps late; at a real-time priority it runs first, and it does little.
+ */
+const REALTIME = ['-f', '20'];
+
 export class PairWatch {
   readonly adverts: WireAdvert[] = [];
   readonly events: VipEvent[] = [];
@@ -24,8 +30,9 @@ export class PairWatch {
   /** What went wrong with the watching itself (a helper that ended, a monitor that missed events): the figures' caveats. */
   readonly troubles: string[] = [];
   private readonly checkedAt: Record<Node, number> = { A: 0, B: 0 };
-  /** The kernel's VIPs at the last check, when the monitor said otherwise. */
-  private readonly differing: Record<Node, string | undefined> = { A: undefined, B: undefined };
+  /** The kernel's VIPs at the last check, when the monitor said otherwise, and how many events it had printed then. */
+  private readonly differing: Record<Node, { kernel: string; printed: number } | undefined> = { A: undefined, B: undefined };
+  private readonly printed: Record<Node, number> = { A: 0, B: 0 };
 
   /** `nodes`: the namespaces of A and B and their eth0 addresses; `vips`: the addresses followed. */
   constructor(
@@ -37,7 +44,7 @@ export class PairWatch {
       [nodes.A.address, 'A'],
       [nodes.B.address, 'B'],
     ]);
-    const tcpdump = lab.spawn(lab.bridgeNs, 'tcpdump', ['-n', '-l', '-tt', '-p', '-i', 'br0', 'vrrp']);
+    const tcpdump = lab.spawn(lab.bridgeNs, 'chrt', [...REALTIME, 'tcpdump', '-n', '-l', '-tt', '-p', '-i', 'br0', 'vrrp']);
     this.ready.push(startedOnStderr(tcpdump, /listening on/));
     this.noteExit(tcpdump, 'tcpdump on the bridge');
     follow(tcpdump, (line) => {
@@ -46,7 +53,7 @@ export class PairWatch {
       if (m && from) this.adverts.push({ t: Number(m[1]) * 1000, from, priority: Number(m[3]) });
     });
     for (const node of ['A', 'B'] as const) {
-      const monitor = lab.spawn(nodes[node].ns, 'ip', ['-ts', 'monitor', 'address']);
+      const monitor = lab.spawn(nodes[node].ns, 'chrt', [...REALTIME, 'ip', '-ts', 'monitor', 'address']);
       this.noteExit(monitor, `ip monitor in ${node}`);
       follow(monitor, (line) => {
         const m = /^\[(\d+)-(\d+)-(\d+)T(\d+):(\d+):(\d+)\.(\d+)\] (Deleted )?\d+: eth0\s+inet6? ([0-9a-f.:]+)\//.exec(line);
@@ -55,6 +62,7 @@ export class PairWatch {
         const t = new Date(y, mo - 1, d, h, mi, s).getTime() + Number(`0.${m[7]}`) * 1000;
         const added = m[8] === undefined;
         this.events.push({ t, node, address: m[9]!, added });
+        this.printed[node]++;
         if (added) this.held[node].add(m[9]!);
         else this.held[node].delete(m[9]!);
       });
@@ -69,8 +77,8 @@ export class PairWatch {
 
   /**
    * How many of the VIPs `node`'s kernel holds now, as its monitor reported. Once a second the kernel is asked
-   * too: a monitor still wrong about the same addresses a second later has lost an event, which is noted and
-   * corrected (a wait must not hang on it); a difference once is only an event under way.
+   * too: a monitor still wrong about the same addresses a second later, having printed nothing since, has lost an
+   * event, which is noted and corrected (a wait must not hang on it); a difference once is only an event under way.
    */
   holding(node: Node): number {
     const now = Date.now();
@@ -78,8 +86,10 @@ export class PairWatch {
       this.checkedAt[node] = now;
       const kernel = this.lab.addresses(this.nodes[node].ns).filter((x) => this.vips.includes(x)).sort().join(' ');
       const monitor = [...this.held[node]].sort().join(' ');
+      const was = this.differing[node];
       if (kernel === monitor) this.differing[node] = undefined;
-      else if (this.differing[node] !== kernel) this.differing[node] = kernel;
+      // events printed since: the same difference again is a later one (the next cycle's), not a lost event
+      else if (was?.kernel !== kernel || was.printed !== this.printed[node]) this.differing[node] = { kernel, printed: this.printed[node] };
       else {
         this.troubles.push(`ip monitor in ${node} said [${monitor}] for a second, its kernel [${kernel}]`);
         this.held[node] = new Set(kernel.split(' ').filter((x) => x !== ''));

@@ -13,7 +13,7 @@ describe('crash-cycle figures from the wire and the kernel', () => {
     const wire = [...adverts('A', 0, 1000), ...adverts('B', 1360, 2760), ...adverts('A', 2741, 4000)];
     const events = [ev(0, 'A', true), ev(1361, 'B', true), ev(2400, 'A', false), ev(2742, 'A', true), ev(2745, 'B', false)];
     const f = cycleFigures(wire, events, [VIP], { killAt: 1050, restartAt: 2000, settledAt: 3000, endAt: 4000 }, 300);
-    expect(f).toEqual({ takeoverMs: 360, overlapMs: { A: 0, B: 3 }, leftoverMs: 400, heardBeforeTakingOver: 3, tookOverUnheard: false, waitMs: 341, vipLessMs: 0, advertGapMs: 360 });
+    expect(f).toEqual({ takeoverMs: 360, overlapMs: { A: 0, B: 3 }, leftoverMs: 400, leftoverKept: false, leftoverLost: false, stampLagged: false, heardBeforeTakingOver: 3, tookOverUnheard: false, waitMs: 341, vipLessMs: 0, advertGapMs: 360 });
   });
 
   it('sees a restarted node that grabs the VIP before hearing the master, keeps its leftover, and a VIP gap', () => {
@@ -24,6 +24,7 @@ describe('crash-cycle figures from the wire and the kernel', () => {
     expect(f.heardBeforeTakingOver).toBe(0);
     expect(f.tookOverUnheard).toBe(true);
     expect(f.leftoverMs).toBeUndefined();
+    expect(f.leftoverKept).toBe(true);
     expect(f.overlapMs).toEqual({ A: 0, B: 0 });
     expect(f.vipLessMs).toBe(0);
 
@@ -35,6 +36,19 @@ describe('crash-cycle figures from the wire and the kernel', () => {
     }, 300);
     expect(gap.vipLessMs).toBe(20);
     expect(gap.leftoverMs).toBe(10);
+  });
+
+  it('reads the leftover’s fate in the monitor’s order, not by its stamps, which lag under load', () => {
+    const wire = [...adverts('A', 0, 1000), ...adverts('B', 1360, 2760), ...adverts('A', 2741, 4000)];
+    const marks = { killAt: 1050, restartAt: 2000, settledAt: 3000, endAt: 4000 };
+    // the deletion happened at restart but was stamped with the re-addition, after A's first advert
+    const lagged = cycleFigures(wire, [ev(0, 'A', true), ev(1361, 'B', true), ev(2750, 'A', false), ev(2751, 'A', true), ev(2755, 'B', false)], [VIP], marks, 300);
+    expect(lagged).toMatchObject({ leftoverMs: 750, leftoverKept: false, leftoverLost: false, stampLagged: true, heardBeforeTakingOver: 7, tookOverUnheard: false });
+    expect(lagged.waitMs).toBeUndefined();
+    // the monitor printed an addition of a VIP it still had as held: it lost the deletion
+    const lost = cycleFigures(wire, [ev(0, 'A', true), ev(1361, 'B', true), ev(2742, 'A', true), ev(2745, 'B', false)], [VIP], marks, 300);
+    expect(lost).toMatchObject({ leftoverKept: false, leftoverLost: true, stampLagged: false });
+    expect(lost.leftoverMs).toBeUndefined();
   });
 
   it('has no takeover when the killed child’s successor is MASTER before the backup times out', () => {
