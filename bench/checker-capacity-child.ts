@@ -104,7 +104,7 @@ async function main(file: string): Promise<void> {
   const ipvsSync = new IpvsSync(config.check, { ipvs: port, clock: monotonicClock, log, notify: () => undefined, fifo: () => undefined });
   const set = new CheckerSet(
     config.check,
-    { logAllFailures: config.global.checkerLogAllFailures },
+    { logAllFailures: config.global.checkerLogAllFailures, noCheckerEmails: config.global.noCheckerEmails },
     { clock, probe: (target, signal) => probe(target, signal), log: (m) => log.info(m), ipvsSync, fileValue: () => 0 },
   );
   await ipvsSync.start();

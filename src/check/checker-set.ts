@@ -13,6 +13,8 @@
  */
 import type { CheckConfig, RealServer, VirtualServer } from '../config/check/model.js';
 import type { Clock } from '../base/clock.js';
+import { realServerSubject } from './alert-mails.js';
+import { serverName } from './pool.js';
 import type { ProbeResult, ProbeTarget } from './probe.js';
 import { RealServerHealth, type HealthChange } from './real-server-health.js';
 import { matchRealServers, matchVirtualServers, planCheckers, reloadedCheckerStates } from './reload-match.js';
@@ -30,11 +32,15 @@ export interface CheckerSetPorts {
   fileValue(name: string): number;
   /** For the schedulers' first run in their warmup. */
   random?: () => number;
+  /** An e-mail alert (subject without `[router_id] `, body); none sent without it. */
+  mail?: (subject: string, body: string) => void;
 }
 
 export interface CheckerSetOptions {
   /** global_defs checker_log_all_failures. */
   readonly logAllFailures: boolean;
+  /** global_defs no_checker_emails: a checker's change mails only when its real server's state changes. */
+  readonly noCheckerEmails: boolean;
 }
 
 /** A running checker and where it sits in the current configuration (a reload moves it). */
@@ -176,6 +182,14 @@ export class CheckerSet {
     }
   }
 
+  /** The real server's side of keepalived's gate on a checker's mail: smtp_alert, and no_checker_emails. */
+  private mailVerdict(v: number, i: number, body: string, wasAlive: boolean, alive: boolean): void {
+    const vs = this.config.virtualServers[v]!;
+    const rs = vs.realServers[i]!;
+    if (!rs.smtpAlert || (wasAlive === alive && this.options.noCheckerEmails)) return;
+    this.ports.mail?.(realServerSubject(serverName(vs, rs), vs.name, alive), body);
+  }
+
   /** A scheduler whose verdicts go to wherever its checker sits now. */
   private schedule(vs: VirtualServer, rs: RealServer, checker: ScheduledChecker, at: Running['at'], initial?: CheckerRunState): Running {
     const running: Running = {
@@ -189,7 +203,10 @@ export class CheckerSet {
           onVerdict: (verdict) => {
             const { v, i, c } = running.at;
             const health = this.healths[v]?.[i];
-            if (health) this.apply(v, i, health.checker(c, verdict));
+            if (!health) return;
+            const wasAlive = health.alive;
+            this.apply(v, i, health.checker(c, verdict));
+            if (verdict.mail !== undefined) this.mailVerdict(v, i, verdict.mail, wasAlive, health.alive);
           },
           logAllFailures: this.options.logAllFailures,
           ...(this.ports.random ? { random: this.ports.random } : {}),

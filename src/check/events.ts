@@ -16,6 +16,8 @@ export type PoolEvent =
       readonly alive: boolean;
       readonly msg?: string;
       readonly script?: Script;
+      /** The e-mail body when a reload or the shutdown takes it out with smtp_alert (a checker's verdict mails itself). */
+      readonly mail?: string;
     }
   | {
       readonly type: 'quorum';
@@ -27,4 +29,6 @@ export type PoolEvent =
       readonly weightSum: number;
       readonly msg?: string;
       readonly script?: Script;
+      /** The e-mail body, with smtp_alert on the virtual server. */
+      readonly mail?: string;
     };

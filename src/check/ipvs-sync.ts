@@ -20,6 +20,7 @@ import type { Clock } from '../base/clock.js';
 import type { NftCommand } from '../base/nft-json.js';
 import type { RunAs } from '../base/scripts.js';
 import { applyHealth, desiredTable, startCheckers, type CheckerState } from './desired.js';
+import { realServerSubject, virtualServerSubject } from './alert-mails.js';
 import type { PoolEvent } from './events.js';
 import { assignFwmarks, EMPTY_IPVS_NFT, ipvsNftState, ipvsNftSteps, type AutoFwmarks, type IpvsNftOptions, type IpvsNftState } from './nft-ipvs.js';
 import { setAlive, setWeight, stopPool, type PoolStep } from './pool.js';
@@ -34,6 +35,8 @@ export interface IpvsSyncPorts {
   log: Logger;
   notify(argv: readonly string[], runAs: RunAs): void;
   fifo(line: Uint8Array): void;
+  /** An e-mail alert (subject without `[router_id] `, body): quorum changes, real servers a reload or the shutdown takes out. */
+  mail?(subject: string, body: string): void;
   /** nftables_ipvs: its options and the nft port (one atomic batch per call). */
   nft?: { readonly options: IpvsNftOptions; apply(commands: readonly NftCommand[]): Promise<void> };
 }
@@ -248,6 +251,7 @@ export class IpvsSync {
       if (e.msg) this.ports.log.info(e.msg);
       if (e.script) this.run(e.script);
       this.ports.fifo(fifoLine(e));
+      if (e.mail !== undefined) this.ports.mail?.(e.type === 'real-server' ? realServerSubject(e.server, e.vs, e.alive) : virtualServerSubject(e.vs, e.up), e.mail);
     }
   }
 

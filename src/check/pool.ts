@@ -7,6 +7,7 @@
  * sorry server the outcome depends on the path, not only on the end state.
  */
 import { formatTrio } from '../config/check/address.js';
+import { quorumBody, SHUTTING_DOWN_BODY } from './alert-mails.js';
 import type { RealServer, VirtualServer } from '../config/check/model.js';
 import { realWeight } from './destination.js';
 import type { PoolEvent } from './events.js';
@@ -52,10 +53,11 @@ function updateQuorum(vs: VirtualServer, state: PoolState, init: boolean): PoolS
   if (!step.changed && !startDown) return { state, events: [] };
   const name = vs.name;
   const events: PoolEvent[] = [];
+  const mail = vs.smtpAlert ? { mail: quorumBody(vs, step.up, init, step.threshold, weightSum) } : {};
   let { sorryActive, sorryMuted } = state;
   if (step.up) {
     const msg = `Gained quorum ${vs.quorum}+${vs.hysteresis}=${step.threshold} <= ${weightSum} for VS ${name}`;
-    events.push({ type: 'quorum', vs: name, up: true, init, threshold: step.threshold, weightSum, msg, script: vs.quorumUp });
+    events.push({ type: 'quorum', vs: name, up: true, init, threshold: step.threshold, weightSum, msg, script: vs.quorumUp, ...mail });
     if (sorry && sorryActive) {
       events.push({ type: 'log', msg: `${sorry.inhibit ? 'Disabling' : 'Removing'} sorry server ${serverName(vs, sorry)} from VS ${name}` });
       events.push({ type: 'log', msg: `Adding alive servers to the pool for VS ${name}` });
@@ -64,7 +66,7 @@ function updateQuorum(vs: VirtualServer, state: PoolState, init: boolean): PoolS
     }
   } else {
     const msg = `${init ? 'Starting with quorum down' : 'Lost quorum'} ${vs.quorum}-${vs.hysteresis}=${step.threshold} > ${weightSum} for VS ${name}`;
-    events.push({ type: 'quorum', vs: name, up: false, init, threshold: step.threshold, weightSum, msg, script: vs.quorumDown });
+    events.push({ type: 'quorum', vs: name, up: false, init, threshold: step.threshold, weightSum, msg, script: vs.quorumDown, ...mail });
     if (sorry && !sorryActive) {
       events.push({ type: 'log', msg: `${sorry.inhibit ? 'Enabling' : 'Adding'} sorry server ${serverName(vs, sorry)} to VS ${name}` });
       events.push({ type: 'log', msg: `Removing alive servers from the pool for VS ${name}` });
@@ -135,11 +137,13 @@ export function stopPool(vs: VirtualServer, state: PoolState): readonly PoolEven
     const alive = state.alive[i]!;
     const inPool = rs.inhibitOnFailure || (alive && !state.sorryActive);
     events.push({ type: 'log', msg: `Shutting down ${rs.inhibitOnFailure && !alive ? '(inhibited) ' : ''}service ${serverName(vs, rs)} from VS ${vs.name}` });
-    if (vs.omega && inPool && alive) events.push({ type: 'real-server', vs: vs.name, server: serverName(vs, rs), alive: false, script: rs.notifyDown });
+    if (vs.omega && inPool && alive) {
+      events.push({ type: 'real-server', vs: vs.name, server: serverName(vs, rs), alive: false, script: rs.notifyDown, ...(rs.smtpAlert ? { mail: SHUTTING_DOWN_BODY } : {}) });
+    }
   });
   if (vs.omega) {
     const threshold = quorumThreshold(vs, true);
-    events.push({ type: 'quorum', vs: vs.name, up: false, init: false, threshold, weightSum: 0, script: vs.quorumDown });
+    events.push({ type: 'quorum', vs: vs.name, up: false, init: false, threshold, weightSum: 0, script: vs.quorumDown, ...(vs.smtpAlert ? { mail: SHUTTING_DOWN_BODY } : {}) });
   }
   return events;
 }

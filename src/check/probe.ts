@@ -17,6 +17,8 @@ export interface ProbeResult {
   message?: string;
   /** MISC_CHECK with misc_dynamic: the weight the exit code asks for (exit 2..255 → weight − 2). */
   weight?: number;
+  /** MISC_CHECK: how the script ended in keepalived's words (succeeded, failed, timed out), for its mail. */
+  outcome?: string;
 }
 
 export interface ProbeTarget {

@@ -13,6 +13,7 @@
  * The IPVS table then follows from the pools (desiredTable); the IPVS sync
  * brings the kernel to it by diff. Pure.
  */
+import { quorumBody, REMOVING_BODY } from './alert-mails.js';
 import type { CheckConfig, RealServer, VirtualServer } from '../config/check/model.js';
 import { realWeight } from './destination.js';
 import type { CheckerState, CheckerStep } from './desired.js';
@@ -42,7 +43,7 @@ function removeServer(vs: VirtualServer, state: PoolState, i: number, events: Po
   const alive = state.alive[i]!;
   const server = serverName(vs, rs);
   events.push({ type: 'log', msg: `Removing ${rs.inhibitOnFailure && !alive ? '(inhibited) ' : ''}service ${server} from VS ${vs.name}` });
-  if (alive) events.push({ type: 'real-server', vs: vs.name, server, alive: false, ...(rs.notifyDown ? { script: rs.notifyDown } : {}) });
+  if (alive) events.push({ type: 'real-server', vs: vs.name, server, alive: false, ...(rs.notifyDown ? { script: rs.notifyDown } : {}), ...(rs.smtpAlert ? { mail: REMOVING_BODY } : {}) });
 }
 
 /**
@@ -54,7 +55,8 @@ function quorumAfterRemoval(vs: VirtualServer, state: PoolState, staying: (i: nu
   const weightSum = vs.realServers.reduce((sum, _, i) => (staying(i) && state.alive[i] ? sum + realWeight(state.weights[i]!) : sum), 0);
   const threshold = quorumThreshold(vs, true);
   if (weightSum !== 0 && weightSum >= threshold) return;
-  events.push({ type: 'quorum', vs: vs.name, up: false, init: false, threshold, weightSum, ...(vs.quorumDown ? { script: vs.quorumDown } : {}) });
+  const mail = vs.smtpAlert ? { mail: quorumBody(vs, false, false, threshold, weightSum) } : {};
+  events.push({ type: 'quorum', vs: vs.name, up: false, init: false, threshold, weightSum, ...(vs.quorumDown ? { script: vs.quorumDown } : {}), ...mail });
 }
 
 export function reloadCheckers(old: CheckConfig, oldState: CheckerState, next: CheckConfig, health: ReloadHealth = []): CheckerStep {

@@ -12,6 +12,7 @@
 import type { Checker } from '../config/check/model.js';
 import type { Clock } from '../base/clock.js';
 import { serverName } from './pool.js';
+import { CHECKER_BODIES, miscCheckBody, smtpCheckBody } from './alert-mails.js';
 import type { Probe, ProbeResult, ProbeTarget } from './probe.js';
 
 /** keepalived's BOOTSTRAP_DELAY: no checker runs in the first second. */
@@ -25,6 +26,11 @@ export interface CheckerVerdict {
   readonly weight?: number;
   /** keepalived's line for this change, already logged; some changes have none. */
   readonly message?: string;
+  /**
+   * keepalived's e-mail body for this change, when the checker's side of its gate holds (a change of the checker's
+   * state; any verdict for MISC_CHECK); the real server's side (smtp_alert, no_checker_emails) is the caller's.
+   */
+  readonly mail?: string;
   /**
    * The checker's first verdict, reported even when it changes nothing:
    * keepalived then runs the real server's notifies for an alpha checker.
@@ -73,8 +79,8 @@ interface Step {
   /** MISC_CHECK times the next run from this one's start, the others from its end. */
   readonly fromStart?: boolean;
   readonly logs: readonly string[];
-  /** keepalived called update_svr_checker_state (the state's `up`), with this line. */
-  readonly update?: { readonly message?: string };
+  /** keepalived called update_svr_checker_state (the state's `up`), with this line and maybe this mail body. */
+  readonly update?: { readonly message?: string; readonly mail?: string };
 }
 
 interface Context {
@@ -89,6 +95,9 @@ type Epilog = (c: Context, s: State, r: ProbeResult) => Step;
 
 const retries = (n: number): string => `${n} ${n === 1 ? 'retry' : 'retries'}`;
 
+/** The checkers' common mail gate: a success mails when the checker was down, a failure when it was up. */
+const mailWhen = (gate: boolean, body: string): { mail?: string } => (gate ? { mail: body } : {});
+
 /** The per-attempt failure line, logged while up only with log_all_failures. */
 function attemptLogs(c: Context, s: State, r: ProbeResult): string[] {
   return !r.ok && s.up && c.logAll && r.message !== undefined ? [r.message] : [];
@@ -99,6 +108,7 @@ interface Layer4Words {
   failed(c: Context, afterRetries: boolean): string;
   /** TCP retries even when already down; UDP and ICMP wait for delay_loop then. */
   retryWhileDown: boolean;
+  mail: { readonly up: string; readonly down: string };
 }
 
 /** tcp_epilog, udp_epilog and icmp_epilog: the same shape, their own words. */
@@ -111,11 +121,11 @@ function layer4(words: Layer4Words): Epilog {
       const state = { ...s, retryIt: 0, hasRun: true };
       if (r.ok && (!s.up || !s.hasRun)) {
         const message = words.success(c.rs);
-        return { state: { ...state, up: true }, delayUs: delayLoopUs, logs: [...logs, message], update: { message } };
+        return { state: { ...state, up: true }, delayUs: delayLoopUs, logs: [...logs, message], update: { message, ...mailWhen(!s.up, words.mail.up) } };
       }
       if (!r.ok && (s.up || !s.hasRun)) {
         const message = words.failed(c, retry > 0 && s.hasRun);
-        return { state: { ...state, up: false }, delayUs: delayLoopUs, logs: [...logs, message], update: { message } };
+        return { state: { ...state, up: false }, delayUs: delayLoopUs, logs: [...logs, message], update: { message, ...mailWhen(s.up, words.mail.down) } };
       }
       return { state, delayUs: delayLoopUs, logs };
     }
@@ -128,12 +138,14 @@ const tcpEpilog = layer4({
   success: (rs) => `TCP connection to ${rs} success.`,
   failed: (c, after) => (after ? `TCP_CHECK on service ${c.rs} failed after ${c.checker.retry} retries.` : `TCP_CHECK on service ${c.rs} failed.`),
   retryWhileDown: true,
+  mail: CHECKER_BODIES.TCP_CHECK,
 });
 
 const udpEpilog = layer4({
   success: (rs) => `UDP connection to ${rs} success.`,
   failed: (c, after) => (after ? `UDP_CHECK on service ${c.rs} failed after ${c.checker.retry} retries.` : `UDP_CHECK on service ${c.rs} failed.`),
   retryWhileDown: false,
+  mail: CHECKER_BODIES.UDP_CHECK,
 });
 
 const icmpEpilog = layer4({
@@ -141,6 +153,7 @@ const icmpEpilog = layer4({
   failed: (c, after) =>
     after ? `ICMP CHECK on service ${c.rs} of ${c.vs} failed after ${c.checker.retry} retries.` : `ICMP CHECK on service ${c.rs} failed.`,
   retryWhileDown: false,
+  mail: CHECKER_BODIES.PING_CHECK,
 });
 
 /** dns_final: the probe's reason is the line, " after N retries" added once retries are spent; success is silent. */
@@ -148,14 +161,14 @@ const dnsEpilog: Epilog = (c, s, r) => {
   const { retry, delayLoopUs, delayBeforeRetryUs } = c.checker;
   const settled = { ...s, retryIt: 0, hasRun: true };
   if (r.ok) {
-    if (!s.up || !s.hasRun) return { state: { ...settled, up: true }, delayUs: delayLoopUs, logs: [], update: {} };
+    if (!s.up || !s.hasRun) return { state: { ...settled, up: true }, delayUs: delayLoopUs, logs: [], update: mailWhen(!s.up, CHECKER_BODIES.DNS_CHECK.up) };
     return { state: settled, delayUs: delayLoopUs, logs: [] };
   }
   if (!s.up && s.hasRun) return { state: settled, delayUs: delayLoopUs, logs: [] };
   const spent = s.retryIt >= retry;
   const logs = r.message !== undefined && (c.logAll || spent) ? [s.hasRun && spent ? `${r.message} after ${retry} retries` : r.message] : [];
   if (!spent) return { state: { ...s, retryIt: s.retryIt + 1, hasRun: true }, delayUs: delayBeforeRetryUs, logs };
-  return { state: { ...settled, up: false }, delayUs: delayLoopUs, logs, update: { message: logs[0] } };
+  return { state: { ...settled, up: false }, delayUs: delayLoopUs, logs, update: { message: logs[0], ...mailWhen(s.up, CHECKER_BODIES.DNS_CHECK.down) } };
 };
 
 /**
@@ -168,14 +181,14 @@ const smtpEpilog: Epilog = (c, s, r) => {
     const state = { ...s, retryIt: 0, hasRun: true };
     if (s.up && s.hasRun) return { state, delayUs: delayLoopUs, logs: [] };
     const message = `Remote SMTP server ${c.rs} succeed on service.`;
-    return { state: { ...state, up: true }, delayUs: delayLoopUs, logs: [message], update: { message } };
+    return { state: { ...state, up: true }, delayUs: delayLoopUs, logs: [message], update: { message, ...mailWhen(!s.up, smtpCheckBody(true, undefined)) } };
   }
   const counts = s.up || !s.hasRun;
   const logs = counts && r.message !== undefined && (c.logAll || s.retryIt >= retry) ? [r.message] : [];
   const retryIt = s.retryIt + 1;
   if (retryIt <= retry) return { state: { ...s, retryIt }, delayUs: delayBeforeRetryUs, logs };
   if (!counts) return { state: { ...s, retryIt }, delayUs: delayLoopUs, logs };
-  return { state: { ...s, retryIt, up: false, hasRun: true }, delayUs: delayLoopUs, logs, update: { message: logs[0] } };
+  return { state: { ...s, retryIt, up: false, hasRun: true }, delayUs: delayLoopUs, logs, update: { message: logs[0], ...mailWhen(s.up, smtpCheckBody(false, r.message)) } };
 };
 
 /** The HTTP probe's per-url lines (`HTTP status code success to … url(/)`), which keepalived logs while the checker is down. */
@@ -198,7 +211,7 @@ const httpEpilog: Epilog = (c, s, r) => {
     const state = { ...s, retryIt: 0, hasRun: true };
     if (s.up && s.hasRun) return { state, delayUs: delayLoopUs, logs: [] };
     const message = `Remote Web server ${c.rs} succeed on service.`;
-    return { state: { ...state, up: true }, delayUs: delayLoopUs, logs: [...urlLines, message], update: { message } };
+    return { state: { ...state, up: true }, delayUs: delayLoopUs, logs: [...urlLines, message], update: { message, ...mailWhen(!s.up, CHECKER_BODIES[c.checker.type === 'SSL_GET' ? 'SSL_GET' : 'HTTP_GET'].up) } };
   }
   // timeout_epilog: a checker already down is not retried
   if (!s.up && s.hasRun) return { state: s, delayUs: s.failedUrl ? afterFailure : delayBeforeRetryUs, logs: [] };
@@ -209,7 +222,8 @@ const httpEpilog: Epilog = (c, s, r) => {
   // has_run is set before this test, so a first failure of an alpha checker says nothing
   if (!s.up) return { state, delayUs: afterFailure, logs };
   const message = retry > 0 ? `HTTP_CHECK on service ${c.rs} failed after ${retryIt - 1} retries.` : `HTTP_CHECK on service ${c.rs} failed.`;
-  return { state: { ...state, up: false }, delayUs: afterFailure, logs: [...logs, message], update: { message } };
+  // reached only from up: the mail's gate holds
+  return { state: { ...state, up: false }, delayUs: afterFailure, logs: [...logs, message], update: { message, mail: CHECKER_BODIES.HTTP_GET.down } };
 };
 
 /** misc_check_child_thread's note on where the retries stand. */
@@ -237,14 +251,15 @@ const miscEpilog: Epilog = (c, s, r) => {
     const state = { ...s, retryIt: 0, hasRun: true, weight: r.weight };
     if (s.up && s.hasRun) return { state, ...timing(0), logs: [] };
     const logs = r.message === undefined ? [] : [r.message];
-    return { state: { ...state, up: true }, ...timing(0), logs, update: { message: logs[0] } };
+    return { state: { ...state, up: true }, ...timing(0), logs, update: { message: logs[0], ...mailWhen(r.outcome !== undefined, miscCheckBody(r.outcome!)) } };
   }
   if (!s.up && s.hasRun) return { state: s, ...timing(s.retryIt), logs: [] };
   const retryIt = s.retryIt < retry ? s.retryIt + 1 : 0;
   const line = r.message === undefined ? [] : [withRetryNote(r.message, miscRetryNote(retry, retryIt))];
   if (retryIt > 0) return { state: { ...s, retryIt, hasRun: true }, ...timing(retryIt), logs: c.logAll ? line : [] };
   const state = { ...s, retryIt, hasRun: true, up: false, weight: undefined };
-  return { state, ...timing(0), logs: line, update: { message: line[0] } };
+  // keepalived's MISC_CHECK mails whatever the checker was: its gate is only the real server's
+  return { state, ...timing(0), logs: line, update: { message: line[0], ...mailWhen(r.outcome !== undefined, miscCheckBody(r.outcome!)) } };
 };
 
 const EPILOGS: Record<ScheduledChecker['type'], Epilog> = {
@@ -349,10 +364,12 @@ export class CheckerScheduler {
     if (changed || step.state.weight !== before.weight) {
       const { up, weight } = step.state;
       const message = step.update?.message;
+      const mail = step.update?.mail;
       this.ports.onVerdict({
         up,
         ...(weight === undefined ? {} : { weight }),
         ...(message === undefined ? {} : { message }),
+        ...(mail === undefined ? {} : { mail }),
         first: step.update !== undefined && !before.hasRun,
       });
     }

@@ -271,7 +271,7 @@ export class Engine {
         else bobNeeded = true;
       }
       const ctx = new Ctx(handlerWords, line, loc, offsets, this);
-      const gap = notActedOn(kw.name, this.openBlocks[this.openBlocks.length - 1]?.[0]);
+      const gap = notActedOn(kw.name);
       if (gap) this.reporter.notice?.(`'${kw.name}' is read but not acted on by keepalived-ts: ${gap}`, loc);
       kw.handler?.(ctx);
       if (kw.sub) {

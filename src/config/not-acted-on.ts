@@ -8,7 +8,6 @@ const SNMP = 'SNMP (AgentX) is not provided; --metrics-listen serves Prometheus 
 const DBUS = 'the D-Bus interface is not provided';
 const BFD_PROCESS = 'there is no BFD process to apply it to';
 const BFD = 'BFD sessions are not run';
-const CHECKER_SMTP = "the checker's e-mail alerts (real and virtual servers, quorum) are not sent yet; VRRP instances and sync groups mail as keepalived's";
 const GARP_GROUP = 'gratuitous ARPs/NAs are paced by the global vrrp_garp_interval/vrrp_gna_interval, not per interface';
 const UP_DOWN_DELAYS = 'an interface going up or down is acted on at once';
 const LINKBEAT = "link state comes from rtnetlink only, never from polling the driver's MII/ethtool status";
@@ -23,7 +22,6 @@ const GAPS: ReadonlyArray<readonly [string, readonly string[]]> = [
   [DBUS, ['enable_dbus', 'dbus_service_name', 'dbus_no_interface_name']],
   [BFD_PROCESS, ['bfd_priority', 'bfd_no_swap', 'bfd_rt_priority', 'bfd_rlimit_rttime', 'bfd_rlimit_rtime', 'bfd_cpu_affinity']],
   [BFD, ['bfd_instance', 'track_bfd', 'BFD_CHECK']],
-  [CHECKER_SMTP, ['smtp_alert_checker', 'no_checker_emails']],
   [GARP_GROUP, ['garp_group']],
   [UP_DOWN_DELAYS, ['interface_up_down_delays']],
   [LINKBEAT, ['linkbeat_interfaces', 'linkbeat_use_polling']],
@@ -49,12 +47,9 @@ const GAPS: ReadonlyArray<readonly [string, readonly string[]]> = [
   [HA_SUSPEND, ['ha_suspend']],
 ];
 
-/** Keywords not acted on only inside some blocks: `block keyword`. */
-const IN_BLOCK: ReadonlyArray<readonly [string, readonly string[]]> = [[CHECKER_SMTP, ['virtual_server smtp_alert', 'real_server smtp_alert']]];
+const BY_KEYWORD = new Map<string, string>(GAPS.flatMap(([why, names]) => names.map((n) => [n, why] as const)));
 
-const BY_KEYWORD = new Map<string, string>([...GAPS, ...IN_BLOCK].flatMap(([why, names]) => names.map((n) => [n, why] as const)));
-
-/** Why keepalived-ts does not act on this keyword (in the block `block` opened, if any), or undefined when it does (or will). */
-export function notActedOn(keyword: string, block?: string): string | undefined {
-  return BY_KEYWORD.get(keyword) ?? (block === undefined ? undefined : BY_KEYWORD.get(`${block} ${keyword}`));
+/** Why keepalived-ts does not act on this keyword, or undefined when it does. */
+export function notActedOn(keyword: string): string | undefined {
+  return BY_KEYWORD.get(keyword);
 }

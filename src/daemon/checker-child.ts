@@ -14,6 +14,7 @@ import { openedFifos } from '../config/global/opened-fifo.js';
 import { parseConfig, type Config } from '../config/parse.js';
 import { openNetlinkPort } from '../ipvs/netlink-port.js';
 import { NotifyFifos } from '../notify/fifo.js';
+import { mailerFor } from '../notify/mail/mailer.js';
 import { ApprovedScripts } from '../scripts/script-gate.js';
 import { ChildScriptPort } from '../scripts/script-port.js';
 import { TrackFileWatcher } from '../track/track-file-watcher.js';
@@ -36,7 +37,7 @@ import { pingProbe } from '../check/probes/ping.js';
 import { smtpProbe } from '../check/probes/smtp.js';
 import { tcpProbe } from '../check/probes/tcp.js';
 import { udpProbe } from '../check/probes/udp.js';
-import { CheckerSet } from '../check/checker-set.js';
+import { CheckerSet, type CheckerSetOptions } from '../check/checker-set.js';
 import { sameTrackFiles } from '../check/reload-match.js';
 import { serverName } from '../check/pool.js';
 import { IpvsSync, type IpvsSyncPorts } from '../check/ipvs-sync.js';
@@ -82,6 +83,8 @@ async function startChecker(o: CliOptions, child: ChildSkeleton, startConfig: Co
   const clock = reportingLateTimers(slicedTimers(monotonicClock, TIMER_SLICE_US, setImmediate), (lateUs) => scheduling.timerLate(lateUs));
   const scripts = new ChildScriptPort(new ApprovedScripts(config.approvedScripts, 'checker'), (m) => log.info(m));
   const fifos = NotifyFifos.open(fifoSpecs(config), { scripts, log: (m) => log.info(m), process: 'lvs' });
+  // rebuilt at each reload, as the smtp settings may change
+  let mail = mailerFor(config.global, { log, detail: o.logDetail });
   // read at each scrape (--metrics-listen: the parent asks over the IPC channel)
   const metrics: CheckMetrics = new CheckMetrics((): RealServerSource[] => {
     const health = set.health();
@@ -99,6 +102,7 @@ async function startChecker(o: CliOptions, child: ChildSkeleton, startConfig: Co
     log,
     notify: (argv, runAs) => void scripts.run(argv, runAs),
     fifo: (line) => fifos.write(line),
+    mail: (subject, body) => mail(subject, body),
     ...ipvsNftPort(config),
   });
   let probes = await probeTable(config.check, scripts, log);
@@ -117,13 +121,14 @@ async function startChecker(o: CliOptions, child: ChildSkeleton, startConfig: Co
   let files = await watchFiles(config, false);
   const set = new CheckerSet(
     config.check,
-    { logAllFailures: config.global.checkerLogAllFailures },
+    checkerSetOptions(config),
     {
       clock,
       probe: metrics.timed((target, signal, probeClock) => probes[target.checker.type](target, signal, probeClock)),
       log: (m) => log.info(m),
       ipvsSync,
       fileValue: (name) => files.values.get(name) ?? 0,
+      mail: (subject, body) => mail(subject, body),
     },
   );
   checkers = set;
@@ -163,7 +168,8 @@ async function startChecker(o: CliOptions, child: ChildSkeleton, startConfig: Co
       files = nextFiles;
     }
     fifos.reconfigure(fifoSpecs(next));
-    const done = set.reload(next.check, { logAllFailures: next.global.checkerLogAllFailures });
+    mail = mailerFor(next.global, { log, detail: o.logDetail });
+    const done = set.reload(next.check, checkerSetOptions(next));
     log.detail(`Reloaded: ${done.kept} checkers kept running, ${done.started} started, ${done.stopped} stopped`);
     await Promise.all([done.sync, syncdDone]);
   }
@@ -212,6 +218,10 @@ async function probeTable(check: CheckConfig, scripts: ChildScriptPort, log: Log
     PING_CHECK: pingProbe,
     MISC_CHECK: miscProbe(scripts),
   };
+}
+
+function checkerSetOptions(c: Config): CheckerSetOptions {
+  return { logAllFailures: c.global.checkerLogAllFailures, noCheckerEmails: c.global.noCheckerEmails };
 }
 
 /** notify_fifo and lvs_notify_fifo: the checker process writes every line to both. */

@@ -6,12 +6,10 @@
  * Needs `npm run build`; keepalived's half needs /usr/sbin/keepalived.
  */
 import { spawnSync } from 'node:child_process';
-import * as path from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../tmp.js';
 import { Lab, lastState, waitFor, type Daemon } from '../../lab/netns-lab.js';
-import { PACKAGE_ROOT } from '../../lab/package-root.js';
+import { startSmtpSink } from '../../lab/smtp-sink-process.js';
 import { requireNetnsOrSkip } from './netns.js';
 
 const SUBNET = 83;
@@ -47,20 +45,13 @@ vrrp_instance VI_1 {
 describe.skipIf(!requireNetnsOrSkip())('e-mail alerts beside keepalived', () => {
   let lab: Lab;
   let director: string;
-  const conversations: string[][] = [];
+  let conversations: string[][] = [];
 
   beforeAll(async () => {
     lab = new Lab(SUBNET, tempDir('smtp-alerts'));
     director = lab.addNode(1);
     const mailHost = lab.addNode(9);
-    const sink = lab.spawn(mailHost, process.execPath, [path.join(PACKAGE_ROOT, 'lab/smtp-sink.mjs'), SINK, '25']);
-    await new Promise<void>((resolve, reject) => {
-      createInterface({ input: sink.stdout! }).on('line', (line) => {
-        if (line === 'ready') resolve();
-        else conversations.push((JSON.parse(line) as { lines: string[] }).lines);
-      });
-      sink.once('exit', (code) => reject(new Error(`the SMTP sink exited (${code})`)));
-    });
+    conversations = await startSmtpSink(lab, mailHost, SINK);
   }, 20_000);
 
   afterAll(async () => {

@@ -13,14 +13,14 @@ import type { Probe, ProbeResult } from '../probe.js';
 const DYNAMIC_MIN = 2;
 const DYNAMIC_MAX = 255;
 
-function verdict(exit: ScriptExit, dynamic: boolean): { ok: boolean; weight?: number; said: string } {
+function verdict(exit: ScriptExit, dynamic: boolean): { ok: boolean; weight?: number; outcome: string; said: string } {
   const code = exit.code;
-  if (code === 0) return { ok: true, said: 'succeeded' };
-  if (code !== undefined && dynamic && code >= DYNAMIC_MIN && code <= DYNAMIC_MAX) return { ok: true, weight: code - DYNAMIC_MIN, said: 'succeeded' };
-  if (code !== undefined) return { ok: false, said: `failed (exited with status ${code})` };
-  if (exit.timedOut) return { ok: false, said: 'timed out' };
+  if (code === 0) return { ok: true, outcome: 'succeeded', said: 'succeeded' };
+  if (code !== undefined && dynamic && code >= DYNAMIC_MIN && code <= DYNAMIC_MAX) return { ok: true, weight: code - DYNAMIC_MIN, outcome: 'succeeded', said: 'succeeded' };
+  if (code !== undefined) return { ok: false, outcome: 'failed', said: `failed (exited with status ${code})` };
+  if (exit.timedOut) return { ok: false, outcome: 'timed out', said: 'timed out' };
   const signal = constants.signals[exit.signal as NodeJS.Signals] ?? exit.signal;
-  return { ok: false, said: `failed (due to signal ${signal})` };
+  return { ok: false, outcome: 'failed', said: `failed (due to signal ${signal})` };
 }
 
 /**
@@ -43,6 +43,6 @@ export function miscProbe(scripts: ScriptPort): Probe {
     if (exit === undefined) return { ok: false };
     const v = verdict(exit, checker.dynamic);
     const message = `Misc check for [${serverName(vs, rs)} VS ${vs.name}] by [${script.argv[0]}] ${v.said}.`;
-    return v.weight === undefined ? { ok: v.ok, message } : { ok: v.ok, message, weight: v.weight };
+    return { ok: v.ok, message, outcome: v.outcome, ...(v.weight === undefined ? {} : { weight: v.weight }) };
   };
 }

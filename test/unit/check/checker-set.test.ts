@@ -41,7 +41,7 @@ function world(config: CheckConfig) {
   const attempts: string[] = [];
   const set = new CheckerSet(
     config,
-    { logAllFailures: false },
+    { logAllFailures: false, noCheckerEmails: false },
     {
       clock,
       probe: async ({ rs, checker }) => {
@@ -62,7 +62,7 @@ function world(config: CheckConfig) {
   /** Requests a reload sends to the kernel. */
   const reload = async (next: CheckConfig) => {
     const before = kernel.requests.length;
-    const summary = set.reload(next, { logAllFailures: false });
+    const summary = set.reload(next, { logAllFailures: false, noCheckerEmails: false });
     await summary.sync;
     await settle();
     return { ...summary, requests: kernel.requests.slice(before).map((r) => r.cmd) };

@@ -109,7 +109,7 @@ describe('CheckerScheduler: TCP_CHECK', () => {
     const w = world(tcp());
     await w.attempt(S, fail);
     expect(w.take(w.logs)).toEqual([`TCP_CHECK on service ${RS} failed.`]);
-    expect(w.take(w.verdicts)).toEqual([{ up: false, message: `TCP_CHECK on service ${RS} failed.`, first: true }]);
+    expect(w.take(w.verdicts)).toEqual([{ up: false, message: `TCP_CHECK on service ${RS} failed.`, mail: '=> TCP CHECK failed on service <=', first: true }]);
     expect(w.scheduler.up).toBe(false);
     w.expectRunAfter(10 * S);
   });
@@ -124,10 +124,10 @@ describe('CheckerScheduler: TCP_CHECK', () => {
     expect(w.logs).toEqual([]);
     await w.attempt(3 * S, fail);
     expect(w.take(w.logs)).toEqual([`TCP_CHECK on service ${RS} failed after 2 retries.`]);
-    expect(w.take(w.verdicts)).toEqual([{ up: false, message: `TCP_CHECK on service ${RS} failed after 2 retries.`, first: false }]);
+    expect(w.take(w.verdicts)).toEqual([{ up: false, message: `TCP_CHECK on service ${RS} failed after 2 retries.`, mail: '=> TCP CHECK failed on service <=', first: false }]);
     await w.attempt(10 * S, ok);
     expect(w.take(w.logs)).toEqual([`TCP connection to ${RS} success.`]);
-    expect(w.take(w.verdicts)).toEqual([{ up: true, message: `TCP connection to ${RS} success.`, first: false }]);
+    expect(w.take(w.verdicts)).toEqual([{ up: true, message: `TCP connection to ${RS} success.`, mail: '=> TCP CHECK succeed on service <=', first: false }]);
   });
 
   it('a success between retries resets the count', async () => {
@@ -158,7 +158,7 @@ describe('CheckerScheduler: TCP_CHECK', () => {
     const w = world(tcp('alpha'));
     expect(w.scheduler.up).toBe(false);
     await w.attempt(S, ok);
-    expect(w.take(w.verdicts)).toEqual([{ up: true, message: `TCP connection to ${RS} success.`, first: true }]);
+    expect(w.take(w.verdicts)).toEqual([{ up: true, message: `TCP connection to ${RS} success.`, mail: '=> TCP CHECK succeed on service <=', first: true }]);
   });
 
   it('alpha: a first failure changes nothing but is logged and reported as first', async () => {
@@ -223,7 +223,7 @@ describe('CheckerScheduler: timing', () => {
     s.start();
     clock.advance(S);
     await new Promise((r) => setImmediate(r));
-    expect(verdicts).toEqual([{ up: false, message: `TCP_CHECK on service ${RS} failed.`, first: true }]);
+    expect(verdicts).toEqual([{ up: false, message: `TCP_CHECK on service ${RS} failed.`, mail: '=> TCP CHECK failed on service <=', first: true }]);
   });
 
   it('ha_suspend: a suspended checker idles every delay_loop until enabled again', async () => {
@@ -279,9 +279,9 @@ describe('CheckerScheduler: DNS_CHECK', () => {
     await w.attempt(10 * S, reason);
     for (let i = 0; i < 3; i++) await w.attempt(10 * S, reason);
     expect(w.take(w.logs)).toEqual(['DNS_CHECK ([127.0.0.1]:udp:53) read timeout from socket after 3 retries']);
-    expect(w.take(w.verdicts)).toEqual([{ up: false, message: 'DNS_CHECK ([127.0.0.1]:udp:53) read timeout from socket after 3 retries', first: false }]);
+    expect(w.take(w.verdicts)).toEqual([{ up: false, message: 'DNS_CHECK ([127.0.0.1]:udp:53) read timeout from socket after 3 retries', mail: '=> DNS_CHECK: failed on service <=', first: false }]);
     await w.attempt(10 * S, { ok: true });
-    expect(w.take(w.verdicts)).toEqual([{ up: true, first: false }]);
+    expect(w.take(w.verdicts)).toEqual([{ up: true, mail: '=> DNS_CHECK: succeed on service <=', first: false }]);
     expect(w.logs).toEqual([]);
   });
 
@@ -328,7 +328,7 @@ describe('CheckerScheduler: HTTP_GET', () => {
     expect(w.verdicts).toEqual([]);
     await w.attempt(10 * S, page);
     expect(w.take(w.logs)).toEqual([`HTTP status code success to ${RS} url(/)`, `Remote Web server ${RS} succeed on service.`]);
-    expect(w.take(w.verdicts)).toEqual([{ up: true, message: `Remote Web server ${RS} succeed on service.`, first: false }]);
+    expect(w.take(w.verdicts)).toEqual([{ up: true, message: `Remote Web server ${RS} succeed on service.`, mail: '=> CHECK succeed on service <=', first: false }]);
   });
 
   it('fast_recovery checks again at once once the failed url passes', async () => {
@@ -430,7 +430,7 @@ describe('CheckerScheduler: reload', () => {
     await w.attempt(S, fail);
     expect(w.verdicts).toEqual([]);
     await w.attempt(3 * S, ok);
-    expect(w.take(w.verdicts)).toEqual([{ up: true, message: 'TCP connection to [127.0.0.1]:tcp:80 success.', first: false }]);
+    expect(w.take(w.verdicts)).toEqual([{ up: true, message: 'TCP connection to [127.0.0.1]:tcp:80 success.', mail: '=> TCP CHECK succeed on service <=', first: false }]);
   });
 
   it('retarget: later attempts probe the new objects, the schedule and state go on', async () => {

@@ -42,29 +42,29 @@ describe('MISC_CHECK', () => {
   const probe = miscProbe(new ChildScriptPort(approvedScripts(), () => {}));
 
   it('exit 0 passes, keeping the configured weight', async () => {
-    expect(await probe(misc(`${exitWith} 0`), never)).toEqual({ ok: true, message: line(exitWith, 'succeeded.') });
-    expect(await probe(misc(`${exitWith} 0`, 'misc_dynamic'), never)).toEqual({ ok: true, message: line(exitWith, 'succeeded.') });
+    expect(await probe(misc(`${exitWith} 0`), never)).toEqual({ ok: true, outcome: 'succeeded', message: line(exitWith, 'succeeded.') });
+    expect(await probe(misc(`${exitWith} 0`, 'misc_dynamic'), never)).toEqual({ ok: true, outcome: 'succeeded', message: line(exitWith, 'succeeded.') });
   });
 
   it('any other exit fails, with its status', async () => {
-    for (const code of [1, 2, 255]) expect(await probe(misc(`${exitWith} ${code}`), never)).toEqual({ ok: false, message: line(exitWith, `failed (exited with status ${code}).`) });
+    for (const code of [1, 2, 255]) expect(await probe(misc(`${exitWith} ${code}`), never)).toEqual({ ok: false, outcome: 'failed', message: line(exitWith, `failed (exited with status ${code}).`) });
   });
 
   it('misc_dynamic: 2..255 pass and ask for weight exit − 2; 1 still fails', async () => {
-    expect(await probe(misc(`${exitWith} 2`, 'misc_dynamic'), never)).toEqual({ ok: true, weight: 0, message: line(exitWith, 'succeeded.') });
-    expect(await probe(misc(`${exitWith} 12`, 'misc_dynamic'), never)).toEqual({ ok: true, weight: 10, message: line(exitWith, 'succeeded.') });
-    expect(await probe(misc(`${exitWith} 255`, 'misc_dynamic'), never)).toEqual({ ok: true, weight: 253, message: line(exitWith, 'succeeded.') });
-    expect(await probe(misc(`${exitWith} 1`, 'misc_dynamic'), never)).toEqual({ ok: false, message: line(exitWith, 'failed (exited with status 1).') });
+    expect(await probe(misc(`${exitWith} 2`, 'misc_dynamic'), never)).toEqual({ ok: true, outcome: 'succeeded', weight: 0, message: line(exitWith, 'succeeded.') });
+    expect(await probe(misc(`${exitWith} 12`, 'misc_dynamic'), never)).toEqual({ ok: true, outcome: 'succeeded', weight: 10, message: line(exitWith, 'succeeded.') });
+    expect(await probe(misc(`${exitWith} 255`, 'misc_dynamic'), never)).toEqual({ ok: true, outcome: 'succeeded', weight: 253, message: line(exitWith, 'succeeded.') });
+    expect(await probe(misc(`${exitWith} 1`, 'misc_dynamic'), never)).toEqual({ ok: false, outcome: 'failed', message: line(exitWith, 'failed (exited with status 1).') });
   });
 
   it('a script killed by a signal fails with the signal number', async () => {
-    expect(await probe(misc(selfKill), never)).toEqual({ ok: false, message: line(selfKill, 'failed (due to signal 15).') });
+    expect(await probe(misc(selfKill), never)).toEqual({ ok: false, outcome: 'failed', message: line(selfKill, 'failed (due to signal 15).') });
   });
 
   it('a hanging script is killed at misc_timeout and times out', async () => {
     const pidFile = path.join(dir, 'hang.pid');
     const started = Date.now();
-    expect(await probe(misc(`${hang} ${pidFile}`, 'misc_timeout 1'), never)).toEqual({ ok: false, message: line(hang, 'timed out.') });
+    expect(await probe(misc(`${hang} ${pidFile}`, 'misc_timeout 1'), never)).toEqual({ ok: false, outcome: 'timed out', message: line(hang, 'timed out.') });
     expect(Date.now() - started).toBeLessThan(2500);
     const pid = Number(fs.readFileSync(pidFile, 'utf8'));
     expect(() => process.kill(pid, 0)).toThrow();
