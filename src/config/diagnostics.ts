@@ -37,11 +37,17 @@ export interface Diagnostic {
   readonly cls: ConfigErr;
   /** keepalived's own text, without the location prefix. */
   readonly message: string;
+  /** Where keepalived-ts points: the line (and column) the message is about. */
   readonly loc?: Location;
-  /** Whether keepalived names the file in its prefix (more than one file involved). */
-  readonly showFile: boolean;
+  /**
+   * keepalived's own prefix, `(Line N)` or `(FILE: Line N)`: the line it was reading when it said so, absent for
+   * what it says once a file is read.
+   */
+  readonly prefix?: string;
   /** Our explanation beyond keepalived's text (did-you-mean, recovery notes). */
   readonly hint?: string;
+  /** Said by an earlier pass already (keepalived reads the file once per process, and says it again). */
+  readonly repeat?: boolean;
 }
 
 /** `-t` exit codes, as keepalived's config_test_exit(). */
@@ -69,26 +75,34 @@ export function exitCodeFor(worst: ConfigErr): number {
   }
 }
 
-/** keepalived's prefix: `(Line N) ` for one file, `(FILE: Line N) ` once includes are involved. */
+/** keepalived's line: its prefix, when it said it while reading, and its text. */
 export function keepalivedText(d: Diagnostic): string {
-  if (!d.loc || d.loc.line === 0) return d.message;
-  return d.showFile ? `(${d.loc.file}: Line ${d.loc.line}) ${d.message}` : `(Line ${d.loc.line}) ${d.message}`;
+  return d.prefix ? `${d.prefix} ${d.message}` : d.message;
 }
 
-/** keepalived's line, then where exactly and why, indented so greps for keepalived's text still match. */
+/** The prefix keepalived puts on what it says while reading line `line` of `file`; `showFile`: it names the file. */
+export function keepalivedPrefix(file: string, line: number, showFile: boolean): string {
+  return showFile ? `(${file}: Line ${line})` : `(Line ${line})`;
+}
+
+/**
+ * keepalived's line, then where exactly and why, indented so greps for keepalived's text still match; a repeat
+ * has keepalived's line only.
+ */
 export function operatorText(d: Diagnostic): string {
   const detail: string[] = [];
   if (d.loc?.line) detail.push(`at ${d.loc.file}:${d.loc.line}${d.loc.col ? `:${d.loc.col}` : ''}`);
   if (d.hint) detail.push(d.hint);
-  return detail.length ? `${keepalivedText(d)}\n    ${detail.join(' - ')}` : keepalivedText(d);
+  return detail.length && !d.repeat ? `${keepalivedText(d)}\n    ${detail.join(' - ')}` : keepalivedText(d);
 }
 
-/** Raised when keepalived would exit(2) at once: a keyword without its parameter. */
-export class MissingParameterError extends Error {
-  constructor(readonly diagnostic: Diagnostic) {
-    super(keepalivedText(diagnostic));
-  }
+/** A remark of keepalived-ts's own, which keepalived has no line for: indented, apart from keepalived's lines. */
+export function noticeText(d: Diagnostic): string {
+  return `    note: ${d.message}${d.loc?.line ? ` (at ${d.loc.file}:${d.loc.line})` : ''}`;
 }
+
+/** Raised when keepalived would exit(2) at once: a keyword without its parameter (already reported). */
+export class MissingParameterError extends Error {}
 
 export class DiagnosticSink {
   private readonly list: Diagnostic[] = [];

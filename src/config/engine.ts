@@ -186,7 +186,7 @@ export class Engine {
         ? `*** Configuration line starting \`${words[0]}\` is missing a parameter after keyword \`${words[index - 1]}\` at word position ${index + 1}`
         : `*** Configuration line starting \`${words[0] ?? '***MISSING ***'}\` is missing a parameter at word position ${index + 1}`;
     this.reporter.report(ConfigErr.MissingParameter, message, 'keepalived stops here with exit code 2', loc);
-    throw new MissingParameterError({ cls: ConfigErr.MissingParameter, message, loc, showFile: this.reader.showFile });
+    throw new MissingParameterError(message);
   }
 
   /** Words of the current line; an open quote is reported unless the keyword is a script keyword (which splits its own way). */

@@ -2,11 +2,12 @@
  * Parse a keepalived.conf into the typed model, with keepalived's
  * diagnostics. Like keepalived, the file is read once per process: the
  * parent reads global_defs, the checker, VRRP and BFD processes each read
- * their own roots and skip the others' blocks. Diagnostics repeated across
- * passes are reported once.
+ * their own roots and skip the others' blocks. The diagnostics hold each
+ * message once; the transcript has them as keepalived -t prints them, pass
+ * after pass, repeats and all.
  */
 import { INCLUDE_B, INCLUDE_M, INCLUDE_R, INCLUDE_W } from './config-files.js';
-import { ConfigErr, DiagnosticSink, MissingParameterError, exitCodeFor, EXIT_MISSING_PARAMETER, EXIT_NO_CONFIG, EXIT_OK, type Diagnostic, type Location } from './diagnostics.js';
+import { ConfigErr, DiagnosticSink, MissingParameterError, exitCodeFor, keepalivedPrefix, EXIT_MISSING_PARAMETER, EXIT_NO_CONFIG, EXIT_OK, type Diagnostic, type Location } from './diagnostics.js';
 import { Engine, KeywordTable, type Keyword } from './engine.js';
 import { LineRecording, type LineSource } from './line-recording.js';
 import { LineReader } from './reader.js';
@@ -54,7 +55,10 @@ export interface Config {
 
 export interface ParseResult {
   readonly config: Config;
+  /** Each message once, where it was first said. */
   readonly diagnostics: readonly Diagnostic[];
+  /** Every message of every pass in keepalived's order, as `-t` prints them: a message said again is a `repeat`. */
+  readonly transcript: readonly Diagnostic[];
   readonly worst: ConfigErr;
   /** keepalived's `-t` exit code for this file. */
   readonly exitCode: number;
@@ -98,8 +102,9 @@ export function parseConfig(file: string, opts: ParseOptions = {}): ParseResult 
     return true;
   };
   const notice = (message: string, loc: Location): void => {
-    if (firstTime('notice', message, loc)) notices.push({ cls: ConfigErr.Ok, message, loc, showFile: source?.showFile ?? false });
+    if (firstTime('notice', message, loc)) notices.push({ cls: ConfigErr.Ok, message, loc });
   };
+  const transcript: Diagnostic[] = [];
   const global = newGlobalDraft();
   const vrrp = newVrrpDraft();
   const check = newCheckDraft();
@@ -115,11 +120,18 @@ export function parseConfig(file: string, opts: ParseOptions = {}): ParseResult 
   let source: LineSource | undefined;
 
   const runPass = (pass: Pass, validate: (env: PassEnv) => void): void => {
-    // Once the file is read, keepalived's messages carry no line unless given one.
+    // keepalived prefixes the line it is reading; once the file is read its messages carry none
     let reading = false;
     const report = (cls: ConfigErr, message: string, hint?: string, loc?: Location): void => {
-      const at = loc ?? (reading && source && source.location.line ? source.location : undefined);
-      if (firstTime('report', message, at)) sink.add({ cls, message, loc: at, showFile: source?.showFile ?? false, hint });
+      const current = reading && source && source.location.line ? source.location : undefined;
+      const at = loc ?? current;
+      // the parent reads the files themselves; the others keepalived's consolidated copy, which names each file
+      const prefix = current && keepalivedPrefix(current.file, current.line, pass !== 'parent' || source!.showFile);
+      const d: Diagnostic = { cls, message, ...(at ? { loc: at } : {}), ...(prefix ? { prefix } : {}), ...(hint !== undefined ? { hint } : {}) };
+      if (firstTime('report', message, at)) {
+        sink.add(d);
+        transcript.push(d);
+      } else transcript.push({ ...d, repeat: true });
     };
     const host = { report, log: (m: string) => logs.push(m) };
     if (!reader) {
@@ -151,10 +163,9 @@ export function parseConfig(file: string, opts: ParseOptions = {}): ParseResult 
     } finally {
       reading = false;
     }
-    if (pass === 'parent') {
-      if (reader.blockDepth > 0) report(ConfigErr.MissingEob, `There are ${reader.blockDepth} missing '}'s or extra '{'s`, 'blocks still open at the end of the configuration');
-      files = reader.filesRead;
-    }
+    // each pass reads to the end and counts the blocks left open
+    if (reader.blockDepth > 0) report(ConfigErr.MissingEob, `There are ${reader.blockDepth} missing '}'s or extra '{'s`, 'blocks still open at the end of the configuration');
+    if (pass === 'parent') files = reader.filesRead;
     validate(env);
   };
 
@@ -188,6 +199,6 @@ export function parseConfig(file: string, opts: ParseOptions = {}): ParseResult 
         ? EXIT_OK
         : exitCodeFor(sink.worst);
   const readToEnd = opened && goOn();
-  return { config, diagnostics: sink.all, worst: sink.worst, exitCode, logs, notices, readToEnd };
+  return { config, diagnostics: sink.all, transcript, worst: sink.worst, exitCode, logs, notices, readToEnd };
 }
 

@@ -9,13 +9,14 @@ import { VERSION } from './version.js';
 
 /** The configuration read, and each of its findings as the operator reads it; the reader loads only when called. */
 async function readConfiguration(o: CliOptions, testMode: boolean): Promise<{ result: ParseResult; findings: string[] }> {
-  const [{ parseConfig }, { operatorText }, { enterNetworkNamespace }] = await Promise.all([
+  const [{ parseConfig }, { noticeText, operatorText }, { enterNetworkNamespace }] = await Promise.all([
     import('../config/parse.js'),
     import('../config/diagnostics.js'),
     import('../base/netns.js'),
   ]);
   const result = parseConfig(o.configFile, { ...readOptions(o), enterNamespace: enterNetworkNamespace, testMode });
-  return { result, findings: [...result.diagnostics, ...result.notices].map(operatorText) };
+  // as keepalived -t prints them, pass after pass; keepalived-ts's own remarks after them
+  return { result, findings: [...result.transcript.map(operatorText), ...result.notices.map(noticeText)] };
 }
 
 /** Reads the configuration as `-t` does and reports its problems where `-t` does; undefined when the log file cannot be written. */

@@ -12,7 +12,7 @@ import { childLauncher } from './child-launch.js';
 import { ChildLiveness, type WatchedChild } from './child-liveness.js';
 import { monotonicClock } from '../base/clock.js';
 import { parseConfig } from '../config/parse.js';
-import { keepalivedText, operatorText } from '../config/diagnostics.js';
+import { keepalivedText, noticeText, operatorText } from '../config/diagnostics.js';
 import { reloadVerdict, unchangeableAtReload, type ReloadGlobals } from '../config/reload-check.js';
 import type { GlobalDefs } from '../config/global/model.js';
 import { createLogger, type Logger } from '../log/log.js';
@@ -61,7 +61,7 @@ export function runDaemon(o: CliOptions, argv: readonly string[], untuned?: stri
   const homeNetns = fs.openSync('/proc/self/ns/net', 'r');
   // as keepalived's parent, the children's parts are checked inside the namespace (its interfaces)
   const parsed = parseConfig(o.configFile, { ...readOptions(o), enterNamespace: enterNetworkNamespace, testMode: true });
-  for (const d of [...parsed.diagnostics, ...parsed.notices]) log.warn(operatorText(d));
+  for (const line of [...parsed.diagnostics.map(operatorText), ...parsed.notices.map(noticeText)]) log.warn(line);
   applyConfiguredUmask(o.umask, parsed.config.global.umask, (m) => log.info(m));
   if (o.metricsListen !== undefined && !parseListenAddress(o.metricsListen)) {
     log.error(`--metrics-listen: '${o.metricsListen}' is not HOST:PORT (an IPv6 host in brackets: [::1]:9165)`);
@@ -143,7 +143,7 @@ function checkReload(
     log.error(`Reload aborted: the new configuration cannot be read (${(error as Error).message}); the running one is kept`);
     return refused;
   }
-  for (const d of [...parsed.diagnostics, ...parsed.notices]) log.warn(operatorText(d));
+  for (const line of [...parsed.diagnostics.map(operatorText), ...parsed.notices.map(noticeText)]) log.warn(line);
   const verdict = reloadVerdict(parsed, { strict: reloadCheckConfig !== undefined });
   const unchangeable = verdict.accept ? unchangeableAtReload(running, reloadGlobals(o, parsed.config.global)) : [];
   for (const line of unchangeable) log.info(line);

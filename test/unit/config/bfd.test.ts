@@ -19,7 +19,7 @@ describe('bfd_instance in the BFD process', () => {
 
   it('an instance without a neighbor is disabled, reported at its closing line', () => {
     const r = parseText('bfd_instance test {\n  min_rx 20\n}\n');
-    expect(r.texts).toEqual(['(Line 3) Configuration error: BFD instance test has no neighbor address set, disabling instance']);
+    expect(r.texts).toEqual(['(keepalived.conf: Line 3) Configuration error: BFD instance test has no neighbor address set, disabling instance']);
     expect(r.exitCode).toBe(5);
     expect(r.config.bfd.instances).toEqual([]);
   });
@@ -34,15 +34,15 @@ describe('bfd_instance in the BFD process', () => {
     );
     // As keepalived 2.2.7 prints them: the checker process reads the block first; one buffer shows the source twice.
     expect(r.texts).toEqual([
-      '(Line 13) BFD b already specified',
-      '(Line 4) Configuration error: BFD instance a source address fd00::1 and neighbor address fd00::1 are not of the same family, disabling instance',
-      "(Line 7) number '0' outside range [1, 255]",
-      '(Line 7) Configuration error: BFD instance b multiplier value 0 not valid (must be in range [1-255]), ignoring',
-      "(Line 8) number '300' outside range [-1, 255]",
-      '(Line 8) Configuration error: BFD instance b max_hops value 300 not valid (must be in range [-1-255]), ignoring',
-      '(Line 12) Configuration error: BFD instance c has duplicate neighbor address 10.0.0.3, ignoring instance',
-      '(Line 13) Configuration error: BFD instance b already configured - ignoring',
-      '(Line 19) BFD instance d: max_hops exceeds ttl/hoplimit - setting to ttl/hoplimit',
+      '(keepalived.conf: Line 13) BFD b already specified',
+      '(keepalived.conf: Line 4) Configuration error: BFD instance a source address fd00::1 and neighbor address fd00::1 are not of the same family, disabling instance',
+      "(keepalived.conf: Line 7) number '0' outside range [1, 255]",
+      '(keepalived.conf: Line 7) Configuration error: BFD instance b multiplier value 0 not valid (must be in range [1-255]), ignoring',
+      "(keepalived.conf: Line 8) number '300' outside range [-1, 255]",
+      '(keepalived.conf: Line 8) Configuration error: BFD instance b max_hops value 300 not valid (must be in range [-1-255]), ignoring',
+      '(keepalived.conf: Line 12) Configuration error: BFD instance c has duplicate neighbor address 10.0.0.3, ignoring instance',
+      '(keepalived.conf: Line 13) Configuration error: BFD instance b already configured - ignoring',
+      '(keepalived.conf: Line 19) BFD instance d: max_hops exceeds ttl/hoplimit - setting to ttl/hoplimit',
     ]);
     expect(r.config.bfd.instances.map((b) => [b.name, b.maxHops])).toEqual([
       ['b', 0],
@@ -53,8 +53,8 @@ describe('bfd_instance in the BFD process', () => {
   it('a malformed neighbor drops the instance and the rest of its block', () => {
     const r = parseText('bfd_instance a {\n  neighbor_ip 10.0.0.300\n  bogus\n}\n');
     expect(r.texts).toEqual([
-      "(Line 3) Unknown keyword 'bogus'",
-      '(Line 2) Configuration error: BFD instance a has malformed neighbor address 10.0.0.300, ignoring instance',
+      "(keepalived.conf: Line 3) Unknown keyword 'bogus'",
+      '(keepalived.conf: Line 2) Configuration error: BFD instance a has malformed neighbor address 10.0.0.300, ignoring instance',
     ]);
     expect(r.config.bfd.instances).toEqual([]);
   });

@@ -100,8 +100,8 @@ describe('ports and servers', () => {
 
   it('refuses invalid addresses with keepalived\'s texts', () => {
     const r = parseText(vs(`protocol TCP\nlvs_sched rr\nreal_server 10.0.0.300 80 {\n}\n${TCP_RS()}`) + 'virtual_server 1.2.3 80 {\n}\n');
-    expect(r.messages).toContain('(Line 4) Invalid real server ip address/port 10.0.0.300/80 - skipping');
-    expect(r.messages).toContain('(Line 12) Invalid virtual server IP address/port 1.2.3/80 - skipping');
+    expect(r.messages).toContain('(keepalived.conf: Line 4) Invalid real server ip address/port 10.0.0.300/80 - skipping');
+    expect(r.messages).toContain('(keepalived.conf: Line 12) Invalid virtual server IP address/port 1.2.3/80 - skipping');
   });
 });
 
@@ -110,7 +110,7 @@ describe('keywords', () => {
     const r = parseText(
       vs(`protocol TCP\nlvs_sched rr\nlvs_method TUN type gue port 6080 csum\n${TCP_RS('10.0.0.2 80', 'lvs_method TUN type ipip csum')}`),
     );
-    expect(r.messages).toEqual(['(Line 6) ipip tunnels do not support checksum option.']);
+    expect(r.messages).toEqual(['(keepalived.conf: Line 6) ipip tunnels do not support checksum option.']);
     const v = r.config.check.virtualServers[0]!;
     expect(v.forwarding).toEqual({ method: 'TUN', tunnelType: 'gue', tunnelPort: 6080, tunnelChecksum: 'csum' });
     // the method sticks, the tunnel options are the VS's
@@ -120,7 +120,7 @@ describe('keywords', () => {
   it('applies scheduler flags only with their scheduler', () => {
     const r = parseText(vs(`protocol TCP\nlvs_sched sh\nsh-port\nmh-port\nhashed\nflag-3\nops\nlvs_method NAT\n${TCP_RS()}`) + vs(`protocol UDP\nlvs_sched rr\nsh-port\nlvs_method NAT\n${TCP_RS()}`, '10.0.0.5 53'));
     expect(r.messages).toEqual([
-      '(Line 19) sh-port only applies to sh scheduler - ignoring',
+      '(keepalived.conf: Line 19) sh-port only applies to sh scheduler - ignoring',
       'Virtual server [10.0.0.1]:tcp:80: one packet scheduling requires UDP - resetting',
     ]);
     expect(r.config.check.virtualServers[0]!.flags).toBe(0x10 | 0x20);
@@ -128,13 +128,13 @@ describe('keywords', () => {
 
   it('reads persistence: timeout default 360, granularity as netmask, 0 refused', () => {
     const r = parseText(vs(`protocol TCP\nlvs_sched rr\nlvs_method NAT\npersistence_granularity 255.255.255.0\npersistence_timeout 0\n${TCP_RS()}`));
-    expect(r.messages).toEqual(["(Line 6) number '0' outside range [1, 2678400]", '(Line 6) persistence_timeout invalid']);
+    expect(r.messages).toEqual(["(keepalived.conf: Line 6) number '0' outside range [1, 2678400]", '(keepalived.conf: Line 6) persistence_timeout invalid']);
     expect(r.config.check.virtualServers[0]).toMatchObject({ persistenceTimeout: 360, persistenceGranularity: '255.255.255.0' });
   });
 
   it('warns that nb_get_retry is deprecated and still uses it', () => {
     const r = parseText(vs(`protocol TCP\nlvs_sched rr\nlvs_method NAT\nreal_server 10.0.0.2 80 {\n HTTP_GET {\n nb_get_retry 5\n url {\n path /x\n digest 0123456789ABCDEF0123456789abcdef\n status_code 200-204 301\n }\n }\n }`));
-    expect(r.messages).toEqual(["(Line 7) nb_get_retry is deprecated - please use 'retry'"]);
+    expect(r.messages).toEqual(["(keepalived.conf: Line 7) nb_get_retry is deprecated - please use 'retry'"]);
     const http = r.config.check.virtualServers[0]!.realServers[0]!.checkers[0]!;
     expect(http).toMatchObject({ retry: 5, urls: [{ path: '/x', digest: '0123456789abcdef0123456789abcdef', statusCodes: [[200, 204], [301, 301]] }] });
   });
@@ -143,29 +143,29 @@ describe('keywords', () => {
   it('drops HTTP checkers without urls and urls without a path', () => {
     const r = parseText(vs(`protocol TCP\nlvs_sched rr\nlvs_method NAT\nreal_server 10.0.0.2 80 {\n HTTP_GET {\n url {\n digest xx\n }\n }\n }`));
     expect(r.messages).toEqual([
-      "(Line 8) digest 'xx' character length should be 32 rather than 2",
-      '(Line 9) HTTP/SSL_GET checker url has no path - ignoring',
-      '(Line 10) HTTP/SSL_GET checker has no urls specified - ignoring',
+      "(keepalived.conf: Line 8) digest 'xx' character length should be 32 rather than 2",
+      '(keepalived.conf: Line 9) HTTP/SSL_GET checker url has no path - ignoring',
+      '(keepalived.conf: Line 10) HTTP/SSL_GET checker has no urls specified - ignoring',
     ]);
     expect(r.config.check.virtualServers[0]!.realServers[0]!.checkers).toEqual([]);
   });
 
   it('reads UDP payloads as hex, refusing a last octet of ff as keepalived does', () => {
     const r = parseText(vs(`protocol UDP\nlvs_sched rr\nlvs_method NAT\nreal_server 10.0.0.2 53 {\n UDP_CHECK {\n payload 01 02 0a\n require_reply 0x 0f\n }\n UDP_CHECK {\n payload 01ff\n }\n }`, '10.0.0.1 53'));
-    expect(r.messages).toEqual(['(Line 11) Invalid hex string for UDP_CHECK payload']);
+    expect(r.messages).toEqual(['(keepalived.conf: Line 11) Invalid hex string for UDP_CHECK payload']);
     const udp = r.config.check.virtualServers[0]!.realServers[0]!.checkers[0]!;
     expect(udp).toMatchObject({ type: 'UDP_CHECK', payload: '01020a', requireReply: true, replyData: '000f', replyMask: '0f00' });
   });
 
   it('reports DNS names with an empty label (and keepalived\'s second-character quirk)', () => {
     const r = parseText(vs(`protocol UDP\nlvs_sched rr\nlvs_method NAT\nreal_server 10.0.0.2 53 {\n DNS_CHECK {\n name a..b\n name a.example.com\n type mx\n }\n }`, '10.0.0.1 53'));
-    expect(r.messages).toEqual(["(Line 7) DNS_CHECK name 'a..b' has empty label - ignoring", "(Line 8) DNS_CHECK name 'a.example.com' has empty label - ignoring"]);
+    expect(r.messages).toEqual(["(keepalived.conf: Line 7) DNS_CHECK name 'a..b' has empty label - ignoring", "(keepalived.conf: Line 8) DNS_CHECK name 'a.example.com' has empty label - ignoring"]);
     expect(r.config.check.virtualServers[0]!.realServers[0]!.checkers[0]).toMatchObject({ queryType: 'MX', name: '.' });
   });
 
   it('needs bind_if for an IPv6 link-local checker address', () => {
     const r = parseText(vs(`protocol TCP\nlvs_sched rr\nlvs_method NAT\nreal_server fe80::2 80 {\n TCP_CHECK {\n }\n }`, 'fe80::1 80'));
-    expect(r.messages).toEqual(['(Line 7) Checker link local address fe80::2 requires a bind_if']);
+    expect(r.messages).toEqual(['(keepalived.conf: Line 7) Checker link local address fe80::2 requires a bind_if']);
     expect(r.config.check.virtualServers[0]!.realServers[0]!.checkers).toEqual([]);
   });
 
@@ -203,11 +203,11 @@ describe('virtual_server_group', () => {
   it("reports bad entries with keepalived's texts and removes an empty group", () => {
     const r = parseText('virtual_server_group G {\n 10.0.0.1/24\n 10.0.0.5-2\n 10.0.0.1-7x\n fwmark 1 inet7\n}\n');
     expect(r.messages).toEqual([
-      '(Line 2) Address mask bits not empty - 10.0.0.1/24 - skipping',
-      '(Line 3) Address range end is not greater than address range start - 10.0.0.5-2 - skipping',
-      "(Line 4) Virtual server group range '10.0.0.1-7x' has extra characters at end 'x'",
-      "(Line 5) (G): fwmark '1' family inet7 unknown - ignoring",
-      '(Line 6) virtual server group G has no entries - removing',
+      '(keepalived.conf: Line 2) Address mask bits not empty - 10.0.0.1/24 - skipping',
+      '(keepalived.conf: Line 3) Address range end is not greater than address range start - 10.0.0.5-2 - skipping',
+      "(keepalived.conf: Line 4) Virtual server group range '10.0.0.1-7x' has extra characters at end 'x'",
+      "(keepalived.conf: Line 5) (G): fwmark '1' family inet7 unknown - ignoring",
+      '(keepalived.conf: Line 6) virtual server group G has no entries - removing',
     ]);
     expect(r.config.check.groups).toEqual([]);
   });
@@ -223,7 +223,7 @@ describe('scripts', () => {
 
   it('removes misc checkers when script security is on and keepalived_script does not exist', () => {
     const r = parseText(`global_defs {\n enable_script_security\n}\n` + vs(`protocol TCP\nlvs_sched rr\nlvs_method NAT\nreal_server 10.0.0.2 80 {\n MISC_CHECK {\n misc_path /bin/true\n }\n }`));
-    expect(r.messages).toEqual(['(Line 11) Unable to set default user keepalived_script for script', "(Line 11) Unable to set default user for misc script '/bin/true' - removing"]);
+    expect(r.messages).toEqual(['(keepalived.conf: Line 11) Unable to set default user keepalived_script for script', "(keepalived.conf: Line 11) Unable to set default user for misc script '/bin/true' - removing"]);
     expect(r.config.check.virtualServers[0]!.realServers[0]!.checkers).toEqual([]);
   });
 });
