@@ -2,7 +2,7 @@
  * What the block walker reads from, and the recording that lets later passes
  * replay the first pass's logical lines instead of reading the files again.
  */
-import type { Location } from './diagnostics.js';
+import { ConfigErr, type Location } from './diagnostics.js';
 import { splitWords, type SplitResult } from './words.js';
 
 /** What the block walker reads from: the live reader, or a recording of it. */
@@ -29,6 +29,9 @@ export class LineRecording implements LineSource {
   private readonly locs: Location[] = [];
   private readonly shows: boolean[] = [];
   private pos = -1;
+  /** The replay's count of open blocks, as keepalived's read_line keeps it on each pass over its copy. */
+  private depth = 0;
+  private report: (cls: ConfigErr, message: string) => void = () => undefined;
   /** For each '{' line, the line of its '}' (-1: none); null when a line holds a brace among other words. */
   private closers: Int32Array | null | undefined;
 
@@ -55,9 +58,11 @@ export class LineRecording implements LineSource {
     };
   }
 
-  /** Start a replay from the first line. */
-  rewind(): this {
+  /** Start a replay from the first line; `report` hears of a '}' closing no block, which each pass says again. */
+  rewind(report: (cls: ConfigErr, message: string) => void): this {
     this.pos = -1;
+    this.depth = 0;
+    this.report = report;
     return this;
   }
 
@@ -66,12 +71,20 @@ export class LineRecording implements LineSource {
     const closer = this.closers?.[this.pos] ?? -1;
     if (closer < 0) return false;
     this.pos = closer;
+    // the '}' jumped to closes the '{' counted when it was read
+    this.depth--;
     return true;
   }
 
   readLine(): string | undefined {
     if (this.pos + 1 >= this.lines.length) return undefined;
-    return this.lines[++this.pos];
+    const line = this.lines[++this.pos]!;
+    if (line === '{') this.depth++;
+    else if (line === '}' && this.depth-- < 1) {
+      this.report(ConfigErr.UnexpectedEob, "Extra '}' found");
+      this.depth = 0;
+    }
+    return line;
   }
 
   words(): SplitResult {

@@ -140,7 +140,7 @@ export function parseConfig(file: string, opts: ParseOptions = {}): ParseResult 
       opened = reader.openMain(file);
       source = recording.record(reader);
     } else {
-      source = recording.rewind();
+      source = recording.rewind((cls, message) => report(cls, message));
     }
     if (!opened) return;
     const env: PassEnv = { pass, sys, testMode, configId, reader, report, log: host.log, approveScript: (a) => approvedScripts.push(a) };

@@ -11,14 +11,6 @@ const UINT_MAX = 4294967295;
 const TIMER_HZ = 1_000_000;
 
 /** An address or host name with a port: literal addresses first, then the hosts file (no DNS while testing). */
-function resolveSmtpServer(env: PassEnv, host: string, portStr: string): { address: string; port: number } | undefined {
-  const port = /^\d+$/.test(portStr) ? Number(portStr) : undefined;
-  if (port === undefined || port > 65535) return undefined;
-  if (isIP(host)) return { address: host, port };
-  const address = env.sys.resolveHost(host)[0];
-  return address === undefined ? undefined : { address, port };
-}
-
 export function smtpKeywords(g: GlobalDraft, env: PassEnv): Keyword[] {
   return [
     {
@@ -39,10 +31,26 @@ export function smtpKeywords(g: GlobalDraft, env: PassEnv): Keyword[] {
       name: 'smtp_server',
       handler: (ctx: Ctx) => {
         const host = ctx.word(1);
-        const port = ctx.has(2) ? ctx.words[2]! : SMTP_PORT;
-        const resolved = resolveSmtpServer(env, host, port);
-        if (resolved) g.smtpServer = { host, ...resolved };
-        else if (!g.smtpServer) ctx.reportAt(1, ConfigErr.GeneralError, `Invalid smtp server ${host} ${port}`, 'not an address, and not a name in the hosts file');
+        const portText = ctx.has(2) ? ctx.words[2]! : SMTP_PORT;
+        // smtpserver_handler: an address (never one with '-' or '/'), else a name; each try reads the port again,
+        // and says so again when it is no port
+        const readPort = (): number | undefined => ctx.num.unsigned(portText, 1, 65535, true);
+        if (!/[-/]/.test(host)) {
+          const port = readPort();
+          if (port !== undefined && isIP(host)) {
+            g.smtpServer = { host, address: host, port };
+            return;
+          }
+        }
+        const port = readPort();
+        const address = port === undefined ? undefined : env.sys.resolveHost(host)[0];
+        if (port !== undefined && address !== undefined) {
+          g.smtpServer = { host, address, port };
+          return;
+        }
+        // the failed try leaves keepalived with no server, whatever an earlier line set
+        delete g.smtpServer;
+        ctx.reportAt(1, ConfigErr.GeneralError, `Invalid smtp server ${host} ${portText}`, port === undefined ? 'not a port' : 'not an address, and not a name in the hosts file');
       },
     },
     {

@@ -31,7 +31,7 @@ function recorded(reader: LineReader): LineRecording {
   const recording = new LineRecording();
   const live = recording.record(reader);
   while (live.readLine() !== undefined);
-  return recording.rewind();
+  return recording.rewind(() => undefined);
 }
 
 const record = (seen: string[]) => (ctx: Ctx) => seen.push(ctx.words.join(' '));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigErr } from '../../../src/config/diagnostics.js';
+import { ConfigErr, keepalivedText } from '../../../src/config/diagnostics.js';
 import { parseConfig } from '../../../src/config/parse.js';
 import { conf, fakeHost, withFiles } from './fake-host.js';
 import { parseText } from './parse-text.js';
@@ -79,6 +79,18 @@ describe('global_defs diagnostics', () => {
     expect(good.texts).toEqual([]);
     expect(good.config.global.smtpServer?.address).toBe('192.0.2.5');
     expect(good.config.global.notificationEmailFrom).toBe('root@lb1');
+  });
+
+  it('an smtp_server port that is no number is said by each try, the address and the name, and unsets the server', () => {
+    const r = parseText('global_defs {\n  smtp_server 192.0.2.5 25\n  smtp_server 192.0.2.6 XXX\n  smtp_server mail-1 XXX\n}\n');
+    expect(r.transcript.map(keepalivedText)).toEqual([
+      "(Line 3) invalid number 'XXX'",
+      "(Line 3) invalid number 'XXX'",
+      '(Line 3) Invalid smtp server 192.0.2.6 XXX',
+      "(Line 4) invalid number 'XXX'",
+      '(Line 4) Invalid smtp server mail-1 XXX',
+    ]);
+    expect(r.config.global.smtpServer).toBeUndefined();
   });
 
   it('vrrp_iptables falls back to nftables (this build has no iptables) and vrrp_ipsets is unknown', () => {
