@@ -24,7 +24,8 @@ async function readAsConfigTest(o: CliOptions): Promise<ParseResult | undefined>
   const { result, findings } = await readConfiguration(o, true);
   const text = findings.join('\n');
   if (!o.configTestLog) {
-    if (text) process.stderr.write(text + '\n');
+    // main() exits once this resolves, and a pipe takes a long text in several writes: wait until it has all gone
+    if (text) await new Promise<void>((resolve) => process.stderr.write(text + '\n', () => resolve()));
     return result;
   }
   const { writeFileSafely } = await import('../base/safe-file.js');
@@ -50,8 +51,7 @@ async function printConfig(o: CliOptions): Promise<number> {
   else {
     // the writer loads only for this option: the daemon and -t never need it
     const { writeConfig } = await import('../config/write.js');
-    // the model's strings hold one byte per character, as the reader read them; main() exits once this resolves,
-    // and a pipe takes a large text in several writes: wait until it has all gone
+    // the model's strings hold one byte per character, as the reader read them; wait as for -t's findings
     await new Promise<void>((resolve) => process.stdout.write(writeConfig(result.config), 'latin1', () => resolve()));
   }
   return result.exitCode;
