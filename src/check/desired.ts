@@ -25,7 +25,7 @@ export function realServerId(vs: VirtualServer, rs: RealServer): string {
 }
 
 export function startCheckers(config: CheckConfig): CheckerStep {
-  const steps = config.virtualServers.map((vs) => startPool(vs));
+  const steps = config.virtualServers.map((vs) => startPool(vs, undefined, undefined, config.rsInitNotifies));
   return { state: steps.map((s) => s.state), events: steps.flatMap((s) => s.events) };
 }
 

@@ -79,16 +79,25 @@ function updateQuorum(vs: VirtualServer, state: PoolState, init: boolean): PoolS
 
 /**
  * init_service_vs on a fresh start: real servers not waiting for a first
- * check go in as alive; quorum was computed before any of them was alive,
- * so it starts down (quorum ≥ 1) and is gained here if the weight allows.
+ * check go in as alive (with rs_init_notifies, each says so as a change
+ * would); quorum was computed before any of them was alive, so it starts
+ * down (quorum ≥ 1) and is gained here if the weight allows.
  */
 export function startPool(
   vs: VirtualServer,
   alive: readonly boolean[] = vs.realServers.map(startsAlive),
   weights: readonly number[] = vs.realServers.map((rs) => rs.weight),
+  rsInitNotifies = false,
 ): PoolStep {
   const state: PoolState = { quorumUp: false, sorryActive: false, sorryMuted: false, alive, weights };
-  return updateQuorum(vs, state, true);
+  const quorum = updateQuorum(vs, state, true);
+  const notifies = rsInitNotifies ? vs.realServers.flatMap((rs, i) => (alive[i] ? [startedAlive(vs, rs)] : [])) : [];
+  return { state: quorum.state, events: [...notifies, ...quorum.events] };
+}
+
+/** init_service_rs with rs_init_notifies: do_rs_notifies for a real server that goes in alive (notify_up, the FIFO line; no log, no mail). */
+export function startedAlive(vs: VirtualServer, rs: RealServer): PoolEvent {
+  return { type: 'real-server', vs: vs.name, server: serverName(vs, rs), alive: true, ...(rs.notifyUp ? { script: rs.notifyUp } : {}) };
 }
 
 /**

@@ -19,7 +19,7 @@ import { realWeight } from './destination.js';
 import type { CheckerState, CheckerStep } from './desired.js';
 import type { PoolEvent } from './events.js';
 import { quorumThreshold } from './quorum.js';
-import { serverName, setAlive, settlePool, startPool, startsAlive, type PoolState } from './pool.js';
+import { serverName, setAlive, settlePool, startedAlive, startPool, startsAlive, type PoolState } from './pool.js';
 import { groupEntryChanges, matchRealServers, matchVirtualServers } from './reload-match.js';
 import { sameSockAddr } from '../config/check/address.js';
 
@@ -122,7 +122,7 @@ export function reloadCheckers(old: CheckConfig, oldState: CheckerState, next: C
     if (!carried) {
       const alive = vs.realServers.map((rs, i) => got?.[i]?.alive ?? startsAlive(rs));
       const weights = vs.realServers.map((rs, i) => got?.[i]?.weight ?? rs.weight);
-      const step = startPool(vs, alive, weights);
+      const step = startPool(vs, alive, weights, next.rsInitNotifies);
       pools[n] = step.state;
       events.push(...step.events);
       return;
@@ -136,6 +136,7 @@ export function reloadCheckers(old: CheckConfig, oldState: CheckerState, next: C
       if (j === undefined) {
         alive[i] = got?.[i]?.alive ?? startsAlive(rs);
         weights[i] = got?.[i]?.weight ?? rs.weight;
+        if (alive[i] && next.rsInitNotifies) events.push(startedAlive(vs, rs));
         return;
       }
       // init_service_rs → update_svr_wgt: the new configured weight, dynamic parts carried

@@ -14,7 +14,6 @@ const LINKBEAT = "link state comes from rtnetlink only, never from polling the d
 const RCV_BUFS = "the sockets' receive buffers keep the kernel's default size";
 const RELOAD_TIME = 'no reload is scheduled: send SIGHUP';
 const CONFIG_SAVE = 'the configuration is not saved at reloads';
-const RS_INIT_NOTIFIES = "real servers' initial states start no notify scripts or FIFO lines";
 const HA_SUSPEND = "checkers keep running while the virtual server's address is not on this host";
 
 const GAPS: ReadonlyArray<readonly [string, readonly string[]]> = [
@@ -43,7 +42,6 @@ const GAPS: ReadonlyArray<readonly [string, readonly string[]]> = [
   ],
   [RELOAD_TIME, ['reload_time_file', 'reload_repeat']],
   [CONFIG_SAVE, ['config_save_dir']],
-  [RS_INIT_NOTIFIES, ['rs_init_notifies']],
   [HA_SUSPEND, ['ha_suspend']],
 ];
 

@@ -32,7 +32,7 @@ function state(d: CheckDraft): CheckState {
 }
 
 export function newCheckDraft(): CheckDraft {
-  return { sslRequired: false, groups: [], virtualServers: [] };
+  return { sslRequired: false, groups: [], virtualServers: [], rsInitNotifies: false };
 }
 
 export function checkRootKeywords(d: CheckDraft, env: PassEnv, g: GlobalDefs): Keyword[] {
@@ -47,4 +47,5 @@ export function validateCheck(d: CheckDraft, env: PassEnv, g: GlobalDefs): void 
   d.sslRequired = s.sslRequired;
   d.groups = groups;
   d.virtualServers = virtualServers;
+  d.rsInitNotifies = g.rsInitNotifies;
 }

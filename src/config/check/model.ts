@@ -239,4 +239,6 @@ export interface CheckConfig {
   readonly sslRequired: boolean;
   readonly groups: readonly VirtualServerGroup[];
   readonly virtualServers: readonly VirtualServer[];
+  /** global_defs rs_init_notifies: a real server that starts alive runs its notify_up and FIFO line, as a change would. */
+  readonly rsInitNotifies: boolean;
 }

@@ -78,6 +78,26 @@ describe('IpvsSync.reload: IPVS gets only the difference', () => {
     expect(w.fifo).toEqual([]);
   });
 
+  it('rs_init_notifies: real servers that start alive, and one new at a reload, run notify_up and write their FIFO line', async () => {
+    const INIT = 'global_defs {\n rs_init_notifies\n}\n';
+    const up = (n: number) => server(`10.99.1.${n}`, `weight 1\n  notify_up "/bin/echo up ${n}"`);
+    const alpha = server('10.99.1.14', 'weight 1\n  alpha\n  notify_up "/bin/echo up 14"');
+    const w = world(configOf(INIT + vsText('10.99.1.100', [up(11), up(12), alpha])));
+    const started = await w.count(() => w.sync.start());
+    expect(started.ops).toEqual(['add-service', 'add-dest', 'add-dest']);
+    // in order, the alpha server waiting for its first check aside, before the quorum; no line of their own
+    expect(w.fifo).toEqual(['RS [10.99.1.11]:tcp:80 [10.99.1.100]:tcp:80 UP\n\0', 'RS [10.99.1.12]:tcp:80 [10.99.1.100]:tcp:80 UP\n\0', 'VS [10.99.1.100]:tcp:80 UP\n\0']);
+    expect(w.notified).toEqual([
+      ['/bin/echo', 'up', '11'],
+      ['/bin/echo', 'up', '12'],
+    ]);
+    expect(w.lines.filter((l) => l.includes('10.99.1.1'))).toEqual(['Gained quorum 1+0=1 <= 2 for VS [10.99.1.100]:tcp:80']);
+    const r = await w.count(() => w.sync.reload(configOf(INIT + vsText('10.99.1.100', [up(11), up(12), alpha, up(13)]))));
+    expect(r.ops).toEqual(['add-dest']);
+    expect(w.fifo).toEqual(['RS [10.99.1.13]:tcp:80 [10.99.1.100]:tcp:80 UP\n\0']);
+    expect(w.notified).toEqual([['/bin/echo', 'up', '13']]);
+  });
+
   it('one real server removed: exactly one DEL_DEST, logged and notified down', async () => {
     const w = world(configOf(vsText('10.99.1.100', [server('10.99.1.11'), server('10.99.1.12', 'weight 1\n  notify_down "/bin/echo down 12"')])));
     await w.sync.start();

@@ -29,12 +29,13 @@ function parse(lines: readonly string[], sys: SystemPort = fakeSystem()): Config
   return parseConfig(file, { cwd: tmp, system: sys, testMode: true, randomSeed: 1 }).config;
 }
 
-/** What the checker pass reads from outside its own section: the default script user and the track files. */
+/** What the checker pass reads from outside its own section: the default script user, rs_init_notifies and the track files. */
 function outsideCheck(c: Config): string[] {
   const g = c.global;
   const globals = [
     ...(g.scriptUser ? [scriptUserLine(g.scriptUser)] : []),
     ...(g.enableScriptSecurity ? ['enable_script_security'] : []),
+    ...(g.rsInitNotifies ? ['rs_init_notifies'] : []),
   ];
   return [
     ...(globals.length ? ['global_defs {', ...globals, '}'] : []),

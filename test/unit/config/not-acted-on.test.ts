@@ -70,7 +70,6 @@ describe('keywords keepalived-ts reads but does not act on', () => {
     expect(parseText(text, fakeHost({ interfaces: ['eth0'] })).notices.map((n) => n.message.replace(/:.*$/, ''))).toEqual([
       "'reload_time_file' is read but not acted on by keepalived-ts",
       "'config_save_dir' is read but not acted on by keepalived-ts",
-      "'rs_init_notifies' is read but not acted on by keepalived-ts",
       "'vrrp_netlink_monitor_rcv_bufs' is read but not acted on by keepalived-ts",
       "'garp_group' is read but not acted on by keepalived-ts",
       "'interface_up_down_delays' is read but not acted on by keepalived-ts",
