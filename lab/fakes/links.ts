@@ -131,6 +131,7 @@ export class FakeLinks {
   readonly interfaces: InterfacePort = {
     byName: (name) => this.links.get(name),
     byIndex: (index) => [...this.links.values()].find((l) => l.index === index),
+    all: () => [...this.links.values()],
     onChange: (listener) => {
       this.listeners.push(listener);
     },

@@ -11,6 +11,7 @@
  * - each real server's health is rebuilt from its checkers' states and
  *   handed to the IPVS sync, which diffs IPVS against what it programmed.
  */
+import type { SockAddr } from '../config/check/address.js';
 import type { CheckConfig, RealServer, VirtualServer } from '../config/check/model.js';
 import type { Clock } from '../base/clock.js';
 import { realServerSubject } from './alert-mails.js';
@@ -34,6 +35,8 @@ export interface CheckerSetPorts {
   random?: () => number;
   /** An e-mail alert (subject without `[router_id] `, body); none sent without it. */
   mail?: (subject: string, body: string) => void;
+  /** ha_suspend: whether an interface of this host holds the address now; without it no checker is suspended. */
+  holdsAddress?: (addr: SockAddr) => boolean;
 }
 
 export interface CheckerSetOptions {
@@ -91,7 +94,21 @@ export class CheckerSet {
         if (!health.alive) void this.ports.ipvsSync.serverChanged(v, i, { alive: false });
       }),
     );
-    for (const r of this.running()) r.scheduler.start();
+    this.schedulers.forEach((list, v) => {
+      const enabled = this.enabledFor(this.config.virtualServers[v]!);
+      for (const r of list.flat()) r?.scheduler.start(enabled);
+    });
+  }
+
+  /**
+   * ha_suspend (update_checker_activity): an address came or went on this host. The checkers of a virtual server
+   * with ha_suspend run while this host holds its address, and idle otherwise.
+   */
+  addressesChanged(): void {
+    this.schedulers.forEach((list, v) => {
+      const enabled = this.enabledFor(this.config.virtualServers[v]!);
+      for (const r of list.flat()) r?.scheduler.setEnabled(enabled);
+    });
   }
 
   /** A track file's new value, for every FILE_CHECK watching it. */
@@ -157,13 +174,27 @@ export class CheckerSet {
     this.schedulers = schedulers;
     this.healths = healths;
     const sync = this.ports.ipvsSync.reload(next, this.health() satisfies ReloadHealth);
-    if (!this.stopped) for (const r of started) r.scheduler.start();
+    if (!this.stopped) {
+      for (const r of started) r.scheduler.start(this.enabledFor(next.virtualServers[r.at.v]!));
+      // a kept checker whose virtual server took or dropped ha_suspend (check_data.c enables those without it)
+      this.addressesChanged();
+    }
     return { kept: kept.size, started: started.length, stopped, sync };
   }
 
   stop(): void {
     this.stopped = true;
     for (const r of this.running()) r.scheduler.stop();
+  }
+
+  /**
+   * check_api.c: a virtual server with ha_suspend is checked only while this host holds its address; keepalived
+   * 2.2.7's addr_matches never matches a virtual server group's, whose checkers stay suspended.
+   */
+  private enabledFor(vs: VirtualServer): boolean {
+    const holds = this.ports.holdsAddress;
+    if (!vs.haSuspend || !holds) return true;
+    return vs.key.kind === 'address' && holds(vs.key.addr);
   }
 
   private running(): Running[] {

@@ -14,7 +14,6 @@ const LINKBEAT = "link state comes from rtnetlink only, never from polling the d
 const RCV_BUFS = "the sockets' receive buffers keep the kernel's default size";
 const RELOAD_TIME = 'no reload is scheduled: send SIGHUP';
 const CONFIG_SAVE = 'the configuration is not saved at reloads';
-const HA_SUSPEND = "checkers keep running while the virtual server's address is not on this host";
 
 const GAPS: ReadonlyArray<readonly [string, readonly string[]]> = [
   [SNMP, ['enable_snmp_vrrp', 'enable_snmp_keepalived', 'enable_snmp_checker', 'enable_snmp_rfc', 'enable_snmp_rfcv2', 'enable_snmp_rfcv3', 'enable_traps', 'snmp_socket', 'snmp_vs_stats_update_interval', 'snmp_rs_stats_update_interval']],
@@ -42,7 +41,6 @@ const GAPS: ReadonlyArray<readonly [string, readonly string[]]> = [
   ],
   [RELOAD_TIME, ['reload_time_file', 'reload_repeat']],
   [CONFIG_SAVE, ['config_save_dir']],
-  [HA_SUSPEND, ['ha_suspend']],
 ];
 
 const BY_KEYWORD = new Map<string, string>(GAPS.flatMap(([why, names]) => names.map((n) => [n, why] as const)));

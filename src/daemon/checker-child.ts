@@ -41,6 +41,7 @@ import { CheckerSet, type CheckerSetOptions } from '../check/checker-set.js';
 import { sameTrackFiles } from '../check/reload-match.js';
 import { serverName } from '../check/pool.js';
 import { IpvsSync, type IpvsSyncPorts } from '../check/ipvs-sync.js';
+import { LocalAddresses } from './local-addresses.js';
 import { pidFileNames } from './pid-names.js';
 import { readForReload } from './reload-read.js';
 import { checkerStartCommands, checkerStopCommands, checkerSyncd } from '../check/sync-daemon.js';
@@ -119,6 +120,8 @@ async function startChecker(o: CliOptions, child: ChildSkeleton, startConfig: Co
       },
     );
   let files = await watchFiles(config, false);
+  const addresses = new LocalAddresses(log, () => checkers?.addressesChanged());
+  await addresses.need(config.check);
   const set = new CheckerSet(
     config.check,
     checkerSetOptions(config),
@@ -129,6 +132,7 @@ async function startChecker(o: CliOptions, child: ChildSkeleton, startConfig: Co
       ipvsSync,
       fileValue: (name) => files.values.get(name) ?? 0,
       mail: (subject, body) => mail(subject, body),
+      holdsAddress: (addr) => addresses.holds(addr),
     },
   );
   checkers = set;
@@ -152,6 +156,7 @@ async function startChecker(o: CliOptions, child: ChildSkeleton, startConfig: Co
     applyConfiguredUmask(o.umask, next.global.umask, (m) => log.info(m));
     const nextProbes = await probeTable(next.check, scripts, log);
     const nextFiles = sameTrackFiles(config.trackFiles, next.trackFiles) ? undefined : await watchFiles(next, true);
+    await addresses.need(next.check);
     if (child.stopping) {
       nextFiles?.close();
       return;
@@ -182,6 +187,7 @@ async function startChecker(o: CliOptions, child: ChildSkeleton, startConfig: Co
     stop: async () => {
       set.stop();
       files.close();
+      addresses.close();
       await ipvsSync.stop(o.dontReleaseIpvs);
       await syncd.run(checkerStopCommands(checkerSyncd(config)));
       ipvs.close();

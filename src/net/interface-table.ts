@@ -140,6 +140,10 @@ export class InterfaceTable implements InterfacePort {
     return this.infos.get(index);
   }
 
+  all(): InterfaceInfo[] {
+    return [...this.infos.values()];
+  }
+
   onChange(listener: (info: InterfaceInfo, removed: boolean) => void): void {
     this.listeners.push(listener);
   }

@@ -117,6 +117,7 @@ export async function followInterfaces(feed: RtnlFeed, onError: InterfaceErrors 
   return {
     byName: (name) => table.byName(name),
     byIndex: (index) => table.byIndex(index),
+    all: () => table.all(),
     onChange: (listener) => table.onChange(listener),
     close: () => {
       closed = true;

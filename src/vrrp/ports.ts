@@ -34,6 +34,8 @@ export interface InterfaceInfo {
 export interface InterfacePort {
   byName(name: string): InterfaceInfo | undefined;
   byIndex(index: number): InterfaceInfo | undefined;
+  /** Every interface now. */
+  all(): readonly InterfaceInfo[];
   /** Called after the table changed for this interface (`removed`: it is gone). */
   onChange(listener: (info: InterfaceInfo, removed: boolean) => void): void;
   close(): void;

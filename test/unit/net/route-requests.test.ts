@@ -93,7 +93,7 @@ async function ours(name: string, ifindex: Record<string, number>): Promise<stri
   };
   const iface = (n: string): InterfaceInfo | undefined =>
     ifindex[n] === undefined ? undefined : { name: n, index: ifindex[n], mac: new Uint8Array(6), up: true, noArp: false, addresses: [] };
-  const interfaces: InterfacePort = { byName: iface, byIndex: () => undefined, onChange: () => undefined, close: () => undefined };
+  const interfaces: InterfacePort = { byName: iface, byIndex: () => undefined, all: () => [], onChange: () => undefined, close: () => undefined };
   const addresses: AddressPort = { add: async () => undefined, remove: async () => undefined };
   const { log } = fakeLogger();
   const statics = new StaticEntries(settings.statics, { interfaces, addresses, routes: port, log });

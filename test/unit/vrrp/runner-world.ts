@@ -106,6 +106,7 @@ export class Node {
     const interfaces: InterfacePort = {
       byName: (n) => (this.links.has(n) ? { ...this.iface(), name: n } : undefined),
       byIndex: (i) => (i === this.index ? this.iface() : undefined),
+      all: () => [...this.links].map((n) => ({ ...this.iface(), name: n })),
       onChange: (l) => this.listeners.push(l),
       close: () => undefined,
     };
