@@ -9,6 +9,7 @@ import { ConfigErr, MissingParameterError, type Location } from './diagnostics.j
 import type { LineSource } from './line-recording.js';
 import { splitScriptWords } from './words.js';
 import { didYouMean } from './suggest.js';
+import { newerKeyword } from './newer-keywords.js';
 import { notActedOn } from './not-acted-on.js';
 import { NumberReader, checkTrueFalse } from './numbers.js';
 
@@ -248,12 +249,10 @@ export class Engine {
       const kw = table.get(str);
       if (!kw) {
         const suggestion = table.suggest(str);
-        this.reporter.report(
-          ConfigErr.UnknownKeyword,
-          `Unknown keyword '${str}'`,
-          suggestion ? `did you mean '${suggestion}'?` : this.openBlocks.length ? `not a keyword of '${this.openBlocks[this.openBlocks.length - 1]!.join(' ')}'` : undefined,
-          { ...loc, col: offsets[0]! + 1 },
-        );
+        const hint =
+          newerKeyword(str) ??
+          (suggestion ? `did you mean '${suggestion}'?` : this.openBlocks.length ? `not a keyword of '${this.openBlocks[this.openBlocks.length - 1]!.join(' ')}'` : undefined);
+        this.reporter.report(ConfigErr.UnknownKeyword, `Unknown keyword '${str}'`, hint, { ...loc, col: offsets[0]! + 1 });
         this.lastUnknown = { name: str, loc };
         continue;
       }

@@ -16,8 +16,8 @@ const RELOAD_TIME = 'no reload is scheduled: send SIGHUP';
 const CONFIG_SAVE = 'the configuration is not saved at reloads';
 
 const GAPS: ReadonlyArray<readonly [string, readonly string[]]> = [
-  [SNMP, ['enable_snmp_vrrp', 'enable_snmp_keepalived', 'enable_snmp_checker', 'enable_snmp_rfc', 'enable_snmp_rfcv2', 'enable_snmp_rfcv3', 'enable_traps', 'snmp_socket', 'snmp_vs_stats_update_interval', 'snmp_rs_stats_update_interval']],
-  [DBUS, ['enable_dbus', 'dbus_service_name', 'dbus_no_interface_name']],
+  [SNMP, ['enable_snmp_vrrp', 'enable_snmp_keepalived', 'enable_snmp_checker', 'enable_snmp_rfc', 'enable_snmp_rfcv2', 'enable_snmp_rfcv3', 'enable_traps', 'snmp_socket']],
+  [DBUS, ['enable_dbus', 'dbus_service_name']],
   [BFD_PROCESS, ['bfd_priority', 'bfd_no_swap', 'bfd_rt_priority', 'bfd_rlimit_rttime', 'bfd_rlimit_rtime', 'bfd_cpu_affinity']],
   [BFD, ['bfd_instance', 'track_bfd', 'BFD_CHECK']],
   [GARP_GROUP, ['garp_group']],
