@@ -13,14 +13,15 @@ import type { Probe, ProbeResult } from '../probe.js';
 const DYNAMIC_MIN = 2;
 const DYNAMIC_MAX = 255;
 
-function verdict(exit: ScriptExit, dynamic: boolean): { ok: boolean; weight?: number; outcome: string; said: string } {
+/** `outcome`: keepalived's word for how the script ended; `reason`: what its line adds in brackets. */
+function verdict(exit: ScriptExit, dynamic: boolean): { ok: boolean; weight?: number; outcome: string; reason?: string } {
   const code = exit.code;
-  if (code === 0) return { ok: true, outcome: 'succeeded', said: 'succeeded' };
-  if (code !== undefined && dynamic && code >= DYNAMIC_MIN && code <= DYNAMIC_MAX) return { ok: true, weight: code - DYNAMIC_MIN, outcome: 'succeeded', said: 'succeeded' };
-  if (code !== undefined) return { ok: false, outcome: 'failed', said: `failed (exited with status ${code})` };
-  if (exit.timedOut) return { ok: false, outcome: 'timed out', said: 'timed out' };
+  if (code === 0) return { ok: true, outcome: 'succeeded' };
+  if (code !== undefined && dynamic && code >= DYNAMIC_MIN && code <= DYNAMIC_MAX) return { ok: true, weight: code - DYNAMIC_MIN, outcome: 'succeeded' };
+  if (code !== undefined) return { ok: false, outcome: 'failed', reason: `exited with status ${code}` };
+  if (exit.timedOut) return { ok: false, outcome: 'timed out' };
   const signal = constants.signals[exit.signal as NodeJS.Signals] ?? exit.signal;
-  return { ok: false, outcome: 'failed', said: `failed (due to signal ${signal})` };
+  return { ok: false, outcome: 'failed', reason: `due to signal ${signal}` };
 }
 
 /**
@@ -42,7 +43,7 @@ export function miscProbe(scripts: ScriptPort): Probe {
     signal.removeEventListener('abort', onAbort);
     if (exit === undefined) return { ok: false };
     const v = verdict(exit, checker.dynamic);
-    const message = `Misc check for [${serverName(vs, rs)} VS ${vs.name}] by [${script.argv[0]}] ${v.said}.`;
+    const message = `Misc check for [${serverName(vs, rs)} VS ${vs.name}] by [${script.argv[0]}] ${v.outcome}${v.reason === undefined ? '' : ` (${v.reason})`}.`;
     return { ok: v.ok, message, outcome: v.outcome, ...(v.weight === undefined ? {} : { weight: v.weight }) };
   };
 }

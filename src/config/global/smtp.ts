@@ -10,7 +10,6 @@ const SMTP_PORT = '25';
 const UINT_MAX = 4294967295;
 const TIMER_HZ = 1_000_000;
 
-/** An address or host name with a port: literal addresses first, then the hosts file (no DNS while testing). */
 export function smtpKeywords(g: GlobalDraft, env: PassEnv): Keyword[] {
   return [
     {
