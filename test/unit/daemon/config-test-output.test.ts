@@ -3,13 +3,13 @@
  * them reach a reader that is slow to read, however long the text (keepalived's passes repeat each message).
  */
 import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { noticeText, operatorText } from '../../../src/config/diagnostics.js';
 import { parseConfig } from '../../../src/config/parse.js';
 import { tempDir } from '../../tmp.js';
+import { readSlowly } from './slow-pipe.js';
 
 const BIN = path.resolve(import.meta.dirname, '../../../bin/keepalived-ts');
 
@@ -23,16 +23,8 @@ describe('-t output', () => {
     // more than the 64 KiB a pipe buffers: the rest must not be lost when the command exits
     expect(expected.length).toBeGreaterThan(65_536);
     const child = spawn(process.execPath, [BIN, '-t', '-f', 'keepalived.conf'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-    // 'close': exited, and its output read to the end
-    const closed = once(child, 'close') as Promise<[number | null]>;
-    child.stderr.pause();
-    // a command that exits before its reader has read everything does so now, while nothing is read
-    await Promise.race([once(child, 'exit'), new Promise((resolve) => setTimeout(resolve, 2000))]);
-    const chunks: Buffer[] = [];
-    child.stderr.on('data', (chunk: Buffer) => chunks.push(chunk));
-    child.stderr.resume();
-    const [code] = await closed;
+    const { code, text } = await readSlowly(child, child.stderr);
     expect(code).toBe(r.exitCode);
-    expect(Buffer.concat(chunks).toString('latin1')).toBe(expected);
+    expect(text).toBe(expected);
   });
 });

@@ -5,7 +5,6 @@
  * same model; problems and exit status as `-t` gives them.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +12,7 @@ import { parseConfig } from '../../../src/config/parse.js';
 import { writeConfig } from '../../../src/config/write.js';
 import { writtenModel } from '../config/written-model.js';
 import { tempDir } from '../../tmp.js';
+import { readSlowly } from './slow-pipe.js';
 
 const BIN = path.resolve(import.meta.dirname, '../../../bin/keepalived-ts');
 
@@ -105,16 +105,8 @@ describe('--print-config', () => {
     // more than the 64 KiB a pipe buffers: the rest must not be lost when the command exits
     expect(expected.length).toBeGreaterThan(65_536);
     const child = spawn(process.execPath, [BIN, '--print-config', '-f', 'keepalived.conf'], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
-    // 'close': exited, and its output read to the end
-    const closed = once(child, 'close') as Promise<[number | null]>;
-    child.stdout.pause();
-    // a command that exits before its reader has read everything does so now, while nothing is read
-    await Promise.race([once(child, 'exit'), new Promise((resolve) => setTimeout(resolve, 2000))]);
-    const chunks: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
-    child.stdout.resume();
-    const [code] = await closed;
+    const { code, text } = await readSlowly(child, child.stdout);
     expect(code).toBe(0);
-    expect(Buffer.concat(chunks).toString('latin1')).toBe(expected);
+    expect(text).toBe(expected);
   });
 });
